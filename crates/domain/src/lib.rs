@@ -1,0 +1,22 @@
+//! Tantiem's domain vocabulary: identifiers with check digits, CISAC territories and societies, parties and
+//! mandates, works with their ownership and collection shares, recordings, origin, and AI consent per stage.
+//!
+//! Architecture invariant: this crate is pure. It does no I/O (its reference tables are compiled in), reads
+//! no clock and no environment, and knows no file format or database. Values are built by `parse`
+//! functions, so an invalid identifier or share cannot exist past the boundary.
+
+pub mod consent;
+pub mod identifiers;
+pub mod origin;
+pub mod party;
+pub mod society;
+pub mod territory;
+pub mod work;
+
+pub use consent::{Consent, ConsentChoice, ConsentSource, LicensedShare, Stage, StageDefaults};
+pub use identifiers::{Ean, IdentifierError, IpiBaseNumber, IpiNameNumber, Isni, Isrc, Iswc};
+pub use origin::Origin;
+pub use party::{Affiliation, Mandate, Party, PartyKey, PartyKind};
+pub use society::{SocietyCode, SocietyInfo, SocietyRules};
+pub use territory::{Territories, Territory, TisCode, WORLD};
+pub use work::{AlternateTitle, Interest, RecordingInfo, RightShares, RightSocieties, RightType, Role, ShareProblem, TerritoryShare, Work};
