@@ -1,0 +1,14 @@
+//! Readers and writers of the music industry's own file formats. Today: CISAC CWR (Common Works
+//! Registration) 2.1, 2.2 and 3.0/3.1 in, and CWR acknowledgements (ACK) out.
+//!
+//! Every reader is tolerant of what real files do and reports each deviation as a [`Diagnostic`] with the
+//! line, record, field and CWR rejection level, so nothing is silently guessed and nothing is silently lost.
+//!
+//! Architecture invariant: formats turn bytes into domain values and back. They know nothing of the store,
+//! of which works a society already has, or of the clock: decisions that need those (is this REV of a
+//! known work? a duplicate?) belong to the engine, which hands its verdicts back to the ACK writer.
+
+pub mod cwr;
+mod diagnostic;
+
+pub use diagnostic::{Diagnostic, Level};
