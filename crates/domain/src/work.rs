@@ -301,6 +301,27 @@ impl Work {
         problems
     }
 
+    /// The part of `right` that the submitter's own (controlled) parties hold: their ownership shares, or
+    /// their worldwide collection shares where the registration states no ownership (CWR 3.x). Two
+    /// registrations of one work whose controlled parts add up to more than 100% are in conflict.
+    pub fn controlled_share(&self, right: RightType) -> Share {
+        let has_ownership = self.interests.iter().any(|i| !i.ownership.get(right).is_zero());
+        let units: u64 = self
+            .interests
+            .iter()
+            .filter(|i| i.controlled)
+            .map(|i| {
+                if has_ownership {
+                    i.ownership.get(right)
+                } else {
+                    i.collection.iter().filter(|t| t.included && t.tis == WORLD).map(|t| t.shares.get(right)).next_back().unwrap_or(Share::ZERO)
+                }
+            })
+            .map(|s| u64::from(s.scaled()))
+            .sum();
+        Share::from_scaled(units.min(u64::from(money::SHARE_SCALE)) as u32).unwrap_or(Share::ONE)
+    }
+
     /// The holders whose consent governs the work's AI licence, with their share: each party's performing
     /// right ownership (which every writer and original publisher has), or its worldwide PR collection share
     /// where the registration states no ownership (CWR 3.x). Parties appearing twice are merged.

@@ -47,7 +47,7 @@ impl Level {
 }
 
 /// One problem found in an input file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     /// 1-based line number in the file (0 when the problem is about the file as a whole).
     pub line: u64,

@@ -216,6 +216,11 @@ impl<R: BufRead> Reader<R> {
         &self.header
     }
 
+    /// The underlying input (e.g. to ask a hashing reader for its digest once the file is read).
+    pub fn inner(&self) -> &R {
+        &self.input
+    }
+
     /// Bytes consumed so far, for progress reporting.
     pub fn bytes_read(&self) -> u64 {
         self.bytes_read

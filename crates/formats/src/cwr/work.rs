@@ -497,7 +497,7 @@ pub fn read_iswc_notice(tx: &Transaction) -> IswcNotice {
 }
 
 /// An acknowledgement another society sent: read and reported, never acted on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AckNotice {
     pub line: u64,
     pub original_group_id: String,

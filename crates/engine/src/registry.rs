@@ -1,0 +1,97 @@
+//! Registry use cases beyond import: set up the society, look works and parties up, record consent and
+//! origin, and compute a work's licensed share per AI stage.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::{Consent, ConsentChoice, LicensedShare, Origin, PartyKey, SocietyCode, SocietyRules, Stage, consent};
+
+use crate::store::{Revision, SocietyConfig, Store, StoreError, StoreResult, WorkDetail};
+
+/// Errors of registry operations a person asked for.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("no work with code or ISWC {0:?}: check the code with `tantiem works search`")]
+    UnknownWork(String),
+    #[error("no party with key or IPI name number {0:?}: check it with `tantiem works show`")]
+    UnknownParty(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Creates the society's configuration if the store has none; returns what is in force.
+pub async fn initialise(store: &dyn Store, code: SocietyCode, name: Option<&str>) -> StoreResult<SocietyConfig> {
+    if let Some(existing) = store.society().await? {
+        return Ok(existing);
+    }
+    let name = name.map(str::to_owned).or_else(|| code.info().map(|i| i.name.clone())).unwrap_or_else(|| format!("Society {code}"));
+    let config = SocietyConfig { code, name, rules: SocietyRules::default_for(code) };
+    store.set_society(&config).await?;
+    Ok(config)
+}
+
+/// A work's licensed share for each stage on `as_of` (the training date of a model, or today).
+pub async fn licensed_shares(store: &dyn Store, detail: &WorkDetail, as_of: NaiveDate) -> StoreResult<Vec<LicensedShare>> {
+    let society = store.society().await?.ok_or(StoreError::NotInitialised)?;
+    let Some(primary) = detail.primary() else { return Ok(Vec::new()) };
+    let holders = primary.work.consent_holders();
+    let keys: Vec<PartyKey> = holders.iter().map(|h| h.0.clone()).collect();
+    let choices = store.consent_for(&keys).await?;
+    Ok(Stage::ALL
+        .into_iter()
+        .map(|stage| consent::licensed_share(&detail.summary.code, &holders, stage, as_of, &choices, society.rules.default_consent(stage)))
+        .collect())
+}
+
+/// What a person asked to record about a party's consent.
+#[derive(Debug, Clone)]
+pub struct ConsentRequest {
+    pub party: String,
+    pub work: Option<String>,
+    pub stages: Vec<Stage>,
+    pub consent: Consent,
+    pub effective_from: NaiveDate,
+    pub note: String,
+}
+
+/// Records a consent choice for each requested stage, after checking that the party (and work) exist.
+pub async fn set_consent(store: &dyn Store, request: &ConsentRequest, by: &str, now: DateTime<Utc>) -> Result<Vec<ConsentChoice>, RegistryError> {
+    let party = store.party(&request.party).await?.ok_or_else(|| RegistryError::UnknownParty(request.party.clone()))?;
+    let work_code = match &request.work {
+        Some(w) => Some(store.work(w).await?.ok_or_else(|| RegistryError::UnknownWork(w.clone()))?.summary.code),
+        None => None,
+    };
+    let mut recorded = Vec::new();
+    for &stage in &request.stages {
+        let choice = ConsentChoice {
+            party: party.party.key.clone(),
+            work_code: work_code.clone(),
+            stage,
+            consent: request.consent,
+            effective_from: request.effective_from,
+            recorded_by: by.to_owned(),
+            recorded_at: now,
+            note: request.note.clone(),
+        };
+        store.add_consent(&choice).await?;
+        recorded.push(choice);
+    }
+    Ok(recorded)
+}
+
+/// Declares a work's origin, kept in its history.
+pub async fn set_origin(store: &dyn Store, work: &str, origin: Origin, by: &str, now: DateTime<Utc>, note: &str) -> Result<String, RegistryError> {
+    let detail = store.work(work).await?.ok_or_else(|| RegistryError::UnknownWork(work.to_owned()))?;
+    let code = detail.summary.code.clone();
+    let revision = Revision {
+        work_code: code.clone(),
+        revision: 0,
+        change: "origin".into(),
+        submitter: String::new(),
+        submitter_work_number: String::new(),
+        summary: format!("origin {} → {}{}", detail.summary.origin.as_str(), origin.as_str(), if note.is_empty() { String::new() } else { format!(" ({note})") }),
+        changed_at: now,
+        changed_by: by.to_owned(),
+        document: None,
+    };
+    store.set_origin(&code, origin, &revision).await?;
+    Ok(code)
+}

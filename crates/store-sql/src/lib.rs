@@ -1,0 +1,194 @@
+//! The SQL that the SQLite and PostgreSQL stores share. Both schemas use the same table and column names
+//! and the same portable types (TEXT, BIGINT; timestamps as RFC 3339 text, documents as JSON text), so
+//! every query is written once here, in [`impl_store!`], and expanded in each backend crate against its
+//! own pool type. Each backend owns its migrations and may replace a method where its database offers
+//! something better.
+//!
+//! Architecture invariant: nothing here opens a connection or runs a migration; this crate only knows how
+//! to turn the engine's store calls into SQL and rows back into domain values.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use domain::{Iswc, Origin, Party, PartyKind, RightType, Role, Work};
+use engine::store::{RegistrationRef, RegistrationStatus, RegistrationWrite, StoreError};
+use money::Share;
+
+#[doc(hidden)]
+pub use {async_trait, chrono, domain, engine, money, serde_json, sqlx};
+
+/// Rows per multi-row INSERT: keeps every statement under SQLite's 32,766 bound parameters.
+pub const MAX_PARAMETERS: usize = 30_000;
+
+pub fn database_error(e: sqlx::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+pub fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).map_err(|_| StoreError::Corrupt(format!("timestamp {text:?}")))
+}
+
+pub fn parse_iswc(text: Option<String>) -> Result<Option<Iswc>, StoreError> {
+    text.map(|t| Iswc::parse(&t).map_err(|_| StoreError::Corrupt(format!("ISWC {t:?}")))).transpose()
+}
+
+pub fn parse_origin(text: &str) -> Result<Origin, StoreError> {
+    Origin::parse(text).ok_or_else(|| StoreError::Corrupt(format!("origin {text:?}")))
+}
+
+pub fn parse_status(text: &str) -> Result<RegistrationStatus, StoreError> {
+    RegistrationStatus::parse(text).ok_or_else(|| StoreError::Corrupt(format!("registration status {text:?}")))
+}
+
+pub fn share(units: i64) -> Result<Share, StoreError> {
+    u32::try_from(units).ok().and_then(Share::from_scaled).ok_or_else(|| StoreError::Corrupt(format!("share {units}")))
+}
+
+pub fn json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+pub fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("domain values always serialise")
+}
+
+/// Folds a text for search: upper case, Nordic and other Latin diacritics removed, spaces collapsed, so
+/// "Sørensen", "SORENSEN" and "sorensen" find each other.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_uppercase) {
+        let replacement = match c {
+            'Å' | 'Ä' | 'Á' | 'À' | 'Â' | 'Ã' => "A",
+            'Æ' => "AE",
+            'Ø' | 'Ö' | 'Ó' | 'Ò' | 'Ô' | 'Õ' => "O",
+            'É' | 'È' | 'Ê' | 'Ë' => "E",
+            'Í' | 'Ì' | 'Î' | 'Ï' => "I",
+            'Ú' | 'Ù' | 'Û' | 'Ü' => "U",
+            'Ý' | 'Ÿ' => "Y",
+            'Ñ' => "N",
+            'Ç' => "C",
+            'Ð' => "D",
+            'Þ' => "TH",
+            'ß' => "SS",
+            _ => {
+                out.push(if c.is_whitespace() { ' ' } else { c });
+                continue;
+            }
+        };
+        out.push_str(replacement);
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The rows of one registration's interests: (party key, side, role, controlled, PR, MR, SR).
+pub fn interest_rows(work: &Work) -> Vec<(String, &'static str, String, i64, i64, i64, i64)> {
+    work.interests
+        .iter()
+        .map(|i| {
+            let side = if i.role.is_publisher() { "publisher" } else { "writer" };
+            (
+                i.party.as_str().to_owned(),
+                side,
+                i.role.code().to_owned(),
+                i64::from(i.controlled),
+                i64::from(i.ownership.performing.scaled()),
+                i64::from(i.ownership.mechanical.scaled()),
+                i64::from(i.ownership.synchronisation.scaled()),
+            )
+        })
+        .collect()
+}
+
+pub fn role(side: &str, code: String) -> Role {
+    if side == "publisher" { Role::Publisher(code) } else { Role::Writer(code) }
+}
+
+pub fn party_kind(text: &str) -> PartyKind {
+    match text {
+        "publisher" => PartyKind::Publisher,
+        "performer" => PartyKind::Performer,
+        "producer" => PartyKind::Producer,
+        _ => PartyKind::Writer,
+    }
+}
+
+pub fn right_type(text: &str) -> Option<RightType> {
+    RightType::ALL.into_iter().find(|r| r.abbreviation() == text)
+}
+
+/// Keeps the last write per key, in first-seen order: a batch may register and then revise the same work,
+/// and one statement must not touch a row twice.
+pub fn last_per_key<T, K: std::hash::Hash + Eq + Clone>(items: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
+    let mut index: HashMap<K, usize> = HashMap::new();
+    let mut order: Vec<&T> = Vec::new();
+    for item in items {
+        let k = key(item);
+        match index.get(&k) {
+            Some(&i) => order[i] = item,
+            None => {
+                index.insert(k, order.len());
+                order.push(item);
+            }
+        }
+    }
+    order
+}
+
+pub fn registration_key(r: &RegistrationWrite) -> (String, String) {
+    (r.reference.submitter.clone(), r.reference.submitter_work_number.clone())
+}
+
+pub fn party_key(p: &Party) -> String {
+    p.key.as_str().to_owned()
+}
+
+/// Builds a [`RegistrationRef`] from its columns.
+#[allow(clippy::too_many_arguments)]
+pub fn registration_ref(
+    work_code: String,
+    submitter: String,
+    submitter_work_number: String,
+    content_hash: String,
+    status: String,
+    primary: i64,
+    iswc: Option<String>,
+    controlled_pr: i64,
+    controlled_mr: i64,
+) -> Result<RegistrationRef, StoreError> {
+    Ok(RegistrationRef {
+        primary: primary != 0,
+        work_code,
+        submitter,
+        submitter_work_number,
+        content_hash,
+        status: parse_status(&status)?,
+        iswc: parse_iswc(iswc)?,
+        controlled_performing: share(controlled_pr)?,
+        controlled_mechanical: share(controlled_mr)?,
+    })
+}
+
+mod store_impl;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_finds_nordic_names() {
+        assert_eq!(fold("Sørensen  Ålander"), "SORENSEN ALANDER");
+        assert_eq!(fold("Þórður Æsa"), "THORDUR AESA");
+        assert_eq!(fold("straße"), "STRASSE");
+    }
+
+    #[test]
+    fn last_write_per_key_wins_in_first_seen_order() {
+        let items = [("a", 1), ("b", 2), ("a", 3)];
+        let kept: Vec<_> = last_per_key(&items, |i| i.0).into_iter().copied().collect();
+        assert_eq!(kept, vec![("a", 3), ("b", 2)]);
+    }
+}

@@ -1,0 +1,44 @@
+//! The embedded store: one SQLite file, the default for a society starting out and for tests. Owns its
+//! migrations; the queries are the shared ones of `store-sql`.
+//!
+//! Architecture invariant: nothing outside this crate knows the store is SQLite.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use engine::store::{StoreError, StoreResult};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+/// A Tantiem store in one SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (and with `create`, creates) the store file and brings its schema up to date.
+    pub async fn open(path: &Path, create: bool) -> StoreResult<SqliteStore> {
+        if !create && !path.exists() {
+            return Err(StoreError::NotInitialised);
+        }
+        let options = SqliteConnectOptions::new().filename(path).create_if_missing(create);
+        Self::connect_with(options).await
+    }
+
+    /// Opens a `sqlite:` URL (e.g. `sqlite::memory:` for tests).
+    pub async fn connect(url: &str) -> StoreResult<SqliteStore> {
+        let options = SqliteConnectOptions::from_str(url).map_err(store_sql::database_error)?.create_if_missing(true);
+        Self::connect_with(options).await
+    }
+
+    async fn connect_with(options: SqliteConnectOptions) -> StoreResult<SqliteStore> {
+        // WAL with NORMAL sync: durable at every commit boundary that matters for an import chunk, and
+        // readers (the server) are not blocked by a running import.
+        let options = options.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal).foreign_keys(true);
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(store_sql::database_error)?;
+        sqlx::migrate!("./migrations").run(&pool).await.map_err(|e| StoreError::Database(format!("migrating the SQLite store: {e}")))?;
+        Ok(SqliteStore { pool })
+    }
+}
+
+store_sql::impl_store!(SqliteStore, sqlx::Sqlite, "sqlite");
