@@ -1,0 +1,153 @@
+//! `tantiem`: the command line of Tantiem, for a society's staff. Glue only: it parses arguments, opens the
+//! configured store, reads the clock and the operator's name, calls the engine, and prints what came back.
+
+mod commands;
+mod demo;
+mod print;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use engine::Store;
+
+/// Collective licensing of generative AI for music societies: repertoire, consent, licensing, distribution.
+#[derive(Debug, Parser)]
+#[command(name = "tantiem", version, about, long_about = None)]
+struct Cli {
+    /// The store: a SQLite file path (the default, `tantiem.db`), `sqlite:PATH`, or `postgres://…`.
+    #[arg(long, global = true, env = "TANTIEM_DATABASE_URL", default_value = "tantiem.db")]
+    database_url: String,
+    /// Who is acting, recorded in every change's history.
+    #[arg(long, global = true, env = "TANTIEM_OPERATOR", default_value = "operator")]
+    operator: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create the store (a SQLite file by default) and set up the society that runs it.
+    Init(InitArgs),
+    /// The main job on a fresh machine: create a store, import a generated repertoire and the real CWR
+    /// fixture files, and print what was registered, rejected and acknowledged.
+    Demo(demo::DemoArgs),
+    /// Import files sent by publishers and societies.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Search and show works.
+    #[command(subcommand)]
+    Works(WorksCommand),
+    /// Show parties (writers, publishers).
+    #[command(subcommand)]
+    Parties(PartiesCommand),
+    /// Record and show rightsholders' AI consent per stage.
+    #[command(subcommand)]
+    Consent(commands::ConsentCommand),
+    /// Declare the origin of a work (human, AI-assisted, fully AI-generated).
+    #[command(subcommand)]
+    Origin(commands::OriginCommand),
+}
+
+#[derive(Debug, Args)]
+struct InitArgs {
+    /// The society's CISAC code (079 STIM, 090 TONO, 040 KODA, 089 TEOSTO, 077 STEF, ...).
+    #[arg(long, default_value = "079")]
+    society: String,
+    /// The society's name (defaults to the CISAC table's).
+    #[arg(long)]
+    name: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Import CWR files (2.1, 2.2, 3.0, 3.1): registers works, writes the acknowledgements.
+    Cwr(commands::ImportCwrArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum WorksCommand {
+    /// Find works by title (diacritics and case ignored), society code or ISWC.
+    Search {
+        text: String,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a work: registrations, shares per right type and territory, AI consent, recordings, history.
+    Show(commands::WorkShowArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum PartiesCommand {
+    /// Show a party by IPI name number or party key: affiliations, works and shares, consent.
+    Show {
+        ipi_or_key: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Opens the store named by `url`: PostgreSQL for `postgres://` URLs, else a SQLite file.
+pub async fn open_store(url: &str, create: bool) -> Result<Box<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = store_postgres::PostgresStore::connect(url).await.with_context(|| "cannot open the PostgreSQL store: check the URL and that the server runs")?;
+        return Ok(Box::new(store));
+    }
+    let path = PathBuf::from(url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url));
+    let store = store_sqlite::SqliteStore::open(&path, create).await.with_context(|| format!("cannot open the store {}", path.display()))?;
+    Ok(Box::new(store))
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let now = chrono::Utc::now();
+    match cli.command {
+        Command::Init(args) => {
+            let code = domain::SocietyCode::parse(&args.society).with_context(|| format!("{:?} is not a CISAC society code (e.g. 079)", args.society))?;
+            let store = open_store(&cli.database_url, true).await?;
+            let society = engine::registry::initialise(store.as_ref(), code, args.name.as_deref()).await?;
+            println!("Store ready ({}: {}) for {} ({}).", store.backend(), cli.database_url, society.name, society.code);
+            Ok(())
+        }
+        Command::Demo(args) => demo::run(&cli.database_url, &cli.operator, args, now).await,
+        Command::Import(ImportCommand::Cwr(args)) => {
+            let store = open_store(&cli.database_url, false).await?;
+            commands::import_cwr(store.as_ref(), args, &cli.operator, now).await
+        }
+        Command::Works(WorksCommand::Search { text, limit, json }) => {
+            let store = open_store(&cli.database_url, false).await?;
+            let found = store.search_works(&text, limit).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&found)?);
+            } else {
+                print::work_list(&found);
+            }
+            Ok(())
+        }
+        Command::Works(WorksCommand::Show(args)) => {
+            let store = open_store(&cli.database_url, false).await?;
+            commands::work_show(store.as_ref(), args, now).await
+        }
+        Command::Parties(PartiesCommand::Show { ipi_or_key, json }) => {
+            let store = open_store(&cli.database_url, false).await?;
+            let party = store.party(&ipi_or_key).await?.with_context(|| format!("no party {ipi_or_key:?}: give an IPI name number or a party key shown by `works show`"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&party)?);
+            } else {
+                print::party(&party);
+            }
+            Ok(())
+        }
+        Command::Consent(command) => {
+            let store = open_store(&cli.database_url, false).await?;
+            commands::consent(store.as_ref(), command, &cli.operator, now).await
+        }
+        Command::Origin(command) => {
+            let store = open_store(&cli.database_url, false).await?;
+            commands::origin(store.as_ref(), command, &cli.operator, now).await
+        }
+    }
+}
