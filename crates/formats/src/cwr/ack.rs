@@ -73,6 +73,9 @@ pub struct AckEntry<'a> {
 pub struct AckWriter<W: Write> {
     out: W,
     version: Version,
+    /// Written in UTF-8 (declared in the HDR) when the submission declared it, else in Latin-1 like the
+    /// submission, so the sender reads its own names back unchanged.
+    utf8: bool,
     original_created: NaiveDateTime,
     processing_date: NaiveDate,
     transactions: u64,
@@ -83,35 +86,36 @@ impl<W: Write> AckWriter<W> {
     /// Starts the file. `created` is when the society wrote it (passed in: the core reads no clock).
     pub fn new(mut out: W, society: SocietyCode, society_name: &str, original: &Header, created: NaiveDateTime) -> io::Result<Self> {
         let version = original.version;
+        let utf8 = original.declares_utf8();
+        let charset = fitted(if utf8 { "UTF-8" } else { "" }, 15);
         let date = created.format("%Y%m%d").to_string();
         let time = created.format("%H%M%S").to_string();
         let name = fitted(society_name, 45);
         let header = match version {
-            Version::V21 => format!("HDRSO{:09}{name}01.10{date}{time}{date}{}", society.number(), " ".repeat(15)),
+            Version::V21 => format!("HDRSO{:09}{name}01.10{date}{time}{date}{charset}", society.number()),
             Version::V22 => format!(
-                "HDRSO{:09}{name}01.10{date}{time}{date}{}2.2001{}{}",
+                "HDRSO{:09}{name}01.10{date}{time}{date}{charset}2.2001{}{}",
                 society.number(),
-                " ".repeat(15),
                 fitted("TANTIEM", 30),
                 fitted(env!("CARGO_PKG_VERSION"), 30)
             ),
             Version::V30 | Version::V31 => format!(
-                "HDRSO{:04}{name}{}{date}{time}{date}{}{}000{}{}{}",
+                "HDRSO{:04}{name}{}{date}{time}{date}{charset}{}000{}{}{}",
                 society.number(),
                 " ".repeat(11),
-                " ".repeat(15),
                 version.label(),
                 fitted("TANTIEM", 30),
                 fitted(env!("CARGO_PKG_VERSION"), 30),
                 " ".repeat(27)
             ),
         };
-        write_line(&mut out, version, "HDR", header)?;
+        write_line(&mut out, version, utf8, "HDR", header)?;
         let trailing = if version.is_v3() { "" } else { "  " };
-        write_line(&mut out, version, "GRH", format!("GRHACK00001{}0000000000{trailing}", version.group_text()))?;
+        write_line(&mut out, version, utf8, "GRH", format!("GRHACK00001{}0000000000{trailing}", version.group_text()))?;
         Ok(AckWriter {
             out,
             version,
+            utf8,
             original_created: original.created,
             processing_date: created.date(),
             transactions: 0,
@@ -137,12 +141,12 @@ impl<W: Write> AckWriter<W> {
             self.processing_date.format("%Y%m%d"),
             entry.status.code()
         );
-        write_line(&mut self.out, self.version, "ACK", ack)?;
+        write_line(&mut self.out, self.version, self.utf8, "ACK", ack)?;
         let mut record_sequence = 1u64;
         for (original_sequence, record) in tx.records.iter().enumerate() {
             let length = layout::length(self.version, record.record_type()).map_or(record.len(), |(min, _)| min);
             let echoed = record.renumbered(sequence, record_sequence, length);
-            write_line(&mut self.out, self.version, record.record_type(), echoed)?;
+            write_line(&mut self.out, self.version, self.utf8, record.record_type(), echoed)?;
             record_sequence += 1;
             for message in entry.messages.iter().filter(|m| m.line == record.line && m.level < Level::Warning) {
                 let msg = format!(
@@ -152,7 +156,7 @@ impl<W: Write> AckWriter<W> {
                     message.level.msg_type(),
                     fitted(&message_text(message), 150)
                 );
-                write_line(&mut self.out, self.version, "MSG", msg)?;
+                write_line(&mut self.out, self.version, self.utf8, "MSG", msg)?;
                 record_sequence += 1;
             }
         }
@@ -165,9 +169,9 @@ impl<W: Write> AckWriter<W> {
     pub fn finish(mut self) -> io::Result<W> {
         self.group_records += 1;
         let grt = format!("GRT00001{:08}{:08}", self.transactions, self.group_records);
-        write_line(&mut self.out, self.version, "GRT", grt)?;
+        write_line(&mut self.out, self.version, self.utf8, "GRT", grt)?;
         let trl = format!("TRL00001{:08}{:08}", self.transactions, self.group_records + 2);
-        write_line(&mut self.out, self.version, "TRL", trl)?;
+        write_line(&mut self.out, self.version, self.utf8, "TRL", trl)?;
         self.out.flush()?;
         Ok(self.out)
     }
@@ -188,13 +192,19 @@ fn fitted(text: &str, length: usize) -> String {
     s
 }
 
-fn write_line<W: Write>(out: &mut W, version: Version, record_type: &str, mut line: String) -> io::Result<()> {
+fn write_line<W: Write>(out: &mut W, version: Version, utf8: bool, record_type: &str, mut line: String) -> io::Result<()> {
     if let Some((min, _)) = layout::length(version, record_type) {
         if matches!(record_type, "HDR" | "GRH" | "ACK" | "MSG" | "GRT" | "TRL") {
             fit(&mut line, min);
         }
     }
-    out.write_all(line.as_bytes())?;
+    if utf8 || line.is_ascii() {
+        out.write_all(line.as_bytes())?;
+    } else {
+        // Latin-1: every character the submission could have sent fits in a byte; others become '?'.
+        let bytes: Vec<u8> = line.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect();
+        out.write_all(&bytes)?;
+    }
     out.write_all(b"\r\n")
 }
 

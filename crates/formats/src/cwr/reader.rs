@@ -61,6 +61,11 @@ impl Header {
         }
     }
 
+    /// Whether the HDR names UTF-8 as the character set (otherwise the file is ASCII or Latin-1).
+    pub fn declares_utf8(&self) -> bool {
+        self.character_set.to_ascii_uppercase().replace('-', "") == "UTF8"
+    }
+
     /// Files from societies carry acknowledgements and notifications, not registrations to answer.
     pub fn is_from_society(&self) -> bool {
         self.sender_type == "SO"
@@ -206,7 +211,7 @@ impl<R: BufRead> Reader<R> {
             }
         };
         reader.header = parse_header(&first)?;
-        reader.utf8_declared = reader.header.character_set.to_ascii_uppercase().replace('-', "") == "UTF8";
+        reader.utf8_declared = reader.header.declares_utf8();
         reader.records_total = 1;
         reader.check_length(&first);
         Ok(reader)
