@@ -118,15 +118,15 @@ pub struct WorkShowArgs {
 }
 
 pub async fn work_show(store: &dyn Store, args: WorkShowArgs, now: DateTime<Utc>) -> Result<()> {
-    let detail = store
-        .work(&args.code_or_iswc)
-        .await?
-        .with_context(|| format!("no work with code or ISWC {:?}: find it with `tantiem works search`", args.code_or_iswc))?;
+    let detail = store.work(&args.code_or_iswc).await?.with_context(|| {
+        format!("no work with code or ISWC {:?}: find it with `tantiem works search`", args.code_or_iswc)
+    })?;
     let as_of = args.as_of.unwrap_or(now.date_naive());
     let consent = registry::licensed_shares(store, &detail, as_of).await?;
     let recordings = store.work_recordings(&detail.summary.code).await?;
     if args.json {
-        let value = serde_json::json!({ "work": detail, "licensed_shares": consent, "recordings": recordings, "as_of": as_of });
+        let value =
+            serde_json::json!({ "work": detail, "licensed_shares": consent, "recordings": recordings, "as_of": as_of });
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         print::work(&detail, &consent, &recordings, as_of);
@@ -173,7 +173,10 @@ fn parse_stages(texts: &[String]) -> Result<Vec<Stage>> {
         if text.eq_ignore_ascii_case("all") {
             stages.extend(Stage::ALL);
         } else {
-            stages.push(Stage::parse(text).with_context(|| format!("unknown stage {text:?}: use training, service, output or all"))?);
+            stages.push(
+                Stage::parse(text)
+                    .with_context(|| format!("unknown stage {text:?}: use training, service, output or all"))?,
+            );
         }
     }
     stages.sort();
@@ -184,8 +187,16 @@ fn parse_stages(texts: &[String]) -> Result<Vec<Stage>> {
 pub async fn consent(store: &dyn Store, command: ConsentCommand, operator: &str, now: DateTime<Utc>) -> Result<()> {
     match command {
         ConsentCommand::Set { party, work, stages, consent, from, note } => {
-            let consent = Consent::parse(&consent).with_context(|| format!("unknown consent {consent:?}: use included or reserved"))?;
-            let request = ConsentRequest { party, work, stages: parse_stages(&stages)?, consent, effective_from: from.unwrap_or(now.date_naive()), note };
+            let consent = Consent::parse(&consent)
+                .with_context(|| format!("unknown consent {consent:?}: use included or reserved"))?;
+            let request = ConsentRequest {
+                party,
+                work,
+                stages: parse_stages(&stages)?,
+                consent,
+                effective_from: from.unwrap_or(now.date_naive()),
+                note,
+            };
             let recorded = registry::set_consent(store, &request, operator, now).await?;
             for c in recorded {
                 println!(
@@ -228,7 +239,8 @@ pub enum OriginCommand {
 
 pub async fn origin(store: &dyn Store, command: OriginCommand, operator: &str, now: DateTime<Utc>) -> Result<()> {
     let OriginCommand::Set { work, origin, note } = command;
-    let origin = Origin::parse(&origin).with_context(|| format!("unknown origin {origin:?}: use human, ai-assisted, fully-ai or unknown"))?;
+    let origin = Origin::parse(&origin)
+        .with_context(|| format!("unknown origin {origin:?}: use human, ai-assisted, fully-ai or unknown"))?;
     let code = registry::set_origin(store, &work, origin, operator, now, &note).await?;
     let payable = if origin.is_distributable() { "distributable" } else { "kept on record, never distributed" };
     println!("{code}: origin {} ({payable})", origin.as_str());

@@ -36,11 +36,20 @@ const FIXTURES: &[(&str, &[u8])] = &[
     ("weso__revexample.V21", include_bytes!("../../formats/tests/fixtures/cwr/weso__revexample.V21")),
     ("max1m__sample_v21.V21", include_bytes!("../../formats/tests/fixtures/cwr/max1m__sample_v21.V21")),
     ("weso__demo_cwr_cleaned.v22", include_bytes!("../../formats/tests/fixtures/cwr/weso__demo_cwr_cleaned.v22")),
-    ("dmp__CW220002DMP_0000_V3-0-0.SUB", include_bytes!("../../formats/tests/fixtures/cwr/dmp__CW220002DMP_0000_V3-0-0.SUB")),
-    ("dmp__CW220003DMP_0000_V3-0-0.ISR", include_bytes!("../../formats/tests/fixtures/cwr/dmp__CW220003DMP_0000_V3-0-0.ISR")),
+    (
+        "dmp__CW220002DMP_0000_V3-0-0.SUB",
+        include_bytes!("../../formats/tests/fixtures/cwr/dmp__CW220002DMP_0000_V3-0-0.SUB"),
+    ),
+    (
+        "dmp__CW220003DMP_0000_V3-0-0.ISR",
+        include_bytes!("../../formats/tests/fixtures/cwr/dmp__CW220003DMP_0000_V3-0-0.ISR"),
+    ),
     ("dmp__CW220001000_DMP.V21", include_bytes!("../../formats/tests/fixtures/cwr/dmp__CW220001000_DMP.V21")),
     ("dmp__CW220001052_DMP.V21", include_bytes!("../../formats/tests/fixtures/cwr/dmp__CW220001052_DMP.V21")),
-    ("labeltools__sacm_ack_sample.txt", include_bytes!("../../formats/tests/fixtures/cwr/labeltools__sacm_ack_sample.txt")),
+    (
+        "labeltools__sacm_ack_sample.txt",
+        include_bytes!("../../formats/tests/fixtures/cwr/labeltools__sacm_ack_sample.txt"),
+    ),
 ];
 
 pub async fn run(database_url: &str, operator: &str, args: DemoArgs, now: DateTime<Utc>) -> Result<()> {
@@ -52,17 +61,29 @@ pub async fn run(database_url: &str, operator: &str, args: DemoArgs, now: DateTi
     }
     let store = crate::open_store(database_url, true).await?;
     let society = engine::registry::initialise(store.as_ref(), domain::SocietyCode::STIM, None).await?;
-    println!("Tantiem demo — store: {} ({database_url}), society: {} ({})", store.backend(), society.name, society.code);
+    println!(
+        "Tantiem demo — store: {} ({database_url}), society: {} ({})",
+        store.backend(),
+        society.name,
+        society.code
+    );
 
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     let generated = args.out.join(format!("CW{}0001199_{:03}.V21", now.format("%y"), society.code.number() % 1000));
     let started = std::time::Instant::now();
     {
-        let file = std::fs::File::create(&generated).with_context(|| format!("cannot write {}", generated.display()))?;
+        let file =
+            std::fs::File::create(&generated).with_context(|| format!("cannot write {}", generated.display()))?;
         let mut generator = testkit::Generator::new(args.seed);
         testkit::write_cwr21(BufWriter::new(file), generator.works(args.works), &now.format("%Y%m%d").to_string())?;
     }
-    println!("Generated {} works (seed {}) as CWR 2.1: {} in {:.1?}", args.works, args.seed, generated.display(), started.elapsed());
+    println!(
+        "Generated {} works (seed {}) as CWR 2.1: {} in {:.1?}",
+        args.works,
+        args.seed,
+        generated.display(),
+        started.elapsed()
+    );
 
     let ack_dir = args.out.join("acks");
     let mut reports: Vec<ImportReport> = Vec::new();
@@ -73,7 +94,10 @@ pub async fn run(database_url: &str, operator: &str, args: DemoArgs, now: DateTi
     let name = generated.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let report = commands::import_one(store.as_ref(), BufReader::new(file), &name, size, options(), &ack_dir).await?;
     let seconds = started.elapsed().as_secs_f64().max(1e-9);
-    println!("Imported the generated repertoire in {seconds:.2} s ({:.0} works/s)", report.counts.transactions as f64 / seconds);
+    println!(
+        "Imported the generated repertoire in {seconds:.2} s ({:.0} works/s)",
+        report.counts.transactions as f64 / seconds
+    );
     reports.push(report);
     for (name, bytes) in FIXTURES {
         match commands::import_one(store.as_ref(), *bytes, name, bytes.len() as u64, options(), &ack_dir).await {

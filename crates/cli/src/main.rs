@@ -92,11 +92,15 @@ enum PartiesCommand {
 /// Opens the store named by `url`: PostgreSQL for `postgres://` URLs, else a SQLite file.
 pub async fn open_store(url: &str, create: bool) -> Result<Box<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = store_postgres::PostgresStore::connect(url).await.with_context(|| "cannot open the PostgreSQL store: check the URL and that the server runs")?;
+        let store = store_postgres::PostgresStore::connect(url)
+            .await
+            .with_context(|| "cannot open the PostgreSQL store: check the URL and that the server runs")?;
         return Ok(Box::new(store));
     }
     let path = PathBuf::from(url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url));
-    let store = store_sqlite::SqliteStore::open(&path, create).await.with_context(|| format!("cannot open the store {}", path.display()))?;
+    let store = store_sqlite::SqliteStore::open(&path, create)
+        .await
+        .with_context(|| format!("cannot open the store {}", path.display()))?;
     Ok(Box::new(store))
 }
 
@@ -106,10 +110,17 @@ async fn main() -> Result<()> {
     let now = chrono::Utc::now();
     match cli.command {
         Command::Init(args) => {
-            let code = domain::SocietyCode::parse(&args.society).with_context(|| format!("{:?} is not a CISAC society code (e.g. 079)", args.society))?;
+            let code = domain::SocietyCode::parse(&args.society)
+                .with_context(|| format!("{:?} is not a CISAC society code (e.g. 079)", args.society))?;
             let store = open_store(&cli.database_url, true).await?;
             let society = engine::registry::initialise(store.as_ref(), code, args.name.as_deref()).await?;
-            println!("Store ready ({}: {}) for {} ({}).", store.backend(), cli.database_url, society.name, society.code);
+            println!(
+                "Store ready ({}: {}) for {} ({}).",
+                store.backend(),
+                cli.database_url,
+                society.name,
+                society.code
+            );
             Ok(())
         }
         Command::Demo(args) => demo::run(&cli.database_url, &cli.operator, args, now).await,
@@ -133,7 +144,9 @@ async fn main() -> Result<()> {
         }
         Command::Parties(PartiesCommand::Show { ipi_or_key, json }) => {
             let store = open_store(&cli.database_url, false).await?;
-            let party = store.party(&ipi_or_key).await?.with_context(|| format!("no party {ipi_or_key:?}: give an IPI name number or a party key shown by `works show`"))?;
+            let party = store.party(&ipi_or_key).await?.with_context(|| {
+                format!("no party {ipi_or_key:?}: give an IPI name number or a party key shown by `works show`")
+            })?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&party)?);
             } else {

@@ -39,10 +39,25 @@ pub fn import_report(report: &ImportReport, show: usize, ack_dir: &Path) {
         if report.dry_run { " — DRY RUN, nothing stored" } else { "" }
     );
     if let Some(at) = report.previously_imported {
-        println!("  this exact file was imported before, on {}: its transactions are duplicates", at.format("%Y-%m-%d %H:%M UTC"));
+        println!(
+            "  this exact file was imported before, on {}: its transactions are duplicates",
+            at.format("%Y-%m-%d %H:%M UTC")
+        );
     }
     table(
-        &["transactions", "registered", "revised", "claims", "changed (AC)", "duplicates", "conflicts", "rejected", "ISWCs", "notices", "agreements"],
+        &[
+            "transactions",
+            "registered",
+            "revised",
+            "claims",
+            "changed (AC)",
+            "duplicates",
+            "conflicts",
+            "rejected",
+            "ISWCs",
+            "notices",
+            "agreements",
+        ],
         &[vec![
             c.transactions.to_string(),
             c.registered.to_string(),
@@ -58,10 +73,22 @@ pub fn import_report(report: &ImportReport, show: usize, ack_dir: &Path) {
         ]],
     );
     let levels = [Level::File, Level::Group, Level::Transaction, Level::Record, Level::Field, Level::Warning];
-    let counts: Vec<String> =
-        levels.iter().map(|l| (l, report.count_at_level(*l))).filter(|(_, n)| *n > 0).map(|(l, n)| format!("{n} {}", l.code())).collect();
+    let counts: Vec<String> = levels
+        .iter()
+        .map(|l| (l, report.count_at_level(*l)))
+        .filter(|(_, n)| *n > 0)
+        .map(|(l, n)| format!("{n} {}", l.code()))
+        .collect();
     if !counts.is_empty() {
-        println!("  diagnostics: {}{}", counts.join(", "), if report.diagnostics_dropped > 0 { format!(" (+{} not listed)", report.diagnostics_dropped) } else { String::new() });
+        println!(
+            "  diagnostics: {}{}",
+            counts.join(", "),
+            if report.diagnostics_dropped > 0 {
+                format!(" (+{} not listed)", report.diagnostics_dropped)
+            } else {
+                String::new()
+            }
+        );
         let mut sorted: Vec<_> = report.diagnostics.iter().collect();
         sorted.sort_by_key(|d| (d.level == Level::Warning, d.line));
         for d in sorted.iter().take(show) {
@@ -72,7 +99,10 @@ pub fn import_report(report: &ImportReport, show: usize, ack_dir: &Path) {
         }
     }
     for ack in report.acks_received.iter().take(show) {
-        println!("  ACK received: {} {} {:?} society code {:?}", ack.status, ack.original_kind, ack.title, ack.society_work_code);
+        println!(
+            "  ACK received: {} {} {:?} society code {:?}",
+            ack.status, ack.original_kind, ack.title, ack.society_work_code
+        );
     }
     if let Some(name) = &report.ack_file_name {
         println!("  acknowledgement: {}", ack_dir.join(name).display());
@@ -102,7 +132,21 @@ pub fn import_totals(reports: &[ImportReport]) {
             ]
         })
         .collect();
-    table(&["file", "CWR", "transactions", "registered", "revised", "changed", "duplicates", "conflicts", "rejected", "acknowledgement"], &rows);
+    table(
+        &[
+            "file",
+            "CWR",
+            "transactions",
+            "registered",
+            "revised",
+            "changed",
+            "duplicates",
+            "conflicts",
+            "rejected",
+            "acknowledgement",
+        ],
+        &rows,
+    );
 }
 
 pub fn work_list(works: &[WorkSummary]) {
@@ -112,7 +156,14 @@ pub fn work_list(works: &[WorkSummary]) {
     }
     let rows: Vec<Vec<String>> = works
         .iter()
-        .map(|w| vec![w.code.clone(), w.title.clone(), w.iswc.map(|i| i.to_string()).unwrap_or_default(), w.origin.as_str().to_owned()])
+        .map(|w| {
+            vec![
+                w.code.clone(),
+                w.title.clone(),
+                w.iswc.map(|i| i.to_string()).unwrap_or_default(),
+                w.origin.as_str().to_owned(),
+            ]
+        })
         .collect();
     table(&["code", "title", "ISWC", "origin"], &rows);
 }
@@ -147,11 +198,16 @@ pub fn work(detail: &WorkDetail, consent: &[LicensedShare], recordings: &[Stored
         })
         .collect();
     table(&["submitter", "work number", "status", "", "updated"], &rows);
-    let Some(primary) = detail.primary() else { return };
+    let Some(primary) = detail.primary() else {
+        return;
+    };
     let w = &primary.work;
     if !w.alternate_titles.is_empty() {
         println!();
-        println!("Alternate titles: {}", w.alternate_titles.iter().map(|a| format!("{} ({})", a.title, a.kind)).collect::<Vec<_>>().join("; "));
+        println!(
+            "Alternate titles: {}",
+            w.alternate_titles.iter().map(|a| format!("{} ({})", a.title, a.kind)).collect::<Vec<_>>().join("; ")
+        );
     }
     println!();
     println!("Ownership shares (primary registration)");
@@ -162,7 +218,11 @@ pub fn work(detail: &WorkDetail, consent: &[LicensedShare], recordings: &[Stored
             let name = if i.first_name.is_empty() { i.name.clone() } else { format!("{}, {}", i.name, i.first_name) };
             let societies: Vec<String> = RightType::ALL
                 .iter()
-                .filter_map(|r| i.societies.get(*r).map(|s| format!("{} {}", r.abbreviation(), s.info().map_or(s.to_string(), |info| info.name.clone()))))
+                .filter_map(|r| {
+                    i.societies.get(*r).map(|s| {
+                        format!("{} {}", r.abbreviation(), s.info().map_or(s.to_string(), |info| info.name.clone()))
+                    })
+                })
                 .collect();
             vec![
                 i.role.code().to_owned(),
@@ -186,11 +246,23 @@ pub fn work(detail: &WorkDetail, consent: &[LicensedShare], recordings: &[Stored
                 i.name.clone(),
                 if t.included { "include".into() } else { "exclude".into() },
                 territory_name(t.tis),
-                if t.included { format!("{} / {} / {}", t.shares.performing, t.shares.mechanical, t.shares.synchronisation) } else { String::new() },
+                if t.included {
+                    format!("{} / {} / {}", t.shares.performing, t.shares.mechanical, t.shares.synchronisation)
+                } else {
+                    String::new()
+                },
             ]);
         }
         if i.collection.is_empty() && !i.controlled {
-            rows.push(vec![i.name.clone(), "include".into(), territory_name(domain::WORLD), format!("{} / {} / {} (ownership)", i.ownership.performing, i.ownership.mechanical, i.ownership.synchronisation)]);
+            rows.push(vec![
+                i.name.clone(),
+                "include".into(),
+                territory_name(domain::WORLD),
+                format!(
+                    "{} / {} / {} (ownership)",
+                    i.ownership.performing, i.ownership.mechanical, i.ownership.synchronisation
+                ),
+            ]);
         }
     }
     table(&["party", "", "territory", "shares"], &rows);
@@ -219,7 +291,15 @@ pub fn work(detail: &WorkDetail, consent: &[LicensedShare], recordings: &[Stored
     let rows: Vec<Vec<String>> = detail
         .history
         .iter()
-        .map(|h| vec![format!("r{}", h.revision), h.changed_at.format("%Y-%m-%d %H:%M").to_string(), h.change.clone(), h.changed_by.clone(), h.summary.clone()])
+        .map(|h| {
+            vec![
+                format!("r{}", h.revision),
+                h.changed_at.format("%Y-%m-%d %H:%M").to_string(),
+                h.change.clone(),
+                h.changed_by.clone(),
+                h.summary.clone(),
+            ]
+        })
         .collect();
     table(&["rev", "when", "change", "by", "what"], &rows);
 }
@@ -273,9 +353,14 @@ pub fn party(detail: &PartyDetail) {
     let affiliations: Vec<String> = p
         .affiliations
         .iter()
-        .map(|a| format!("{} {}", a.right.abbreviation(), a.society.info().map_or(a.society.to_string(), |i| i.name.clone())))
+        .map(|a| {
+            format!("{} {}", a.right.abbreviation(), a.society.info().map_or(a.society.to_string(), |i| i.name.clone()))
+        })
         .collect();
-    println!("  affiliations: {}", if affiliations.is_empty() { "none stated".into() } else { affiliations.join(", ") });
+    println!(
+        "  affiliations: {}",
+        if affiliations.is_empty() { "none stated".into() } else { affiliations.join(", ") }
+    );
     println!();
     let rows: Vec<Vec<String>> = detail
         .interests

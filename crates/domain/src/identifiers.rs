@@ -41,7 +41,11 @@ impl Iswc {
         let sum: u32 = 1 + ds[..9].iter().enumerate().map(|(i, d)| (i as u32 + 1) * d).sum::<u32>();
         let check = (10 - sum % 10) % 10;
         if check != ds[9] {
-            return Err(IdentifierError::CheckDigit { kind: "ISWC", text: text.to_owned(), expected_check: check.to_string() });
+            return Err(IdentifierError::CheckDigit {
+                kind: "ISWC",
+                text: text.to_owned(),
+                expected_check: check.to_string(),
+            });
         }
         let mut out = [0u8; 10];
         out.copy_from_slice(&body.as_bytes()[..10]);
@@ -245,7 +249,11 @@ impl Ean {
         let sum: u32 = ds[..12].iter().enumerate().map(|(i, d)| if i % 2 == 0 { *d } else { 3 * d }).sum();
         let check = (10 - sum % 10) % 10;
         if check != ds[12] {
-            return Err(IdentifierError::CheckDigit { kind: "EAN", text: text.to_owned(), expected_check: check.to_string() });
+            return Err(IdentifierError::CheckDigit {
+                kind: "EAN",
+                text: text.to_owned(),
+                expected_check: check.to_string(),
+            });
         }
         Ok(Ean(bare.parse().unwrap_or_default()))
     }

@@ -19,4 +19,7 @@ pub use origin::Origin;
 pub use party::{Affiliation, Mandate, Party, PartyKey, PartyKind};
 pub use society::{SocietyCode, SocietyInfo, SocietyRules};
 pub use territory::{Territories, Territory, TisCode, WORLD};
-pub use work::{AlternateTitle, Interest, RecordingInfo, RightShares, RightSocieties, RightType, Role, ShareProblem, TerritoryShare, Work};
+pub use work::{
+    AlternateTitle, Interest, RecordingInfo, RightShares, RightSocieties, RightType, Role, ShareProblem,
+    TerritoryShare, Work,
+};

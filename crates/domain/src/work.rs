@@ -241,7 +241,13 @@ impl Work {
     }
 
     /// Every interest's collection share for `right` in the country with `country_index`.
-    fn collection_in(&self, interest: &Interest, right: RightType, country: usize, sets: &HashMap<TisCode, CountrySet>) -> Share {
+    fn collection_in(
+        &self,
+        interest: &Interest,
+        right: RightType,
+        country: usize,
+        sets: &HashMap<TisCode, CountrySet>,
+    ) -> Share {
         if interest.collection.is_empty() {
             return if interest.controlled { Share::ZERO } else { interest.ownership.get(right) };
         }
@@ -282,8 +288,11 @@ impl Work {
         for right in RightType::ALL {
             let mut bad: Option<(u64, usize, usize)> = None;
             for &(country, count) in &representatives {
-                let total: u64 =
-                    self.interests.iter().map(|i| u64::from(self.collection_in(i, right, country, &sets).scaled())).sum();
+                let total: u64 = self
+                    .interests
+                    .iter()
+                    .map(|i| u64::from(self.collection_in(i, right, country, &sets).scaled()))
+                    .sum();
                 if total != 0 && total.abs_diff(whole) > tolerance {
                     let entry = bad.get_or_insert((total, country, 0));
                     entry.2 += count;
@@ -314,7 +323,12 @@ impl Work {
                 if has_ownership {
                     i.ownership.get(right)
                 } else {
-                    i.collection.iter().filter(|t| t.included && t.tis == WORLD).map(|t| t.shares.get(right)).next_back().unwrap_or(Share::ZERO)
+                    i.collection
+                        .iter()
+                        .filter(|t| t.included && t.tis == WORLD)
+                        .map(|t| t.shares.get(right))
+                        .next_back()
+                        .unwrap_or(Share::ZERO)
                 }
             })
             .map(|s| u64::from(s.scaled()))
@@ -377,7 +391,13 @@ mod tests {
         RightShares { performing: pct(pr), mechanical: pct(mr), synchronisation: pct(sr) }
     }
 
-    fn interest(key: &str, publisher: bool, controlled: bool, owned: RightShares, collection: Vec<TerritoryShare>) -> Interest {
+    fn interest(
+        key: &str,
+        publisher: bool,
+        controlled: bool,
+        owned: RightShares,
+        collection: Vec<TerritoryShare>,
+    ) -> Interest {
         Interest {
             ip_number: key.into(),
             party: PartyKey::new(key),
@@ -426,7 +446,13 @@ mod tests {
     #[test]
     fn a_whole_world_chain_passes() {
         let w = work(vec![
-            interest("P", true, true, shares(5000, 10000, 10000), vec![territory(true, WORLD, shares(5000, 10000, 10000))]),
+            interest(
+                "P",
+                true,
+                true,
+                shares(5000, 10000, 10000),
+                vec![territory(true, WORLD, shares(5000, 10000, 10000))],
+            ),
             interest("W", false, true, shares(5000, 0, 0), vec![territory(true, WORLD, shares(5000, 0, 0))]),
         ]);
         assert_eq!(problems(&w), vec![]);
@@ -460,7 +486,13 @@ mod tests {
     #[test]
     fn publisher_cap_and_uncontrolled_world_shares() {
         let w = work(vec![
-            interest("P", true, true, shares(6000, 10000, 10000), vec![territory(true, WORLD, shares(6000, 10000, 10000))]),
+            interest(
+                "P",
+                true,
+                true,
+                shares(6000, 10000, 10000),
+                vec![territory(true, WORLD, shares(6000, 10000, 10000))],
+            ),
             interest("O", false, false, shares(4000, 0, 0), vec![]),
         ]);
         let found = problems(&w);

@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::store::{
-    AgreementWrite, ImportBatch, RegistrationRef, RegistrationStatus, RegistrationWrite, Revision, SocietyConfig, Store,
-    StoreError, SubmissionRecord,
+    AgreementWrite, ImportBatch, RegistrationRef, RegistrationStatus, RegistrationWrite, Revision, SocietyConfig,
+    Store, StoreError, SubmissionRecord,
 };
 
 /// How an import runs. The clock and the operator are passed in, so an import can be replayed.
@@ -41,7 +41,14 @@ pub struct ImportOptions {
 
 impl ImportOptions {
     pub fn new(now: DateTime<Utc>, operator: impl Into<String>) -> Self {
-        ImportOptions { dry_run: false, strict: false, chunk_size: 2_000, report_limit: 10_000, now, operator: operator.into() }
+        ImportOptions {
+            dry_run: false,
+            strict: false,
+            chunk_size: 2_000,
+            report_limit: 10_000,
+            now,
+            operator: operator.into(),
+        }
     }
 }
 
@@ -239,10 +246,12 @@ pub async fn import_cwr<R: BufRead>(
 ) -> Result<ImportReport, ImportError> {
     let society = store.society().await?.ok_or(StoreError::NotInitialised)?;
     let hashing = HashingReader::new(input);
-    let mut reader = Reader::open(hashing, ReadOptions { strict: options.strict, ..ReadOptions::default() }).map_err(|e| match e {
-        cwr::OpenError::NotCwr(d) => ImportError::NotCwr(d),
-        cwr::OpenError::Io(e) => ImportError::Io(e),
-    })?;
+    let mut reader = Reader::open(hashing, ReadOptions { strict: options.strict, ..ReadOptions::default() }).map_err(
+        |e| match e {
+            cwr::OpenError::NotCwr(d) => ImportError::NotCwr(d),
+            cwr::OpenError::Io(e) => ImportError::Io(e),
+        },
+    )?;
     let header = reader.header().clone();
     let submitter = header.submitter();
     let mut ack_writer = if options.dry_run || header.is_from_society() {
@@ -370,7 +379,13 @@ impl Importer<'_> {
         let ctx_rules = self.society.rules.clone();
         let territories = Territories::cisac();
         let submitter = self.submitter.clone();
-        let ctx = Context { version: self.header.version, submitter: &submitter, rules: &ctx_rules, territories, on: self.options.now.date_naive() };
+        let ctx = Context {
+            version: self.header.version,
+            submitter: &submitter,
+            rules: &ctx_rules,
+            territories,
+            on: self.options.now.date_naive(),
+        };
         // Read every work transaction first, so the store is asked once for the whole chunk.
         let works: Vec<Option<cwr::WorkTransaction>> = chunk
             .iter()
@@ -425,7 +440,15 @@ impl Importer<'_> {
         work_code(number)
     }
 
-    fn outcome(&self, tx: &Transaction, title: &str, number: &str, status: AckStatus, code: Option<String>, note: String) -> TransactionOutcome {
+    fn outcome(
+        &self,
+        tx: &Transaction,
+        title: &str,
+        number: &str,
+        status: AckStatus,
+        code: Option<String>,
+        note: String,
+    ) -> TransactionOutcome {
         TransactionOutcome {
             line: tx.line(),
             kind: tx.kind.clone(),
@@ -456,38 +479,62 @@ impl Importer<'_> {
         }
         if wt.is_rejected() {
             counts.rejected += 1;
-            let note = wt.diagnostics.iter().find(|d| d.level <= Level::Transaction).map(|d| d.message.clone()).unwrap_or_default();
+            let note = wt
+                .diagnostics
+                .iter()
+                .find(|d| d.level <= Level::Transaction)
+                .map(|d| d.message.clone())
+                .unwrap_or_default();
             let code = existing.map(|e| e.work_code);
-            return Decision { outcome: self.outcome(tx, &title, &number, AckStatus::Rejected, code, note), diagnostics: wt.diagnostics };
+            return Decision {
+                outcome: self.outcome(tx, &title, &number, AckStatus::Rejected, code, note),
+                diagnostics: wt.diagnostics,
+            };
         }
         if let Some(existing) = existing {
             if existing.content_hash == hash {
                 counts.duplicates += 1;
-                let note = format!("the same transaction was received before for work {}; nothing stored", existing.work_code);
+                let note =
+                    format!("the same transaction was received before for work {}; nothing stored", existing.work_code);
                 let code = Some(existing.work_code.clone());
-                return Decision { outcome: self.outcome(tx, &title, &number, AckStatus::Duplicate, code, note), diagnostics: wt.diagnostics };
+                return Decision {
+                    outcome: self.outcome(tx, &title, &number, AckStatus::Duplicate, code, note),
+                    diagnostics: wt.diagnostics,
+                };
             }
             return self.revise(tx, wt, existing, hash);
         }
         // Not known by submitter and number: is it a work another registration already names by ISWC?
-        if let Some(iswc) = wt.work.iswc {
-            if let Some(code) = self.known.by_iswc.get(&iswc).cloned() {
-                let same_submitter = self.known.registrations_of(&code).iter().find(|r| r.submitter == self.submitter).map(|r| r.submitter_work_number.clone());
-                match same_submitter {
-                    Some(other_number) => {
-                        wt.diagnostics.push(Diagnostic::new(tx.line(), &tx.kind, Some("ISWC"), Level::Field, format!(
-                            "ISWC {iswc} is already assigned to work {code} (your submitter work number {other_number}): the ISWC was dropped; check which work it belongs to"
-                        )));
-                        wt.work.iswc = None;
-                    }
-                    None => return self.claim(tx, wt, code, hash),
+        if let Some(iswc) = wt.work.iswc
+            && let Some(code) = self.known.by_iswc.get(&iswc).cloned()
+        {
+            let same_submitter = self
+                .known
+                .registrations_of(&code)
+                .iter()
+                .find(|r| r.submitter == self.submitter)
+                .map(|r| r.submitter_work_number.clone());
+            match same_submitter {
+                Some(other_number) => {
+                    wt.diagnostics.push(Diagnostic::new(tx.line(), &tx.kind, Some("ISWC"), Level::Field, format!(
+                        "ISWC {iswc} is already assigned to work {code} (your submitter work number {other_number}): the ISWC was dropped; check which work it belongs to"
+                    )));
+                    wt.work.iswc = None;
                 }
+                None => return self.claim(tx, wt, code, hash),
             }
         }
         self.register_new(tx, wt, hash)
     }
 
-    fn reference(&self, code: &str, work: &Work, hash: &str, status: RegistrationStatus, primary: bool) -> RegistrationRef {
+    fn reference(
+        &self,
+        code: &str,
+        work: &Work,
+        hash: &str,
+        status: RegistrationStatus,
+        primary: bool,
+    ) -> RegistrationRef {
         RegistrationRef {
             primary,
             work_code: code.to_owned(),
@@ -534,14 +581,32 @@ impl Importer<'_> {
         }
         let (title, number) = (wt.work.title.clone(), wt.work.submitter_work_number.clone());
         self.batch.registrations.push(RegistrationWrite { reference, work: wt.work });
-        Decision { outcome: self.outcome(tx, &title, &number, status, Some(code.clone()), format!("registered as {code}")), diagnostics: wt.diagnostics }
+        Decision {
+            outcome: self.outcome(tx, &title, &number, status, Some(code.clone()), format!("registered as {code}")),
+            diagnostics: wt.diagnostics,
+        }
     }
 
-    fn revise(&mut self, tx: &Transaction, wt: cwr::WorkTransaction, existing: RegistrationRef, hash: String) -> Decision {
+    fn revise(
+        &mut self,
+        tx: &Transaction,
+        wt: cwr::WorkTransaction,
+        existing: RegistrationRef,
+        hash: String,
+    ) -> Decision {
         let code = existing.work_code.clone();
-        let others: Vec<RegistrationRef> =
-            self.known.registrations_of(&code).into_iter().filter(|r| r.submitter != self.submitter || r.submitter_work_number != existing.submitter_work_number).cloned().collect();
-        let status_kind = if self.exceeds_whole(&wt.work, &others) { RegistrationStatus::Conflict } else { RegistrationStatus::Active };
+        let others: Vec<RegistrationRef> = self
+            .known
+            .registrations_of(&code)
+            .into_iter()
+            .filter(|r| r.submitter != self.submitter || r.submitter_work_number != existing.submitter_work_number)
+            .cloned()
+            .collect();
+        let status_kind = if self.exceeds_whole(&wt.work, &others) {
+            RegistrationStatus::Conflict
+        } else {
+            RegistrationStatus::Active
+        };
         let mut reference = self.reference(&code, &wt.work, &hash, status_kind, existing.primary);
         // A revision never takes away an ISWC the society already holds for the work.
         if reference.iswc.is_none() {
@@ -564,7 +629,10 @@ impl Importer<'_> {
             s
         };
         self.batch.registrations.push(RegistrationWrite { reference, work: wt.work });
-        Decision { outcome: self.outcome(tx, &title, &number, status, Some(code.clone()), format!("revised {code}")), diagnostics: wt.diagnostics }
+        Decision {
+            outcome: self.outcome(tx, &title, &number, status, Some(code.clone()), format!("revised {code}")),
+            diagnostics: wt.diagnostics,
+        }
     }
 
     /// Whether `work`'s controlled shares plus the active `others` claim more than the whole.
@@ -572,8 +640,10 @@ impl Importer<'_> {
         let tolerance = u64::from(self.society.rules.share_total_tolerance.scaled());
         let whole = u64::from(money::SHARE_SCALE) + tolerance;
         let active = others.iter().filter(|o| o.status == RegistrationStatus::Active);
-        let (mut performing, mut mechanical) =
-            (u64::from(work.controlled_share(RightType::Performing).scaled()), u64::from(work.controlled_share(RightType::Mechanical).scaled()));
+        let (mut performing, mut mechanical) = (
+            u64::from(work.controlled_share(RightType::Performing).scaled()),
+            u64::from(work.controlled_share(RightType::Mechanical).scaled()),
+        );
         for o in active {
             performing += u64::from(o.controlled_performing.scaled());
             mechanical += u64::from(o.controlled_mechanical.scaled());
@@ -590,7 +660,10 @@ impl Importer<'_> {
         self.known.add(reference.clone());
         let change = if conflict { "conflict" } else { "claim" };
         let summary = if conflict {
-            format!("{} claims shares that, with the other registrations, exceed 100%: kept as a conflict", self.submitter)
+            format!(
+                "{} claims shares that, with the other registrations, exceed 100%: kept as a conflict",
+                self.submitter
+            )
         } else {
             format!("{} registered its share", self.submitter)
         };
@@ -659,7 +732,10 @@ impl Importer<'_> {
                 if self.report.acks_received.len() < self.options.report_limit {
                     self.report.acks_received.push(notice);
                 }
-                return Ok(Decision { outcome: self.outcome(tx, &title, &number, AckStatus::Received, None, note), diagnostics });
+                return Ok(Decision {
+                    outcome: self.outcome(tx, &title, &number, AckStatus::Received, None, note),
+                    diagnostics,
+                });
             }
             "AGR" => {
                 let notice = cwr::read_agreement(tx);
@@ -677,7 +753,7 @@ impl Importer<'_> {
                         "end": notice.end,
                         "territories": notice.territories,
                         "parties": notice.parties.iter().map(|p| serde_json::json!({
-                            "role": p.0, "ipi_name": p.1, "name": p.2, "pr_society": p.3.map(|s| s.to_string()), "pr_share": p.4.to_string()
+                            "role": p.role, "ipi_name": p.ipi_name, "name": p.name, "pr_society": p.pr_society.map(|s| s.to_string()), "pr_share": p.pr_share.to_string()
                         })).collect::<Vec<_>>(),
                     });
                     self.batch.agreements.push(AgreementWrite {
@@ -697,13 +773,18 @@ impl Importer<'_> {
     }
 
     /// An ISWC notification: give the named work its ISWC when it has none.
-    async fn apply_iswc(&mut self, notice: &cwr::IswcNotice) -> Result<(AckStatus, Option<String>, String), ImportError> {
+    async fn apply_iswc(
+        &mut self,
+        notice: &cwr::IswcNotice,
+    ) -> Result<(AckStatus, Option<String>, String), ImportError> {
         let Some(iswc) = notice.iswc else {
             self.report.counts.notifications += 1;
             return Ok((AckStatus::Received, None, "no valid ISWC in the notification: nothing changed".into()));
         };
         let mut matches = self.store.registrations_by_number(&notice.submitter_work_number).await?;
-        matches.extend(self.known.by_key.values().filter(|r| r.submitter_work_number == notice.submitter_work_number).cloned());
+        matches.extend(
+            self.known.by_key.values().filter(|r| r.submitter_work_number == notice.submitter_work_number).cloned(),
+        );
         matches.sort_by(|a, b| a.work_code.cmp(&b.work_code));
         matches.dedup_by(|a, b| a.work_code == b.work_code);
         match matches.as_slice() {
@@ -731,19 +812,35 @@ impl Importer<'_> {
             }
             [only] => {
                 self.report.counts.notifications += 1;
-                Ok((AckStatus::Received, Some(only.work_code.clone()), format!(
-                    "work {} already has ISWC {}; notified {iswc} was not applied",
-                    only.work_code,
-                    only.iswc.map(|i| i.to_string()).unwrap_or_default()
-                )))
+                Ok((
+                    AckStatus::Received,
+                    Some(only.work_code.clone()),
+                    format!(
+                        "work {} already has ISWC {}; notified {iswc} was not applied",
+                        only.work_code,
+                        only.iswc.map(|i| i.to_string()).unwrap_or_default()
+                    ),
+                ))
             }
             [] => {
                 self.report.counts.notifications += 1;
-                Ok((AckStatus::Received, None, format!("no work with submitter work number {:?}: nothing changed", notice.submitter_work_number)))
+                Ok((
+                    AckStatus::Received,
+                    None,
+                    format!("no work with submitter work number {:?}: nothing changed", notice.submitter_work_number),
+                ))
             }
             _ => {
                 self.report.counts.notifications += 1;
-                Ok((AckStatus::Received, None, format!("{} works have submitter work number {:?}: nothing changed", matches.len(), notice.submitter_work_number)))
+                Ok((
+                    AckStatus::Received,
+                    None,
+                    format!(
+                        "{} works have submitter work number {:?}: nothing changed",
+                        matches.len(),
+                        notice.submitter_work_number
+                    ),
+                ))
             }
         }
     }

@@ -22,22 +22,40 @@ pub async fn initialise(store: &dyn Store, code: SocietyCode, name: Option<&str>
     if let Some(existing) = store.society().await? {
         return Ok(existing);
     }
-    let name = name.map(str::to_owned).or_else(|| code.info().map(|i| i.name.clone())).unwrap_or_else(|| format!("Society {code}"));
+    let name = name
+        .map(str::to_owned)
+        .or_else(|| code.info().map(|i| i.name.clone()))
+        .unwrap_or_else(|| format!("Society {code}"));
     let config = SocietyConfig { code, name, rules: SocietyRules::default_for(code) };
     store.set_society(&config).await?;
     Ok(config)
 }
 
 /// A work's licensed share for each stage on `as_of` (the training date of a model, or today).
-pub async fn licensed_shares(store: &dyn Store, detail: &WorkDetail, as_of: NaiveDate) -> StoreResult<Vec<LicensedShare>> {
+pub async fn licensed_shares(
+    store: &dyn Store,
+    detail: &WorkDetail,
+    as_of: NaiveDate,
+) -> StoreResult<Vec<LicensedShare>> {
     let society = store.society().await?.ok_or(StoreError::NotInitialised)?;
-    let Some(primary) = detail.primary() else { return Ok(Vec::new()) };
+    let Some(primary) = detail.primary() else {
+        return Ok(Vec::new());
+    };
     let holders = primary.work.consent_holders();
     let keys: Vec<PartyKey> = holders.iter().map(|h| h.0.clone()).collect();
     let choices = store.consent_for(&keys).await?;
     Ok(Stage::ALL
         .into_iter()
-        .map(|stage| consent::licensed_share(&detail.summary.code, &holders, stage, as_of, &choices, society.rules.default_consent(stage)))
+        .map(|stage| {
+            consent::licensed_share(
+                &detail.summary.code,
+                &holders,
+                stage,
+                as_of,
+                &choices,
+                society.rules.default_consent(stage),
+            )
+        })
         .collect())
 }
 
@@ -53,7 +71,12 @@ pub struct ConsentRequest {
 }
 
 /// Records a consent choice for each requested stage, after checking that the party (and work) exist.
-pub async fn set_consent(store: &dyn Store, request: &ConsentRequest, by: &str, now: DateTime<Utc>) -> Result<Vec<ConsentChoice>, RegistryError> {
+pub async fn set_consent(
+    store: &dyn Store,
+    request: &ConsentRequest,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<ConsentChoice>, RegistryError> {
     let party = store.party(&request.party).await?.ok_or_else(|| RegistryError::UnknownParty(request.party.clone()))?;
     let work_code = match &request.work {
         Some(w) => Some(store.work(w).await?.ok_or_else(|| RegistryError::UnknownWork(w.clone()))?.summary.code),
@@ -78,7 +101,14 @@ pub async fn set_consent(store: &dyn Store, request: &ConsentRequest, by: &str, 
 }
 
 /// Declares a work's origin, kept in its history.
-pub async fn set_origin(store: &dyn Store, work: &str, origin: Origin, by: &str, now: DateTime<Utc>, note: &str) -> Result<String, RegistryError> {
+pub async fn set_origin(
+    store: &dyn Store,
+    work: &str,
+    origin: Origin,
+    by: &str,
+    now: DateTime<Utc>,
+    note: &str,
+) -> Result<String, RegistryError> {
     let detail = store.work(work).await?.ok_or_else(|| RegistryError::UnknownWork(work.to_owned()))?;
     let code = detail.summary.code.clone();
     let revision = Revision {
@@ -87,7 +117,12 @@ pub async fn set_origin(store: &dyn Store, work: &str, origin: Origin, by: &str,
         change: "origin".into(),
         submitter: String::new(),
         submitter_work_number: String::new(),
-        summary: format!("origin {} → {}{}", detail.summary.origin.as_str(), origin.as_str(), if note.is_empty() { String::new() } else { format!(" ({note})") }),
+        summary: format!(
+            "origin {} → {}{}",
+            detail.summary.origin.as_str(),
+            origin.as_str(),
+            if note.is_empty() { String::new() } else { format!(" ({note})") }
+        ),
         changed_at: now,
         changed_by: by.to_owned(),
         document: None,

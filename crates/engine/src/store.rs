@@ -225,7 +225,11 @@ pub trait Store: Send + Sync {
 
     /// Every registration of every work that has a registration matching one of the (submitter, submitter
     /// work number) keys or one of the ISWCs: a claim check needs all of a work's registrations.
-    async fn lookup_registrations(&self, keys: &[(String, String)], iswcs: &[Iswc]) -> StoreResult<Vec<RegistrationRef>>;
+    async fn lookup_registrations(
+        &self,
+        keys: &[(String, String)],
+        iswcs: &[Iswc],
+    ) -> StoreResult<Vec<RegistrationRef>>;
     /// Registrations whose submitter work number is `number`, whoever submitted them.
     async fn registrations_by_number(&self, number: &str) -> StoreResult<Vec<RegistrationRef>>;
     /// Reserves `count` consecutive numbers of the named counter (starting at 1) and returns the first;

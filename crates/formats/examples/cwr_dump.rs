@@ -27,7 +27,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         while let Some(tx) = reader.next_transaction()? {
             if matches!(tx.kind.as_str(), "NWR" | "REV" | "WRK") {
                 let w = read_work(&tx, &ctx);
-                println!("  {} line {} {:?} rejected={} changed={} interests={}", tx.kind, tx.line(), w.work.title, w.is_rejected(), w.is_changed(), w.work.interests.len());
+                println!(
+                    "  {} line {} {:?} rejected={} changed={} interests={}",
+                    tx.kind,
+                    tx.line(),
+                    w.work.title,
+                    w.is_rejected(),
+                    w.is_changed(),
+                    w.work.interests.len()
+                );
                 for d in &w.diagnostics {
                     println!("    {d}");
                 }

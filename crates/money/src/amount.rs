@@ -140,10 +140,7 @@ mod tests {
     fn currencies_never_mix() {
         let eur = Amount::from_micros(1, EUR);
         let sek = Amount::from_micros(1, Currency::SEK);
-        assert_eq!(
-            eur.checked_add(sek),
-            Err(MoneyError::CurrencyMismatch { left: EUR, right: Currency::SEK })
-        );
+        assert_eq!(eur.checked_add(sek), Err(MoneyError::CurrencyMismatch { left: EUR, right: Currency::SEK }));
     }
 
     #[test]

@@ -38,9 +38,9 @@ impl Rate {
 
     /// Parses the decimal rate text, e.g. `Rate::parse(EUR, SEK, "11.2345")`.
     pub fn parse(from: Currency, to: Currency, text: &str) -> Result<Rate, MoneyError> {
-        let nanos = parse_scaled(text, 9)
-            .and_then(|v| u64::try_from(v).ok())
-            .ok_or_else(|| MoneyError::InvalidRate(format!("{text:?} is not a positive decimal with at most 9 decimals")))?;
+        let nanos = parse_scaled(text, 9).and_then(|v| u64::try_from(v).ok()).ok_or_else(|| {
+            MoneyError::InvalidRate(format!("{text:?} is not a positive decimal with at most 9 decimals"))
+        })?;
         Rate::new(from, to, nanos)
     }
 

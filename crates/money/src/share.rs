@@ -47,7 +47,7 @@ impl Share {
 
     /// The share in CWR hundredths of a percent, when it is a whole number of them.
     pub fn to_cwr_hundredths(self) -> Option<u32> {
-        (self.0 % 10_000 == 0).then_some(self.0 / 10_000)
+        self.0.is_multiple_of(10_000).then_some(self.0 / 10_000)
     }
 
     /// Sum of two shares; `None` past 100% (a share chain that claims more than the whole).
@@ -60,7 +60,7 @@ impl Share {
     }
 
     /// `self × other`, rounded down, with the remainder in 10⁻⁸ share units.
-    pub fn mul(self, other: Share) -> (Share, u32) {
+    pub fn times(self, other: Share) -> (Share, u32) {
         let product = u64::from(self.0) * u64::from(other.0);
         let scale = u64::from(SHARE_SCALE);
         // Both factors are <= 1, so the quotient is <= SHARE_SCALE and the remainder < SHARE_SCALE.
@@ -122,7 +122,7 @@ mod tests {
     proptest! {
         #[test]
         fn product_of_cwr_shares_is_exact(a in 0u32..=10_000, b in 0u32..=10_000) {
-            let (product, remainder) = Share::from_cwr_hundredths(a).unwrap().mul(Share::from_cwr_hundredths(b).unwrap());
+            let (product, remainder) = Share::from_cwr_hundredths(a).unwrap().times(Share::from_cwr_hundredths(b).unwrap());
             prop_assert_eq!(remainder, 0);
             prop_assert_eq!(u64::from(product.scaled()), u64::from(a) * u64::from(b));
         }

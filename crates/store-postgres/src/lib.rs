@@ -15,7 +15,10 @@ impl PostgresStore {
     /// Connects to `postgres://…` and brings the schema up to date.
     pub async fn connect(url: &str) -> StoreResult<PostgresStore> {
         let pool = PgPoolOptions::new().max_connections(8).connect(url).await.map_err(store_sql::database_error)?;
-        sqlx::migrate!("./migrations").run(&pool).await.map_err(|e| StoreError::Database(format!("migrating the PostgreSQL store: {e}")))?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Database(format!("migrating the PostgreSQL store: {e}")))?;
         Ok(PostgresStore { pool })
     }
 }

@@ -554,7 +554,7 @@ macro_rules! impl_store {
                             synchronisation: $crate::share(r.try_get(7).map_err(db)?)?,
                         });
                     }
-                    let consent = self.consent_for(&[party.key.clone()]).await?;
+                    let consent = self.consent_for(std::slice::from_ref(&party.key)).await?;
                     Ok(Some(PartyDetail { party, interests, consent }))
                 }
 

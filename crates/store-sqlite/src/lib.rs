@@ -34,9 +34,17 @@ impl SqliteStore {
     async fn connect_with(options: SqliteConnectOptions) -> StoreResult<SqliteStore> {
         // WAL with NORMAL sync: durable at every commit boundary that matters for an import chunk, and
         // readers (the server) are not blocked by a running import.
-        let options = options.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal).foreign_keys(true);
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(store_sql::database_error)?;
-        sqlx::migrate!("./migrations").run(&pool).await.map_err(|e| StoreError::Database(format!("migrating the SQLite store: {e}")))?;
+        let options =
+            options.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal).foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(store_sql::database_error)?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Database(format!("migrating the SQLite store: {e}")))?;
         Ok(SqliteStore { pool })
     }
 }

@@ -22,7 +22,8 @@ impl std::fmt::Debug for TestStore {
 
 pub async fn sqlite() -> TestStore {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let store = store_sqlite::SqliteStore::open(&dir.path().join("tantiem.db"), true).await.expect("a fresh SQLite store");
+    let store =
+        store_sqlite::SqliteStore::open(&dir.path().join("tantiem.db"), true).await.expect("a fresh SQLite store");
     TestStore { store: Box::new(store), _dir: Some(dir) }
 }
 
@@ -34,10 +35,14 @@ pub async fn postgres() -> TestStore {
         "TANTIEM_TEST_POSTGRES_URL is not set: run the suite with scripts/test, which starts a PostgreSQL cluster for it",
     );
     let name = format!("tantiem_test_{}_{}", std::process::id(), DATABASES.fetch_add(1, Ordering::SeqCst));
-    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&url).await.expect("the test cluster accepts connections");
-    sqlx::Executor::execute(&mut admin, sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.expect("a fresh database");
+    let mut admin =
+        <sqlx::PgConnection as sqlx::Connection>::connect(&url).await.expect("the test cluster accepts connections");
+    sqlx::Executor::execute(&mut admin, sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .expect("a fresh database");
     let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
-    let store = store_postgres::PostgresStore::connect(&format!("{base}/{name}")).await.expect("a migrated PostgreSQL store");
+    let store =
+        store_postgres::PostgresStore::connect(&format!("{base}/{name}")).await.expect("a migrated PostgreSQL store");
     TestStore { store: Box::new(store), _dir: None }
 }
 

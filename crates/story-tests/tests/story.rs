@@ -36,11 +36,26 @@ fn diagnostics(report: &ImportReport) -> String {
     report
         .diagnostics
         .iter()
-        .map(|d| format!("{} {} {} {}\n", d.line, if d.record.is_empty() { "-" } else { &d.record }, d.level.code(), d.field.unwrap_or("-")))
+        .map(|d| {
+            format!(
+                "{} {} {} {}\n",
+                d.line,
+                if d.record.is_empty() { "-" } else { &d.record },
+                d.level.code(),
+                d.field.unwrap_or("-")
+            )
+        })
         .collect()
 }
 
-fn counts(registered: u64, revised: u64, changed: u64, duplicates: u64, conflicts: u64, rejected: u64) -> (u64, u64, u64, u64, u64, u64) {
+fn counts(
+    registered: u64,
+    revised: u64,
+    changed: u64,
+    duplicates: u64,
+    conflicts: u64,
+    rejected: u64,
+) -> (u64, u64, u64, u64, u64, u64) {
     (registered, revised, changed, duplicates, conflicts, rejected)
 }
 
@@ -60,7 +75,14 @@ async fn dmp_nwr_with_modified_version(store: &dyn Store) {
         .work
         .interests
         .iter()
-        .map(|i| (i.name.clone(), i.ownership.performing.to_string(), i.ownership.mechanical.to_string(), i.ownership.synchronisation.to_string()))
+        .map(|i| {
+            (
+                i.name.clone(),
+                i.ownership.performing.to_string(),
+                i.ownership.mechanical.to_string(),
+                i.ownership.synchronisation.to_string(),
+            )
+        })
         .collect();
     let expected = [
         ("TEST PUBLISHER", "37.50%", "75.00%", "75.00%"),
@@ -69,7 +91,8 @@ async fn dmp_nwr_with_modified_version(store: &dyn Store) {
         ("OTHER", "25.00%", "0.00%", "0.00%"),
         ("", "0.00%", "0.00%", "0.00%"),
     ];
-    let expected: Vec<_> = expected.iter().map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string())).collect();
+    let expected: Vec<_> =
+        expected.iter().map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string())).collect();
     assert_eq!(shares, expected);
     assert_eq!(primary.work.alternate_titles.len(), 5);
 }
@@ -153,7 +176,17 @@ async fn weso_v22_bad_ipis_duplicate_iswc_and_unknown_revs(store: &dyn Store) {
     assert_eq!(bad_ipis, 35);
     assert!(text.contains("9 NWR FR ISWC\n"), "the duplicate ISWC of KEY002 is dropped at field level");
     let unknown_revs: Vec<&str> = text.lines().filter(|l| l.ends_with("REV TR submitter work #")).collect();
-    assert_eq!(unknown_revs, ["21 REV TR submitter work #", "31 REV TR submitter work #", "40 REV TR submitter work #", "49 REV TR submitter work #", "59 REV TR submitter work #", "82 REV TR submitter work #"]);
+    assert_eq!(
+        unknown_revs,
+        [
+            "21 REV TR submitter work #",
+            "31 REV TR submitter work #",
+            "40 REV TR submitter work #",
+            "49 REV TR submitter work #",
+            "59 REV TR submitter work #",
+            "82 REV TR submitter work #"
+        ]
+    );
     expect![[r#"
         3 NWR W -
         4 SPU FR IPI name #
@@ -169,11 +202,15 @@ async fn weso_v22_bad_ipis_duplicate_iswc_and_unknown_revs(store: &dyn Store) {
     let work = store.work("T-012.345.678-9").await.expect("store answers").expect("KEY001 holds the ISWC");
     assert_eq!(work.summary.title, "MIDNIGHT SERENADE");
     let smith = &work.primary().expect("primary").work.interests[1];
-    assert_eq!((smith.name.as_str(), smith.ipi_name, smith.ownership.performing.to_string()), ("SMITH", None, "50.00%".to_owned()));
+    assert_eq!(
+        (smith.name.as_str(), smith.ipi_name, smith.ownership.performing.to_string()),
+        ("SMITH", None, "50.00%".to_owned())
+    );
 }
 
 async fn cwr30_submission_and_isrc_request(store: &dyn Store) {
-    let (report, ack) = import(store, "CW220002DMP_0000_V3-0-0.SUB", fixture!("dmp__CW220002DMP_0000_V3-0-0.SUB"), false).await;
+    let (report, ack) =
+        import(store, "CW220002DMP_0000_V3-0-0.SUB", fixture!("dmp__CW220002DMP_0000_V3-0-0.SUB"), false).await;
     assert_eq!(report.version, "3.0");
     assert_eq!(actual(&report.counts), counts(1, 0, 0, 0, 0, 0));
     expect![""].assert_eq(&diagnostics(&report));
@@ -185,7 +222,8 @@ async fn cwr30_submission_and_isrc_request(store: &dyn Store) {
     let text = String::from_utf8(ack).expect("ASCII");
     assert!(text.starts_with("HDRSO0079STIM"), "{}", &text[..40]);
 
-    let (report, _) = import(store, "CW220003DMP_0000_V3-0-0.ISR", fixture!("dmp__CW220003DMP_0000_V3-0-0.ISR"), false).await;
+    let (report, _) =
+        import(store, "CW220003DMP_0000_V3-0-0.ISR", fixture!("dmp__CW220003DMP_0000_V3-0-0.ISR"), false).await;
     assert_eq!(actual(&report.counts), counts(0, 0, 0, 0, 0, 0));
     assert_eq!(report.counts.notifications, 1);
 }
@@ -194,8 +232,15 @@ async fn society_acks_are_read_not_acted_on(store: &dyn Store) {
     let (report, ack) = import(store, "CW220001000_DMP.V21", fixture!("dmp__CW220001000_DMP.V21"), false).await;
     assert!(ack.is_empty(), "no reply to a society's acknowledgement");
     assert_eq!(actual(&report.counts), counts(0, 0, 0, 0, 0, 0));
-    let statuses: Vec<(String, String, String)> = report.acks_received.iter().map(|a| (a.title.clone(), a.status.clone(), a.society_work_code.clone())).collect();
-    assert_eq!(statuses, [("THE MODIFIED WORK".into(), "AS".into(), "337739ES".into()), ("THE WORK".into(), "AS".into(), "337739DU".into())]);
+    let statuses: Vec<(String, String, String)> =
+        report.acks_received.iter().map(|a| (a.title.clone(), a.status.clone(), a.society_work_code.clone())).collect();
+    assert_eq!(
+        statuses,
+        [
+            ("THE MODIFIED WORK".into(), "AS".into(), "337739ES".into()),
+            ("THE WORK".into(), "AS".into(), "337739DU".into())
+        ]
+    );
     expect![[r#"
         26 GRT W transaction count
         27 TRL W transaction count
@@ -235,7 +280,9 @@ async fn identity_revisions_and_duplicates(store: &dyn Store) {
     assert_eq!(again.outcomes[0].work_code.as_deref(), Some(code.as_str()));
     assert!(again.previously_imported.is_some());
     // The same work revised: REV with a new title, matched by submitter + submitter work number.
-    let rev = String::from_utf8_lossy(nwr).replace("GRHNWR", "GRHREV").replace("NWR0000000000000000THE WORK    ", "REV0000000000000000THE NEW WORK");
+    let rev = String::from_utf8_lossy(nwr)
+        .replace("GRHNWR", "GRHREV")
+        .replace("NWR0000000000000000THE WORK    ", "REV0000000000000000THE NEW WORK");
     let (revised, _) = import(store, "rev.V21", rev.as_bytes(), false).await;
     assert_eq!(actual(&revised.counts), counts(0, 1, 0, 0, 0, 0));
     let work = store.work(&code).await.expect("store answers").expect("the work");
@@ -249,10 +296,12 @@ async fn identity_revisions_and_duplicates(store: &dyn Store) {
 async fn conflicting_claims_are_kept(store: &dyn Store) {
     import(store, "CW220001DMP_000.V21", fixture!("dmp__CW220001DMP_000.V21"), false).await;
     // The same work (by ISWC) from another submitter, whose controlled shares with the first exceed 100%.
-    let (report, _) = import(store, "CW220002DMP_0000_V3-0-0.SUB", fixture!("dmp__CW220002DMP_0000_V3-0-0.SUB"), false).await;
+    let (report, _) =
+        import(store, "CW220002DMP_0000_V3-0-0.SUB", fixture!("dmp__CW220002DMP_0000_V3-0-0.SUB"), false).await;
     assert_eq!(actual(&report.counts), counts(0, 0, 0, 0, 1, 0));
     let work = store.work("T-123.456.789-4").await.expect("store answers").expect("the work");
-    let statuses: Vec<(&str, &str, bool)> = work.registrations.iter().map(|r| (r.submitter.as_str(), r.status.as_str(), r.primary)).collect();
+    let statuses: Vec<(&str, &str, bool)> =
+        work.registrations.iter().map(|r| (r.submitter.as_str(), r.status.as_str(), r.primary)).collect();
     assert_eq!(statuses, [("IPI:09000000020", "active", true), ("PB:DMP", "conflict", false)]);
     assert_eq!(store.counts().await.expect("store answers").conflicts, 1);
     assert_eq!(work.summary.title, "MUSIC PUB CARTOONS", "a conflicting claim changes nothing shown");
@@ -266,7 +315,8 @@ async fn acknowledgement_reads_back_strictly(store: &dyn Store) {
     let text = String::from_utf8(ack.clone()).expect("ASCII");
     assert_eq!(text.matches("\r\n").count(), text.matches('\n').count());
     expect_file!["../snapshots/CW220001DMP_000.ack.V21"].assert_eq(&text.replace("\r\n", "\n"));
-    let mut reader = Reader::open(ack.as_slice(), ReadOptions { strict: true, ..ReadOptions::default() }).expect("an ACK is CWR");
+    let mut reader =
+        Reader::open(ack.as_slice(), ReadOptions { strict: true, ..ReadOptions::default() }).expect("an ACK is CWR");
     let mut transactions = Vec::new();
     while let Some(tx) = reader.next_transaction().expect("readable") {
         assert!(tx.diagnostics.is_empty(), "{:?}", tx.diagnostics);
@@ -289,12 +339,17 @@ async fn registry_queries_consent_and_origin(store: &dyn Store) {
     let found = store.search_works("music pub", 5).await.expect("store answers");
     assert_eq!(found.len(), 1);
     let code = found[0].code.clone();
-    assert_eq!(store.search_works("MPC ACADEMY", 5).await.expect("store answers").len(), 1, "alternate titles are searched");
+    assert_eq!(
+        store.search_works("MPC ACADEMY", 5).await.expect("store answers").len(),
+        1,
+        "alternate titles are searched"
+    );
 
     let party = store.party("00000000199").await.expect("store answers").expect("KOLARIC by IPI");
     assert_eq!(party.party.name, "KOLARIC");
     assert_eq!(party.party.ipi_base.map(|b| b.to_string()), Some("I-123456789-3".to_owned()));
-    let affiliations: Vec<String> = party.party.affiliations.iter().map(|a| format!("{} {}", a.right.abbreviation(), a.society)).collect();
+    let affiliations: Vec<String> =
+        party.party.affiliations.iter().map(|a| format!("{} {}", a.right.abbreviation(), a.society)).collect();
     assert_eq!(affiliations, ["PR 010"]);
     assert_eq!(party.interests.len(), 1);
 
@@ -319,7 +374,9 @@ async fn registry_queries_consent_and_origin(store: &dyn Store) {
     assert_eq!(earlier[0].licensed.to_string(), "0.00%", "consent applies to models trained after it");
     assert_eq!(store.party("00000000199").await.expect("store answers").expect("party").consent.len(), 1);
 
-    engine::registry::set_origin(store, &code, domain::Origin::FullyAi, "story", now(), "declared by the publisher").await.expect("set");
+    engine::registry::set_origin(store, &code, domain::Origin::FullyAi, "story", now(), "declared by the publisher")
+        .await
+        .expect("set");
     let detail = store.work(&code).await.expect("store answers").expect("the work");
     assert_eq!(detail.summary.origin, domain::Origin::FullyAi);
     assert_eq!(detail.history.last().map(|h| h.change.as_str()), Some("origin"));
@@ -332,7 +389,8 @@ async fn generated_repertoire_round_trip(store: &dyn Store) {
     let (report, ack) = import(store, "generated.V21", &bytes, false).await;
     assert_eq!(actual(&report.counts), counts(400, 0, 0, 0, 0, 0));
     assert!(report.diagnostics.is_empty(), "{:?}", &report.diagnostics[..report.diagnostics.len().min(5)]);
-    let mut reader = Reader::open(ack.as_slice(), ReadOptions { strict: true, ..ReadOptions::default() }).expect("an ACK");
+    let mut reader =
+        Reader::open(ack.as_slice(), ReadOptions { strict: true, ..ReadOptions::default() }).expect("an ACK");
     let mut acked = 0;
     while let Some(tx) = reader.next_transaction().expect("readable") {
         assert!(tx.diagnostics.is_empty(), "{:?}", tx.diagnostics);

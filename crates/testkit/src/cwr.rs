@@ -22,8 +22,18 @@ pub struct Cwr21Writer<W: Write> {
 
 impl<W: Write> Cwr21Writer<W> {
     /// `sender_id`: the publisher's 9-digit id; `created`: `YYYYMMDD` and `HHMMSS` (passed in: no clock).
-    pub fn new(mut out: W, sender_id: u32, sender_name: &str, created_date: &str, created_time: &str) -> io::Result<Self> {
-        let hdr = format!("HDRPB{sender_id:09}{}01.10{created_date}{created_time}{created_date}{}", cell(sender_name, 45), cell("", 15));
+    pub fn new(
+        mut out: W,
+        sender_id: u32,
+        sender_name: &str,
+        created_date: &str,
+        created_time: &str,
+    ) -> io::Result<Self> {
+        let hdr = format!(
+            "HDRPB{sender_id:09}{}01.10{created_date}{created_time}{created_date}{}",
+            cell(sender_name, 45),
+            cell("", 15)
+        );
         write_latin1(&mut out, &hdr)?;
         write_latin1(&mut out, "GRHNWR0000102.100000000000  ")?;
         Ok(Cwr21Writer { out, transactions: 0, records: 1 })
@@ -50,13 +60,33 @@ impl<W: Write> Cwr21Writer<W> {
         ));
         for (chain, p) in work.publishers.iter().enumerate() {
             let chain = chain + 1;
-            lines.push(publisher_record(&prefix("SPU"), chain, &p.ip_number, &p.name, "E ", &p.ipi.to_string(), p.society, p.pr_share, p.mr_share));
+            lines.push(publisher_record(
+                &prefix("SPU"),
+                chain,
+                &p.ip_number,
+                &p.name,
+                "E ",
+                &p.ipi.to_string(),
+                p.society,
+                p.pr_share,
+                p.mr_share,
+            ));
             match &p.sub_publisher {
                 None => lines.push(territory_record(&prefix("SPT"), &p.ip_number, p.pr_share, p.mr_share, 'I', 2136)),
                 Some((ip, name, ipi, society)) => {
                     lines.push(territory_record(&prefix("SPT"), &p.ip_number, p.pr_share, p.mr_share, 'I', 2136));
                     lines.push(territory_record(&prefix("SPT"), &p.ip_number, 0, 0, 'E', 2127));
-                    lines.push(publisher_record(&prefix("SPU"), chain, ip, name, "SE", &ipi.to_string(), *society, 0, 0));
+                    lines.push(publisher_record(
+                        &prefix("SPU"),
+                        chain,
+                        ip,
+                        name,
+                        "SE",
+                        &ipi.to_string(),
+                        *society,
+                        0,
+                        0,
+                    ));
                     lines.push(territory_record(&prefix("SPT"), ip, p.pr_share, p.mr_share, 'I', 2127));
                 }
             }
@@ -77,7 +107,14 @@ impl<W: Write> Cwr21Writer<W> {
             ));
             lines.push(format!("{}{}{:05}0000000000I2136N001", prefix("SWT"), cell(&w.ip_number, 9), w.pr_share));
             if let Some(p) = work.publishers.first() {
-                lines.push(format!("{}{}{}{}{}", prefix("PWR"), cell(&p.ip_number, 9), cell(&p.name, 45), cell("", 28), cell(&w.ip_number, 9)));
+                lines.push(format!(
+                    "{}{}{}{}{}",
+                    prefix("PWR"),
+                    cell(&p.ip_number, 9),
+                    cell(&p.name, 45),
+                    cell("", 28),
+                    cell(&w.ip_number, 9)
+                ));
             }
         }
         if let Some(alternate) = &work.alternate_title {
@@ -118,7 +155,17 @@ impl<W: Write> Cwr21Writer<W> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn publisher_record(prefix: &str, chain: usize, ip: &str, name: &str, role: &str, ipi: &str, society: u16, pr: u32, mr: u32) -> String {
+fn publisher_record(
+    prefix: &str,
+    chain: usize,
+    ip: &str,
+    name: &str,
+    role: &str,
+    ipi: &str,
+    society: u16,
+    pr: u32,
+    mr: u32,
+) -> String {
     format!(
         "{prefix}{chain:02}{}{} {role}000000000{ipi}{}{society:03}{pr:05}{society:03}{mr:05}{society:03}{mr:05} N {}{}",
         cell(ip, 9),
@@ -141,7 +188,11 @@ fn write_latin1<W: Write>(out: &mut W, line: &str) -> io::Result<()> {
 }
 
 /// Writes `works` as one CWR 2.1 file.
-pub fn write_cwr21<W: Write>(out: W, works: impl IntoIterator<Item = GeneratedWork>, created_date: &str) -> io::Result<W> {
+pub fn write_cwr21<W: Write>(
+    out: W,
+    works: impl IntoIterator<Item = GeneratedWork>,
+    created_date: &str,
+) -> io::Result<W> {
     let mut writer = Cwr21Writer::new(out, 199, "TANTIEM TESTKIT PUBLISHING", created_date, "120000")?;
     for work in works {
         writer.write_work(&work)?;

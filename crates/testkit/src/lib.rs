@@ -93,7 +93,8 @@ impl Generator {
     /// An ISWC with a valid check digit from a work number.
     pub fn iswc_for(number: u64) -> Iswc {
         let body = format!("{:09}", number % 1_000_000_000);
-        let sum: u32 = 1 + body.chars().enumerate().map(|(i, c)| (i as u32 + 1) * c.to_digit(10).unwrap_or(0)).sum::<u32>();
+        let sum: u32 =
+            1 + body.chars().enumerate().map(|(i, c)| (i as u32 + 1) * c.to_digit(10).unwrap_or(0)).sum::<u32>();
         let check = (10 - sum % 10) % 10;
         Iswc::parse(&format!("T{body}{check}")).expect("computed check digit is valid")
     }
@@ -129,7 +130,12 @@ impl Generator {
                 let party = self.rng.skewed(2_000);
                 let sub_publisher = self.rng.chance(30).then(|| {
                     let sub = 3_000 + self.rng.below(200);
-                    (format!("P{sub:08}"), names::publisher(sub), Self::ipi_for(sub * 2), NORDIC_SOCIETIES[(sub % 5) as usize])
+                    (
+                        format!("P{sub:08}"),
+                        names::publisher(sub),
+                        Self::ipi_for(sub * 2),
+                        NORDIC_SOCIETIES[(sub % 5) as usize],
+                    )
                 });
                 GeneratedPublisher {
                     ip_number: format!("P{party:08}"),
@@ -158,7 +164,9 @@ impl Generator {
             .collect();
         GeneratedWork {
             submitter_work_number: format!("TK{number:010}"),
-            alternate_title: self.rng.chance(15).then(|| format!("{title} ({})", ["LIVE", "RADIO EDIT", "ACOUSTIC", "REMIX"][self.rng.below(4) as usize])),
+            alternate_title: self.rng.chance(15).then(|| {
+                format!("{title} ({})", ["LIVE", "RADIO EDIT", "ACOUSTIC", "REMIX"][self.rng.below(4) as usize])
+            }),
             iswc: self.rng.chance(70).then(|| Self::iswc_for(10_000_000 + number)),
             duration_seconds: 120 + self.rng.below(240) as u32,
             title,
@@ -178,8 +186,10 @@ impl Generator {
 fn isrc_for(recording: u64, year: i32) -> Isrc {
     const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
     let block = recording / 100_000;
-    let registrant: String = [block / 1296 % 36, block / 36 % 36, block % 36].iter().map(|&d| char::from(DIGITS[d as usize])).collect();
-    Isrc::parse(&format!("SE{registrant}{:02}{:05}", year % 100, recording % 100_000)).expect("generated ISRC is well-formed")
+    let registrant: String =
+        [block / 1296 % 36, block / 36 % 36, block % 36].iter().map(|&d| char::from(DIGITS[d as usize])).collect();
+    Isrc::parse(&format!("SE{registrant}{:02}{:05}", year % 100, recording % 100_000))
+        .expect("generated ISRC is well-formed")
 }
 
 /// Splits `total` hundredths into `parts` positive parts that sum exactly to it.

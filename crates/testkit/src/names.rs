@@ -4,18 +4,63 @@
 use crate::SplitMix64;
 
 const GIVEN: &[&str] = &[
-    "ANNA", "ERIK", "LARS", "KARIN", "BJÖRN", "SØREN", "ÅSA", "MIKKO", "SIGRÍÐUR", "JÓN", "INGRID", "OLE", "LIV",
-    "JUKKA", "HELGA", "PÄIVI", "ASTRID", "NIELS", "FRØYA", "GUÐRÚN", "MAGNUS", "EMMA", "AKSEL", "TUULA", "EINAR",
+    "ANNA",
+    "ERIK",
+    "LARS",
+    "KARIN",
+    "BJÖRN",
+    "SØREN",
+    "ÅSA",
+    "MIKKO",
+    "SIGRÍÐUR",
+    "JÓN",
+    "INGRID",
+    "OLE",
+    "LIV",
+    "JUKKA",
+    "HELGA",
+    "PÄIVI",
+    "ASTRID",
+    "NIELS",
+    "FRØYA",
+    "GUÐRÚN",
+    "MAGNUS",
+    "EMMA",
+    "AKSEL",
+    "TUULA",
+    "EINAR",
 ];
 const FAMILY: &[&str] = &[
-    "JOHANSSON", "ANDERSEN", "NIELSEN", "HANSEN", "VIRTANEN", "LINDQVIST", "SØRENSEN", "ÅBERG", "KORHONEN",
-    "JÓNSDÓTTIR", "BERG", "HÄKKINEN", "STRØM", "GUÐMUNDSSON", "LÖFGREN", "MÄKINEN", "DAHL", "ØSTERGAARD",
-    "SIGURÐSSON", "EKLUND", "HAUGEN", "NYSTRÖM", "LAINE", "BRUUN", "ÞORSTEINSSON",
+    "JOHANSSON",
+    "ANDERSEN",
+    "NIELSEN",
+    "HANSEN",
+    "VIRTANEN",
+    "LINDQVIST",
+    "SØRENSEN",
+    "ÅBERG",
+    "KORHONEN",
+    "JÓNSDÓTTIR",
+    "BERG",
+    "HÄKKINEN",
+    "STRØM",
+    "GUÐMUNDSSON",
+    "LÖFGREN",
+    "MÄKINEN",
+    "DAHL",
+    "ØSTERGAARD",
+    "SIGURÐSSON",
+    "EKLUND",
+    "HAUGEN",
+    "NYSTRÖM",
+    "LAINE",
+    "BRUUN",
+    "ÞORSTEINSSON",
 ];
 const WORDS: &[&str] = &[
     "LOVE", "HOME", "NIGHT", "SUMMER", "WINTER", "LIGHT", "HEART", "SONG", "RIVER", "NORTHERN", "DREAM", "FIRE",
-    "SNOW", "MIDNIGHT", "SUN", "STORM", "OCEAN", "FOREST", "GOLDEN", "SILENT", "WILD", "BLUE", "HOLLOW", "ECHO",
-    "SKY", "STAR", "ROAD", "CITY", "HOPE", "TIME",
+    "SNOW", "MIDNIGHT", "SUN", "STORM", "OCEAN", "FOREST", "GOLDEN", "SILENT", "WILD", "BLUE", "HOLLOW", "ECHO", "SKY",
+    "STAR", "ROAD", "CITY", "HOPE", "TIME",
 ];
 const COMMON_TITLES: &[&str] = &["INTRO", "HOME", "LOVE SONG", "OUTRO", "INTERLUDE"];
 
@@ -34,7 +79,7 @@ pub fn publisher(index: u64) -> String {
 }
 
 pub fn artist(index: u64) -> String {
-    if index % 3 == 0 {
+    if index.is_multiple_of(3) {
         let (given, family) = person(index);
         format!("{given} {family}")
     } else {

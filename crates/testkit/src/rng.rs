@@ -31,6 +31,6 @@ impl SplitMix64 {
     /// (popular writers, common titles) and most are rare.
     pub fn skewed(&mut self, n: u64) -> u64 {
         let u = self.below(1 << 20);
-        (u * u >> 20) * n >> 20
+        (((u * u) >> 20) * n) >> 20
     }
 }

@@ -84,7 +84,13 @@ pub struct AckWriter<W: Write> {
 
 impl<W: Write> AckWriter<W> {
     /// Starts the file. `created` is when the society wrote it (passed in: the core reads no clock).
-    pub fn new(mut out: W, society: SocietyCode, society_name: &str, original: &Header, created: NaiveDateTime) -> io::Result<Self> {
+    pub fn new(
+        mut out: W,
+        society: SocietyCode,
+        society_name: &str,
+        original: &Header,
+        created: NaiveDateTime,
+    ) -> io::Result<Self> {
         let version = original.version;
         let utf8 = original.declares_utf8();
         let charset = fitted(if utf8 { "UTF-8" } else { "" }, 15);
@@ -192,11 +198,18 @@ fn fitted(text: &str, length: usize) -> String {
     s
 }
 
-fn write_line<W: Write>(out: &mut W, version: Version, utf8: bool, record_type: &str, mut line: String) -> io::Result<()> {
-    if let Some((min, _)) = layout::length(version, record_type) {
-        if matches!(record_type, "HDR" | "GRH" | "ACK" | "MSG" | "GRT" | "TRL") {
-            fit(&mut line, min);
-        }
+fn write_line<W: Write>(
+    out: &mut W,
+    version: Version,
+    utf8: bool,
+    record_type: &str,
+    mut line: String,
+) -> io::Result<()> {
+    // The records the writer composes itself get their exact length; echoed ones come already fitted.
+    if let (Some((min, _)), true) =
+        (layout::length(version, record_type), matches!(record_type, "HDR" | "GRH" | "ACK" | "MSG" | "GRT" | "TRL"))
+    {
+        fit(&mut line, min);
     }
     if utf8 || line.is_ascii() {
         out.write_all(line.as_bytes())?;

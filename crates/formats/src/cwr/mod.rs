@@ -11,4 +11,7 @@ pub use ack::{AckEntry, AckStatus, AckWriter, ack_file_name};
 pub use layout::{TRANSACTION_TYPES, Version, length};
 pub use reader::{FileSummary, Header, OpenError, ReadOptions, Reader, Transaction};
 pub use record::{Record, fit};
-pub use work::{AckNotice, AgreementNotice, Context, IswcNotice, WorkTransaction, read_ack, read_agreement, read_iswc_notice, read_work};
+pub use work::{
+    AckNotice, AgreementNotice, Context, IswcNotice, WorkTransaction, read_ack, read_agreement, read_iswc_notice,
+    read_work,
+};

@@ -27,7 +27,12 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { strict: false, max_line_chars: 4096, max_records_per_transaction: 50_000, max_diagnostics: 10_000 }
+        ReadOptions {
+            strict: false,
+            max_line_chars: 4096,
+            max_records_per_transaction: 50_000,
+            max_diagnostics: 10_000,
+        }
     }
 }
 
@@ -205,7 +210,13 @@ impl<R: BufRead> Reader<R> {
         };
         let first = loop {
             match reader.next_line()? {
-                None => return Err(OpenError::NotCwr(file_error(0, "", "the file is empty: a CWR file starts with an HDR record"))),
+                None => {
+                    return Err(OpenError::NotCwr(file_error(
+                        0,
+                        "",
+                        "the file is empty: a CWR file starts with an HDR record",
+                    )));
+                }
                 Some(r) if r.is_empty() => continue,
                 Some(r) => break r,
             }
@@ -265,19 +276,29 @@ impl<R: BufRead> Reader<R> {
         }
         let line = self.line;
         if bytes.len() > self.options.max_line_chars * 4 {
-            let d = Diagnostic::new(line, "", None, Level::Record, format!(
-                "line is {} bytes long, above the limit of {} characters: not a CWR record; it was skipped",
-                bytes.len(),
-                self.options.max_line_chars
-            ));
+            let d = Diagnostic::new(
+                line,
+                "",
+                None,
+                Level::Record,
+                format!(
+                    "line is {} bytes long, above the limit of {} characters: not a CWR record; it was skipped",
+                    bytes.len(),
+                    self.options.max_line_chars
+                ),
+            );
             self.push(d);
             return Ok(Some(Record::from_text(line, "")));
         }
         let (record, decoded) = Record::decode(line, bytes, self.utf8_declared);
         if decoded != Decoded::Ascii && !self.decoded_warned {
             let message = match (decoded, self.utf8_declared) {
-                (Decoded::Latin1, true) => Some("the HDR declares UTF-8 but this line is not valid UTF-8: read as Latin-1; check the accented names"),
-                (Decoded::Utf8, false) => Some("non-ASCII text read as UTF-8 although the HDR declares no UTF-8 character set"),
+                (Decoded::Latin1, true) => Some(
+                    "the HDR declares UTF-8 but this line is not valid UTF-8: read as Latin-1; check the accented names",
+                ),
+                (Decoded::Utf8, false) => {
+                    Some("non-ASCII text read as UTF-8 although the HDR declares no UTF-8 character set")
+                }
                 _ => None,
             };
             if let Some(message) = message {
@@ -290,7 +311,9 @@ impl<R: BufRead> Reader<R> {
 
     /// Checks a record's length against the version's layout.
     fn check_length(&mut self, record: &Record) {
-        let Some((min, max)) = layout::length(self.header.version, record.record_type()) else { return };
+        let Some((min, max)) = layout::length(self.header.version, record.record_type()) else {
+            return;
+        };
         let len = record.len();
         let (too_short, too_long) = (len < min, len > max);
         if !too_short && !too_long {
@@ -309,9 +332,15 @@ impl<R: BufRead> Reader<R> {
         }
         if self.options.strict {
             let message = if too_short {
-                format!("record is {len} characters, shorter than the {min} of CWR {}: read as padded with spaces", self.header.version.label())
+                format!(
+                    "record is {len} characters, shorter than the {min} of CWR {}: read as padded with spaces",
+                    self.header.version.label()
+                )
             } else {
-                format!("record is {len} characters, longer than the {max} of CWR {}: the extra characters were ignored", self.header.version.label())
+                format!(
+                    "record is {len} characters, longer than the {max} of CWR {}: the extra characters were ignored",
+                    self.header.version.label()
+                )
             };
             self.push(Diagnostic::new(record.line, record.record_type(), None, Level::Warning, message));
         }
@@ -323,13 +352,21 @@ impl<R: BufRead> Reader<R> {
             return Ok(Some(r));
         }
         loop {
-            let Some(record) = self.next_line()? else { return Ok(None) };
+            let Some(record) = self.next_line()? else {
+                return Ok(None);
+            };
             if record.text().trim().is_empty() {
                 self.push(Diagnostic::new(record.line, "", None, Level::Warning, "blank line skipped"));
                 continue;
             }
             if record.len() < 3 {
-                self.push(Diagnostic::new(record.line, record.text(), None, Level::Record, "line too short to hold a record type: skipped"));
+                self.push(Diagnostic::new(
+                    record.line,
+                    record.text(),
+                    None,
+                    Level::Record,
+                    "line too short to hold a record type: skipped",
+                ));
                 continue;
             }
             self.records_total += 1;
@@ -345,13 +382,25 @@ impl<R: BufRead> Reader<R> {
                 return Ok(self.current.take());
             };
             if self.trailer_seen {
-                self.push(Diagnostic::new(record.line, record.record_type(), None, Level::Warning, "record after the TRL trailer: ignored"));
+                self.push(Diagnostic::new(
+                    record.line,
+                    record.record_type(),
+                    None,
+                    Level::Warning,
+                    "record after the TRL trailer: ignored",
+                ));
                 continue;
             }
             let kind = record.record_type().to_owned();
             match kind.as_str() {
                 "HDR" => {
-                    self.push(Diagnostic::new(record.line, "HDR", None, Level::Warning, "a second HDR inside the file: ignored"));
+                    self.push(Diagnostic::new(
+                        record.line,
+                        "HDR",
+                        None,
+                        Level::Warning,
+                        "a second HDR inside the file: ignored",
+                    ));
                 }
                 "GRH" => {
                     if let Some(done) = self.current.take() {
@@ -401,37 +450,61 @@ impl<R: BufRead> Reader<R> {
 
     fn open_group(&mut self, record: &Record) {
         if let Some(open) = self.group.take() {
-            self.push(Diagnostic::new(record.line, "GRH", None, Level::Warning, format!(
-                "group {} (line {}) has no GRT before this GRH: its counts were not checked",
-                open.id, open.line
-            )));
+            self.push(Diagnostic::new(
+                record.line,
+                "GRH",
+                None,
+                Level::Warning,
+                format!(
+                    "group {} (line {}) has no GRT before this GRH: its counts were not checked",
+                    open.id, open.line
+                ),
+            ));
         }
         let id = record.number(7, 5).ok().flatten().unwrap_or(0);
         let kind = record.field(4, 3).to_owned();
         if !TRANSACTION_TYPES.contains(&kind.as_str()) {
-            self.push(Diagnostic::new(record.line, "GRH", Some("transaction type"), Level::Warning, format!(
-                "group transaction type {kind:?} is not a CWR transaction type"
-            )));
+            self.push(Diagnostic::new(
+                record.line,
+                "GRH",
+                Some("transaction type"),
+                Level::Warning,
+                format!("group transaction type {kind:?} is not a CWR transaction type"),
+            ));
         }
         let version_text = record.field(12, 5);
         match Version::from_group_text(version_text) {
             Some(v) if v.is_v3() != self.header.version.is_v3() || (v != self.header.version && !v.is_v3()) => {
-                self.push(Diagnostic::new(record.line, "GRH", Some("version number"), Level::Warning, format!(
-                    "group version {version_text} differs from the HDR's CWR {}: the file is read as {}",
-                    self.header.version.label(),
-                    self.header.version.label()
-                )));
+                self.push(Diagnostic::new(
+                    record.line,
+                    "GRH",
+                    Some("version number"),
+                    Level::Warning,
+                    format!(
+                        "group version {version_text} differs from the HDR's CWR {}: the file is read as {}",
+                        self.header.version.label(),
+                        self.header.version.label()
+                    ),
+                ));
             }
             Some(_) => {}
-            None => self.push(Diagnostic::new(record.line, "GRH", Some("version number"), Level::Warning, format!(
-                "group version {version_text:?} is not a CWR version (02.10, 02.20, 03.00, 03.10)"
-            ))),
+            None => self.push(Diagnostic::new(
+                record.line,
+                "GRH",
+                Some("version number"),
+                Level::Warning,
+                format!("group version {version_text:?} is not a CWR version (02.10, 02.20, 03.00, 03.10)"),
+            )),
         }
         let expected = self.summary.groups + 1;
         if id != expected {
-            self.push(Diagnostic::new(record.line, "GRH", Some("group ID"), Level::Warning, format!(
-                "group ID {id} where {expected} was expected (groups are numbered from 1)"
-            )));
+            self.push(Diagnostic::new(
+                record.line,
+                "GRH",
+                Some("group ID"),
+                Level::Warning,
+                format!("group ID {id} where {expected} was expected (groups are numbered from 1)"),
+            ));
         }
         self.summary.groups += 1;
         self.group = Some(Group { id, kind, line: record.line, transactions: 0, records: 1, next_sequence: 0 });
@@ -447,27 +520,43 @@ impl<R: BufRead> Reader<R> {
         let transactions = record.number(9, 8).ok().flatten();
         let stated_records = record.number(17, 8).ok().flatten();
         if id != Some(group.id) {
-            self.push(Diagnostic::new(record.line, "GRT", Some("group ID"), Level::Warning, format!(
-                "GRT closes group {} but the open group is {}", record.field(4, 5), group.id
-            )));
+            self.push(Diagnostic::new(
+                record.line,
+                "GRT",
+                Some("group ID"),
+                Level::Warning,
+                format!("GRT closes group {} but the open group is {}", record.field(4, 5), group.id),
+            ));
         }
         if transactions != Some(group.transactions) {
-            self.push(Diagnostic::new(record.line, "GRT", Some("transaction count"), Level::Warning, format!(
-                "GRT states {} transactions; the group has {}", record.field(9, 8), group.transactions
-            )));
+            self.push(Diagnostic::new(
+                record.line,
+                "GRT",
+                Some("transaction count"),
+                Level::Warning,
+                format!("GRT states {} transactions; the group has {}", record.field(9, 8), group.transactions),
+            ));
         }
         if stated_records != Some(records) {
-            self.push(Diagnostic::new(record.line, "GRT", Some("record count"), Level::Warning, format!(
-                "GRT states {} records; the group has {records} (GRH and GRT included)", record.field(17, 8)
-            )));
+            self.push(Diagnostic::new(
+                record.line,
+                "GRT",
+                Some("record count"),
+                Level::Warning,
+                format!("GRT states {} records; the group has {records} (GRH and GRT included)", record.field(17, 8)),
+            ));
         }
     }
 
     fn close_file(&mut self, record: &Record) {
         if let Some(open) = self.group.take() {
-            self.push(Diagnostic::new(record.line, "TRL", None, Level::Warning, format!(
-                "group {} (line {}) has no GRT before the TRL", open.id, open.line
-            )));
+            self.push(Diagnostic::new(
+                record.line,
+                "TRL",
+                None,
+                Level::Warning,
+                format!("group {} (line {}) has no GRT before the TRL", open.id, open.line),
+            ));
         }
         self.trailer_seen = true;
         let checks = [
@@ -477,9 +566,13 @@ impl<R: BufRead> Reader<R> {
         ];
         for (start, len, field, actual, what) in checks {
             if record.number(start, len).ok().flatten() != Some(actual) {
-                self.push(Diagnostic::new(record.line, "TRL", Some(field), Level::Warning, format!(
-                    "TRL states {} {what}; the file has {actual}", record.field(start, len)
-                )));
+                self.push(Diagnostic::new(
+                    record.line,
+                    "TRL",
+                    Some(field),
+                    Level::Warning,
+                    format!("TRL states {} {what}; the file has {actual}", record.field(start, len)),
+                ));
             }
         }
     }
@@ -487,21 +580,42 @@ impl<R: BufRead> Reader<R> {
     fn begin_transaction(&mut self, record: Record, kind: String) {
         let mut diagnostics = Vec::new();
         if self.group.is_none() {
-            diagnostics.push(Diagnostic::new(record.line, &kind, None, Level::Warning, "transaction outside a group (no GRH before it)"));
-            self.group = Some(Group { id: 0, kind: kind.clone(), line: record.line, transactions: 0, records: 0, next_sequence: 0 });
+            diagnostics.push(Diagnostic::new(
+                record.line,
+                &kind,
+                None,
+                Level::Warning,
+                "transaction outside a group (no GRH before it)",
+            ));
+            self.group = Some(Group {
+                id: 0,
+                kind: kind.clone(),
+                line: record.line,
+                transactions: 0,
+                records: 0,
+                next_sequence: 0,
+            });
         }
         let group = self.group.as_mut().expect("a group was just ensured");
         if group.kind != kind {
-            diagnostics.push(Diagnostic::new(record.line, &kind, None, Level::Warning, format!(
-                "{kind} transaction inside a group of {}: read as {kind}", group.kind
-            )));
+            diagnostics.push(Diagnostic::new(
+                record.line,
+                &kind,
+                None,
+                Level::Warning,
+                format!("{kind} transaction inside a group of {}: read as {kind}", group.kind),
+            ));
         }
         let sequence = record.number(4, 8).ok().flatten();
         match sequence {
             Some(s) if s == group.next_sequence => {}
-            _ => diagnostics.push(Diagnostic::new(record.line, &kind, Some("transaction sequence #"), Level::Warning, format!(
-                "transaction sequence {} where {} was expected", record.field(4, 8), group.next_sequence
-            ))),
+            _ => diagnostics.push(Diagnostic::new(
+                record.line,
+                &kind,
+                Some("transaction sequence #"),
+                Level::Warning,
+                format!("transaction sequence {} where {} was expected", record.field(4, 8), group.next_sequence),
+            )),
         }
         let sequence = sequence.unwrap_or(group.next_sequence);
         group.next_sequence = sequence + 1;
@@ -524,40 +638,64 @@ impl<R: BufRead> Reader<R> {
         }
         let max = self.options.max_records_per_transaction;
         let Some(tx) = self.current.as_mut() else {
-            self.push(Diagnostic::new(record.line, &kind, None, Level::Record, format!(
-                "{kind} record outside a transaction: ignored"
-            )));
+            self.push(Diagnostic::new(
+                record.line,
+                &kind,
+                None,
+                Level::Record,
+                format!("{kind} record outside a transaction: ignored"),
+            ));
             return;
         };
         if !DETAIL_TYPES.contains(&kind.as_str()) && !TRANSACTION_TYPES.contains(&kind.as_str()) {
-            tx.diagnostics.push(Diagnostic::new(record.line, &kind, Some("record type"), Level::Record, format!(
-                "unknown record type {kind:?}: record ignored"
-            )));
+            tx.diagnostics.push(Diagnostic::new(
+                record.line,
+                &kind,
+                Some("record type"),
+                Level::Record,
+                format!("unknown record type {kind:?}: record ignored"),
+            ));
             return;
         }
         let expected = tx.records.len() as u64;
         if record.number(12, 8).ok().flatten() != Some(expected)
             && !tx.diagnostics.iter().any(|d| d.field == Some("record sequence #"))
         {
-            tx.diagnostics.push(Diagnostic::new(record.line, &kind, Some("record sequence #"), Level::Warning, format!(
-                "record sequence {} where {expected} was expected (and maybe in later records of this transaction)",
-                record.field(12, 8)
-            )));
+            tx.diagnostics.push(Diagnostic::new(
+                record.line,
+                &kind,
+                Some("record sequence #"),
+                Level::Warning,
+                format!(
+                    "record sequence {} where {expected} was expected (and maybe in later records of this transaction)",
+                    record.field(12, 8)
+                ),
+            ));
         }
         if record.number(4, 8).ok().flatten() != Some(tx.sequence)
             && !tx.diagnostics.iter().any(|d| d.field == Some("transaction sequence #") && d.line != tx.line())
         {
-            tx.diagnostics.push(Diagnostic::new(record.line, &kind, Some("transaction sequence #"), Level::Warning, format!(
-                "detail record carries transaction sequence {} but belongs to transaction {}",
-                record.field(4, 8),
-                tx.sequence
-            )));
+            tx.diagnostics.push(Diagnostic::new(
+                record.line,
+                &kind,
+                Some("transaction sequence #"),
+                Level::Warning,
+                format!(
+                    "detail record carries transaction sequence {} but belongs to transaction {}",
+                    record.field(4, 8),
+                    tx.sequence
+                ),
+            ));
         }
         if tx.records.len() >= max {
             if tx.records.len() == max {
-                tx.diagnostics.push(Diagnostic::new(record.line, &kind, None, Level::Transaction, format!(
-                    "transaction has more than {max} records: rejected; split it"
-                )));
+                tx.diagnostics.push(Diagnostic::new(
+                    record.line,
+                    &kind,
+                    None,
+                    Level::Transaction,
+                    format!("transaction has more than {max} records: rejected; split it"),
+                ));
             }
             return;
         }
@@ -568,7 +706,11 @@ impl<R: BufRead> Reader<R> {
     pub fn finish(mut self) -> FileSummary {
         if !self.trailer_seen {
             let line = self.line;
-            self.push(file_warning(line, "TRL", "the file ends without a TRL trailer: it may be truncated; check that every transaction arrived"));
+            self.push(file_warning(
+                line,
+                "TRL",
+                "the file ends without a TRL trailer: it may be truncated; check that every transaction arrived",
+            ));
         }
         let d = std::mem::take(&mut self.deviations);
         if !self.options.strict {
@@ -627,7 +769,9 @@ fn parse_header(r: &Record) -> Result<Header, OpenError> {
     };
     let sender_id = if v3 { r.field(6, 4) } else { r.field(6, 9) };
     if r.field(4, 2).is_empty() && sender_id.is_empty() {
-        return Err(not_cwr("the HDR names no sender (positions 4–14 are blank): the file cannot be attributed".into()));
+        return Err(not_cwr(
+            "the HDR names no sender (positions 4–14 are blank): the file cannot be attributed".into(),
+        ));
     }
     let (revision_at, software_at) = if v3 { (106, 109) } else { (105, 108) };
     Ok(Header {

@@ -101,7 +101,8 @@ impl Record {
     /// The text padded with spaces or cut to exactly `length` characters, with new transaction and record
     /// sequence numbers written over positions 4–19 (how an ACK echoes an original record).
     pub fn renumbered(&self, transaction_sequence: u64, record_sequence: u64, length: usize) -> String {
-        let body: Cow<'_, str> = if self.len() >= 19 { Cow::Borrowed(self.raw(20, usize::MAX / 2)) } else { Cow::Borrowed("") };
+        let body: Cow<'_, str> =
+            if self.len() >= 19 { Cow::Borrowed(self.raw(20, usize::MAX / 2)) } else { Cow::Borrowed("") };
         let mut out = format!("{}{:08}{:08}{}", self.record_type(), transaction_sequence, record_sequence, body);
         fit(&mut out, length);
         out

@@ -92,9 +92,11 @@ impl Fields<'_> {
             Some(code) if code.info().is_some() => Some(code),
             Some(code) if code.number() == 0 || code.number() == 99 => None, // 000/099: no society
             _ => {
-                self.problem(field, Level::Field, format!(
-                    "unknown society code {text:?}: dropped; use a CISAC society code (e.g. 079 for STIM)"
-                ));
+                self.problem(
+                    field,
+                    Level::Field,
+                    format!("unknown society code {text:?}: dropped; use a CISAC society code (e.g. 079 for STIM)"),
+                );
                 None
             }
         }
@@ -189,7 +191,11 @@ pub fn read_work(tx: &Transaction, ctx: &Context<'_>) -> WorkTransaction {
         h.problem("work title", Level::Transaction, "the work has no title: rejected; send it with its title".into());
     }
     if submitter_work_number.is_empty() {
-        h.problem("submitter work #", Level::Transaction, "the work has no submitter work number: rejected; Tantiem matches later revisions by it".into());
+        h.problem(
+            "submitter work #",
+            Level::Transaction,
+            "the work has no submitter work number: rejected; Tantiem matches later revisions by it".into(),
+        );
     }
     let mut work = Work {
         title,
@@ -252,15 +258,27 @@ pub fn read_work(tx: &Transaction, ctx: &Context<'_>) -> WorkTransaction {
             domain::ShareProblem::PublisherCapExceeded { line, .. } => *line,
             domain::ShareProblem::CollectionTotal { .. } => header.line,
         };
-        diagnostics.push(Diagnostic::new(line, &tx.kind, Some("shares"), Level::Transaction, format!(
-            "broken share chain: {}; rejected, nothing of the work was stored; correct the shares and resend",
-            problem.describe(ctx.territories)
-        )));
+        diagnostics.push(Diagnostic::new(
+            line,
+            &tx.kind,
+            Some("shares"),
+            Level::Transaction,
+            format!(
+                "broken share chain: {}; rejected, nothing of the work was stored; correct the shares and resend",
+                problem.describe(ctx.territories)
+            ),
+        ));
     }
     WorkTransaction { kind: tx.kind.clone(), work, diagnostics }
 }
 
-fn party_key(ipi: Option<IpiNameNumber>, ip_number: &str, ctx: &Context<'_>, work_number: &str, ordinal: usize) -> PartyKey {
+fn party_key(
+    ipi: Option<IpiNameNumber>,
+    ip_number: &str,
+    ctx: &Context<'_>,
+    work_number: &str,
+    ordinal: usize,
+) -> PartyKey {
     match ipi {
         Some(ipi) => PartyKey::from_ipi(ipi),
         None if !ip_number.is_empty() => PartyKey::from_submitter(ctx.submitter, ip_number),
@@ -269,7 +287,14 @@ fn party_key(ipi: Option<IpiNameNumber>, ip_number: &str, ctx: &Context<'_>, wor
     }
 }
 
-fn read_publisher(f: &mut Fields<'_>, controlled: bool, v3: bool, ctx: &Context<'_>, work_number: &str, ordinal: usize) -> Interest {
+fn read_publisher(
+    f: &mut Fields<'_>,
+    controlled: bool,
+    v3: bool,
+    ctx: &Context<'_>,
+    work_number: &str,
+    ordinal: usize,
+) -> Interest {
     let ip_number = f.text(22, 9);
     let chain = f.record.number(20, 2).ok().flatten().map(|n| n.min(99) as u8);
     let role_text = f.text(77, 2);
@@ -315,17 +340,33 @@ fn read_publisher(f: &mut Fields<'_>, controlled: bool, v3: bool, ctx: &Context<
     }
 }
 
-fn read_writer(f: &mut Fields<'_>, controlled: bool, v3: bool, ctx: &Context<'_>, work_number: &str, ordinal: usize) -> Interest {
+fn read_writer(
+    f: &mut Fields<'_>,
+    controlled: bool,
+    v3: bool,
+    ctx: &Context<'_>,
+    work_number: &str,
+    ordinal: usize,
+) -> Interest {
     let ip_number = f.text(20, 9);
     let designation = f.text(105, 2);
     let role = if WRITER_DESIGNATIONS.contains(&designation.as_str()) || (designation.is_empty() && !controlled) {
         designation
     } else {
-        f.problem("writer designation code", Level::Field, format!("unknown writer designation {designation:?}: dropped"));
+        f.problem(
+            "writer designation code",
+            Level::Field,
+            format!("unknown writer designation {designation:?}: dropped"),
+        );
         String::new()
     };
     let (ipi_name, ipi_base, ownership, societies) = if v3 {
-        (f.ipi_name(107, "IPI name #"), f.ipi_base(118, "IPI base #"), RightShares::default(), RightSocieties::default())
+        (
+            f.ipi_name(107, "IPI name #"),
+            f.ipi_base(118, "IPI base #"),
+            RightShares::default(),
+            RightSocieties::default(),
+        )
     } else {
         let ipi_name = f.ipi_name(116, "IPI name #");
         let societies = RightSocieties {
@@ -377,16 +418,22 @@ fn attach_territory(f: &mut Fields<'_>, work: &mut Work, publisher: bool, v3: bo
         "E" => false,
         other => {
             let other = other.to_owned();
-            f.problem("inclusion/exclusion indicator", Level::Record, format!(
-                "inclusion/exclusion indicator {other:?} is neither I nor E: territory record ignored"
-            ));
+            f.problem(
+                "inclusion/exclusion indicator",
+                Level::Record,
+                format!("inclusion/exclusion indicator {other:?} is neither I nor E: territory record ignored"),
+            );
             return;
         }
     };
     let tis_text = f.text(flag_at + 1, 4);
     let tis: Option<TisCode> = tis_text.parse().ok().filter(|t| ctx.territories.get(*t).is_some());
     let Some(tis) = tis else {
-        f.problem("TIS numeric code", Level::Record, format!("unknown TIS territory code {tis_text:?}: territory record ignored"));
+        f.problem(
+            "TIS numeric code",
+            Level::Record,
+            format!("unknown TIS territory code {tis_text:?}: territory record ignored"),
+        );
         return;
     };
     let target = work
@@ -396,9 +443,11 @@ fn attach_territory(f: &mut Fields<'_>, work: &mut Work, publisher: bool, v3: bo
         .find(|i| i.role.is_publisher() == publisher && (ip_number.is_empty() || i.ip_number == ip_number));
     let Some(interest) = target else {
         let side = if publisher { "publisher" } else { "writer" };
-        f.problem("interested party #", Level::Record, format!(
-            "territory record for {side} {ip_number:?}, who has no SPU/SWR/OPU/OWR before it: ignored"
-        ));
+        f.problem(
+            "interested party #",
+            Level::Record,
+            format!("territory record for {side} {ip_number:?}, who has no SPU/SWR/OPU/OWR before it: ignored"),
+        );
         return;
     };
     if v3 {
@@ -417,13 +466,18 @@ fn attach_territory(f: &mut Fields<'_>, work: &mut Work, publisher: bool, v3: bo
 
 /// PWR: which publisher acts for which writer.
 fn attach_publisher_link(f: &mut Fields<'_>, work: &mut Work, version: Version) {
-    let (publisher, writer) = if version.is_v3() { (f.text(22, 9), f.text(31, 9)) } else { (f.text(20, 9), f.text(102, 9)) };
+    let (publisher, writer) =
+        if version.is_v3() { (f.text(22, 9), f.text(31, 9)) } else { (f.text(20, 9), f.text(102, 9)) };
     if writer.is_empty() {
         return; // CWR 3.x uses writer-less PWR records for unknown writers' publishers
     }
     match work.interests.iter_mut().rev().find(|i| !i.role.is_publisher() && i.ip_number == writer) {
         Some(interest) => interest.publishers.push(publisher),
-        None => f.problem("writer IP #", Level::Record, format!("PWR names writer {writer:?}, who is not in this work: ignored")),
+        None => f.problem(
+            "writer IP #",
+            Level::Record,
+            format!("PWR names writer {writer:?}, who is not in this work: ignored"),
+        ),
     }
 }
 
@@ -487,13 +541,7 @@ pub fn read_iswc_notice(tx: &Transaction) -> IswcNotice {
     let header = tx.header();
     let mut f = Fields { record: header, diagnostics: &mut diagnostics };
     let iswc = f.iswc(96, "ISWC");
-    IswcNotice {
-        line: header.line,
-        title: f.text(20, 60),
-        submitter_work_number: f.text(82, 14),
-        iswc,
-        diagnostics,
-    }
+    IswcNotice { line: header.line, title: f.text(20, 60), submitter_work_number: f.text(82, 14), iswc, diagnostics }
 }
 
 /// An acknowledgement another society sent: read and reported, never acted on.
@@ -531,6 +579,17 @@ pub fn read_ack(tx: &Transaction) -> AckNotice {
     }
 }
 
+/// A party to an agreement (IPA record).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreementParty {
+    /// AS assignor, AC acquirer.
+    pub role: String,
+    pub ipi_name: Option<IpiNameNumber>,
+    pub name: String,
+    pub pr_society: Option<SocietyCode>,
+    pub pr_share: Share,
+}
+
 /// An agreement between an assignor and acquirers (AGR with TER and IPA records).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgreementNotice {
@@ -542,7 +601,7 @@ pub struct AgreementNotice {
     pub end: Option<NaiveDate>,
     pub territories: Vec<(bool, TisCode)>,
     /// (role AS/AC, IPI name number, name, PR society, PR share)
-    pub parties: Vec<(String, Option<IpiNameNumber>, String, Option<SocietyCode>, Share)>,
+    pub parties: Vec<AgreementParty>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -569,13 +628,13 @@ pub fn read_agreement(tx: &Transaction) -> AgreementNotice {
                 Err(_) => f.problem("TIS numeric code", Level::Record, "TER without a territory code: ignored".into()),
             },
             "IPA" => {
-                let party = (
-                    f.text(20, 2),
-                    f.ipi_name(22, "IPI name #"),
-                    f.text(55, 45),
-                    f.society(130, 3, "PR affiliation society"),
-                    f.share(133, "PR share"),
-                );
+                let party = AgreementParty {
+                    role: f.text(20, 2),
+                    ipi_name: f.ipi_name(22, "IPI name #"),
+                    name: f.text(55, 45),
+                    pr_society: f.society(130, 3, "PR affiliation society"),
+                    pr_share: f.share(133, "PR share"),
+                };
                 notice.parties.push(party);
             }
             _ => {}
