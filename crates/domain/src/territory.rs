@@ -5,7 +5,7 @@
 //! once. Country sets are bitsets, so resolving a CWR inclusion or exclusion costs a few word operations.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -76,6 +76,9 @@ pub struct Territories {
     /// Country index (for [`CountrySet`]) → TIS code.
     countries: Vec<TisCode>,
     country_index: HashMap<TisCode, usize>,
+    /// Resolved country sets by (territory, day): the same few (World on today's date) are asked for
+    /// millions of times during an import.
+    resolved: Mutex<HashMap<(TisCode, NaiveDate), CountrySet>>,
 }
 
 fn parse_date(text: &str) -> Option<NaiveDate> {
@@ -171,7 +174,7 @@ impl Territories {
         }
         let country_index = countries.iter().enumerate().map(|(i, &c)| (c, i)).collect();
         let by_alpha = by_code.values().map(|t| (t.tis_alpha.clone(), t.tis)).collect();
-        Ok(Territories { by_code, by_alpha, children, countries, country_index })
+        Ok(Territories { by_code, by_alpha, children, countries, country_index, resolved: Mutex::default() })
     }
 
     pub fn get(&self, tis: TisCode) -> Option<&Territory> {
@@ -190,8 +193,17 @@ impl Territories {
 
     /// The countries a territory covers on `date` (a country covers itself).
     pub fn countries_of(&self, tis: TisCode, date: NaiveDate) -> CountrySet {
+        if let Some(set) = self.resolved.lock().ok().and_then(|cache| cache.get(&(tis, date)).copied()) {
+            return set;
+        }
         let mut set = CountrySet::default();
         self.collect_countries(tis, date, &mut set, 0);
+        if let Ok(mut cache) = self.resolved.lock() {
+            if cache.len() > 100_000 {
+                cache.clear(); // bounded: dates vary only between files
+            }
+            cache.insert((tis, date), set);
+        }
         set
     }
 

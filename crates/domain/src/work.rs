@@ -65,6 +65,10 @@ pub struct RightSocieties {
 }
 
 impl RightSocieties {
+    pub fn is_empty(&self) -> bool {
+        *self == RightSocieties::default()
+    }
+
     pub fn get(&self, right: RightType) -> Option<SocietyCode> {
         match right {
             RightType::Performing => self.performing,
@@ -116,20 +120,28 @@ pub struct Interest {
     pub party: PartyKey,
     /// Last name or company name.
     pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub first_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipi_name: Option<IpiNameNumber>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ipi_base: Option<IpiBaseNumber>,
     pub role: Role,
     /// Controlled by the submitter (SPU/SWR) rather than only named (OPU/OWR).
     pub controlled: bool,
     /// Publisher chain sequence number (SPU/OPU 20/2); writers have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain: Option<u8>,
     pub ownership: RightShares,
+    #[serde(default, skip_serializing_if = "RightSocieties::is_empty")]
     pub societies: RightSocieties,
     /// Collection per territory, in the order the registration stated it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub collection: Vec<TerritoryShare>,
     /// For a writer: the interested-party numbers of the publishers acting for it (PWR).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub publishers: Vec<String>,
+    #[serde(default)]
     pub line: u64,
 }
 
@@ -157,20 +169,30 @@ pub struct RecordingInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Work {
     pub title: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alternate_titles: Vec<AlternateTitle>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iswc: Option<Iswc>,
     pub submitter_work_number: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_seconds: Option<u32>,
     /// ORI original or MOD modified version.
     pub version_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copyright_date: Option<NaiveDate>,
     pub interests: Vec<Interest>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub performers: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recordings: Vec<RecordingInfo>,
+    #[serde(default)]
     pub origin: Origin,
     /// The registration applies from/until these days (open when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_from: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<NaiveDate>,
 }
 
@@ -274,14 +296,7 @@ impl Work {
             covered = territories.countries_of(WORLD, on);
         }
         // Countries that fall in exactly the same named territories behave alike: check one of each kind.
-        let codes: Vec<TisCode> = sets.keys().copied().collect();
-        let mut seen: HashMap<Vec<bool>, (usize, usize)> = HashMap::new();
-        for country in covered.indices() {
-            let signature: Vec<bool> = codes.iter().map(|c| sets[c].contains(country)).collect();
-            seen.entry(signature).or_insert((country, 0)).1 += 1;
-        }
-        let mut representatives: Vec<(usize, usize)> = seen.into_values().collect();
-        representatives.sort_unstable();
+        let representatives = representative_countries(&covered, &sets);
         let whole = u64::from(money::SHARE_SCALE);
         let tolerance = u64::from(rules.share_total_tolerance.scaled());
         let mut problems = Vec::new();
@@ -364,6 +379,27 @@ impl Work {
         }
         out
     }
+}
+
+/// One country per group of countries that lie in exactly the same named territories, with the group's
+/// size. Typical works name only the World, which gives a single representative.
+fn representative_countries(covered: &CountrySet, sets: &HashMap<TisCode, CountrySet>) -> Vec<(usize, usize)> {
+    let codes: Vec<&CountrySet> = sets.values().collect();
+    if codes.len() > 64 {
+        return covered.indices().map(|c| (c, 1)).collect();
+    }
+    let mut groups: Vec<(u64, usize, usize)> = Vec::new();
+    for country in covered.indices() {
+        let signature =
+            codes.iter().enumerate().filter(|(_, s)| s.contains(country)).fold(0u64, |acc, (i, _)| acc | (1 << i));
+        match groups.iter_mut().find(|g| g.0 == signature) {
+            Some(group) => group.2 += 1,
+            None => groups.push((signature, country, 1)),
+        }
+    }
+    let mut out: Vec<(usize, usize)> = groups.into_iter().map(|(_, country, count)| (country, count)).collect();
+    out.sort_unstable();
+    out
 }
 
 /// A share total that may exceed 100%, as a percentage with two decimals (rounded down).

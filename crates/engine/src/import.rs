@@ -44,7 +44,7 @@ impl ImportOptions {
         ImportOptions {
             dry_run: false,
             strict: false,
-            chunk_size: 2_000,
+            chunk_size: 5_000,
             report_limit: 10_000,
             now,
             operator: operator.into(),
@@ -573,6 +573,7 @@ impl Importer<'_> {
         self.known.add(reference.clone());
         self.batch.new_works.push((code.clone(), wt.work.title.clone(), wt.work.iswc, wt.work.origin));
         let revision = self.revision(&code, &tx.kind, &wt.work, format!("registered from {}", self.report.file_name));
+        let revision_index = self.batch.revisions.len();
         self.batch.revisions.push(revision);
         self.add_parties(&wt.work);
         self.report.counts.registered += 1;
@@ -580,7 +581,7 @@ impl Importer<'_> {
             self.report.counts.changed += 1;
         }
         let (title, number) = (wt.work.title.clone(), wt.work.submitter_work_number.clone());
-        self.batch.registrations.push(RegistrationWrite { reference, work: wt.work });
+        self.batch.registrations.push(RegistrationWrite { reference, work: wt.work, revision_index });
         Decision {
             outcome: self.outcome(tx, &title, &number, status, Some(code.clone()), format!("registered as {code}")),
             diagnostics: wt.diagnostics,
@@ -614,6 +615,7 @@ impl Importer<'_> {
         }
         self.known.add(reference.clone());
         let revision = self.revision(&code, &tx.kind, &wt.work, format!("revised from {}", self.report.file_name));
+        let revision_index = self.batch.revisions.len();
         self.batch.revisions.push(revision);
         self.add_parties(&wt.work);
         let (title, number) = (wt.work.title.clone(), wt.work.submitter_work_number.clone());
@@ -628,7 +630,7 @@ impl Importer<'_> {
             }
             s
         };
-        self.batch.registrations.push(RegistrationWrite { reference, work: wt.work });
+        self.batch.registrations.push(RegistrationWrite { reference, work: wt.work, revision_index });
         Decision {
             outcome: self.outcome(tx, &title, &number, status, Some(code.clone()), format!("revised {code}")),
             diagnostics: wt.diagnostics,
@@ -668,6 +670,7 @@ impl Importer<'_> {
             format!("{} registered its share", self.submitter)
         };
         let revision = self.revision(&code, change, &wt.work, summary.clone());
+        let revision_index = self.batch.revisions.len();
         self.batch.revisions.push(revision);
         self.add_parties(&wt.work);
         let (title, number) = (wt.work.title.clone(), wt.work.submitter_work_number.clone());
@@ -688,7 +691,7 @@ impl Importer<'_> {
                 "work {code} is already registered by another submitter; together the claims exceed 100%: kept as a conflict for the society to resolve"
             )));
         }
-        self.batch.registrations.push(RegistrationWrite { reference, work: wt.work });
+        self.batch.registrations.push(RegistrationWrite { reference, work: wt.work, revision_index });
         Decision { outcome: self.outcome(tx, &title, &number, status, Some(code), summary), diagnostics }
     }
 

@@ -76,6 +76,9 @@ pub struct RegistrationRef {
 pub struct RegistrationWrite {
     pub reference: RegistrationRef,
     pub work: Work,
+    /// Index in the batch's `revisions` of the revision that records this registration's document: the
+    /// document is stored once, in the history, and the registration points at it.
+    pub revision_index: usize,
 }
 
 /// A change to the work's history: what happened, from which submission, by whom.
@@ -91,7 +94,8 @@ pub struct Revision {
     pub summary: String,
     pub changed_at: DateTime<Utc>,
     pub changed_by: String,
-    /// The work as it stood after the change (JSON), so any past state can be shown.
+    /// The registration's document after the change (JSON), so any past state can be shown; `None` for
+    /// changes that touch no registration (ISWC notices, origin).
     pub document: Option<String>,
 }
 

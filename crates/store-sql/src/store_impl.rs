@@ -71,7 +71,8 @@ macro_rules! impl_store {
                     qb.push_values(rows.by_ref().take(per_statement), |mut b, row| bind(&mut b, row));
                     qb.push(" ");
                     qb.push(tail);
-                    qb.build().execute(&mut **tx).await.map_err(db)?;
+                    // Not kept in the statement cache: each multi-row statement is big and its shape varies.
+                    qb.build().persistent(false).execute(&mut **tx).await.map_err(db)?;
                 }
                 Ok(())
             }
@@ -149,19 +150,28 @@ macro_rules! impl_store {
                             None => by_submitter.push((submitter, vec![number])),
                         }
                     }
+                    // One IN over a UNION of two indexed look-ups: an OR of two IN clauses would make the
+                    // planner scan every registration for every chunk.
                     let mut qb: QueryBuilder<$db> = QueryBuilder::new(SELECT_REFERENCE);
-                    qb.push(" WHERE r.work_code IN (SELECT work_code FROM registrations WHERE 1 = 0");
+                    qb.push(" WHERE r.work_code IN (");
+                    let mut first = true;
                     for (submitter, numbers) in &by_submitter {
-                        qb.push(" OR (submitter = ").push_bind(submitter.to_string()).push(" AND work_number IN (");
+                        if !first {
+                            qb.push(" UNION ");
+                        }
+                        first = false;
+                        qb.push("SELECT work_code FROM registrations WHERE submitter = ").push_bind(submitter.to_string()).push(" AND work_number IN (");
                         let mut list = qb.separated(", ");
                         for n in numbers {
                             list.push_bind(n.to_string());
                         }
-                        qb.push("))");
+                        qb.push(")");
                     }
-                    qb.push(") OR r.work_code IN (SELECT code FROM works WHERE 1 = 0");
                     if !iswcs.is_empty() {
-                        qb.push(" OR iswc IN (");
+                        if !first {
+                            qb.push(" UNION ");
+                        }
+                        qb.push("SELECT code FROM works WHERE iswc IN (");
                         let mut list = qb.separated(", ");
                         for iswc in iswcs {
                             list.push_bind(iswc.bare());
@@ -251,9 +261,9 @@ macro_rules! impl_store {
 
                     insert_rows(
                         &mut tx,
-                        "INSERT INTO registrations (submitter, work_number, work_code, status, is_primary, content_hash, controlled_pr, controlled_mr, document, updated_at)",
+                        "INSERT INTO registrations (submitter, work_number, work_code, status, is_primary, content_hash, controlled_pr, controlled_mr, revision, updated_at)",
                         10,
-                        "ON CONFLICT (submitter, work_number) DO UPDATE SET work_code = excluded.work_code, status = excluded.status, is_primary = excluded.is_primary, content_hash = excluded.content_hash, controlled_pr = excluded.controlled_pr, controlled_mr = excluded.controlled_mr, document = excluded.document, updated_at = excluded.updated_at",
+                        "ON CONFLICT (submitter, work_number) DO UPDATE SET work_code = excluded.work_code, status = excluded.status, is_primary = excluded.is_primary, content_hash = excluded.content_hash, controlled_pr = excluded.controlled_pr, controlled_mr = excluded.controlled_mr, revision = excluded.revision, updated_at = excluded.updated_at",
                         registrations.clone(),
                         |b, r| {
                             let reference = &r.reference;
@@ -265,7 +275,7 @@ macro_rules! impl_store {
                                 .push_bind(reference.content_hash.clone())
                                 .push_bind(i64::from(reference.controlled_performing.scaled()))
                                 .push_bind(i64::from(reference.controlled_mechanical.scaled()))
-                                .push_bind(to_json(&r.work))
+                                .push_bind(i64::from(numbers[r.revision_index]))
                                 .push_bind(at.clone());
                         },
                     )
@@ -310,7 +320,8 @@ macro_rules! impl_store {
                         &mut tx,
                         "INSERT INTO parties (key, kind, name, first_name, ipi_name, ipi_base, isni, updated_at)",
                         8,
-                        "ON CONFLICT (key) DO UPDATE SET name = excluded.name, first_name = excluded.first_name, ipi_base = COALESCE(excluded.ipi_base, parties.ipi_base), updated_at = excluded.updated_at",
+                        // Popular parties recur in every chunk: rewrite a row only when something changed.
+                        "ON CONFLICT (key) DO UPDATE SET name = excluded.name, first_name = excluded.first_name, ipi_base = COALESCE(excluded.ipi_base, parties.ipi_base), updated_at = excluded.updated_at WHERE parties.name <> excluded.name OR parties.first_name <> excluded.first_name OR (excluded.ipi_base IS NOT NULL AND (parties.ipi_base IS NULL OR parties.ipi_base <> excluded.ipi_base))",
                         parties.clone(),
                         |b, p| {
                             b.push_bind(p.key.as_str().to_owned())
@@ -451,7 +462,7 @@ macro_rules! impl_store {
                     let Some(code) = self.resolve_work_code(code_or_iswc).await? else { return Ok(None) };
                     let row = sqlx::query("SELECT code, title, iswc, origin, revision FROM works WHERE code = $1").bind(&code).fetch_one(&self.pool).await.map_err(db)?;
                     let summary = summary_from(&row)?;
-                    let rows = sqlx::query("SELECT submitter, work_number, status, is_primary, document, updated_at FROM registrations WHERE work_code = $1 ORDER BY is_primary DESC, submitter, work_number")
+                    let rows = sqlx::query("SELECT r.submitter, r.work_number, r.status, r.is_primary, v.document, r.updated_at FROM registrations r JOIN work_revisions v ON v.work_code = r.work_code AND v.revision = r.revision WHERE r.work_code = $1 ORDER BY r.is_primary DESC, r.submitter, r.work_number")
                         .bind(&code)
                         .fetch_all(&self.pool)
                         .await

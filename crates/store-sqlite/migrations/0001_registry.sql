@@ -24,9 +24,9 @@ CREATE TABLE works (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX works_iswc ON works (iswc);
-CREATE INDEX works_title ON works (title);
 
 -- One row per submitter's registration of a work; a work has one primary registration it is shown from.
+-- Its document lives once, in work_revisions.
 CREATE TABLE registrations (
     submitter TEXT NOT NULL,
     work_number TEXT NOT NULL,
@@ -36,7 +36,8 @@ CREATE TABLE registrations (
     content_hash TEXT NOT NULL,
     controlled_pr BIGINT NOT NULL,
     controlled_mr BIGINT NOT NULL,
-    document TEXT NOT NULL,
+    -- The work revision whose document is this registration's current state.
+    revision BIGINT NOT NULL,
     updated_at TEXT NOT NULL,
     PRIMARY KEY (submitter, work_number)
 );
