@@ -1,0 +1,61 @@
+//! Every CWR fixture (real files written by others) read in full: transactions, works with their shares per
+//! right type and territory, and each diagnostic with line, record, field and level. Snapshots live in
+//! `tests/snapshots/`; refresh them with `UPDATE_EXPECT=1 cargo test -p formats --test fixtures` and review
+//! the diff like code.
+
+mod common;
+
+use expect_test::expect_file;
+use formats::cwr::{ReadOptions, Reader};
+
+#[test]
+fn every_fixture_reads_as_its_snapshot() {
+    for (name, bytes) in common::fixtures() {
+        let report = common::read_everything(&bytes, ReadOptions::default());
+        let path = format!("{}/tests/snapshots/{name}.txt", env!("CARGO_MANIFEST_DIR"));
+        expect_file![path].assert_eq(&report);
+    }
+}
+
+#[test]
+fn strict_mode_reports_each_short_line() {
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/cwr/weso__revexample.V21"))
+        .expect("fixture");
+    let tolerant = common::read_everything(&bytes, ReadOptions::default());
+    let strict = common::read_everything(&bytes, ReadOptions { strict: true, ..ReadOptions::default() });
+    assert_eq!(tolerant.matches("shorter than").count(), 1, "one summary line in tolerant mode");
+    assert_eq!(strict.matches("shorter than").count(), 16, "one diagnostic per short record in strict mode");
+}
+
+#[test]
+fn files_without_a_usable_header_are_rejected_at_file_level() {
+    let cases: [(&[u8], &str); 5] = [
+        (b"", "empty"),
+        (b"<?xml version=\"1.0\"?><NewReleaseMessage/>", "not a CWR file"),
+        (b"HDRPB000000199THE SENDER", "truncated or damaged"),
+        (b"HDRPB000000199THE SENDER                                   01.10XXXXXXXX", "truncated or damaged"),
+        (b"\n\nGRHNWR0000102.100000000000", "not a CWR file"),
+    ];
+    for (bytes, expected) in cases {
+        let error = Reader::open(bytes, ReadOptions::default()).expect_err("must be refused");
+        let message = error.to_string();
+        assert!(message.contains(expected), "{message:?} should say {expected:?}");
+        let formats::cwr::OpenError::NotCwr(d) = error else { panic!("not an I/O error") };
+        assert_eq!(d.level, formats::Level::File);
+    }
+}
+
+#[test]
+fn latin1_and_utf8_names_are_read_by_character_position() {
+    let header = "HDRPB000000199THE SENDER                                   01.102018032210203720180322";
+    let group = "GRHNWR0000102.100000000000";
+    let nwr = format!("NWR0000000000000000{:<60}{:<2}{:<14}", "SÅNGEN OM ØSTERSJØN", "", "A1");
+    let swr = format!("SWR0000000000000001W1       {:<45}{:<30} CA", "SØRENSEN", "ÅSA");
+    let text = format!("{header}\n{group}\n{nwr}\n{swr}\nGRT000010000000100000004\nTRL000010000000100000006\n");
+    let latin1: Vec<u8> = text.chars().map(|c| u8::try_from(u32::from(c)).expect("Latin-1")).collect();
+    for bytes in [text.as_bytes().to_vec(), latin1] {
+        let report = common::read_everything(&bytes, ReadOptions::default());
+        assert!(report.contains("work \"SÅNGEN OM ØSTERSJØN\" #A1"), "{report}");
+        assert!(report.contains("\"SØRENSEN\""), "{report}");
+    }
+}
