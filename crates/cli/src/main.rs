@@ -8,6 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod commands;
 mod demo;
 mod print;
+mod society;
 
 use std::path::PathBuf;
 
@@ -48,6 +49,12 @@ enum Command {
     /// Record and show rightsholders' AI consent per stage.
     #[command(subcommand)]
     Consent(commands::ConsentCommand),
+    /// Show or change the society's rules (publisher PR cap, share tolerance, AI consent defaults).
+    #[command(subcommand)]
+    Society(society::SocietyCommand),
+    /// Record which society represents which of a party's rights, where, for which AI stages.
+    #[command(subcommand)]
+    Mandate(society::MandateCommand),
     /// Declare the origin of a work (human, AI-assisted, fully AI-generated).
     #[command(subcommand)]
     Origin(commands::OriginCommand),
@@ -161,6 +168,14 @@ async fn main() -> Result<()> {
         Command::Consent(command) => {
             let store = open_store(&cli.database_url, false).await?;
             commands::consent(store.as_ref(), command, &cli.operator, now).await
+        }
+        Command::Society(command) => {
+            let store = open_store(&cli.database_url, false).await?;
+            society::society(store.as_ref(), command).await
+        }
+        Command::Mandate(command) => {
+            let store = open_store(&cli.database_url, false).await?;
+            society::mandate(store.as_ref(), command).await
         }
         Command::Origin(command) => {
             let store = open_store(&cli.database_url, false).await?;

@@ -312,7 +312,15 @@ pub fn licensed_shares(consent: &[LicensedShare], as_of: NaiveDate) {
             let holders: Vec<String> = c
                 .holders
                 .iter()
-                .map(|h| format!("{} {} {} ({:?})", h.name, h.share, h.consent.as_str(), h.source))
+                .map(|h| {
+                    let source = match h.source {
+                        domain::ConsentSource::SocietyDefault => "society default",
+                        domain::ConsentSource::PartyChoice => "party's choice",
+                        domain::ConsentSource::WorkChoice => "choice for this work",
+                    };
+                    let name = if h.name.is_empty() { "(unnamed party)" } else { h.name.as_str() };
+                    format!("{name} {} {} ({source})", h.share, h.consent.as_str())
+                })
                 .collect();
             vec![c.stage.as_str().to_owned(), c.licensed.to_string(), c.reserved.to_string(), holders.join("; ")]
         })
@@ -377,6 +385,32 @@ pub fn party(detail: &PartyDetail) {
         })
         .collect();
     table(&["work", "title", "role", "PR", "MR", "SR"], &rows);
+    if !detail.mandates.is_empty() {
+        println!();
+        println!("Mandates");
+        let rows: Vec<Vec<String>> = detail
+            .mandates
+            .iter()
+            .map(|m| {
+                vec![
+                    m.society.info().map_or(m.society.to_string(), |i| i.name.clone()),
+                    m.rights.iter().map(|r| r.abbreviation()).collect::<Vec<_>>().join(","),
+                    m.territories
+                        .iter()
+                        .map(|(i, t)| format!("{}{}", if *i { "+" } else { "-" }, territory_name(*t)))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    m.ai_stages.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","),
+                    format!(
+                        "{} – {}",
+                        m.valid_from.map(|d| d.to_string()).unwrap_or_default(),
+                        m.valid_until.map(|d| d.to_string()).unwrap_or_default()
+                    ),
+                ]
+            })
+            .collect();
+        table(&["society", "rights", "territories", "AI stages", "valid"], &rows);
+    }
     println!();
     consent_choices(&detail.consent);
 }

@@ -100,6 +100,26 @@ pub async fn set_consent(
     Ok(recorded)
 }
 
+/// Records a mandate for a party that the registry knows.
+pub async fn add_mandate(
+    store: &dyn Store,
+    party: &str,
+    mut mandate: domain::Mandate,
+) -> Result<domain::Mandate, RegistryError> {
+    let detail = store.party(party).await?.ok_or_else(|| RegistryError::UnknownParty(party.to_owned()))?;
+    mandate.party = detail.party.key;
+    store.add_mandate(&mandate).await?;
+    Ok(mandate)
+}
+
+/// Changes the society's rules (publisher PR cap, share tolerance, AI consent defaults).
+pub async fn set_rules(store: &dyn Store, rules: SocietyRules) -> StoreResult<SocietyConfig> {
+    let mut society = store.society().await?.ok_or(StoreError::NotInitialised)?;
+    society.rules = rules;
+    store.set_society(&society).await?;
+    Ok(society)
+}
+
 /// Declares a work's origin, kept in its history.
 pub async fn set_origin(
     store: &dyn Store,

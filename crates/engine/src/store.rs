@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::{ConsentChoice, Iswc, Origin, Party, PartyKey, RecordingInfo, Role, SocietyCode, SocietyRules, Work};
+use domain::{
+    ConsentChoice, Iswc, Mandate, Origin, Party, PartyKey, RecordingInfo, Role, SocietyCode, SocietyRules, Work,
+};
 use money::Share;
 use serde::{Deserialize, Serialize};
 
@@ -198,6 +200,7 @@ pub struct PartyDetail {
     pub party: Party,
     pub interests: Vec<PartyInterest>,
     pub consent: Vec<ConsentChoice>,
+    pub mandates: Vec<Mandate>,
 }
 
 /// Counts of what the registry holds.
@@ -252,6 +255,8 @@ pub trait Store: Send + Sync {
     async fn party(&self, key_or_ipi: &str) -> StoreResult<Option<PartyDetail>>;
 
     async fn add_consent(&self, choice: &ConsentChoice) -> StoreResult<()>;
+    /// Records that a society represents some of a party's rights (appended; the latest in force wins).
+    async fn add_mandate(&self, mandate: &Mandate) -> StoreResult<()>;
     async fn consent_for(&self, parties: &[PartyKey]) -> StoreResult<Vec<ConsentChoice>>;
     async fn set_origin(&self, work_code: &str, origin: Origin, revision: &Revision) -> StoreResult<bool>;
 

@@ -566,7 +566,9 @@ macro_rules! impl_store {
                         });
                     }
                     let consent = self.consent_for(std::slice::from_ref(&party.key)).await?;
-                    Ok(Some(PartyDetail { party, interests, consent }))
+                    let rows = sqlx::query("SELECT document FROM mandates WHERE party_key = $1 ORDER BY id").bind(&key).fetch_all(&self.pool).await.map_err(db)?;
+                    let mandates = rows.iter().map(|r| json(&r.try_get::<String, _>(0).map_err(db)?, "mandate")).collect::<StoreResult<Vec<domain::Mandate>>>()?;
+                    Ok(Some(PartyDetail { party, interests, consent, mandates }))
                 }
 
                 async fn add_consent(&self, c: &domain::ConsentChoice) -> StoreResult<()> {
@@ -579,6 +581,17 @@ macro_rules! impl_store {
                         .bind(&c.recorded_by)
                         .bind(timestamp(c.recorded_at))
                         .bind(&c.note)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    Ok(())
+                }
+
+                async fn add_mandate(&self, m: &domain::Mandate) -> StoreResult<()> {
+                    sqlx::query("INSERT INTO mandates (party_key, society, document) VALUES ($1, $2, $3)")
+                        .bind(m.party.as_str())
+                        .bind(i64::from(m.society.number()))
+                        .bind(to_json(m))
                         .execute(&self.pool)
                         .await
                         .map_err(db)?;

@@ -139,3 +139,12 @@ CREATE TABLE agreements (
     updated_at TEXT NOT NULL,
     PRIMARY KEY (submitter, number)
 );
+
+-- Which society represents which of a party's rights, where, for which AI stages (a domain::Mandate as JSON).
+CREATE TABLE mandates (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    party_key TEXT NOT NULL,
+    society BIGINT NOT NULL,
+    document TEXT NOT NULL
+);
+CREATE INDEX mandates_party ON mandates (party_key);

@@ -412,7 +412,39 @@ async fn dry_run_stores_nothing(store: &dyn Store) {
     assert_eq!((counts.works, counts.submissions), (0, 0));
 }
 
+async fn mandates_and_society_rules(store: &dyn Store) {
+    import(store, "CW220001DMP_000.V21", fixture!("dmp__CW220001DMP_000.V21"), false).await;
+    let mandate = domain::Mandate {
+        party: domain::PartyKey::new(""),
+        society: domain::SocietyCode::STIM,
+        rights: vec![domain::RightType::Performing],
+        territories: vec![(true, domain::WORLD), (false, 840)],
+        ai_stages: vec![domain::Stage::Training, domain::Stage::Output],
+        valid_from: chrono::NaiveDate::from_ymd_opt(2026, 1, 1),
+        valid_until: None,
+    };
+    let recorded = engine::registry::add_mandate(store, "00000000199", mandate).await.expect("recorded");
+    assert_eq!(recorded.party.as_str(), "IPI:00000000199");
+    let party = store.party("IPI:00000000199").await.expect("store answers").expect("party");
+    assert_eq!(party.mandates, vec![recorded]);
+    assert!(
+        engine::registry::add_mandate(store, "00014107338", party.mandates[0].clone()).await.is_err(),
+        "unknown party"
+    );
+
+    // Teosto-style rules: every stage included by mandate; the licensed share follows at once.
+    let rules = domain::SocietyRules::by_mandate();
+    let config = engine::registry::set_rules(store, rules.clone()).await.expect("rules stored");
+    assert_eq!(store.society().await.expect("store answers").expect("society").rules, rules);
+    assert_eq!(config.rules, rules);
+    let detail = store.work("T-123.456.789-4").await.expect("store answers").expect("work");
+    let shares = engine::registry::licensed_shares(store, &detail, now().date_naive()).await.expect("computed");
+    // The unnamed OWR holds 0%; every named holder's share is included.
+    assert_eq!(shares.iter().map(|s| s.licensed.to_string()).collect::<Vec<_>>(), ["100.00%", "100.00%", "100.00%"]);
+}
+
 story!(
+    mandates_and_society_rules,
     dmp_nwr_with_modified_version,
     weso_nwr,
     weso_rev_of_unknown_works,

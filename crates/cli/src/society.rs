@@ -1,0 +1,142 @@
+//! `tantiem society` and `tantiem mandate`: the society's rules as data, and who represents whom.
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use clap::Subcommand;
+use domain::{Consent, Mandate, PartyKey, RightType, SocietyCode, Stage, Territories};
+use engine::Store;
+use engine::registry;
+use money::Share;
+
+#[derive(Debug, Subcommand)]
+pub enum SocietyCommand {
+    /// Show the society and the rules it applies.
+    Show,
+    /// Change the rules: publisher PR cap, share-total tolerance, AI consent defaults per stage.
+    Set {
+        /// The most a publisher chain may own of the performing right, in percent (CWR: 50).
+        #[arg(long)]
+        publisher_pr_cap: Option<String>,
+        /// How far from 100% a share total may be, in percent (CWR: 0.06).
+        #[arg(long)]
+        tolerance: Option<String>,
+        /// A stage's default when a rightsholder said nothing: STAGE=included|reserved (repeatable).
+        #[arg(long = "default")]
+        defaults: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MandateCommand {
+    /// Record that a society represents a party's rights in some territories (and which AI stages).
+    Add {
+        /// The party: IPI name number or party key.
+        #[arg(long)]
+        party: String,
+        /// The representing society's CISAC code.
+        #[arg(long)]
+        society: String,
+        /// PR, MR or SR (repeatable).
+        #[arg(long = "right", required = true)]
+        rights: Vec<String>,
+        /// TIS code included (repeatable; default 2136 World).
+        #[arg(long = "territory")]
+        territories: Vec<u16>,
+        /// TIS code excluded (repeatable).
+        #[arg(long = "exclude")]
+        excluded: Vec<u16>,
+        /// AI stages the society may license for the party: training, service, output, all (repeatable).
+        #[arg(long = "ai")]
+        ai: Vec<String>,
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        #[arg(long)]
+        until: Option<NaiveDate>,
+    },
+}
+
+fn percent(text: &str) -> Result<Share> {
+    Share::parse_percent(text).with_context(|| format!("{text:?} is not a percentage between 0 and 100"))
+}
+
+pub async fn society(store: &dyn Store, command: SocietyCommand) -> Result<()> {
+    let mut config = store.society().await?.context("the store is not initialised: run `tantiem init`")?;
+    if let SocietyCommand::Set { publisher_pr_cap, tolerance, defaults } = command {
+        let mut rules = config.rules.clone();
+        if let Some(cap) = publisher_pr_cap {
+            rules.publisher_pr_cap = percent(&cap)?;
+        }
+        if let Some(tolerance) = tolerance {
+            rules.share_total_tolerance = percent(&tolerance)?;
+        }
+        for default in defaults {
+            let (stage, consent) =
+                default.split_once('=').context("write a default as STAGE=included or STAGE=reserved")?;
+            let stage = Stage::parse(stage).with_context(|| format!("unknown stage {stage:?}"))?;
+            let consent = Consent::parse(consent).with_context(|| format!("unknown consent {consent:?}"))?;
+            match stage {
+                Stage::Training => rules.ai_defaults.training = consent,
+                Stage::Service => rules.ai_defaults.service = consent,
+                Stage::Output => rules.ai_defaults.output = consent,
+            }
+        }
+        config = registry::set_rules(store, rules).await?;
+        println!("Rules updated.");
+    }
+    println!("{} ({})", config.name, config.code);
+    println!("  publisher PR cap       {}", config.rules.publisher_pr_cap);
+    println!("  share-total tolerance  {}", config.rules.share_total_tolerance);
+    for stage in Stage::ALL {
+        println!("  AI {:<9} default   {}", stage.as_str(), config.rules.default_consent(stage).as_str());
+    }
+    Ok(())
+}
+
+pub async fn mandate(store: &dyn Store, command: MandateCommand) -> Result<()> {
+    let MandateCommand::Add { party, society, rights, territories, excluded, ai, from, until } = command;
+    let society = SocietyCode::parse(&society)
+        .filter(|c| c.info().is_some())
+        .with_context(|| format!("{society:?} is not a known CISAC society code"))?;
+    let rights = rights
+        .iter()
+        .map(|r| {
+            RightType::ALL
+                .into_iter()
+                .find(|t| t.abbreviation().eq_ignore_ascii_case(r))
+                .with_context(|| format!("unknown right {r:?}: use PR, MR or SR"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut stages = Vec::new();
+    for text in &ai {
+        if text.eq_ignore_ascii_case("all") {
+            stages.extend(Stage::ALL);
+        } else {
+            stages.push(Stage::parse(text).with_context(|| format!("unknown stage {text:?}"))?);
+        }
+    }
+    let included = if territories.is_empty() { vec![domain::WORLD] } else { territories };
+    let mut list: Vec<(bool, u16)> = included.into_iter().map(|t| (true, t)).collect();
+    list.extend(excluded.into_iter().map(|t| (false, t)));
+    for (_, tis) in &list {
+        if Territories::cisac().get(*tis).is_none() {
+            bail!("{tis} is not a CISAC TIS territory code (2136 is the World, 752 Sweden)");
+        }
+    }
+    let mandate = Mandate {
+        party: PartyKey::new(""),
+        society,
+        rights,
+        territories: list,
+        ai_stages: stages,
+        valid_from: from,
+        valid_until: until,
+    };
+    let recorded = registry::add_mandate(store, &party, mandate).await?;
+    println!(
+        "{} is represented by {} ({})",
+        recorded.party,
+        society.info().map_or(String::new(), |i| i.name.clone()),
+        society
+    );
+    Ok(())
+}
