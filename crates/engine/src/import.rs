@@ -189,29 +189,66 @@ pub fn work_code(number: u64) -> String {
 type Key = (String, String);
 
 /// What the import knows of the registry while deciding a chunk: the store's answers plus its own
-/// decisions so far (a later transaction in the same file sees an earlier one).
+/// decisions so far (a later transaction in the same file sees an earlier one). Entries carry the chunk
+/// that added them: while chunk k is decided, chunk k-1 is still being committed, so its decisions must
+/// outlive it by one chunk; older ones are in the store and are forgotten to keep memory bounded.
 #[derive(Debug, Default)]
 struct Known {
-    by_key: HashMap<Key, RegistrationRef>,
-    by_work: HashMap<String, Vec<Key>>,
-    by_iswc: HashMap<Iswc, String>,
+    chunk: u64,
+    by_key: HashMap<Key, (u64, RegistrationRef)>,
+    by_work: HashMap<String, (u64, Vec<Key>)>,
+    by_iswc: HashMap<Iswc, (u64, String)>,
 }
 
 impl Known {
+    /// Records a decision of this import: it overrides whatever the store said.
     fn add(&mut self, reference: RegistrationRef) {
+        let chunk = self.chunk;
         let key = (reference.submitter.clone(), reference.submitter_work_number.clone());
         if let Some(iswc) = reference.iswc {
-            self.by_iswc.entry(iswc).or_insert_with(|| reference.work_code.clone());
+            let entry = self.by_iswc.entry(iswc).or_insert_with(|| (chunk, reference.work_code.clone()));
+            entry.0 = chunk;
         }
-        let keys = self.by_work.entry(reference.work_code.clone()).or_default();
-        if !keys.contains(&key) {
-            keys.push(key.clone());
+        let keys = self.by_work.entry(reference.work_code.clone()).or_insert_with(|| (chunk, Vec::new()));
+        keys.0 = chunk;
+        if !keys.1.contains(&key) {
+            keys.1.push(key.clone());
         }
-        self.by_key.insert(key, reference);
+        self.by_key.insert(key, (chunk, reference));
+    }
+
+    /// Records what the store answered, unless this import decided something newer about it (the store
+    /// may not have the previous chunk yet).
+    fn add_from_store(&mut self, reference: RegistrationRef) {
+        let key = (reference.submitter.clone(), reference.submitter_work_number.clone());
+        if !self.by_key.contains_key(&key) {
+            self.add(reference);
+        }
+    }
+
+    fn get(&self, key: &Key) -> Option<&RegistrationRef> {
+        self.by_key.get(key).map(|(_, r)| r)
+    }
+
+    fn work_with_iswc(&self, iswc: &Iswc) -> Option<&String> {
+        self.by_iswc.get(iswc).map(|(_, code)| code)
     }
 
     fn registrations_of(&self, work_code: &str) -> Vec<&RegistrationRef> {
-        self.by_work.get(work_code).into_iter().flatten().filter_map(|k| self.by_key.get(k)).collect()
+        self.by_work.get(work_code).into_iter().flat_map(|(_, keys)| keys).filter_map(|k| self.get(k)).collect()
+    }
+
+    fn registrations(&self) -> impl Iterator<Item = &RegistrationRef> {
+        self.by_key.values().map(|(_, r)| r)
+    }
+
+    /// Starts a new chunk, forgetting what was learnt two chunks ago (committed by now).
+    fn next_chunk(&mut self) {
+        self.chunk += 1;
+        let keep = self.chunk.saturating_sub(1);
+        self.by_key.retain(|_, (c, _)| *c >= keep);
+        self.by_work.retain(|_, (c, _)| *c >= keep);
+        self.by_iswc.retain(|_, (c, _)| *c >= keep);
     }
 }
 
@@ -231,7 +268,11 @@ struct Importer<'a> {
     batch: ImportBatch,
     report: ImportReport,
     next_code_number: u64,
+    codes_left: u64,
 }
+
+/// Work codes reserved at a time.
+const CODE_BLOCK: u64 = 10_000;
 
 /// Imports one CWR file. `ack` is asked for an output only when the file is a submission to acknowledge
 /// (not a society's own ACK or notification file) and the run is not a dry run. `progress` is called with
@@ -290,6 +331,7 @@ pub async fn import_cwr<R: BufRead>(
         batch: ImportBatch { at: options_now, ..ImportBatch::default() },
         report,
         next_code_number: 0,
+        codes_left: 0,
     };
     loop {
         let mut chunk = Vec::with_capacity(importer.options.chunk_size);
@@ -302,8 +344,17 @@ pub async fn import_cwr<R: BufRead>(
         if chunk.is_empty() {
             break;
         }
-        let decisions = importer.decide_chunk(&chunk).await?;
-        importer.commit().await?;
+        // The previous chunk is committed while this one is decided: the database works on one core while
+        // the reading and deciding go on on the other.
+        let previous =
+            std::mem::replace(&mut importer.batch, ImportBatch { at: importer.options.now, ..ImportBatch::default() });
+        let store = importer.store;
+        let dry_run = importer.options.dry_run;
+        let commit =
+            async move { if dry_run || previous.is_empty() { Ok(()) } else { store.commit_import(&previous).await } };
+        let (committed, decisions) = futures::future::join(commit, importer.decide_chunk(&chunk)).await;
+        committed?;
+        let decisions = decisions?;
         if let Some((_, writer)) = ack_writer.as_mut() {
             for (tx, decision) in chunk.iter().zip(&decisions) {
                 writer.write(&AckEntry {
@@ -318,6 +369,10 @@ pub async fn import_cwr<R: BufRead>(
             importer.record(decision);
         }
         progress(reader.bytes_read());
+    }
+    let last = std::mem::take(&mut importer.batch);
+    if !importer.options.dry_run && !last.is_empty() {
+        importer.store.commit_import(&last).await?;
     }
     if let Some((_, writer)) = ack_writer {
         writer.finish()?;
@@ -363,18 +418,6 @@ impl Importer<'_> {
         }
     }
 
-    async fn commit(&mut self) -> Result<(), ImportError> {
-        let batch = std::mem::replace(&mut self.batch, ImportBatch { at: self.options.now, ..ImportBatch::default() });
-        if !self.options.dry_run && !batch.is_empty() {
-            self.store.commit_import(&batch).await?;
-        }
-        if !self.options.dry_run {
-            // Committed: later chunks ask the store again, so memory stays bounded by the chunk.
-            self.known = Known::default();
-        }
-        Ok(())
-    }
-
     async fn decide_chunk(&mut self, chunk: &[Transaction]) -> Result<Vec<Decision>, ImportError> {
         let ctx_rules = self.society.rules.clone();
         let territories = Territories::cisac();
@@ -397,11 +440,14 @@ impl Importer<'_> {
             keys.push((submitter.clone(), wt.work.submitter_work_number.clone()));
             iswcs.extend(wt.work.iswc);
         }
-        keys.retain(|k| !self.known.by_key.contains_key(k));
-        iswcs.retain(|i| !self.known.by_iswc.contains_key(i));
+        if !self.options.dry_run {
+            self.known.next_chunk();
+        }
+        keys.retain(|k| self.known.get(k).is_none());
+        iswcs.retain(|i| self.known.work_with_iswc(i).is_none());
         if !keys.is_empty() || !iswcs.is_empty() {
             for r in self.store.lookup_registrations(&keys, &iswcs).await? {
-                self.known.add(r);
+                self.known.add_from_store(r);
             }
         }
         let new_works = works.iter().flatten().count() as u64;
@@ -418,7 +464,7 @@ impl Importer<'_> {
     }
 
     async fn reserve_codes(&mut self, count: u64) -> Result<(), ImportError> {
-        if count == 0 {
+        if count <= self.codes_left {
             return Ok(());
         }
         if self.options.dry_run {
@@ -426,17 +472,22 @@ impl Importer<'_> {
             if self.next_code_number == 0 {
                 self.next_code_number = self.store.allocate("work-code", 0).await?;
             }
+            self.codes_left = u64::MAX;
             return Ok(());
         }
-        // Codes are reserved per chunk; numbers not used (rejections, duplicates) leave gaps, which is fine
+        // Codes are reserved in large blocks, so that reserving (a write) seldom waits for the chunk being
+        // committed. Numbers not used (rejections, duplicates, the end of a block) leave gaps, which is fine
         // for work codes (unlike invoice numbers).
-        self.next_code_number = self.store.allocate("work-code", count).await?;
+        let block = count.max(CODE_BLOCK);
+        self.next_code_number = self.store.allocate("work-code", block).await?;
+        self.codes_left = block;
         Ok(())
     }
 
     fn next_code(&mut self) -> String {
         let number = self.next_code_number;
         self.next_code_number += 1;
+        self.codes_left = self.codes_left.saturating_sub(1);
         work_code(number)
     }
 
@@ -463,13 +514,13 @@ impl Importer<'_> {
     fn decide_work(&mut self, tx: &Transaction, mut wt: cwr::WorkTransaction) -> Decision {
         let key: Key = (self.submitter.clone(), wt.work.submitter_work_number.clone());
         let hash = content_hash(tx);
-        let existing = self.known.by_key.get(&key).cloned();
+        let existing = self.known.get(&key).cloned();
         let title = wt.work.title.clone();
         let number = wt.work.submitter_work_number.clone();
         let counts = &mut self.report.counts;
 
         if existing.is_none() && wt.kind == "REV" {
-            let by_iswc = wt.work.iswc.and_then(|i| self.known.by_iswc.get(&i).cloned());
+            let by_iswc = wt.work.iswc.and_then(|i| self.known.work_with_iswc(&i).cloned());
             if by_iswc.is_none() {
                 wt.diagnostics.push(Diagnostic::new(tx.line(), "REV", Some("submitter work #"), Level::Transaction, format!(
                     "REV of a work the society does not know (submitter work number {number:?} from {}): rejected; register it with an NWR first",
@@ -506,7 +557,7 @@ impl Importer<'_> {
         }
         // Not known by submitter and number: is it a work another registration already names by ISWC?
         if let Some(iswc) = wt.work.iswc
-            && let Some(code) = self.known.by_iswc.get(&iswc).cloned()
+            && let Some(code) = self.known.work_with_iswc(&iswc).cloned()
         {
             let same_submitter = self
                 .known
@@ -786,7 +837,7 @@ impl Importer<'_> {
         };
         let mut matches = self.store.registrations_by_number(&notice.submitter_work_number).await?;
         matches.extend(
-            self.known.by_key.values().filter(|r| r.submitter_work_number == notice.submitter_work_number).cloned(),
+            self.known.registrations().filter(|r| r.submitter_work_number == notice.submitter_work_number).cloned(),
         );
         matches.sort_by(|a, b| a.work_code.cmp(&b.work_code));
         matches.dedup_by(|a, b| a.work_code == b.work_code);

@@ -18,7 +18,7 @@ use money::Share;
 pub use {async_trait, chrono, domain, engine, money, serde_json, sqlx};
 
 /// Rows per multi-row INSERT: keeps every statement under SQLite's 32,766 bound parameters.
-pub const MAX_PARAMETERS: usize = 30_000;
+pub const MAX_PARAMETERS: usize = 4_000;
 
 pub fn database_error(e: sqlx::Error) -> StoreError {
     StoreError::Database(e.to_string())
