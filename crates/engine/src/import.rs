@@ -181,6 +181,11 @@ pub fn content_hash(tx: &Transaction) -> String {
     hex(&hasher.finalize()[..16])
 }
 
+/// Transactions that register or revise a work.
+fn is_work_transaction(kind: &str) -> bool {
+    matches!(kind, "NWR" | "REV" | "WRK")
+}
+
 /// Society work codes: `W` and nine digits.
 pub fn work_code(number: u64) -> String {
     format!("W{number:09}")
@@ -246,9 +251,11 @@ impl Known {
     fn next_chunk(&mut self) {
         self.chunk += 1;
         let keep = self.chunk.saturating_sub(1);
-        self.by_key.retain(|_, (c, _)| *c >= keep);
+        // A work is kept or dropped whole: a claim check needs every registration of the work.
         self.by_work.retain(|_, (c, _)| *c >= keep);
-        self.by_iswc.retain(|_, (c, _)| *c >= keep);
+        let by_work = &self.by_work;
+        self.by_key.retain(|_, (_, r)| by_work.contains_key(&r.work_code));
+        self.by_iswc.retain(|_, (_, code)| by_work.contains_key(code));
     }
 }
 
@@ -300,6 +307,12 @@ pub async fn import_cwr<R: BufRead>(
     } else {
         let year = options.now.format("%Y").to_string().parse().unwrap_or(2000);
         let number = store.allocate(&format!("ack-{year}"), 1).await?;
+        if number > cwr::ACK_NUMBERS_PER_YEAR {
+            return Err(ImportError::Io(io::Error::other(format!(
+                "{year} has used all {} acknowledgement numbers CWR file names allow; import with --dry-run or ask for the numbering to be reset",
+                cwr::ACK_NUMBERS_PER_YEAR
+            ))));
+        }
         let name = cwr::ack_file_name(header.version, year, number as u32, society.code, &header);
         let sink = ack(&name)?;
         let writer = AckWriter::new(sink, society.code, &society.name, &header, options.now.naive_utc())?;
@@ -333,6 +346,9 @@ pub async fn import_cwr<R: BufRead>(
         next_code_number: 0,
         codes_left: 0,
     };
+    // Chunk k is decided while chunk k-1 is committed; chunk k-1 is acknowledged only once its commit has
+    // succeeded, so an acknowledgement never reports what the store does not hold.
+    let mut decided: Option<(Vec<Transaction>, Vec<Decision>)> = None;
     loop {
         let mut chunk = Vec::with_capacity(importer.options.chunk_size);
         while chunk.len() < importer.options.chunk_size {
@@ -344,8 +360,9 @@ pub async fn import_cwr<R: BufRead>(
         if chunk.is_empty() {
             break;
         }
-        // The previous chunk is committed while this one is decided: the database works on one core while
-        // the reading and deciding go on on the other.
+        // Reserving work codes writes to the store: do it before the commit starts, never beside it.
+        let works = chunk.iter().filter(|tx| is_work_transaction(&tx.kind)).count() as u64;
+        importer.reserve_codes(works).await?;
         let previous =
             std::mem::replace(&mut importer.batch, ImportBatch { at: importer.options.now, ..ImportBatch::default() });
         let store = importer.store;
@@ -354,25 +371,18 @@ pub async fn import_cwr<R: BufRead>(
             async move { if dry_run || previous.is_empty() { Ok(()) } else { store.commit_import(&previous).await } };
         let (committed, decisions) = futures::future::join(commit, importer.decide_chunk(&chunk)).await;
         committed?;
-        let decisions = decisions?;
-        if let Some((_, writer)) = ack_writer.as_mut() {
-            for (tx, decision) in chunk.iter().zip(&decisions) {
-                writer.write(&AckEntry {
-                    transaction: tx,
-                    status: decision.outcome.status,
-                    society_work_code: decision.outcome.work_code.as_deref(),
-                    messages: &decision.diagnostics,
-                })?;
-            }
+        if let Some((transactions, decisions)) = decided.take() {
+            importer.acknowledge(ack_writer.as_mut().map(|(_, w)| w), &transactions, decisions)?;
         }
-        for decision in decisions {
-            importer.record(decision);
-        }
+        decided = Some((chunk, decisions?));
         progress(reader.bytes_read());
     }
     let last = std::mem::take(&mut importer.batch);
     if !importer.options.dry_run && !last.is_empty() {
         importer.store.commit_import(&last).await?;
+    }
+    if let Some((transactions, decisions)) = decided.take() {
+        importer.acknowledge(ack_writer.as_mut().map(|(_, w)| w), &transactions, decisions)?;
     }
     if let Some((_, writer)) = ack_writer {
         writer.finish()?;
@@ -408,6 +418,29 @@ impl Importer<'_> {
         }
     }
 
+    /// Writes the acknowledgement of committed transactions and records their outcomes in the report.
+    fn acknowledge<W: Write>(
+        &mut self,
+        writer: Option<&mut AckWriter<W>>,
+        transactions: &[Transaction],
+        decisions: Vec<Decision>,
+    ) -> io::Result<()> {
+        if let Some(writer) = writer {
+            for (tx, decision) in transactions.iter().zip(&decisions) {
+                writer.write(&AckEntry {
+                    transaction: tx,
+                    status: decision.outcome.status,
+                    society_work_code: decision.outcome.work_code.as_deref(),
+                    messages: &decision.diagnostics,
+                })?;
+            }
+        }
+        for decision in decisions {
+            self.record(decision);
+        }
+        Ok(())
+    }
+
     fn record(&mut self, decision: Decision) {
         self.report.counts.transactions += 1;
         for d in decision.diagnostics {
@@ -430,10 +463,8 @@ impl Importer<'_> {
             on: self.options.now.date_naive(),
         };
         // Read every work transaction first, so the store is asked once for the whole chunk.
-        let works: Vec<Option<cwr::WorkTransaction>> = chunk
-            .iter()
-            .map(|tx| matches!(tx.kind.as_str(), "NWR" | "REV" | "WRK").then(|| cwr::read_work(tx, &ctx)))
-            .collect();
+        let works: Vec<Option<cwr::WorkTransaction>> =
+            chunk.iter().map(|tx| is_work_transaction(&tx.kind).then(|| cwr::read_work(tx, &ctx))).collect();
         let mut keys = Vec::new();
         let mut iswcs = Vec::new();
         for wt in works.iter().flatten() {
@@ -450,8 +481,7 @@ impl Importer<'_> {
                 self.known.add_from_store(r);
             }
         }
-        let new_works = works.iter().flatten().count() as u64;
-        self.reserve_codes(new_works).await?;
+        // Codes were reserved for the chunk before its decisions (see the import loop).
         let mut decisions = Vec::with_capacity(chunk.len());
         for (tx, wt) in chunk.iter().zip(works) {
             let decision = match wt {
@@ -520,12 +550,25 @@ impl Importer<'_> {
         let counts = &mut self.report.counts;
 
         if existing.is_none() && wt.kind == "REV" {
+            // A REV revises what the submitter registered: matched by its number, then by ISWC to another
+            // submitter's work (a claim). It never creates a work.
             let by_iswc = wt.work.iswc.and_then(|i| self.known.work_with_iswc(&i).cloned());
-            if by_iswc.is_none() {
-                wt.diagnostics.push(Diagnostic::new(tx.line(), "REV", Some("submitter work #"), Level::Transaction, format!(
+            let own_number = by_iswc.as_ref().and_then(|code| {
+                self.known
+                    .registrations_of(code)
+                    .iter()
+                    .find(|r| r.submitter == self.submitter)
+                    .map(|r| r.submitter_work_number.clone())
+            });
+            match (by_iswc, own_number) {
+                (None, _) => wt.diagnostics.push(Diagnostic::new(tx.line(), "REV", Some("submitter work #"), Level::Transaction, format!(
                     "REV of a work the society does not know (submitter work number {number:?} from {}): rejected; register it with an NWR first",
                     self.submitter
-                )));
+                ))),
+                (Some(code), Some(own)) => wt.diagnostics.push(Diagnostic::new(tx.line(), "REV", Some("submitter work #"), Level::Transaction, format!(
+                    "REV names submitter work number {number:?}, but its ISWC belongs to work {code}, which you registered as {own:?}: rejected; resend the REV with {own:?}"
+                ))),
+                (Some(_), None) => {}
             }
         }
         if wt.is_rejected() {
@@ -659,6 +702,22 @@ impl Importer<'_> {
         } else {
             RegistrationStatus::Active
         };
+        let mut wt = wt;
+        if let Some(new) = wt.work.iswc {
+            let held_elsewhere = self.known.work_with_iswc(&new).filter(|c| **c != code).cloned();
+            let replaces = existing.iswc.filter(|old| *old != new);
+            if let Some(other) = held_elsewhere {
+                wt.diagnostics.push(Diagnostic::new(tx.line(), &tx.kind, Some("ISWC"), Level::Field, format!(
+                    "ISWC {new} belongs to work {other}, not to {code}: the ISWC was dropped; check which work it belongs to"
+                )));
+                wt.work.iswc = None;
+            } else if let Some(old) = replaces {
+                wt.diagnostics.push(Diagnostic::new(tx.line(), &tx.kind, Some("ISWC"), Level::Field, format!(
+                    "work {code} already has ISWC {old}; the revision's {new} was dropped (an ISWC is changed by the ISWC agency, not by a revision)"
+                )));
+                wt.work.iswc = None;
+            }
+        }
         let mut reference = self.reference(&code, &wt.work, &hash, status_kind, existing.primary);
         // A revision never takes away an ISWC the society already holds for the work.
         if reference.iswc.is_none() {
@@ -835,16 +894,27 @@ impl Importer<'_> {
             self.report.counts.notifications += 1;
             return Ok((AckStatus::Received, None, "no valid ISWC in the notification: nothing changed".into()));
         };
-        let mut matches = self.store.registrations_by_number(&notice.submitter_work_number).await?;
-        matches.extend(
-            self.known.registrations().filter(|r| r.submitter_work_number == notice.submitter_work_number).cloned(),
-        );
+        // What this import decided comes first: the store may not hold the last chunk yet.
+        let mut matches: Vec<RegistrationRef> = self
+            .known
+            .registrations()
+            .filter(|r| r.submitter_work_number == notice.submitter_work_number)
+            .cloned()
+            .collect();
+        matches.extend(self.store.registrations_by_number(&notice.submitter_work_number).await?);
+        let mut seen = std::collections::HashSet::new();
+        matches.retain(|r| seen.insert(r.work_code.clone()));
         matches.sort_by(|a, b| a.work_code.cmp(&b.work_code));
-        matches.dedup_by(|a, b| a.work_code == b.work_code);
         match matches.as_slice() {
             [only] if only.iswc.is_none() || only.iswc == Some(iswc) => {
                 let code = only.work_code.clone();
                 if only.iswc.is_none() {
+                    let mut updated = only.clone();
+                    updated.iswc = Some(iswc);
+                    for r in self.known.registrations_of(&code).into_iter().cloned().collect::<Vec<_>>() {
+                        self.known.add(RegistrationRef { iswc: Some(iswc), ..r });
+                    }
+                    self.known.add_from_store(updated);
                     self.batch.iswc_updates.push((code.clone(), iswc));
                     let revision = Revision {
                         work_code: code.clone(),

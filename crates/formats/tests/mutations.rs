@@ -76,3 +76,13 @@ fn tiny_limits_reject_instead_of_growing() {
     );
     assert!(report.contains("more than 3 records: rejected"), "{report}");
 }
+
+#[test]
+fn a_file_without_line_ends_is_not_read_into_one_line() {
+    let mut bytes =
+        b"HDRPB000000199THE SENDER                                   01.102018032210203720180322\n".to_vec();
+    bytes.extend(std::iter::repeat_n(b'A', 5_000_000));
+    bytes.extend_from_slice(b"\nTRL000000000000000000002\n");
+    let report = common::read_everything(&bytes, ReadOptions::default());
+    assert!(report.contains("line 2: RR: line is 5000001 bytes long"), "{report}");
+}

@@ -286,7 +286,8 @@ macro_rules! impl_store {
                         titles.extend(p.work.titles().map(|t| (code.to_string(), t.to_owned())));
                     }
                     insert_rows(&mut tx, "INSERT INTO work_titles (work_code, title, folded)", 3, "", titles, |b, (code, title)| {
-                        b.push_bind(code).push_bind(fold(&title)).push_bind(fold(&title));
+                        let folded = fold(&title);
+                        b.push_bind(code).push_bind(title).push_bind(folded);
                     })
                     .await?;
 
@@ -443,10 +444,12 @@ macro_rules! impl_store {
                 }
 
                 async fn search_works(&self, text: &str, limit: u32) -> StoreResult<Vec<WorkSummary>> {
-                    let pattern = format!("%{}%", fold(text).replace('%', "").replace('_', ""));
+                    // LIKE metacharacters in the search text are escaped, with the same ESCAPE on both databases.
+                    let escaped = fold(text).replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                    let pattern = format!("%{escaped}%");
                     let iswc = domain::Iswc::parse(text).ok().map(|i| i.bare());
                     let rows = sqlx::query(
-                        "SELECT code, title, iswc, origin, revision FROM works WHERE code IN (SELECT work_code FROM work_titles WHERE folded LIKE $1) OR code = $2 OR iswc = $3 ORDER BY title, code LIMIT $4",
+                        "SELECT code, title, iswc, origin, revision FROM works WHERE code IN (SELECT work_code FROM work_titles WHERE folded LIKE $1 ESCAPE '\\') OR code = $2 OR iswc = $3 ORDER BY title, code LIMIT $4",
                     )
                     .bind(pattern)
                     .bind(text.trim().to_ascii_uppercase())

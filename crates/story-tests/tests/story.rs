@@ -20,13 +20,16 @@ macro_rules! fixture {
 
 /// Imports `bytes` as file `name` and returns the report and the acknowledgement written (if any).
 async fn import(store: &dyn Store, name: &str, bytes: &[u8], dry_run: bool) -> (ImportReport, Vec<u8>) {
+    import_with(store, name, bytes, ImportOptions { dry_run, ..ImportOptions::new(now(), "story") }).await
+}
+
+async fn import_with(store: &dyn Store, name: &str, bytes: &[u8], options: ImportOptions) -> (ImportReport, Vec<u8>) {
     if store.society().await.expect("store answers").is_none() {
         engine::registry::initialise(store, domain::SocietyCode::STIM, None).await.expect("society set up");
     }
     let buffer = SharedBuffer::default();
     let sink_buffer = buffer.clone();
     let sink: AckSink<'_> = Box::new(move |_name: &str| Ok(Box::new(sink_buffer) as Box<dyn std::io::Write + Send>));
-    let options = ImportOptions { dry_run, ..ImportOptions::new(now(), "story") };
     let report = import_cwr(store, bytes, name, options, sink, &|_| {}).await.expect("the file is CWR");
     (report, buffer.bytes())
 }
@@ -386,7 +389,9 @@ async fn registry_queries_consent_and_origin(store: &dyn Store) {
 async fn generated_repertoire_round_trip(store: &dyn Store) {
     let mut generator = testkit::Generator::new(2026);
     let bytes = testkit::write_cwr21(Vec::new(), generator.works(400), "20261125").expect("written");
-    let (report, ack) = import(store, "generated.V21", &bytes, false).await;
+    // Small chunks: each chunk is decided while the one before is committed.
+    let options = ImportOptions { chunk_size: 37, ..ImportOptions::new(now(), "story") };
+    let (report, ack) = import_with(store, "generated.V21", &bytes, options).await;
     assert_eq!(actual(&report.counts), counts(400, 0, 0, 0, 0, 0));
     assert!(report.diagnostics.is_empty(), "{:?}", &report.diagnostics[..report.diagnostics.len().min(5)]);
     let mut reader =
@@ -443,7 +448,28 @@ async fn mandates_and_society_rules(store: &dyn Store) {
     assert_eq!(shares.iter().map(|s| s.licensed.to_string()).collect::<Vec<_>>(), ["100.00%", "100.00%", "100.00%"]);
 }
 
+async fn revisions_keep_iswcs_and_never_create_works(store: &dyn Store) {
+    let nwr = String::from_utf8_lossy(fixture!("weso__nwrexample2.V21")).into_owned();
+    // Register CLAIMDIGITAL01 with ISWC T-034.524.680-1.
+    let with_iswc = nwr.replace("CLAIMDIGITAL01           ", "CLAIMDIGITAL01T0345246801");
+    let (first, _) = import(store, "nwr.V21", with_iswc.as_bytes(), false).await;
+    assert_eq!(first.counts.registered, 1);
+    // A REV under another number of the same submitter, naming that ISWC: rejected, no new work.
+    let other_number = with_iswc.replace("GRHNWR", "GRHREV").replace("NWR0000000000000000", "REV0000000000000000").replace("CLAIMDIGITAL01", "CLAIMDIGITAL99");
+    let (report, _) = import(store, "rev.V21", other_number.as_bytes(), false).await;
+    assert_eq!(actual(&report.counts), counts(0, 0, 0, 0, 0, 1));
+    assert!(report.outcomes[0].note.contains("resend the REV with \"CLAIMDIGITAL01\""), "{}", report.outcomes[0].note);
+    // A REV of the work naming a different ISWC: accepted with changes, the work keeps its ISWC.
+    let other_iswc = with_iswc.replace("GRHNWR", "GRHREV").replace("NWR0000000000000000THE WORK    ", "REV0000000000000000THE WORK II ").replace("T0345246801", "T0000000010");
+    let (report, _) = import(store, "rev2.V21", other_iswc.as_bytes(), false).await;
+    assert_eq!(actual(&report.counts), counts(0, 1, 1, 0, 0, 0));
+    let work = store.work("T-034.524.680-1").await.expect("store answers").expect("still found by its ISWC");
+    assert_eq!(work.summary.title, "THE WORK II");
+    assert_eq!(store.counts().await.expect("store answers").works, 1);
+}
+
 story!(
+    revisions_keep_iswcs_and_never_create_works,
     mandates_and_society_rules,
     dmp_nwr_with_modified_version,
     weso_nwr,

@@ -154,7 +154,12 @@ impl<W: Write> AckWriter<W> {
             let echoed = record.renumbered(sequence, record_sequence, length);
             write_line(&mut self.out, self.version, self.utf8, record.record_type(), echoed)?;
             record_sequence += 1;
-            for message in entry.messages.iter().filter(|m| m.line == record.line && m.level < Level::Warning) {
+            // Problems on lines that are not among the echoed records (an ignored record, a cut-off
+            // transaction) are explained after the transaction header.
+            let on_this_record = |m: &&Diagnostic| {
+                m.line == record.line || (original_sequence == 0 && !tx.records.iter().any(|r| r.line == m.line))
+            };
+            for message in entry.messages.iter().filter(on_this_record).filter(|m| m.level < Level::Warning) {
                 let msg = format!(
                     "MSG{sequence:08}{record_sequence:08}{}{original_sequence:08}{}{}000{}",
                     message.level.msg_type(),
@@ -221,8 +226,14 @@ fn write_line<W: Write>(
     out.write_all(b"\r\n")
 }
 
+/// How many acknowledgements a society can name in one year (four digits in the file name).
+pub const ACK_NUMBERS_PER_YEAR: u64 = 9_999;
+
 /// The CWR file name for an acknowledgement: `CWyynnnnSSS_RRR.Vxx` (2.x) or `CWyynnnnSSS_RRRR_V3-0-0.ACK`,
 /// with SSS the society, RRR the submitter and nnnn the society's running number for the year.
+///
+/// CWR file names have four digits for the running number: numbers above 9,999 in one year wrap around,
+/// and a caller that could overwrite an earlier file must refuse ([`ACK_NUMBERS_PER_YEAR`]).
 pub fn ack_file_name(version: Version, year: i32, sequence: u32, society: SocietyCode, original: &Header) -> String {
     let yy = year.rem_euclid(100);
     let receiver = original.file_code();

@@ -7,7 +7,7 @@ mod reader;
 mod record;
 mod work;
 
-pub use ack::{AckEntry, AckStatus, AckWriter, ack_file_name};
+pub use ack::{ACK_NUMBERS_PER_YEAR, AckEntry, AckStatus, AckWriter, ack_file_name};
 pub use layout::{TRANSACTION_TYPES, Version, length};
 pub use reader::{FileSummary, Header, OpenError, ReadOptions, Reader, Transaction};
 pub use record::{Record, fit};

@@ -253,9 +253,50 @@ impl<R: BufRead> Reader<R> {
     /// Reads and decodes the next physical line, or `None` at the end.
     fn next_line(&mut self) -> std::io::Result<Option<Record>> {
         self.buffer.clear();
-        let n = self.input.read_until(b'\n', &mut self.buffer)?;
-        if n == 0 {
+        // Read up to the next LF, keeping at most the line limit: a file without line ends must not be
+        // read into memory whole.
+        let limit = self.options.max_line_chars.saturating_mul(4) + 2;
+        let mut consumed = 0usize;
+        let mut overlong = false;
+        loop {
+            let available = self.input.fill_buf()?;
+            if available.is_empty() {
+                break;
+            }
+            let (take, done) = match available.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (available.len(), false),
+            };
+            if self.buffer.len() + take <= limit {
+                self.buffer.extend_from_slice(&available[..take]);
+            } else {
+                overlong = true;
+            }
+            consumed += take;
+            self.input.consume(take);
+            if done {
+                break;
+            }
+        }
+        if consumed == 0 {
             return Ok(None);
+        }
+        let n = consumed;
+        if overlong {
+            self.bytes_read += n as u64;
+            self.line += 1;
+            let d = Diagnostic::new(
+                self.line,
+                "",
+                None,
+                Level::Record,
+                format!(
+                    "line is {n} bytes long, above the limit of {} characters: not a CWR record; it was skipped",
+                    self.options.max_line_chars
+                ),
+            );
+            self.push(d);
+            return Ok(Some(Record::from_text(self.line, "")));
         }
         self.bytes_read += n as u64;
         self.line += 1;
