@@ -455,12 +455,18 @@ async fn revisions_keep_iswcs_and_never_create_works(store: &dyn Store) {
     let (first, _) = import(store, "nwr.V21", with_iswc.as_bytes(), false).await;
     assert_eq!(first.counts.registered, 1);
     // A REV under another number of the same submitter, naming that ISWC: rejected, no new work.
-    let other_number = with_iswc.replace("GRHNWR", "GRHREV").replace("NWR0000000000000000", "REV0000000000000000").replace("CLAIMDIGITAL01", "CLAIMDIGITAL99");
+    let other_number = with_iswc
+        .replace("GRHNWR", "GRHREV")
+        .replace("NWR0000000000000000", "REV0000000000000000")
+        .replace("CLAIMDIGITAL01", "CLAIMDIGITAL99");
     let (report, _) = import(store, "rev.V21", other_number.as_bytes(), false).await;
     assert_eq!(actual(&report.counts), counts(0, 0, 0, 0, 0, 1));
     assert!(report.outcomes[0].note.contains("resend the REV with \"CLAIMDIGITAL01\""), "{}", report.outcomes[0].note);
     // A REV of the work naming a different ISWC: accepted with changes, the work keeps its ISWC.
-    let other_iswc = with_iswc.replace("GRHNWR", "GRHREV").replace("NWR0000000000000000THE WORK    ", "REV0000000000000000THE WORK II ").replace("T0345246801", "T0000000010");
+    let other_iswc = with_iswc
+        .replace("GRHNWR", "GRHREV")
+        .replace("NWR0000000000000000THE WORK    ", "REV0000000000000000THE WORK II ")
+        .replace("T0345246801", "T0000000010");
     let (report, _) = import(store, "rev2.V21", other_iswc.as_bytes(), false).await;
     assert_eq!(actual(&report.counts), counts(0, 1, 1, 0, 0, 0));
     let work = store.work("T-034.524.680-1").await.expect("store answers").expect("still found by its ISWC");
@@ -468,7 +474,31 @@ async fn revisions_keep_iswcs_and_never_create_works(store: &dyn Store) {
     assert_eq!(store.counts().await.expect("store answers").works, 1);
 }
 
+async fn iswc_notifications_assign_iswcs(store: &dyn Store) {
+    import(store, "nwrexample2.V21", fixture!("weso__nwrexample2.V21"), false).await;
+    // A society notifies the ISWC of CLAIMDIGITAL01 (same layout as the BMI fixture's ISW records).
+    let isw = [
+        "HDRSO000000021BMI                                          01.102018060715153220180607",
+        "GRHISW0000102.100020180607",
+        &format!("ISW0000000000000000{:<60}  {:<14}{}", "THE WORK", "CLAIMDIGITAL01", "T0345246801"),
+        &format!("ISW0000000100000000{:<60}  {:<14}{}", "NOBODY KNOWS", "UNKNOWN1", "T0000000010"),
+        "GRT000010000000200000004",
+        "TRL000010000000200000006",
+    ]
+    .join("\n");
+    let (report, ack) = import(store, "CW180001021_199.V21", isw.as_bytes(), false).await;
+    assert!(ack.is_empty(), "a society's notification gets no acknowledgement");
+    assert_eq!((report.counts.iswcs_assigned, report.counts.notifications), (1, 1));
+    let work = store.work("T-034.524.680-1").await.expect("store answers").expect("found by its new ISWC");
+    assert_eq!(work.summary.title, "THE WORK");
+    assert_eq!(work.history.last().map(|h| h.change.as_str()), Some("ISW"));
+    // The same notice again changes nothing.
+    let (again, _) = import(store, "CW180001021_199.V21", isw.as_bytes(), false).await;
+    assert_eq!(again.counts.iswcs_assigned, 0);
+}
+
 story!(
+    iswc_notifications_assign_iswcs,
     revisions_keep_iswcs_and_never_create_works,
     mandates_and_society_rules,
     dmp_nwr_with_modified_version,
