@@ -178,21 +178,21 @@ fn phase(args: &[String]) -> Result<()> {
         "sqlite" | "postgres" => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(async {
-                let store: Box<dyn Store> = if name == "sqlite" {
+                let store: std::sync::Arc<dyn Store> = if name == "sqlite" {
                     let path = dir.join("bench.db");
                     for suffix in ["", "-wal", "-shm"] {
                         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                     }
-                    Box::new(store_sqlite::SqliteStore::open(&path, true).await?)
+                    std::sync::Arc::new(store_sqlite::SqliteStore::open(&path, true).await?)
                 } else {
                     let url = args.get(3).context("a PostgreSQL URL")?;
-                    Box::new(store_postgres::PostgresStore::connect(url).await?)
+                    std::sync::Arc::new(store_postgres::PostgresStore::connect(url).await?)
                 };
                 engine::registry::initialise(store.as_ref(), domain::SocietyCode::STIM, None).await?;
                 let input = BufReader::with_capacity(1 << 20, std::fs::File::open(&file)?);
                 let sink: AckSink<'_> = Box::new(|_| Ok(Box::new(std::io::sink()) as Box<dyn Write + Send>));
                 let report = engine::import_cwr(
-                    store.as_ref(),
+                    &store,
                     input,
                     "bench.V21",
                     ImportOptions::new(Utc::now(), "bench"),

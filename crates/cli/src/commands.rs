@@ -3,6 +3,7 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -42,7 +43,7 @@ const PROGRESS_BAR_BYTES: u64 = 4 << 20;
 
 /// Imports one CWR input, with a progress bar for large ones, writing its ACK into `ack_dir`.
 pub async fn import_one(
-    store: &dyn Store,
+    store: &Arc<dyn Store>,
     input: impl BufRead,
     name: &str,
     size: u64,
@@ -73,7 +74,7 @@ pub async fn import_one(
     report
 }
 
-pub async fn import_cwr(store: &dyn Store, args: ImportCwrArgs, operator: &str, now: DateTime<Utc>) -> Result<()> {
+pub async fn import_cwr(store: &Arc<dyn Store>, args: ImportCwrArgs, operator: &str, now: DateTime<Utc>) -> Result<()> {
     let mut failures = 0;
     let mut reports = Vec::new();
     for path in &args.files {

@@ -92,7 +92,7 @@ pub async fn run(database_url: &str, operator: &str, args: DemoArgs, now: DateTi
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let started = std::time::Instant::now();
     let name = generated.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let report = commands::import_one(store.as_ref(), BufReader::new(file), &name, size, options(), &ack_dir).await?;
+    let report = commands::import_one(&store, BufReader::new(file), &name, size, options(), &ack_dir).await?;
     let seconds = started.elapsed().as_secs_f64().max(1e-9);
     println!(
         "Imported the generated repertoire in {seconds:.2} s ({:.0} works/s)",
@@ -100,7 +100,7 @@ pub async fn run(database_url: &str, operator: &str, args: DemoArgs, now: DateTi
     );
     reports.push(report);
     for (name, bytes) in FIXTURES {
-        match commands::import_one(store.as_ref(), *bytes, name, bytes.len() as u64, options(), &ack_dir).await {
+        match commands::import_one(&store, *bytes, name, bytes.len() as u64, options(), &ack_dir).await {
             Ok(report) => reports.push(report),
             Err(e) => println!("{name}: {e}"),
         }
@@ -115,9 +115,10 @@ pub async fn run(database_url: &str, operator: &str, args: DemoArgs, now: DateTi
         "The registry now holds {} works ({} registrations, {} in conflict), {} parties, {} recordings, from {} submissions.",
         counts.works, counts.registrations, counts.conflicts, counts.parties, counts.recordings, counts.submissions
     );
+    let me = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "tantiem".into());
     println!("Acknowledgements are in {}. Try:", ack_dir.display());
-    println!("  tantiem works search \"music pub cartoons\"");
-    println!("  tantiem works show T-123.456.789-4");
-    println!("  tantiem parties show 00000000199");
+    println!("  {me} works search \"music pub cartoons\"");
+    println!("  {me} works show T-123.456.789-4");
+    println!("  {me} parties show 00000000199");
     Ok(())
 }

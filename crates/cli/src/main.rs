@@ -11,6 +11,7 @@ mod print;
 mod society;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -101,18 +102,18 @@ enum PartiesCommand {
 }
 
 /// Opens the store named by `url`: PostgreSQL for `postgres://` URLs, else a SQLite file.
-pub async fn open_store(url: &str, create: bool) -> Result<Box<dyn Store>> {
+pub async fn open_store(url: &str, create: bool) -> Result<Arc<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let store = store_postgres::PostgresStore::connect(url)
             .await
             .with_context(|| "cannot open the PostgreSQL store: check the URL and that the server runs")?;
-        return Ok(Box::new(store));
+        return Ok(Arc::new(store));
     }
     let path = PathBuf::from(url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url));
     let store = store_sqlite::SqliteStore::open(&path, create)
         .await
         .with_context(|| format!("cannot open the store {}", path.display()))?;
-    Ok(Box::new(store))
+    Ok(Arc::new(store))
 }
 
 #[tokio::main]
@@ -137,7 +138,7 @@ async fn main() -> Result<()> {
         Command::Demo(args) => demo::run(&cli.database_url, &cli.operator, args, now).await,
         Command::Import(ImportCommand::Cwr(args)) => {
             let store = open_store(&cli.database_url, false).await?;
-            commands::import_cwr(store.as_ref(), args, &cli.operator, now).await
+            commands::import_cwr(&store, args, &cli.operator, now).await
         }
         Command::Works(WorksCommand::Search { text, limit, json }) => {
             let store = open_store(&cli.database_url, false).await?;

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use domain::{Affiliation, Iswc, Party, PartyKind, RightType, Territories, Work};
@@ -285,13 +286,14 @@ const CODE_BLOCK: u64 = 10_000;
 /// (not a society's own ACK or notification file) and the run is not a dry run. `progress` is called with
 /// the bytes read so far.
 pub async fn import_cwr<R: BufRead>(
-    store: &dyn Store,
+    shared: &Arc<dyn Store>,
     input: R,
     file_name: &str,
     options: ImportOptions,
     ack: AckSink<'_>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ImportReport, ImportError> {
+    let store: &dyn Store = shared.as_ref();
     let society = store.society().await?.ok_or(StoreError::NotInitialised)?;
     let hashing = HashingReader::new(input);
     let mut reader = Reader::open(hashing, ReadOptions { strict: options.strict, ..ReadOptions::default() }).map_err(
@@ -365,12 +367,16 @@ pub async fn import_cwr<R: BufRead>(
         importer.reserve_codes(works).await?;
         let previous =
             std::mem::replace(&mut importer.batch, ImportBatch { at: importer.options.now, ..ImportBatch::default() });
-        let store = importer.store;
-        let dry_run = importer.options.dry_run;
-        let commit =
-            async move { if dry_run || previous.is_empty() { Ok(()) } else { store.commit_import(&previous).await } };
-        let (committed, decisions) = futures::future::join(commit, importer.decide_chunk(&chunk)).await;
-        committed?;
+        // The previous chunk is committed on another task (another core on a multi-threaded runtime) while
+        // this one is decided.
+        let commit = (!importer.options.dry_run && !previous.is_empty()).then(|| {
+            let store = Arc::clone(shared);
+            tokio::spawn(async move { store.commit_import(&previous).await })
+        });
+        let decisions = importer.decide_chunk(&chunk).await;
+        if let Some(commit) = commit {
+            commit.await.map_err(|e| ImportError::Io(io::Error::other(format!("the commit task failed: {e}"))))??;
+        }
         if let Some((transactions, decisions)) = decided.take() {
             importer.acknowledge(ack_writer.as_mut().map(|(_, w)| w), &transactions, decisions)?;
         }

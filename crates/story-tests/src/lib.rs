@@ -10,7 +10,7 @@ use engine::Store;
 
 /// A store under test and whatever must live as long as it.
 pub struct TestStore {
-    pub store: Box<dyn Store>,
+    pub store: Arc<dyn Store>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -24,7 +24,7 @@ pub async fn sqlite() -> TestStore {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let store =
         store_sqlite::SqliteStore::open(&dir.path().join("tantiem.db"), true).await.expect("a fresh SQLite store");
-    TestStore { store: Box::new(store), _dir: Some(dir) }
+    TestStore { store: Arc::new(store), _dir: Some(dir) }
 }
 
 static DATABASES: AtomicU32 = AtomicU32::new(0);
@@ -43,7 +43,7 @@ pub async fn postgres() -> TestStore {
     let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
     let store =
         store_postgres::PostgresStore::connect(&format!("{base}/{name}")).await.expect("a migrated PostgreSQL store");
-    TestStore { store: Box::new(store), _dir: None }
+    TestStore { store: Arc::new(store), _dir: None }
 }
 
 /// A `Write` whose bytes can be read after it was handed away (to capture an acknowledgement).
@@ -66,7 +66,7 @@ impl std::io::Write for SharedBuffer {
     }
 }
 
-/// Runs the story `async fn $name(store: &dyn Store)` as two tests, `$name::sqlite` and `$name::postgres`.
+/// Runs the story `async fn $name(store: &Arc<dyn Store>)` as two tests, `$name::sqlite` and `$name::postgres`.
 #[macro_export]
 macro_rules! story {
     ($($name:ident),* $(,)?) => {$(
@@ -74,12 +74,12 @@ macro_rules! story {
             #[tokio::test]
             async fn sqlite() {
                 let test = $crate::sqlite().await;
-                super::$name(test.store.as_ref()).await;
+                super::$name(&test.store).await;
             }
             #[tokio::test]
             async fn postgres() {
                 let test = $crate::postgres().await;
-                super::$name(test.store.as_ref()).await;
+                super::$name(&test.store).await;
             }
         }
     )*};

@@ -1,6 +1,8 @@
 //! The store story suite: each story runs on a fresh SQLite file and on a fresh PostgreSQL database, and
 //! asserts literal outcomes for the real CWR files in `crates/formats/tests/fixtures/cwr`.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, TimeZone, Utc};
 use engine::import::{AckSink, ImportOptions, ImportReport};
 use engine::{ImportCounts, Store, import_cwr};
@@ -19,13 +21,18 @@ macro_rules! fixture {
 }
 
 /// Imports `bytes` as file `name` and returns the report and the acknowledgement written (if any).
-async fn import(store: &dyn Store, name: &str, bytes: &[u8], dry_run: bool) -> (ImportReport, Vec<u8>) {
+async fn import(store: &Arc<dyn Store>, name: &str, bytes: &[u8], dry_run: bool) -> (ImportReport, Vec<u8>) {
     import_with(store, name, bytes, ImportOptions { dry_run, ..ImportOptions::new(now(), "story") }).await
 }
 
-async fn import_with(store: &dyn Store, name: &str, bytes: &[u8], options: ImportOptions) -> (ImportReport, Vec<u8>) {
+async fn import_with(
+    store: &Arc<dyn Store>,
+    name: &str,
+    bytes: &[u8],
+    options: ImportOptions,
+) -> (ImportReport, Vec<u8>) {
     if store.society().await.expect("store answers").is_none() {
-        engine::registry::initialise(store, domain::SocietyCode::STIM, None).await.expect("society set up");
+        engine::registry::initialise(store.as_ref(), domain::SocietyCode::STIM, None).await.expect("society set up");
     }
     let buffer = SharedBuffer::default();
     let sink_buffer = buffer.clone();
@@ -66,7 +73,7 @@ fn actual(c: &ImportCounts) -> (u64, u64, u64, u64, u64, u64) {
     (c.registered, c.revised, c.changed, c.duplicates, c.conflicts, c.rejected)
 }
 
-async fn dmp_nwr_with_modified_version(store: &dyn Store) {
+async fn dmp_nwr_with_modified_version(store: &Arc<dyn Store>) {
     let (report, ack) = import(store, "CW220001DMP_000.V21", fixture!("dmp__CW220001DMP_000.V21"), false).await;
     assert_eq!(actual(&report.counts), counts(1, 0, 0, 0, 0, 0));
     expect![""].assert_eq(&diagnostics(&report));
@@ -100,7 +107,7 @@ async fn dmp_nwr_with_modified_version(store: &dyn Store) {
     assert_eq!(primary.work.alternate_titles.len(), 5);
 }
 
-async fn weso_nwr(store: &dyn Store) {
+async fn weso_nwr(store: &Arc<dyn Store>) {
     let (report, _) = import(store, "nwrexample2.V21", fixture!("weso__nwrexample2.V21"), false).await;
     assert_eq!(actual(&report.counts), counts(1, 0, 0, 0, 0, 0));
     expect![[r#"
@@ -118,7 +125,7 @@ async fn weso_nwr(store: &dyn Store) {
     assert_eq!((jane.controlled, jane.ownership.performing.to_string()), (false, "50.00%".to_owned()));
 }
 
-async fn weso_rev_of_unknown_works(store: &dyn Store) {
+async fn weso_rev_of_unknown_works(store: &Arc<dyn Store>) {
     let (report, _) = import(store, "revexample.V21", fixture!("weso__revexample.V21"), false).await;
     assert_eq!(actual(&report.counts), counts(0, 0, 0, 0, 0, 2));
     expect![[r#"
@@ -130,7 +137,7 @@ async fn weso_rev_of_unknown_works(store: &dyn Store) {
     assert_eq!(store.counts().await.expect("store answers").works, 0, "a rejected transaction stores nothing");
 }
 
-async fn max1m_agreements_and_duplicate(store: &dyn Store) {
+async fn max1m_agreements_and_duplicate(store: &Arc<dyn Store>) {
     let (report, _) = import(store, "sample_v21.V21", fixture!("max1m__sample_v21.V21"), false).await;
     // Two agreements, then the same NWR twice: the second is a duplicate.
     assert_eq!(actual(&report.counts), counts(1, 0, 1, 1, 0, 0));
@@ -167,7 +174,7 @@ async fn max1m_agreements_and_duplicate(store: &dyn Store) {
     assert_eq!(writer.collection[0].tis, 484);
 }
 
-async fn weso_v22_bad_ipis_duplicate_iswc_and_unknown_revs(store: &dyn Store) {
+async fn weso_v22_bad_ipis_duplicate_iswc_and_unknown_revs(store: &Arc<dyn Store>) {
     let (report, _) = import(store, "demo_cwr_cleaned.v22", fixture!("weso__demo_cwr_cleaned.v22"), false).await;
     assert_eq!(report.version, "2.2");
     // KEY001, KEY002 and KEY008 are registered (all with dropped IPI numbers, so changed); six REVs name
@@ -211,7 +218,7 @@ async fn weso_v22_bad_ipis_duplicate_iswc_and_unknown_revs(store: &dyn Store) {
     );
 }
 
-async fn cwr30_submission_and_isrc_request(store: &dyn Store) {
+async fn cwr30_submission_and_isrc_request(store: &Arc<dyn Store>) {
     let (report, ack) =
         import(store, "CW220002DMP_0000_V3-0-0.SUB", fixture!("dmp__CW220002DMP_0000_V3-0-0.SUB"), false).await;
     assert_eq!(report.version, "3.0");
@@ -231,7 +238,7 @@ async fn cwr30_submission_and_isrc_request(store: &dyn Store) {
     assert_eq!(report.counts.notifications, 1);
 }
 
-async fn society_acks_are_read_not_acted_on(store: &dyn Store) {
+async fn society_acks_are_read_not_acted_on(store: &Arc<dyn Store>) {
     let (report, ack) = import(store, "CW220001000_DMP.V21", fixture!("dmp__CW220001000_DMP.V21"), false).await;
     assert!(ack.is_empty(), "no reply to a society's acknowledgement");
     assert_eq!(actual(&report.counts), counts(0, 0, 0, 0, 0, 0));
@@ -274,7 +281,7 @@ async fn society_acks_are_read_not_acted_on(store: &dyn Store) {
     assert_eq!(store.counts().await.expect("store answers").works, 0);
 }
 
-async fn identity_revisions_and_duplicates(store: &dyn Store) {
+async fn identity_revisions_and_duplicates(store: &Arc<dyn Store>) {
     let nwr = fixture!("weso__nwrexample2.V21");
     let (first, _) = import(store, "nwrexample2.V21", nwr, false).await;
     let code = first.outcomes[0].work_code.clone().expect("a code");
@@ -296,7 +303,7 @@ async fn identity_revisions_and_duplicates(store: &dyn Store) {
     assert!(store.search_works("the work", 5).await.expect("store answers").is_empty(), "titles follow the revision");
 }
 
-async fn conflicting_claims_are_kept(store: &dyn Store) {
+async fn conflicting_claims_are_kept(store: &Arc<dyn Store>) {
     import(store, "CW220001DMP_000.V21", fixture!("dmp__CW220001DMP_000.V21"), false).await;
     // The same work (by ISWC) from another submitter, whose controlled shares with the first exceed 100%.
     let (report, _) =
@@ -310,7 +317,7 @@ async fn conflicting_claims_are_kept(store: &dyn Store) {
     assert_eq!(work.summary.title, "MUSIC PUB CARTOONS", "a conflicting claim changes nothing shown");
 }
 
-async fn acknowledgement_reads_back_strictly(store: &dyn Store) {
+async fn acknowledgement_reads_back_strictly(store: &Arc<dyn Store>) {
     let original = fixture!("dmp__CW220001DMP_000.V21");
     let (report, ack) = import(store, "CW220001DMP_000.V21", original, false).await;
     assert_eq!(report.ack_file_name.as_deref(), Some("CW260001079_020.V21"));
@@ -337,7 +344,7 @@ async fn acknowledgement_reads_back_strictly(store: &dyn Store) {
     assert_eq!(ack_record.field(130, 20), report.outcomes[0].work_code.as_deref().expect("a code"));
 }
 
-async fn registry_queries_consent_and_origin(store: &dyn Store) {
+async fn registry_queries_consent_and_origin(store: &Arc<dyn Store>) {
     import(store, "CW220001DMP_000.V21", fixture!("dmp__CW220001DMP_000.V21"), false).await;
     let found = store.search_works("music pub", 5).await.expect("store answers");
     assert_eq!(found.len(), 1);
@@ -359,7 +366,7 @@ async fn registry_queries_consent_and_origin(store: &dyn Store) {
     // STIM reserves every stage until a rightsholder opts in.
     let detail = store.work(&code).await.expect("store answers").expect("the work");
     let today = now().date_naive();
-    let before = engine::registry::licensed_shares(store, &detail, today).await.expect("computed");
+    let before = engine::registry::licensed_shares(store.as_ref(), &detail, today).await.expect("computed");
     assert_eq!(before.iter().map(|s| s.licensed.to_string()).collect::<Vec<_>>(), ["0.00%", "0.00%", "0.00%"]);
     let request = engine::registry::ConsentRequest {
         party: "00000000199".into(),
@@ -369,24 +376,31 @@ async fn registry_queries_consent_and_origin(store: &dyn Store) {
         effective_from: today,
         note: "opted in by letter".into(),
     };
-    engine::registry::set_consent(store, &request, "story", now()).await.expect("recorded");
-    let after = engine::registry::licensed_shares(store, &detail, today).await.expect("computed");
+    engine::registry::set_consent(store.as_ref(), &request, "story", now()).await.expect("recorded");
+    let after = engine::registry::licensed_shares(store.as_ref(), &detail, today).await.expect("computed");
     assert_eq!(after.iter().map(|s| s.licensed.to_string()).collect::<Vec<_>>(), ["25.00%", "0.00%", "0.00%"]);
     let yesterday = today.pred_opt().expect("a day");
-    let earlier = engine::registry::licensed_shares(store, &detail, yesterday).await.expect("computed");
+    let earlier = engine::registry::licensed_shares(store.as_ref(), &detail, yesterday).await.expect("computed");
     assert_eq!(earlier[0].licensed.to_string(), "0.00%", "consent applies to models trained after it");
     assert_eq!(store.party("00000000199").await.expect("store answers").expect("party").consent.len(), 1);
 
-    engine::registry::set_origin(store, &code, domain::Origin::FullyAi, "story", now(), "declared by the publisher")
-        .await
-        .expect("set");
+    engine::registry::set_origin(
+        store.as_ref(),
+        &code,
+        domain::Origin::FullyAi,
+        "story",
+        now(),
+        "declared by the publisher",
+    )
+    .await
+    .expect("set");
     let detail = store.work(&code).await.expect("store answers").expect("the work");
     assert_eq!(detail.summary.origin, domain::Origin::FullyAi);
     assert_eq!(detail.history.last().map(|h| h.change.as_str()), Some("origin"));
     assert!(!detail.summary.origin.is_distributable());
 }
 
-async fn generated_repertoire_round_trip(store: &dyn Store) {
+async fn generated_repertoire_round_trip(store: &Arc<dyn Store>) {
     let mut generator = testkit::Generator::new(2026);
     let bytes = testkit::write_cwr21(Vec::new(), generator.works(400), "20261125").expect("written");
     // Small chunks: each chunk is decided while the one before is committed.
@@ -409,7 +423,7 @@ async fn generated_repertoire_round_trip(store: &dyn Store) {
     assert_eq!(store.counts().await.expect("store answers"), counts_after, "a re-import stores nothing");
 }
 
-async fn dry_run_stores_nothing(store: &dyn Store) {
+async fn dry_run_stores_nothing(store: &Arc<dyn Store>) {
     let (report, ack) = import(store, "CW220001DMP_000.V21", fixture!("dmp__CW220001DMP_000.V21"), true).await;
     assert_eq!(report.counts.registered, 1);
     assert!(ack.is_empty());
@@ -417,7 +431,7 @@ async fn dry_run_stores_nothing(store: &dyn Store) {
     assert_eq!((counts.works, counts.submissions), (0, 0));
 }
 
-async fn mandates_and_society_rules(store: &dyn Store) {
+async fn mandates_and_society_rules(store: &Arc<dyn Store>) {
     import(store, "CW220001DMP_000.V21", fixture!("dmp__CW220001DMP_000.V21"), false).await;
     let mandate = domain::Mandate {
         party: domain::PartyKey::new(""),
@@ -428,27 +442,28 @@ async fn mandates_and_society_rules(store: &dyn Store) {
         valid_from: chrono::NaiveDate::from_ymd_opt(2026, 1, 1),
         valid_until: None,
     };
-    let recorded = engine::registry::add_mandate(store, "00000000199", mandate).await.expect("recorded");
+    let recorded = engine::registry::add_mandate(store.as_ref(), "00000000199", mandate).await.expect("recorded");
     assert_eq!(recorded.party.as_str(), "IPI:00000000199");
     let party = store.party("IPI:00000000199").await.expect("store answers").expect("party");
     assert_eq!(party.mandates, vec![recorded]);
     assert!(
-        engine::registry::add_mandate(store, "00014107338", party.mandates[0].clone()).await.is_err(),
+        engine::registry::add_mandate(store.as_ref(), "00014107338", party.mandates[0].clone()).await.is_err(),
         "unknown party"
     );
 
     // Teosto-style rules: every stage included by mandate; the licensed share follows at once.
     let rules = domain::SocietyRules::by_mandate();
-    let config = engine::registry::set_rules(store, rules.clone()).await.expect("rules stored");
+    let config = engine::registry::set_rules(store.as_ref(), rules.clone()).await.expect("rules stored");
     assert_eq!(store.society().await.expect("store answers").expect("society").rules, rules);
     assert_eq!(config.rules, rules);
     let detail = store.work("T-123.456.789-4").await.expect("store answers").expect("work");
-    let shares = engine::registry::licensed_shares(store, &detail, now().date_naive()).await.expect("computed");
+    let shares =
+        engine::registry::licensed_shares(store.as_ref(), &detail, now().date_naive()).await.expect("computed");
     // The unnamed OWR holds 0%; every named holder's share is included.
     assert_eq!(shares.iter().map(|s| s.licensed.to_string()).collect::<Vec<_>>(), ["100.00%", "100.00%", "100.00%"]);
 }
 
-async fn revisions_keep_iswcs_and_never_create_works(store: &dyn Store) {
+async fn revisions_keep_iswcs_and_never_create_works(store: &Arc<dyn Store>) {
     let nwr = String::from_utf8_lossy(fixture!("weso__nwrexample2.V21")).into_owned();
     // Register CLAIMDIGITAL01 with ISWC T-034.524.680-1.
     let with_iswc = nwr.replace("CLAIMDIGITAL01           ", "CLAIMDIGITAL01T0345246801");
@@ -474,7 +489,7 @@ async fn revisions_keep_iswcs_and_never_create_works(store: &dyn Store) {
     assert_eq!(store.counts().await.expect("store answers").works, 1);
 }
 
-async fn iswc_notifications_assign_iswcs(store: &dyn Store) {
+async fn iswc_notifications_assign_iswcs(store: &Arc<dyn Store>) {
     import(store, "nwrexample2.V21", fixture!("weso__nwrexample2.V21"), false).await;
     // A society notifies the ISWC of CLAIMDIGITAL01 (same layout as the BMI fixture's ISW records).
     let isw = [
