@@ -102,39 +102,41 @@ impl Fields<'_> {
         }
     }
 
-    fn ipi_name(&mut self, start: usize, field: &'static str) -> Option<IpiNameNumber> {
-        let text = self.record.field(start, 11).to_owned();
-        if text.is_empty() || text.bytes().all(|b| b == b'0') {
-            return None;
-        }
-        match IpiNameNumber::parse(&text) {
-            Ok(ipi) => Some(ipi),
+    /// The text of an optional field: `None` when blank or, for CWR's numeric "unknown", all zeros.
+    fn present(&self, start: usize, len: usize, zeros_mean_unknown: bool) -> Option<String> {
+        let text = self.record.field(start, len);
+        let absent = text.is_empty() || (zeros_mean_unknown && text.bytes().all(|b| b == b'0'));
+        (!absent).then(|| text.to_owned())
+    }
+
+    /// An identifier field: parsed, or dropped at field level with the parser's reason.
+    fn identifier<T>(
+        &mut self,
+        (start, len): (usize, usize),
+        field: &'static str,
+        what: &str,
+        parse: fn(&str) -> Result<T, domain::IdentifierError>,
+    ) -> Option<T> {
+        let text = self.present(start, len, true)?;
+        match parse(&text) {
+            Ok(id) => Some(id),
             Err(e) => {
-                self.problem(field, Level::Field, format!("{e}; the IPI name number was dropped"));
+                self.problem(field, Level::Field, format!("{e}; the {what} was dropped"));
                 None
             }
         }
+    }
+
+    fn ipi_name(&mut self, start: usize, field: &'static str) -> Option<IpiNameNumber> {
+        self.identifier((start, 11), field, "IPI name number", IpiNameNumber::parse)
     }
 
     fn ipi_base(&mut self, start: usize, field: &'static str) -> Option<IpiBaseNumber> {
-        let text = self.record.field(start, 13).to_owned();
-        if text.is_empty() || text.bytes().all(|b| b == b'0') {
-            return None;
-        }
-        match IpiBaseNumber::parse(&text) {
-            Ok(ipi) => Some(ipi),
-            Err(e) => {
-                self.problem(field, Level::Field, format!("{e}; the IPI base number was dropped"));
-                None
-            }
-        }
+        self.identifier((start, 13), field, "IPI base number", IpiBaseNumber::parse)
     }
 
     fn date(&mut self, start: usize, field: &'static str) -> Option<NaiveDate> {
-        let text = self.record.field(start, 8).to_owned();
-        if text.is_empty() || text.bytes().all(|b| b == b'0') {
-            return None;
-        }
+        let text = self.present(start, 8, true)?;
         let parsed = NaiveDate::parse_from_str(&text, "%Y%m%d").ok();
         if parsed.is_none() {
             self.problem(field, Level::Field, format!("{text:?} is not a date (YYYYMMDD): dropped"));
@@ -144,10 +146,7 @@ impl Fields<'_> {
 
     /// `HHMMSS` → seconds; zeros read as unknown.
     fn duration(&mut self, start: usize, field: &'static str) -> Option<u32> {
-        let text = self.record.field(start, 6).to_owned();
-        if text.is_empty() || text.bytes().all(|b| b == b'0') {
-            return None;
-        }
+        let text = self.present(start, 6, true)?;
         let digits: Option<Vec<u32>> = text.chars().map(|c| c.to_digit(10)).collect();
         match digits {
             Some(d) if d.len() == 6 && d[2] < 6 && d[4] < 6 => {
@@ -161,17 +160,7 @@ impl Fields<'_> {
     }
 
     fn iswc(&mut self, start: usize, field: &'static str) -> Option<Iswc> {
-        let text = self.record.field(start, 11).to_owned();
-        if text.is_empty() {
-            return None;
-        }
-        match Iswc::parse(&text) {
-            Ok(iswc) => Some(iswc),
-            Err(e) => {
-                self.problem(field, Level::Field, format!("{e}; the ISWC was dropped"));
-                None
-            }
-        }
+        self.identifier((start, 11), field, "ISWC", Iswc::parse)
     }
 }
 
@@ -486,18 +475,7 @@ fn read_recording(f: &mut Fields<'_>, version: Version) -> Option<RecordingInfo>
         Version::V30 | Version::V31 => 34,
         _ => 250,
     };
-    let isrc_text = f.text(isrc_at, 12);
-    let isrc = if isrc_text.is_empty() {
-        None
-    } else {
-        match Isrc::parse(&isrc_text) {
-            Ok(i) => Some(i),
-            Err(e) => {
-                f.problem("ISRC", Level::Field, format!("{e}; the ISRC was dropped"));
-                None
-            }
-        }
-    };
+    let isrc = f.identifier((isrc_at, 12), "ISRC", "ISRC", Isrc::parse);
     let recording = match version {
         Version::V30 | Version::V31 => RecordingInfo {
             isrc,
