@@ -15,10 +15,14 @@
 //! the remainder is reported in the trail; nothing here knows agreements, reports or the store.
 #![deny(clippy::float_arithmetic)]
 
+mod invoice;
+
 use std::collections::BTreeMap;
 
 use money::{Amount, Currency, MoneyError, Share};
 use serde::{Deserialize, Serialize};
+
+pub use invoice::{InvoiceLine, OutputUsage, RatedPeriod, ServiceUsage, Stage, TrainingUsage, Vat, rate_period};
 
 /// A licensee's size, which sets its training base fee.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
