@@ -7,6 +7,7 @@
 
 pub mod consent;
 pub mod identifiers;
+pub mod licensing;
 pub mod origin;
 pub mod party;
 pub mod society;
