@@ -102,6 +102,22 @@ impl Fields<'_> {
         }
     }
 
+    /// CWR 2.x's three (society 3 characters, ownership share 5 characters) pairs for PR, MR and SR,
+    /// eight characters apart, starting at `start` (SPU: 113, SWR: 127).
+    fn affiliations_and_ownership(&mut self, start: usize) -> (RightSocieties, RightShares) {
+        let societies = RightSocieties {
+            performing: self.society(start, 3, "PR affiliation society #"),
+            mechanical: self.society(start + 8, 3, "MR affiliation society #"),
+            synchronisation: self.society(start + 16, 3, "SR affiliation society #"),
+        };
+        let ownership = RightShares {
+            performing: self.share(start + 3, "PR ownership share"),
+            mechanical: self.share(start + 11, "MR ownership share"),
+            synchronisation: self.share(start + 19, "SR ownership share"),
+        };
+        (societies, ownership)
+    }
+
     /// The text of an optional field: `None` when blank or, for CWR's numeric "unknown", all zeros.
     fn present(&self, start: usize, len: usize, zeros_mean_unknown: bool) -> Option<String> {
         let text = self.record.field(start, len);
@@ -299,16 +315,7 @@ fn read_publisher(
     let (ipi_base, ownership, societies) = if v3 {
         (f.ipi_base(99, "IPI base #"), RightShares::default(), RightSocieties::default())
     } else {
-        let societies = RightSocieties {
-            performing: f.society(113, 3, "PR affiliation society #"),
-            mechanical: f.society(121, 3, "MR affiliation society #"),
-            synchronisation: f.society(129, 3, "SR affiliation society #"),
-        };
-        let ownership = RightShares {
-            performing: f.share(116, "PR ownership share"),
-            mechanical: f.share(124, "MR ownership share"),
-            synchronisation: f.share(132, "SR ownership share"),
-        };
+        let (societies, ownership) = f.affiliations_and_ownership(113);
         (f.ipi_base(140, "IPI base #"), ownership, societies)
     };
     Interest {
@@ -358,16 +365,7 @@ fn read_writer(
         )
     } else {
         let ipi_name = f.ipi_name(116, "IPI name #");
-        let societies = RightSocieties {
-            performing: f.society(127, 3, "PR affiliation society #"),
-            mechanical: f.society(135, 3, "MR affiliation society #"),
-            synchronisation: f.society(143, 3, "SR affiliation society #"),
-        };
-        let ownership = RightShares {
-            performing: f.share(130, "PR ownership share"),
-            mechanical: f.share(138, "MR ownership share"),
-            synchronisation: f.share(146, "SR ownership share"),
-        };
+        let (societies, ownership) = f.affiliations_and_ownership(127);
         (ipi_name, f.ipi_base(155, "IPI base #"), ownership, societies)
     };
     Interest {
