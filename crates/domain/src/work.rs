@@ -200,7 +200,7 @@ pub struct Work {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ShareProblem {
     /// A publisher chain owns more of the performing right than the society allows.
-    PublisherCapExceeded { chain: u8, total: Share, cap: Share, line: u64 },
+    PublisherCapExceeded { chain: u8, total_scaled: u64, cap: Share, line: u64 },
     /// Collection shares for a right do not add up to 100% (or 0%) in some countries.
     CollectionTotal { right: RightType, total_scaled: u64, example_country: TisCode, countries: usize },
 }
@@ -208,7 +208,8 @@ pub enum ShareProblem {
 impl ShareProblem {
     pub fn describe(&self, territories: &Territories) -> String {
         match self {
-            ShareProblem::PublisherCapExceeded { chain, total, cap, .. } => {
+            ShareProblem::PublisherCapExceeded { chain, total_scaled, cap, .. } => {
+                let total = percent_text(*total_scaled);
                 format!("publisher chain {chain} owns {total} of the performing right, above the cap of {cap}")
             }
             ShareProblem::CollectionTotal { right, total_scaled, example_country, countries } => {
@@ -255,7 +256,7 @@ impl Work {
             .filter(|&(_, total, _)| total > limit)
             .map(|(chain, total, line)| ShareProblem::PublisherCapExceeded {
                 chain,
-                total: Share::from_scaled(total.min(u64::from(money::SHARE_SCALE)) as u32).unwrap_or(Share::ONE),
+                total_scaled: total,
                 cap: rules.publisher_pr_cap,
                 line,
             })

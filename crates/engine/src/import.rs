@@ -14,7 +14,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use domain::{Affiliation, Iswc, Party, PartyKind, RightType, Territories, Work};
 use formats::cwr::{
-    self, AckEntry, AckNotice, AckStatus, AckWriter, Context, Header, ReadOptions, Reader, Transaction, Version,
+    self, AckEntry, AckNotice, AckStatus, AckWriter, Context, Header, ReadOptions, Reader, Transaction,
 };
 use formats::{Diagnostic, Level};
 use serde::{Deserialize, Serialize};
@@ -974,9 +974,4 @@ impl Importer<'_> {
             }
         }
     }
-}
-
-/// The version of a file, for callers that want to name outputs after it.
-pub fn version_label(version: Version) -> &'static str {
-    version.label()
 }

@@ -2,7 +2,7 @@
 //! `store-sqlite` (the embedded default) and `store-postgres` (production); the engine knows neither.
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use domain::{
     ConsentChoice, Iswc, Mandate, Origin, Party, PartyKey, RecordingInfo, Role, SocietyCode, SocietyRules, Work,
 };
@@ -262,6 +262,3 @@ pub trait Store: Send + Sync {
 
     async fn counts(&self) -> StoreResult<RegistryCounts>;
 }
-
-/// The day a consent question is asked for: today unless a model's training date is given.
-pub type AsOf = NaiveDate;

@@ -316,21 +316,6 @@ impl<R: BufRead> Reader<R> {
             bytes = rest;
         }
         let line = self.line;
-        if bytes.len() > self.options.max_line_chars * 4 {
-            let d = Diagnostic::new(
-                line,
-                "",
-                None,
-                Level::Record,
-                format!(
-                    "line is {} bytes long, above the limit of {} characters: not a CWR record; it was skipped",
-                    bytes.len(),
-                    self.options.max_line_chars
-                ),
-            );
-            self.push(d);
-            return Ok(Some(Record::from_text(line, "")));
-        }
         let (record, decoded) = Record::decode(line, bytes, self.utf8_declared);
         if decoded != Decoded::Ascii && !self.decoded_warned {
             let message = match (decoded, self.utf8_declared) {

@@ -1,7 +1,5 @@
 //! One decoded CWR line and access to its fields by CWR's 1-based character positions.
 
-use std::borrow::Cow;
-
 /// How the bytes of a line were turned into text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decoded {
@@ -101,8 +99,7 @@ impl Record {
     /// The text padded with spaces or cut to exactly `length` characters, with new transaction and record
     /// sequence numbers written over positions 4–19 (how an ACK echoes an original record).
     pub fn renumbered(&self, transaction_sequence: u64, record_sequence: u64, length: usize) -> String {
-        let body: Cow<'_, str> =
-            if self.len() >= 19 { Cow::Borrowed(self.raw(20, usize::MAX / 2)) } else { Cow::Borrowed("") };
+        let body = self.raw(20, usize::MAX / 2);
         let mut out = format!("{}{:08}{:08}{}", self.record_type(), transaction_sequence, record_sequence, body);
         fit(&mut out, length);
         out
