@@ -1,5 +1,6 @@
-//! Readers and writers of the music industry's own file formats. Today: CISAC CWR (Common Works
-//! Registration) 2.1, 2.2 and 3.0/3.1 in, and CWR acknowledgements (ACK) out.
+//! Readers and writers of the music industry's own file formats: CISAC CWR (Common Works Registration)
+//! 2.1, 2.2 and 3.0/3.1 in, CWR acknowledgements (ACK) out, and licensees' usage reports (Tantiem's service
+//! and output reports in JSON and CSV, and DDEX DSR flat files).
 //!
 //! Every reader is tolerant of what real files do and reports each deviation as a [`Diagnostic`] with the
 //! line, record, field and CWR rejection level, so nothing is silently guessed and nothing is silently lost.
@@ -9,6 +10,7 @@
 //! known work? a duplicate?) belong to the engine, which hands its verdicts back to the ACK writer.
 
 pub mod cwr;
+pub mod report;
 mod diagnostic;
 
 pub use diagnostic::{Diagnostic, Level};

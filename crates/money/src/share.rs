@@ -37,6 +37,15 @@ impl Share {
             .ok_or_else(|| MoneyError::InvalidShare(text.to_owned()))
     }
 
+    /// Parses a fraction of one such as `"0.25"` or `"1"` (at most eight decimals): attribution weights
+    /// and confidences are written this way.
+    pub fn parse_fraction(text: &str) -> Result<Share, MoneyError> {
+        parse_scaled(text, 8)
+            .and_then(|v| u32::try_from(v).ok())
+            .and_then(Share::from_scaled)
+            .ok_or_else(|| MoneyError::InvalidShare(text.to_owned()))
+    }
+
     pub const fn scaled(self) -> u32 {
         self.0
     }

@@ -1,0 +1,385 @@
+//! The output report: JSON Lines (a header line, then one AI output per line) or CSV (one row per output ×
+//! use type × territory, attribution in four optional columns). Both are documented in `docs/reports.md`.
+
+use std::io::BufRead;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::service::split_csv;
+use super::{
+    Attribution, Country, Decimal, Exploitation, Fraction, Influence, Lines, OutputLine, ReadOutcome, ReportHeader,
+    ReportItem, ReportKind, amount, check_weights, count, currency, fraction, period, required, territory,
+};
+
+/// The value of the header line's `format` member.
+pub(super) const FORMAT_NAME: &str = "tantiem-output-report/1";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonHeader {
+    format: String,
+    report_id: String,
+    #[serde(default)]
+    licensee: Option<String>,
+    period: String,
+    currency: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonOutput {
+    output_id: String,
+    #[serde(default)]
+    service: Option<String>,
+    #[serde(default)]
+    model_version: Option<String>,
+    #[serde(default)]
+    created_on: Option<NaiveDate>,
+    #[serde(default)]
+    isrc: Option<String>,
+    #[serde(default)]
+    exploitation: Vec<JsonExploitation>,
+    #[serde(default)]
+    attribution: Option<JsonAttribution>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonExploitation {
+    use_type: String,
+    territory: Country,
+    usages: u64,
+    revenue: Decimal,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonAttribution {
+    provider: String,
+    provider_version: String,
+    confidence: Fraction,
+    influences: Vec<JsonInfluence>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonInfluence {
+    scheme: String,
+    id: String,
+    weight: Fraction,
+}
+
+fn header(
+    outcome: &mut ReadOutcome,
+    line: u64,
+    report_id: &str,
+    licensee: Option<String>,
+    period_text: &str,
+    currency_text: &str,
+) -> Option<ReportHeader> {
+    let id = required(report_id, "report_id").map_err(|e| outcome.error(line, "", Some("report_id"), e)).ok();
+    let p = period(period_text).map_err(|e| outcome.error(line, "", Some("period"), e)).ok();
+    let c = currency(currency_text).map_err(|e| outcome.error(line, "", Some("currency"), e)).ok();
+    Some(ReportHeader {
+        kind: ReportKind::Output,
+        report_id: id?,
+        licensee: licensee.filter(|l| !l.trim().is_empty()),
+        period: p?,
+        currency: c?,
+    })
+}
+
+/// Reads the JSON Lines form, one output at a time.
+pub fn read_output_jsonl(input: impl BufRead, sink: &mut dyn FnMut(ReportItem)) -> ReadOutcome {
+    let mut outcome = ReadOutcome::default();
+    let mut lines = Lines::new(input);
+    let Some(first) = lines.next_line(&mut outcome) else {
+        outcome.error(1, "", None, "the file is empty");
+        return outcome;
+    };
+    let head: JsonHeader = match serde_json::from_str(&first) {
+        Ok(h) => h,
+        Err(e) => {
+            outcome.error(1, "", None, format!("the first line must be the report header: {e}"));
+            return outcome;
+        }
+    };
+    if head.format != FORMAT_NAME {
+        outcome.error(1, "", Some("format"), format!("format {:?} is not {FORMAT_NAME:?}", head.format));
+    }
+    let Some(header) = header(&mut outcome, 1, &head.report_id, head.licensee, &head.period, &head.currency) else {
+        return outcome;
+    };
+    let currency = header.currency;
+    sink(ReportItem::Header(header));
+    while let Some(text) = lines.next_line(&mut outcome) {
+        let n = lines.number;
+        if text.trim().is_empty() {
+            continue;
+        }
+        let parsed: JsonOutput = match serde_json::from_str(&text) {
+            Ok(o) => o,
+            Err(e) => {
+                outcome.error(n, "", None, format!("column {}: {e}", e.column()));
+                continue;
+            }
+        };
+        let attribution = parsed.attribution.map(|a| Attribution {
+            provider: a.provider,
+            provider_version: a.provider_version,
+            confidence: a.confidence.0,
+            influences: a
+                .influences
+                .into_iter()
+                .map(|i| Influence { scheme: i.scheme.to_ascii_lowercase(), id: i.id, weight: i.weight.0 })
+                .collect(),
+        });
+        let line = OutputLine {
+            line: n,
+            output_id: parsed.output_id,
+            service: parsed.service,
+            model_version: parsed.model_version,
+            created_on: parsed.created_on,
+            isrc: parsed.isrc.filter(|i| !i.trim().is_empty()),
+            exploitation: parsed
+                .exploitation
+                .into_iter()
+                .map(|e| Exploitation {
+                    use_type: e.use_type.trim().to_ascii_lowercase(),
+                    territory: e.territory.0,
+                    usages: e.usages,
+                    revenue: e.revenue.in_currency(currency),
+                })
+                .collect(),
+            attribution,
+        };
+        if let Err((field, e)) = check_output(&line) {
+            outcome.error(n, "", Some(field), e);
+            continue;
+        }
+        sink(ReportItem::Output(line));
+    }
+    outcome.lines = lines.number;
+    outcome
+}
+
+/// What every output must hold, whatever form it came in.
+fn check_output(line: &OutputLine) -> Result<(), (&'static str, String)> {
+    if line.output_id.trim().is_empty() {
+        return Err(("output_id", "output_id is missing".into()));
+    }
+    if line.service.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        return Err(("service", "service is missing: name the service that generated the output".into()));
+    }
+    if line.model_version.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        return Err(("model_version", "model_version is missing: name the model version that generated it".into()));
+    }
+    if let Some(e) = line.exploitation.iter().find(|e| e.use_type.is_empty()) {
+        return Err(("use_type", format!("an exploitation in {} has no use_type", e.territory)));
+    }
+    if let Some(a) = &line.attribution {
+        check_weights(&a.influences).map_err(|e| ("influences", e))?;
+        if let Some(i) = a.influences.iter().find(|i| i.id.trim().is_empty() || i.scheme.trim().is_empty()) {
+            return Err(("influences", format!("an influence needs a scheme and an id (weight {})", i.weight)));
+        }
+    }
+    Ok(())
+}
+
+const CSV_COLUMNS: [&str; 16] = [
+    "report_id",
+    "period",
+    "currency",
+    "output_id",
+    "service",
+    "model_version",
+    "created_on",
+    "isrc",
+    "use_type",
+    "territory",
+    "usages",
+    "revenue",
+    "provider",
+    "provider_version",
+    "confidence",
+    "influences",
+];
+/// Columns a file may leave out.
+const OPTIONAL: [&str; 7] = ["created_on", "isrc", "provider", "provider_version", "confidence", "influences", "licensee"];
+
+/// Reads the CSV form, one row (output × use type × territory) at a time.
+pub fn read_output_csv(input: impl BufRead, sink: &mut dyn FnMut(ReportItem)) -> ReadOutcome {
+    let mut outcome = ReadOutcome::default();
+    let mut lines = Lines::new(input);
+    let Some(head) = lines.next_line(&mut outcome) else {
+        outcome.error(1, "", None, "the file is empty");
+        return outcome;
+    };
+    let names: Vec<&str> = head.split(',').map(str::trim).collect();
+    let mut index = [usize::MAX; 16];
+    for (slot, column) in index.iter_mut().zip(CSV_COLUMNS) {
+        match names.iter().position(|n| *n == column) {
+            Some(i) => *slot = i,
+            None if OPTIONAL.contains(&column) => {}
+            None => outcome.error(1, "", None, format!("column {column:?} is missing from the header row")),
+        }
+    }
+    if !outcome.is_ok() {
+        return outcome;
+    }
+    let mut header: Option<ReportHeader> = None;
+    while let Some(text) = lines.next_line(&mut outcome) {
+        let n = lines.number;
+        if text.trim().is_empty() {
+            continue;
+        }
+        let cells = split_csv(&text);
+        let cell = |i: usize| if i == usize::MAX { "" } else { cells.get(i).map_or("", |c| c.trim()) };
+        match &header {
+            None => match self::header(&mut outcome, n, cell(index[0]), None, cell(index[1]), cell(index[2])) {
+                Some(h) => {
+                    sink(ReportItem::Header(h.clone()));
+                    header = Some(h);
+                }
+                None => return outcome,
+            },
+            Some(h) => {
+                if cell(index[0]) != h.report_id || cell(index[1]) != h.period.to_string() || cell(index[2]) != h.currency.code() {
+                    outcome.error(n, "", Some("report_id"), "report_id, period and currency must be the same on every row");
+                    continue;
+                }
+            }
+        }
+        let currency = header.as_ref().map_or(money::Currency::EUR, |h| h.currency);
+        match csv_row(n, &cell, &index, currency) {
+            Ok(line) => sink(ReportItem::Output(line)),
+            Err((field, e)) => outcome.error(n, "", Some(field), e),
+        }
+    }
+    outcome.lines = lines.number;
+    outcome
+}
+
+fn csv_row<'a>(
+    n: u64,
+    cell: &dyn Fn(usize) -> &'a str,
+    index: &[usize; 16],
+    currency: money::Currency,
+) -> Result<OutputLine, (&'static str, String)> {
+    let created_on = match cell(index[6]) {
+        "" => None,
+        text => Some(
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map_err(|_| ("created_on", format!("{text:?} is not a date like 2026-03-31")))?,
+        ),
+    };
+    let exploitation = if cell(index[8]).is_empty() {
+        Vec::new()
+    } else {
+        vec![Exploitation {
+            use_type: cell(index[8]).to_ascii_lowercase(),
+            territory: territory(cell(index[9])).map_err(|e| ("territory", e))?,
+            usages: count(cell(index[10])).map_err(|e| ("usages", e))?,
+            revenue: amount(cell(index[11]), currency).map_err(|e| ("revenue", e))?,
+        }]
+    };
+    let attribution = if cell(index[15]).is_empty() {
+        None
+    } else {
+        Some(Attribution {
+            provider: required(cell(index[12]), "provider").map_err(|e| ("provider", e))?,
+            provider_version: required(cell(index[13]), "provider_version").map_err(|e| ("provider_version", e))?,
+            confidence: fraction(cell(index[14])).map_err(|e| ("confidence", e))?,
+            influences: influences(cell(index[15])).map_err(|e| ("influences", e))?,
+        })
+    };
+    let line = OutputLine {
+        line: n,
+        output_id: cell(index[3]).to_owned(),
+        service: Some(cell(index[4]).to_owned()),
+        model_version: Some(cell(index[5]).to_owned()),
+        created_on,
+        isrc: Some(cell(index[7]).to_owned()).filter(|i| !i.is_empty()),
+        exploitation,
+        attribution,
+    };
+    check_output(&line)?;
+    Ok(line)
+}
+
+/// Parses `isrc:SE5BU2600001=0.6|iswc:T0700002224=0.4`.
+fn influences(text: &str) -> Result<Vec<Influence>, String> {
+    text.split('|')
+        .map(|part| {
+            let (id, weight) = part
+                .rsplit_once('=')
+                .ok_or_else(|| format!("{part:?}: write an influence as scheme:id=weight, e.g. isrc:SE5BU2600001=0.6"))?;
+            let (scheme, id) = id.split_once(':').ok_or_else(|| format!("{part:?}: the id needs a scheme such as isrc: or iswc:"))?;
+            Ok(Influence { scheme: scheme.trim().to_ascii_lowercase(), id: id.trim().to_owned(), weight: fraction(weight)? })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use money::Share;
+
+    fn read(f: fn(&[u8], &mut dyn FnMut(ReportItem)) -> ReadOutcome, text: &str) -> (Vec<ReportItem>, ReadOutcome) {
+        let mut items = Vec::new();
+        let outcome = f(text.as_bytes(), &mut |i| items.push(i));
+        (items, outcome)
+    }
+
+    fn jsonl(i: &[u8], s: &mut dyn FnMut(ReportItem)) -> ReadOutcome {
+        read_output_jsonl(i, s)
+    }
+
+    fn csv(i: &[u8], s: &mut dyn FnMut(ReportItem)) -> ReadOutcome {
+        read_output_csv(i, s)
+    }
+
+    #[test]
+    fn an_output_with_exploitation_and_attribution() {
+        let (items, outcome) = read(
+            jsonl,
+            "{\"format\":\"tantiem-output-report/1\",\"report_id\":\"O1\",\"period\":\"2026-03\",\"currency\":\"SEK\"}\n\
+             {\"output_id\":\"gen-1\",\"service\":\"app\",\"model_version\":\"sf-2\",\"created_on\":\"2026-03-02\",\"exploitation\":[{\"use_type\":\"Stream\",\"territory\":\"se\",\"usages\":1000,\"revenue\":\"1.50\"}],\"attribution\":{\"provider\":\"Musical AI\",\"provider_version\":\"2.1\",\"confidence\":\"0.9\",\"influences\":[{\"scheme\":\"ISRC\",\"id\":\"SE5BU2600001\",\"weight\":\"0.6\"},{\"scheme\":\"iswc\",\"id\":\"T0700002224\",\"weight\":\"0.4\"}]}}\n",
+        );
+        assert!(outcome.is_ok(), "{:?}", outcome.diagnostics);
+        let (items_csv, outcome) = read(
+            csv,
+            "report_id,period,currency,output_id,service,model_version,created_on,isrc,use_type,territory,usages,revenue,provider,provider_version,confidence,influences\n\
+             O1,2026-03,SEK,gen-1,app,sf-2,2026-03-02,,stream,SE,1000,1.50,Musical AI,2.1,0.9,isrc:SE5BU2600001=0.6|iswc:T0700002224=0.4\n",
+        );
+        assert!(outcome.is_ok(), "{:?}", outcome.diagnostics);
+        let (ReportItem::Output(a), ReportItem::Output(b)) = (&items[1], &items_csv[1]) else { panic!() };
+        assert_eq!(a, &OutputLine { line: 2, ..b.clone() });
+        assert_eq!(a.exploitation[0].use_type, "stream");
+        assert_eq!(a.attribution.as_ref().unwrap().influences[1].weight, Share::parse_fraction("0.4").unwrap());
+    }
+
+    #[test]
+    fn bad_outputs_are_named_by_line() {
+        let (_, outcome) = read(
+            csv,
+            "report_id,period,currency,output_id,service,model_version,use_type,territory,usages,revenue,provider,provider_version,confidence,influences\n\
+             O1,2026-03,EUR,g1,app,sf-2,stream,SE,10,0.10,P,1,0.5,isrc:SE5BU2600001=0.6|iswc:T0700002224=0.3\n\
+             O1,2026-03,EUR,g2,app,,stream,SE,10,0.10,,,,\n\
+             O1,2026-03,EUR,g3,app,sf-2,stream,SE,10,0.10,P,1,1.5,isrc:X=1\n",
+        );
+        let found: Vec<String> = outcome.diagnostics.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            found,
+            [
+                "line 2: ER influences: influence weights sum to 0.90000000, not 1",
+                "line 3: ER model_version: model_version is missing: name the model version that generated it",
+                "line 4: ER confidence: \"1.5\" is not a fraction between 0 and 1 (at most 8 decimals)",
+            ]
+        );
+        let (_, outcome) = read(jsonl, "{\"format\":\"tantiem-output-report/1\",\"report_id\":\"O1\",\"period\":\"2026-03\",\"currency\":\"EUR\"}\n{\"output_id\": 5}\nnot json\n");
+        assert_eq!(outcome.errors, 2);
+        assert_eq!(outcome.diagnostics[1].line, 3);
+    }
+}
