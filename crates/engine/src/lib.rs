@@ -1,11 +1,13 @@
 //! Tantiem's use cases over a [`Store`]: importing CWR submissions (with acknowledgements), searching and
-//! showing works and parties, recording AI consent and origin. This is the API the CLI and the server call.
+//! showing works and parties, recording AI consent and origin, and licensing: agreements, reports,
+//! invoices, the journal, licences and the machine-readable offer. This is the API the CLI and the server call.
 //!
 //! Architecture invariant: the engine knows the store only through the [`Store`] trait, and never reads the
 //! clock or the environment itself: `now` and the operator's name come in with each call, so an import can
 //! be replayed byte for byte.
 
 pub mod import;
+pub mod licensing;
 pub mod registry;
 pub mod store;
 

@@ -1,5 +1,6 @@
 //! The double-entry journal every money movement in Tantiem goes through: licensee receivables, cash,
-//! per-stage pools per period, the presumption account, credit notes. Every journal entry balances per
+//! per-stage pools per period, the presumption account, VAT payable. A credit note reverses the postings of
+//! the invoice it corrects. Every journal entry balances per
 //! currency; every externally triggered entry carries an idempotency key, so re-submitting a report or a
 //! payment posts nothing twice; balances are derived from the entries, never stored beside them.
 //!
@@ -36,8 +37,6 @@ pub enum Account {
     Pool { stage: PoolStage, period: String },
     /// The part of training fees owed only because of the presumption rule, held for its window.
     Presumption { licensee: String },
-    /// Corrections credited back to licensees.
-    CreditNotes,
     /// VAT collected for the state.
     VatPayable,
 }
@@ -49,7 +48,6 @@ impl fmt::Display for Account {
             Account::Cash => f.write_str("cash"),
             Account::Pool { stage, period } => write!(f, "pool:{}:{period}", format!("{stage:?}").to_lowercase()),
             Account::Presumption { licensee } => write!(f, "presumption:{licensee}"),
-            Account::CreditNotes => f.write_str("credit-notes"),
             Account::VatPayable => f.write_str("vat-payable"),
         }
     }
@@ -121,7 +119,9 @@ pub struct Journal {
     balances: BTreeMap<(Account, Currency), i64>,
 }
 
-fn check_balanced(postings: &[Posting]) -> Result<(), LedgerError> {
+/// Checks that postings form a valid entry: at least two, none zero, balanced per currency. Stores call it
+/// before writing an entry.
+pub fn check_balanced(postings: &[Posting]) -> Result<(), LedgerError> {
     if postings.len() < 2 {
         return Err(LedgerError::TooFewPostings);
     }

@@ -96,6 +96,19 @@ impl Keyring {
         Keyring { published: keys.into_iter().map(|k| (k.key_id.clone(), k)).collect(), signing: None }
     }
 
+    /// A keyring that signs with `key_id` (whose secret the caller unsealed) and verifies with every
+    /// published key.
+    pub fn signing(keys: Vec<PublishedKey>, key_id: &str, secret: [u8; 32]) -> Keyring {
+        let mut ring = Keyring::verifying(keys);
+        ring.signing = Some((key_id.to_owned(), SigningKey::from_bytes(&secret)));
+        ring
+    }
+
+    /// The hex public key of 32 secret bytes.
+    pub fn public_key_of(secret: [u8; 32]) -> String {
+        hex(SigningKey::from_bytes(&secret).verifying_key().as_bytes())
+    }
+
     /// Adds a new signing key from 32 secret bytes (drawn by the caller from the OS) and retires the one
     /// in force. Returns the new key's published form.
     pub fn rotate(&mut self, key_id: &str, secret: [u8; 32]) -> PublishedKey {

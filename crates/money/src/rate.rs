@@ -24,6 +24,13 @@ pub struct Conversion {
     pub result: Amount,
 }
 
+impl std::fmt::Display for Rate {
+    /// `1 USD = 0.920000000 EUR`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "1 {} = {} {}", self.from(), crate::format_scaled(i128::from(self.nanos()), 9, 9), self.to())
+    }
+}
+
 impl Rate {
     /// A rate must be positive; converting a currency to itself must be at 1.
     pub fn new(from: Currency, to: Currency, nanos: u64) -> Result<Rate, MoneyError> {

@@ -15,7 +15,7 @@ use engine::store::{RegistrationRef, RegistrationStatus, RegistrationWrite, Stor
 use money::Share;
 
 #[doc(hidden)]
-pub use {async_trait, chrono, domain, engine, money, serde_json, sqlx};
+pub use {async_trait, chrono, domain, engine, ledger, money, serde, serde_json, sqlx};
 
 /// Rows per multi-row INSERT: keeps every statement under SQLite's 32,766 bound parameters.
 pub const MAX_PARAMETERS: usize = 4_000;
@@ -174,6 +174,7 @@ pub fn registration_ref(
     })
 }
 
+mod licensing_impl;
 mod store_impl;
 
 #[cfg(test)]

@@ -1,0 +1,114 @@
+//! The report archive: every report file exactly as received, named by the SHA-256 of its bytes, written
+//! once and never changed. The store keeps what rating and distribution need; the archive keeps the proof.
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+/// A content-addressed folder: `<root>/ab/abcdef…` for a file whose SHA-256 starts with `ab`.
+#[derive(Debug, Clone)]
+pub struct Archive {
+    root: PathBuf,
+}
+
+/// A file taken into the archive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Archived {
+    pub sha256: String,
+    pub size: u64,
+    pub path: PathBuf,
+}
+
+impl Archive {
+    pub fn new(root: impl Into<PathBuf>) -> Archive {
+        Archive { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn path_of(&self, sha256: &str) -> PathBuf {
+        self.root.join(&sha256[..2.min(sha256.len())]).join(sha256)
+    }
+
+    /// Streams `input` into the archive, at most `limit` bytes, hashing as it goes. An existing file with
+    /// the same hash is kept as it is (the bytes are the same). Errors leave no partial file behind.
+    pub fn put(&self, mut input: impl Read, limit: u64) -> io::Result<Archived> {
+        fs::create_dir_all(&self.root)?;
+        let mut staging = tempfile_in(&self.root)?;
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        let mut buffer = vec![0u8; 1 << 16];
+        loop {
+            let n = input.read(&mut buffer)?;
+            if n == 0 {
+                break;
+            }
+            size += n as u64;
+            if size > limit {
+                let _ = fs::remove_file(&staging.1);
+                return Err(io::Error::new(io::ErrorKind::InvalidData, format!("the file is larger than the limit of {limit} bytes")));
+            }
+            hasher.update(&buffer[..n]);
+            staging.0.write_all(&buffer[..n])?;
+        }
+        staging.0.sync_all()?;
+        let sha256: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let path = self.path_of(&sha256);
+        if path.exists() {
+            fs::remove_file(&staging.1)?;
+        } else {
+            fs::create_dir_all(path.parent().unwrap_or(&self.root))?;
+            fs::rename(&staging.1, &path)?;
+            let mut permissions = fs::metadata(&path)?.permissions();
+            permissions.set_readonly(true);
+            fs::set_permissions(&path, permissions)?;
+        }
+        Ok(Archived { sha256, size, path })
+    }
+
+    pub fn open(&self, sha256: &str) -> io::Result<fs::File> {
+        fs::File::open(self.path_of(sha256))
+    }
+}
+
+/// A uniquely named staging file in `dir` (no extra dependency for one temporary name).
+fn tempfile_in(dir: &Path) -> io::Result<(fs::File, PathBuf)> {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    for attempt in 0..100u32 {
+        let path = dir.join(format!(".incoming-{}-{nanos}-{attempt}", std::process::id()));
+        match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(file) => return Ok((file, path)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other("could not create a staging file in the archive"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_bytes_land_once_under_their_hash() {
+        let dir = std::env::temp_dir().join(format!("tantiem-archive-test-{}", std::process::id()));
+        let archive = Archive::new(&dir);
+        let a = archive.put(&b"report"[..], 100).unwrap();
+        let b = archive.put(&b"report"[..], 100).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.sha256, "845e91831319e89c4d656bdb80c278ac09a7230d61e5dfd2e1b1fbb436ac8917");
+        assert!(a.path.ends_with("84/845e91831319e89c4d656bdb80c278ac09a7230d61e5dfd2e1b1fbb436ac8917"));
+        assert_eq!(fs::read(&a.path).unwrap(), b"report");
+        assert!(archive.put(&b"too long"[..], 3).is_err());
+        assert_eq!(fs::read_dir(&dir).unwrap().filter(|e| e.as_ref().unwrap().file_type().unwrap().is_file()).count(), 0);
+        let mut permissions = fs::metadata(&a.path).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        permissions.set_readonly(false);
+        fs::set_permissions(&a.path, permissions).unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

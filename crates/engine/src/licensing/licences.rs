@@ -1,0 +1,231 @@
+//! Verifiable licences: the society's signing keys (the private half sealed with the operator's passphrase
+//! by Argon2id and ChaCha20-Poly1305, never stored in plaintext), key rotation, issuing a certificate per
+//! agreement version, and the online check that adds what a signature cannot say: whether the agreement is
+//! still in force today.
+
+use argon2::Argon2;
+use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::licensing::AgreementStatus;
+use licence::{Certificate, Keyring, LicenceError, PublishedKey, SignedCertificate};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::store::{StoredKey, StoredLicence};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("the signing key cannot be unsealed: wrong passphrase (TANTIEM_KEY_PASSPHRASE) or damaged key")]
+    WrongPassphrase,
+    #[error("the passphrase must be at least 12 characters")]
+    WeakPassphrase,
+    #[error("there is no signing key: create one with `tantiem licence rotate-key`")]
+    NoKey,
+    #[error("the operating system gave no random bytes: {0}")]
+    Random(String),
+    #[error("no agreement for licensee {0:?}")]
+    NoAgreement(String),
+    #[error(transparent)]
+    Licence(#[from] LicenceError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn random<const N: usize>() -> Result<[u8; N], KeyError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| KeyError::Random(e.to_string()))?;
+    Ok(bytes)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok()).collect()
+}
+
+fn derive(passphrase: &str, salt: &[u8]) -> Result<[u8; 32], KeyError> {
+    let mut key = [0u8; 32];
+    Argon2::default().hash_password_into(passphrase.as_bytes(), salt, &mut key).map_err(|_| KeyError::WrongPassphrase)?;
+    Ok(key)
+}
+
+/// Seals a secret: `argon2id:<salt>:<nonce>:<ciphertext>` in hex.
+pub fn seal(secret: &[u8; 32], passphrase: &str) -> Result<String, KeyError> {
+    if passphrase.chars().count() < 12 {
+        return Err(KeyError::WeakPassphrase);
+    }
+    let salt: [u8; 16] = random()?;
+    let nonce: [u8; 12] = random()?;
+    let cipher = ChaCha20Poly1305::new(Key::from_slice(&derive(passphrase, &salt)?));
+    let sealed = cipher.encrypt(Nonce::from_slice(&nonce), secret.as_slice()).map_err(|_| KeyError::WrongPassphrase)?;
+    Ok(format!("argon2id:{}:{}:{}", hex(&salt), hex(&nonce), hex(&sealed)))
+}
+
+/// Opens a sealed secret.
+pub fn unseal(sealed: &str, passphrase: &str) -> Result<[u8; 32], KeyError> {
+    let parts: Vec<&str> = sealed.split(':').collect();
+    let [scheme, salt, nonce, body] = parts.as_slice() else { return Err(KeyError::WrongPassphrase) };
+    let (Some(salt), Some(nonce), Some(body)) = (unhex(salt), unhex(nonce), unhex(body)) else { return Err(KeyError::WrongPassphrase) };
+    if *scheme != "argon2id" || nonce.len() != 12 {
+        return Err(KeyError::WrongPassphrase);
+    }
+    let cipher = ChaCha20Poly1305::new(Key::from_slice(&derive(passphrase, &salt)?));
+    let plain = cipher.decrypt(Nonce::from_slice(&nonce), body.as_slice()).map_err(|_| KeyError::WrongPassphrase)?;
+    plain.try_into().map_err(|_| KeyError::WrongPassphrase)
+}
+
+/// Creates a new signing key, sealed, and retires the one in force.
+pub async fn rotate_key(store: &dyn Store, passphrase: &str, now: DateTime<Utc>) -> Result<StoredKey, KeyError> {
+    let secret: [u8; 32] = random()?;
+    let suffix: [u8; 3] = random()?;
+    let key = StoredKey {
+        key_id: format!("{}-{}", now.format("%Y%m%d"), hex(&suffix)),
+        public_key: Keyring::public_key_of(secret),
+        sealed_secret: seal(&secret, passphrase)?,
+        created_at: now,
+        retired_at: None,
+    };
+    store.rotate_key(&key).await?;
+    Ok(key)
+}
+
+/// Every public key, current and retired, as the society publishes them.
+pub async fn published_keys(store: &dyn Store) -> Result<Vec<PublishedKey>, KeyError> {
+    Ok(store
+        .signing_keys()
+        .await?
+        .into_iter()
+        .map(|k| PublishedKey { key_id: k.key_id, public_key: k.public_key, retired: k.retired_at.is_some() })
+        .collect())
+}
+
+/// Issues the certificate of the licensee's current agreement version, signed with the key in force.
+pub async fn issue_licence(store: &dyn Store, licensee: &str, passphrase: &str, now: DateTime<Utc>) -> Result<StoredLicence, KeyError> {
+    let keys = store.signing_keys().await?;
+    let current = keys.iter().find(|k| k.retired_at.is_none()).ok_or(KeyError::NoKey)?;
+    let secret = unseal(&current.sealed_secret, passphrase)?;
+    let ring = Keyring::signing(published_keys(store).await?, &current.key_id, secret);
+    let agreement = store.agreement_of(licensee).await?.ok_or_else(|| KeyError::NoAgreement(licensee.into()))?;
+    let record = agreement.latest().ok_or_else(|| KeyError::NoAgreement(licensee.into()))?;
+    let society = store.society().await?.ok_or(StoreError::NotInitialised)?;
+    let name = store.licensee(licensee).await?.map_or_else(|| licensee.to_owned(), |l| l.name);
+    let v = &record.coverage;
+    let certificate = Certificate {
+        issuer: format!("{} {}", society.code, society.name),
+        licensee: name,
+        agreement: agreement.id.clone(),
+        agreement_version: v.version,
+        services: v.services.clone(),
+        model_versions: v.model_versions.clone(),
+        stages: v.stages.iter().map(|s| s.as_str().to_owned()).collect(),
+        territories: v.territories.clone(),
+        societies: v.societies.iter().map(ToString::to_string).collect(),
+        valid_from: v.effective_from,
+        valid_until: v.term_until,
+    };
+    let signed = ring.sign(&certificate)?;
+    let digest = Sha256::digest(signed.signature.as_bytes());
+    let licence = StoredLicence {
+        id: format!("L-{}", hex(&digest[..8])),
+        licensee: licensee.to_owned(),
+        agreement: agreement.id.clone(),
+        agreement_version: v.version,
+        signed,
+        issued_at: now,
+    };
+    store.put_licence(&licence).await?;
+    Ok(licence)
+}
+
+/// What verification says about a certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    /// The signature matches one of the society's published keys.
+    pub signature_valid: bool,
+    pub key_id: String,
+    pub certificate: Option<Certificate>,
+    /// `valid`, `suspended`, `ended`, `superseded`, `not-yet-valid`, `unknown-agreement` (online), or
+    /// `offline` when only the signature was checked; `invalid` when it fails.
+    pub status: String,
+    pub detail: String,
+}
+
+/// Verifies a certificate's signature against published keys (offline).
+pub fn verify_offline(keys: Vec<PublishedKey>, text: &str) -> Verdict {
+    let ring = Keyring::verifying(keys);
+    let key_id = serde_json::from_str::<SignedCertificate>(text).map(|s| s.key_id).unwrap_or_default();
+    match ring.verify_text(text) {
+        Ok(certificate) => Verdict {
+            signature_valid: true,
+            key_id,
+            detail: format!("signed by {} for {}", certificate.issuer, certificate.licensee),
+            certificate: Some(certificate),
+            status: "offline".into(),
+        },
+        Err(e) => Verdict { signature_valid: false, key_id, certificate: None, status: "invalid".into(), detail: e.to_string() },
+    }
+}
+
+/// Verifies a certificate and checks the agreement it names as it stands on `today`.
+pub async fn verify_online(store: &dyn Store, text: &str, today: NaiveDate) -> Result<Verdict, KeyError> {
+    let mut verdict = verify_offline(published_keys(store).await?, text);
+    let Some(certificate) = verdict.certificate.clone() else { return Ok(verdict) };
+    let agreements = store.agreements().await?;
+    let Some(agreement) = agreements.iter().find(|a| a.id == certificate.agreement) else {
+        verdict.status = "unknown-agreement".into();
+        verdict.detail = format!("agreement {} is not known to this society", certificate.agreement);
+        return Ok(verdict);
+    };
+    let (status, detail) = standing(agreement, &certificate, today);
+    verdict.status = status.into();
+    verdict.detail = detail;
+    Ok(verdict)
+}
+
+/// Where the agreement behind a certificate stands on `today`.
+pub fn standing(agreement: &super::store::StoredAgreement, certificate: &Certificate, today: NaiveDate) -> (&'static str, String) {
+    if today < certificate.valid_from {
+        return ("not-yet-valid", format!("valid from {}", certificate.valid_from));
+    }
+    let Some(current) = agreement.record_on(today) else { return ("not-yet-valid", "no agreement version in force".into()) };
+    let v = &current.coverage;
+    match v.status {
+        AgreementStatus::Suspended => return ("suspended", format!("agreement {} is suspended", agreement.id)),
+        AgreementStatus::Ended => return ("ended", format!("agreement {} has ended", agreement.id)),
+        AgreementStatus::Draft => return ("not-yet-valid", "the agreement version in force is a draft".into()),
+        AgreementStatus::Active => {}
+    }
+    if let Some(until) = v.term_until.or(certificate.valid_until).filter(|u| today > *u) {
+        return ("ended", format!("the term ended on {until}"));
+    }
+    if v.version != certificate.agreement_version {
+        return ("superseded", format!("agreement version {} is in force; ask for its certificate", v.version));
+    }
+    ("valid", format!("{} is licensed under agreement {} version {}", certificate.licensee, agreement.id, v.version))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sealed_key_opens_only_with_its_passphrase() {
+        let secret = [42u8; 32];
+        let sealed = seal(&secret, "correct horse battery").unwrap();
+        assert!(!sealed.contains(&hex(&secret)));
+        assert_eq!(unseal(&sealed, "correct horse battery").unwrap(), secret);
+        assert!(matches!(unseal(&sealed, "wrong horse battery"), Err(KeyError::WrongPassphrase)));
+        assert!(matches!(seal(&secret, "short"), Err(KeyError::WeakPassphrase)));
+        let mut damaged = sealed.clone();
+        damaged.pop();
+        damaged.push('0');
+        assert!(unseal(&damaged, "correct horse battery").is_err());
+    }
+}

@@ -1,0 +1,218 @@
+//! Recording licensees, their services and model versions, and the agreement with its versions. Each
+//! function checks what a person typed against what the store knows and says what to fix.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::licensing::{AgreementStatus, AgreementVersion, Licensee, ModelVersion, Service, ServiceModels};
+use domain::{Stage, Territories};
+
+use super::store::{AgreementRecord, StoredAgreement};
+use super::terms::AgreementTerms;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LicensingError {
+    #[error("{0:?} is not a usable id: use letters, digits, '-', '_' and '.', at most 64 characters")]
+    BadId(String),
+    #[error("no licensee {0:?}: add it with `tantiem licensee add`")]
+    UnknownLicensee(String),
+    #[error("{0:?} is not an ISO 3166 alpha-2 country code in the CISAC territory tables")]
+    BadCountry(String),
+    #[error("business tier {0:?}: use micro, small, medium or large")]
+    BadTier(String),
+    #[error("{kind} {id:?} belongs to licensee {owner:?}, not {licensee:?}")]
+    NotTheirs { kind: &'static str, id: String, owner: String, licensee: String },
+    #[error("no {kind} {id:?} for licensee {licensee:?}: add it first")]
+    Unknown { kind: &'static str, id: String, licensee: String },
+    #[error("licensee {0:?} already has agreement {1:?}: amend it instead (one blanket agreement per licensee)")]
+    AgreementExists(String, String),
+    #[error("licensee {0:?} has no agreement: create one with `tantiem agreement create`")]
+    NoAgreement(String),
+    #[error("a new version must take effect on or after {0}, the date the current version took effect")]
+    BackdatedVersion(NaiveDate),
+    #[error("the tariff is in {tariff} but the minimum guarantee is in {guarantee}")]
+    GuaranteeCurrency { tariff: money::Currency, guarantee: money::Currency },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn check_id(id: &str) -> Result<(), LicensingError> {
+    let ok = !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if ok { Ok(()) } else { Err(LicensingError::BadId(id.into())) }
+}
+
+fn check_country(code: &str) -> Result<String, LicensingError> {
+    let upper = code.trim().to_ascii_uppercase();
+    Territories::cisac().from_iso(&upper).map(|_| upper).ok_or_else(|| LicensingError::BadCountry(code.into()))
+}
+
+/// Adds or updates a licensee.
+pub async fn put_licensee(store: &dyn Store, mut licensee: Licensee) -> Result<Licensee, LicensingError> {
+    check_id(&licensee.id)?;
+    licensee.country = check_country(&licensee.country)?;
+    licensee.business_tier = licensee.business_tier.to_ascii_lowercase();
+    if !["micro", "small", "medium", "large"].contains(&licensee.business_tier.as_str()) {
+        return Err(LicensingError::BadTier(licensee.business_tier));
+    }
+    store.put_licensee(&licensee).await?;
+    Ok(licensee)
+}
+
+async fn known_licensee(store: &dyn Store, id: &str) -> Result<Licensee, LicensingError> {
+    store.licensee(id).await?.ok_or_else(|| LicensingError::UnknownLicensee(id.into()))
+}
+
+/// Adds or updates a model version. A retrained model is a new version with its own id.
+pub async fn put_model_version(store: &dyn Store, model: ModelVersion) -> Result<ModelVersion, LicensingError> {
+    check_id(&model.id)?;
+    known_licensee(store, &model.licensee).await?;
+    for base in &model.base_models {
+        // A base model may be another company's; only this licensee's own ids are checked.
+        if base.trim().is_empty() {
+            return Err(LicensingError::BadId(base.clone()));
+        }
+    }
+    for other in store.licensees().await?.into_iter().filter(|l| l.id != model.licensee) {
+        if store.model_versions(&other.id).await?.iter().any(|m| m.id == model.id) {
+            return Err(LicensingError::NotTheirs { kind: "model version", id: model.id, owner: other.id, licensee: model.licensee });
+        }
+    }
+    store.put_model_version(&model).await?;
+    Ok(model)
+}
+
+/// Adds a service, or adds to its timeline the model versions powering it from a date.
+pub async fn put_service(
+    store: &dyn Store,
+    licensee: &str,
+    id: &str,
+    name: &str,
+    models_from: Option<(NaiveDate, Vec<String>)>,
+) -> Result<Service, LicensingError> {
+    check_id(id)?;
+    known_licensee(store, licensee).await?;
+    let models = store.model_versions(licensee).await?;
+    let mut service = store
+        .services(licensee)
+        .await?
+        .into_iter()
+        .find(|s| s.id == id)
+        .unwrap_or_else(|| Service { id: id.into(), licensee: licensee.into(), name: name.into(), timeline: Vec::new() });
+    if !name.is_empty() {
+        service.name = name.into();
+    }
+    if let Some((from, versions)) = models_from {
+        if let Some(missing) = versions.iter().find(|v| !models.iter().any(|m| &m.id == *v)) {
+            return Err(LicensingError::Unknown { kind: "model version", id: missing.clone(), licensee: licensee.into() });
+        }
+        service.timeline.retain(|t| t.from != from);
+        service.timeline.push(ServiceModels { from, model_versions: versions });
+        service.timeline.sort_by_key(|t| t.from);
+    }
+    store.put_service(&service).await?;
+    Ok(service)
+}
+
+/// The coverage of an agreement version as a person gives it.
+#[derive(Debug, Clone)]
+pub struct Coverage {
+    pub effective_from: NaiveDate,
+    pub stages: Vec<Stage>,
+    pub territories: Vec<String>,
+    pub societies: Vec<domain::SocietyCode>,
+    pub services: Vec<String>,
+    pub model_versions: Vec<String>,
+    pub use_types: Vec<String>,
+    pub term_until: Option<NaiveDate>,
+    pub status: AgreementStatus,
+}
+
+async fn checked_version(store: &dyn Store, licensee: &str, version: u32, c: Coverage) -> Result<AgreementVersion, LicensingError> {
+    let territories = c.territories.iter().map(|t| check_country(t)).collect::<Result<Vec<_>, _>>()?;
+    let services = store.services(licensee).await?;
+    if let Some(missing) = c.services.iter().find(|s| !services.iter().any(|x| &x.id == *s)) {
+        return Err(LicensingError::Unknown { kind: "service", id: missing.clone(), licensee: licensee.into() });
+    }
+    let models = store.model_versions(licensee).await?;
+    if let Some(missing) = c.model_versions.iter().find(|m| !models.iter().any(|x| &x.id == *m)) {
+        return Err(LicensingError::Unknown { kind: "model version", id: missing.clone(), licensee: licensee.into() });
+    }
+    Ok(AgreementVersion {
+        version,
+        effective_from: c.effective_from,
+        stages: c.stages,
+        territories,
+        societies: c.societies,
+        services: c.services,
+        model_versions: c.model_versions,
+        use_types: c.use_types.iter().map(|u| u.trim().to_ascii_lowercase()).collect(),
+        term_until: c.term_until,
+        status: c.status,
+    })
+}
+
+fn check_terms(terms: &AgreementTerms) -> Result<(), LicensingError> {
+    match terms.minimum_guarantee {
+        Some(g) if g.currency() != terms.tariff.currency => {
+            Err(LicensingError::GuaranteeCurrency { tariff: terms.tariff.currency, guarantee: g.currency() })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Creates the licensee's blanket agreement (version 1).
+pub async fn create_agreement(
+    store: &dyn Store,
+    id: &str,
+    licensee: &str,
+    coverage: Coverage,
+    terms: AgreementTerms,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<StoredAgreement, LicensingError> {
+    check_id(id)?;
+    known_licensee(store, licensee).await?;
+    if let Some(existing) = store.agreement_of(licensee).await? {
+        return Err(LicensingError::AgreementExists(licensee.into(), existing.id));
+    }
+    check_terms(&terms)?;
+    let coverage = checked_version(store, licensee, 1, coverage).await?;
+    let record = AgreementRecord { coverage, terms, recorded_at: now, recorded_by: by.into() };
+    store.add_agreement_version(id, licensee, &record).await?;
+    store.agreement_of(licensee).await?.ok_or_else(|| LicensingError::NoAgreement(licensee.into()))
+}
+
+/// Adds a new version of the agreement, taking effect from `coverage.effective_from`.
+pub async fn amend_agreement(
+    store: &dyn Store,
+    licensee: &str,
+    coverage: Coverage,
+    terms: AgreementTerms,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<StoredAgreement, LicensingError> {
+    let agreement = store.agreement_of(licensee).await?.ok_or_else(|| LicensingError::NoAgreement(licensee.into()))?;
+    let latest = agreement.latest().ok_or_else(|| LicensingError::NoAgreement(licensee.into()))?;
+    if coverage.effective_from < latest.coverage.effective_from {
+        return Err(LicensingError::BackdatedVersion(latest.coverage.effective_from));
+    }
+    check_terms(&terms)?;
+    let coverage = checked_version(store, licensee, latest.coverage.version + 1, coverage).await?;
+    let record = AgreementRecord { coverage, terms, recorded_at: now, recorded_by: by.into() };
+    store.add_agreement_version(&agreement.id, licensee, &record).await?;
+    store.agreement_of(licensee).await?.ok_or_else(|| LicensingError::NoAgreement(licensee.into()))
+}
+
+/// The coverage of an existing version, for an amendment that changes only some of it.
+pub fn coverage_of(v: &AgreementVersion, effective_from: NaiveDate) -> Coverage {
+    Coverage {
+        effective_from,
+        stages: v.stages.clone(),
+        territories: v.territories.clone(),
+        societies: v.societies.clone(),
+        services: v.services.clone(),
+        model_versions: v.model_versions.clone(),
+        use_types: v.use_types.clone(),
+        term_until: v.term_until,
+        status: v.status,
+    }
+}

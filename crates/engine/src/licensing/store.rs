@@ -1,0 +1,284 @@
+//! What the licensing side keeps, and the store trait that keeps it: licensees, services, model versions,
+//! agreement versions with their terms, API tokens (hashed), report revisions with the usage rating needs,
+//! the journal, invoices, payments, signing keys (sealed) and issued licences.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::licensing::{AgreementVersion, Licensee, ModelVersion, Service};
+use domain::{Period, Stage};
+use formats::report::{Attribution, ReportFormat, ReportKind};
+use ledger::JournalEntry;
+use money::{Amount, Currency};
+use rating::RatedPeriod;
+use serde::{Deserialize, Serialize};
+
+use super::terms::AgreementTerms;
+use crate::store::StoreResult;
+
+/// One version of an agreement as stored: what it covers and on which terms, who recorded it and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgreementRecord {
+    pub coverage: AgreementVersion,
+    pub terms: AgreementTerms,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: String,
+}
+
+/// A licensee's blanket agreement with every version it has had.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredAgreement {
+    pub id: String,
+    pub licensee: String,
+    pub versions: Vec<AgreementRecord>,
+}
+
+impl StoredAgreement {
+    /// The agreement as the domain checks it.
+    pub fn domain(&self) -> domain::licensing::Agreement {
+        domain::licensing::Agreement {
+            id: self.id.clone(),
+            licensee: self.licensee.clone(),
+            versions: self.versions.iter().map(|v| v.coverage.clone()).collect(),
+        }
+    }
+
+    /// The version in force on `day` with its terms.
+    pub fn record_on(&self, day: NaiveDate) -> Option<&AgreementRecord> {
+        self.versions
+            .iter()
+            .filter(|v| v.coverage.effective_from <= day)
+            .max_by_key(|v| (v.coverage.effective_from, v.coverage.version))
+    }
+
+    pub fn latest(&self) -> Option<&AgreementRecord> {
+        self.versions.iter().max_by_key(|v| v.coverage.version)
+    }
+}
+
+/// One revision of a report as received: the original is in the archive under `sha256`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportRecord {
+    pub licensee: String,
+    pub report_id: String,
+    /// 1 for the first submission; each correction adds one and supersedes the one before.
+    pub revision: u32,
+    pub kind: ReportKind,
+    pub format: ReportFormat,
+    pub period: Period,
+    pub currency: Currency,
+    pub sha256: String,
+    pub size: u64,
+    pub received_at: DateTime<Utc>,
+    pub received_by: String,
+    pub current: bool,
+    pub summary: ReportSummary,
+}
+
+/// What intake found in a report: counts, lateness and the uses outside the agreement.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportSummary {
+    pub lines: u64,
+    pub outputs: u64,
+    pub usage_rows: u64,
+    pub late: bool,
+    pub due_on: Option<NaiveDate>,
+    /// Each distinct use outside the agreement, with its reasons, in words.
+    pub unlicensed: Vec<String>,
+    /// Lines of the unlicensed uses (the first few of each).
+    pub unlicensed_lines: u64,
+}
+
+/// Usage summed for rating: a service line, or output exploitation per service, model version, use type and
+/// territory. `licensed` is false for a use outside the agreement (flagged, not invoiced).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageRow {
+    pub stage: Stage,
+    pub service: String,
+    pub territory: String,
+    pub model_version: String,
+    pub use_type: String,
+    pub revenue: Amount,
+    pub subscribers: u64,
+    pub generations: u64,
+    pub usages: u64,
+    pub licensed: bool,
+}
+
+/// One AI output's totals for a report, with its attribution, kept for distribution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputRow {
+    pub output_id: String,
+    pub service: Option<String>,
+    pub model_version: Option<String>,
+    pub created_on: Option<NaiveDate>,
+    pub isrc: Option<String>,
+    pub usages: u64,
+    pub revenue: Amount,
+    pub attribution: Option<Attribution>,
+}
+
+/// A new report revision with the usage rating needs (its outputs are staged before, in chunks).
+#[derive(Debug, Clone)]
+pub struct ReportWrite {
+    pub record: ReportRecord,
+    pub usage: Vec<UsageRow>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InvoiceKind {
+    Invoice,
+    CreditNote,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InvoiceStatus {
+    Issued,
+    PartiallyPaid,
+    Paid,
+    Disputed,
+    /// Cancelled by a credit note (a corrected invoice follows).
+    Credited,
+}
+
+impl InvoiceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvoiceStatus::Issued => "issued",
+            InvoiceStatus::PartiallyPaid => "partially-paid",
+            InvoiceStatus::Paid => "paid",
+            InvoiceStatus::Disputed => "disputed",
+            InvoiceStatus::Credited => "credited",
+        }
+    }
+}
+
+/// A currency conversion applied to reported figures, with the rate recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversionNote {
+    pub from: Currency,
+    pub to: Currency,
+    /// Units of `to` per unit of `from`, nine decimals.
+    pub rate: String,
+    pub source: String,
+}
+
+/// An issued invoice or credit note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invoice {
+    /// `INV-2026-000001` or `CN-2026-000001`: gapless within each series and year.
+    pub number: String,
+    pub kind: InvoiceKind,
+    pub licensee: String,
+    pub licensee_name: String,
+    pub period: Period,
+    pub agreement: String,
+    pub agreement_version: u32,
+    pub issued_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub currency: Currency,
+    pub conversions: Vec<ConversionNote>,
+    pub rated: RatedPeriod,
+    /// Uses outside the agreement found in the period's reports: flagged, not invoiced.
+    pub unlicensed: Vec<String>,
+    /// The report revisions and model versions the invoice was rated from (a correction changes it).
+    pub basis: Vec<String>,
+    /// For a credit note: the invoice it cancels.
+    pub corrects: Option<String>,
+    pub status: InvoiceStatus,
+    pub journal_entry: u64,
+}
+
+/// A payment received against an invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    /// The bank's or the operator's reference: recording it again changes nothing.
+    pub key: String,
+    pub invoice: String,
+    pub amount: Amount,
+    pub received_on: NaiveDate,
+    pub recorded_at: DateTime<Utc>,
+    pub journal_entry: u64,
+}
+
+/// A signing key as stored: the private half sealed under the operator's passphrase, never in plaintext.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredKey {
+    pub key_id: String,
+    pub public_key: String,
+    pub sealed_secret: String,
+    pub created_at: DateTime<Utc>,
+    pub retired_at: Option<DateTime<Utc>>,
+}
+
+/// A licence certificate as issued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredLicence {
+    pub id: String,
+    pub licensee: String,
+    pub agreement: String,
+    pub agreement_version: u32,
+    pub signed: licence::SignedCertificate,
+    pub issued_at: DateTime<Utc>,
+}
+
+/// What the licensing use cases need from a store. Every write is one transaction.
+#[async_trait]
+pub trait LicensingStore: Send + Sync {
+    async fn put_licensee(&self, licensee: &Licensee) -> StoreResult<()>;
+    async fn licensee(&self, id: &str) -> StoreResult<Option<Licensee>>;
+    async fn licensees(&self) -> StoreResult<Vec<Licensee>>;
+    async fn put_service(&self, service: &Service) -> StoreResult<()>;
+    async fn services(&self, licensee: &str) -> StoreResult<Vec<Service>>;
+    async fn put_model_version(&self, model: &ModelVersion) -> StoreResult<()>;
+    async fn model_versions(&self, licensee: &str) -> StoreResult<Vec<ModelVersion>>;
+
+    /// Adds an agreement version; refuses one whose number already exists.
+    async fn add_agreement_version(&self, id: &str, licensee: &str, record: &AgreementRecord) -> StoreResult<()>;
+    async fn agreement_of(&self, licensee: &str) -> StoreResult<Option<StoredAgreement>>;
+    async fn agreements(&self) -> StoreResult<Vec<StoredAgreement>>;
+
+    async fn add_token(&self, hash: &str, licensee: &str, label: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    /// The licensee a token hash belongs to, unless revoked.
+    async fn token_licensee(&self, hash: &str) -> StoreResult<Option<String>>;
+
+    async fn report_revisions(&self, licensee: &str, report_id: &str) -> StoreResult<Vec<ReportRecord>>;
+    /// Stages a chunk of a revision's outputs. They are invisible until [`LicensingStore::add_report`]
+    /// records the revision; `first` clears what an interrupted earlier attempt staged.
+    async fn stage_outputs(&self, licensee: &str, report_id: &str, revision: u32, first: bool, rows: Vec<OutputRow>) -> StoreResult<()>;
+    /// Stores a new revision, marking the earlier ones superseded, in one transaction.
+    async fn add_report(&self, write: ReportWrite) -> StoreResult<()>;
+    async fn reports(&self, licensee: &str) -> StoreResult<Vec<ReportRecord>>;
+    /// Usage of the current revisions of a licensee's reports for a period.
+    async fn usage(&self, licensee: &str, period: Period) -> StoreResult<Vec<UsageRow>>;
+    async fn outputs(&self, licensee: &str, report_id: &str) -> StoreResult<Vec<OutputRow>>;
+
+    async fn journal(&self) -> StoreResult<Vec<JournalEntry>>;
+    async fn journal_entry_by_key(&self, key: &str) -> StoreResult<Option<JournalEntry>>;
+
+    /// Numbers the invoice (next in its series, gapless), posts its entry (numbered next in the journal)
+    /// and stores both, in one transaction. Returns the invoice as numbered.
+    async fn issue_invoice(&self, invoice: Invoice, series: &str, entry: JournalEntry) -> StoreResult<Invoice>;
+    async fn invoice(&self, number: &str) -> StoreResult<Option<Invoice>>;
+    async fn invoices(&self, licensee: Option<&str>) -> StoreResult<Vec<Invoice>>;
+    async fn set_invoice_status(&self, number: &str, status: InvoiceStatus) -> StoreResult<()>;
+    /// Stores a payment and its entry, and the invoice's new status, in one transaction.
+    async fn record_payment(&self, payment: Payment, entry: JournalEntry, status: InvoiceStatus) -> StoreResult<Payment>;
+    async fn payments(&self, invoice: &str) -> StoreResult<Vec<Payment>>;
+    /// Posts an entry that belongs to no invoice (a presumption release).
+    async fn post_entry(&self, entry: JournalEntry) -> StoreResult<u64>;
+
+    /// Works in the licensed repertoire: every work that is not fully AI-generated. (Shares reserved by
+    /// their holders reduce what a work's holders receive, not the count the presumption prices.)
+    async fn licensed_repertoire_size(&self, stage: Stage) -> StoreResult<u64>;
+    /// The codes of the works whose recordings carry this ISRC.
+    async fn works_by_isrc(&self, isrc: &str) -> StoreResult<Vec<String>>;
+
+    async fn signing_keys(&self) -> StoreResult<Vec<StoredKey>>;
+    /// Adds a key and retires every other key, in one transaction.
+    async fn rotate_key(&self, key: &StoredKey) -> StoreResult<()>;
+    async fn put_licence(&self, licence: &StoredLicence) -> StoreResult<()>;
+    async fn licence(&self, id: &str) -> StoreResult<Option<StoredLicence>>;
+    async fn licences(&self, licensee: &str) -> StoreResult<Vec<StoredLicence>>;
+}

@@ -1,0 +1,489 @@
+//! [`impl_licensing_store!`](crate::impl_licensing_store): the whole `engine::licensing::LicensingStore`
+//! implementation, written once for both databases.
+
+/// Implements `engine::licensing::LicensingStore` for `$store` (a struct with `pool: sqlx::Pool<$db>`).
+/// Entities are JSON documents keyed by their ids; usage and output rows are columns, because rating and
+/// distribution sum them; numbering (journal entries, invoices) happens inside the writing transaction so
+/// it stays gapless.
+#[macro_export]
+macro_rules! impl_licensing_store {
+    ($store:ty, $db:ty) => {
+        const _: () = {
+            use $crate::engine::licensing::store::*;
+            use $crate::engine::store::{StoreError, StoreResult};
+            use $crate::sqlx::{self, QueryBuilder, Row};
+            use $crate::{database_error as db, domain, json, to_json};
+            use $crate::chrono::{DateTime, Utc};
+
+            type Tx = sqlx::Transaction<'static, $db>;
+
+            fn documents<T: $crate::serde::de::DeserializeOwned>(rows: &[<$db as sqlx::Database>::Row], what: &str) -> StoreResult<Vec<T>> {
+                rows.iter().map(|r| json(&r.try_get::<String, _>(0).map_err(db)?, what)).collect()
+            }
+
+            fn currency(text: &str) -> StoreResult<$crate::money::Currency> {
+                text.parse().map_err(|_| StoreError::Corrupt(format!("currency {text:?}")))
+            }
+
+            fn count(value: i64) -> u64 {
+                value.max(0) as u64
+            }
+
+            /// The next journal number and the entry written, inside `tx`, after checking it balances.
+            async fn append_entry(tx: &mut Tx, mut entry: $crate::ledger::JournalEntry) -> StoreResult<u64> {
+                $crate::ledger::check_balanced(&entry.postings).map_err(|e| StoreError::Corrupt(format!("refused journal entry: {e}")))?;
+                let row = sqlx::query("SELECT COALESCE(MAX(number), 0) FROM journal_entries").fetch_one(&mut **tx).await.map_err(db)?;
+                entry.number = row.try_get::<i64, _>(0).map_err(db)? as u64 + 1;
+                sqlx::query("INSERT INTO journal_entries (number, idempotency_key, posted_at, description, postings) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(entry.number as i64)
+                    .bind(&entry.idempotency_key)
+                    .bind($crate::timestamp(entry.posted_at))
+                    .bind(&entry.description)
+                    .bind(to_json(&entry.postings))
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db)?;
+                Ok(entry.number)
+            }
+
+            fn entry_from(row: &<$db as sqlx::Database>::Row) -> StoreResult<$crate::ledger::JournalEntry> {
+                Ok($crate::ledger::JournalEntry {
+                    number: row.try_get::<i64, _>(0).map_err(db)? as u64,
+                    idempotency_key: row.try_get(1).map_err(db)?,
+                    posted_at: $crate::parse_timestamp(&row.try_get::<String, _>(2).map_err(db)?)?,
+                    description: row.try_get(3).map_err(db)?,
+                    postings: json(&row.try_get::<String, _>(4).map_err(db)?, "journal postings")?,
+                })
+            }
+
+            impl $store {
+                async fn put_document(&self, table: &'static str, id: &str, licensee: Option<&str>, document: String) -> StoreResult<()> {
+                    let sql = match licensee {
+                        None => format!("INSERT INTO {table} (id, document) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET document = excluded.document"),
+                        Some(_) => format!("INSERT INTO {table} (id, document, licensee) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET document = excluded.document"),
+                    };
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(document);
+                    if let Some(l) = licensee {
+                        q = q.bind(l);
+                    }
+                    q.execute(&self.pool).await.map_err(db)?;
+                    Ok(())
+                }
+
+                async fn licensee_documents<T: $crate::serde::de::DeserializeOwned>(&self, table: &'static str, licensee: &str) -> StoreResult<Vec<T>> {
+                    let sql = format!("SELECT document FROM {table} WHERE licensee = $1 ORDER BY id");
+                    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(licensee).fetch_all(&self.pool).await.map_err(db)?;
+                    documents(&rows, table)
+                }
+
+                async fn agreement_versions(&self, id: &str, licensee: &str) -> StoreResult<StoredAgreement> {
+                    let rows = sqlx::query("SELECT document FROM licence_agreement_versions WHERE agreement = $1 ORDER BY version")
+                        .bind(id)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    Ok(StoredAgreement { id: id.to_owned(), licensee: licensee.to_owned(), versions: documents(&rows, "agreement version")? })
+                }
+            }
+
+            #[$crate::async_trait::async_trait]
+            impl $crate::engine::licensing::LicensingStore for $store {
+                async fn put_licensee(&self, licensee: &domain::licensing::Licensee) -> StoreResult<()> {
+                    self.put_document("licensees", &licensee.id, None, to_json(licensee)).await
+                }
+
+                async fn licensee(&self, id: &str) -> StoreResult<Option<domain::licensing::Licensee>> {
+                    let row = sqlx::query("SELECT document FROM licensees WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(db)?;
+                    row.map(|r| json(&r.try_get::<String, _>(0).map_err(db)?, "licensee")).transpose()
+                }
+
+                async fn licensees(&self) -> StoreResult<Vec<domain::licensing::Licensee>> {
+                    let rows = sqlx::query("SELECT document FROM licensees ORDER BY id").fetch_all(&self.pool).await.map_err(db)?;
+                    documents(&rows, "licensee")
+                }
+
+                async fn put_service(&self, service: &domain::licensing::Service) -> StoreResult<()> {
+                    self.put_document("services", &service.id, Some(&service.licensee), to_json(service)).await
+                }
+
+                async fn services(&self, licensee: &str) -> StoreResult<Vec<domain::licensing::Service>> {
+                    self.licensee_documents("services", licensee).await
+                }
+
+                async fn put_model_version(&self, model: &domain::licensing::ModelVersion) -> StoreResult<()> {
+                    self.put_document("model_versions", &model.id, Some(&model.licensee), to_json(model)).await
+                }
+
+                async fn model_versions(&self, licensee: &str) -> StoreResult<Vec<domain::licensing::ModelVersion>> {
+                    self.licensee_documents("model_versions", licensee).await
+                }
+
+                async fn add_agreement_version(&self, id: &str, licensee: &str, record: &AgreementRecord) -> StoreResult<()> {
+                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    sqlx::query("INSERT INTO licence_agreements (id, licensee) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING")
+                        .bind(id)
+                        .bind(licensee)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    sqlx::query("INSERT INTO licence_agreement_versions (agreement, version, document) VALUES ($1, $2, $3)")
+                        .bind(id)
+                        .bind(i64::from(record.coverage.version))
+                        .bind(to_json(record))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    tx.commit().await.map_err(db)
+                }
+
+                async fn agreement_of(&self, licensee: &str) -> StoreResult<Option<StoredAgreement>> {
+                    let row = sqlx::query("SELECT id FROM licence_agreements WHERE licensee = $1").bind(licensee).fetch_optional(&self.pool).await.map_err(db)?;
+                    let Some(row) = row else { return Ok(None) };
+                    let id: String = row.try_get(0).map_err(db)?;
+                    Ok(Some(self.agreement_versions(&id, licensee).await?))
+                }
+
+                async fn agreements(&self) -> StoreResult<Vec<StoredAgreement>> {
+                    let rows = sqlx::query("SELECT id, licensee FROM licence_agreements ORDER BY id").fetch_all(&self.pool).await.map_err(db)?;
+                    let mut out = Vec::with_capacity(rows.len());
+                    for r in rows {
+                        let (id, licensee): (String, String) = (r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?);
+                        out.push(self.agreement_versions(&id, &licensee).await?);
+                    }
+                    Ok(out)
+                }
+
+                async fn add_token(&self, hash: &str, licensee: &str, label: &str, at: DateTime<Utc>) -> StoreResult<()> {
+                    sqlx::query("INSERT INTO api_tokens (hash, licensee, label, created_at) VALUES ($1, $2, $3, $4)")
+                        .bind(hash)
+                        .bind(licensee)
+                        .bind(label)
+                        .bind($crate::timestamp(at))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    Ok(())
+                }
+
+                async fn token_licensee(&self, hash: &str) -> StoreResult<Option<String>> {
+                    let row = sqlx::query("SELECT licensee FROM api_tokens WHERE hash = $1 AND revoked_at IS NULL").bind(hash).fetch_optional(&self.pool).await.map_err(db)?;
+                    row.map(|r| r.try_get::<String, _>(0).map_err(db)).transpose()
+                }
+
+                async fn report_revisions(&self, licensee: &str, report_id: &str) -> StoreResult<Vec<ReportRecord>> {
+                    let rows = sqlx::query("SELECT document, is_current FROM reports WHERE licensee = $1 AND report_id = $2 ORDER BY revision")
+                        .bind(licensee)
+                        .bind(report_id)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    rows.iter().map(report_from).collect()
+                }
+
+                async fn stage_outputs(&self, licensee: &str, report_id: &str, revision: u32, first: bool, rows: Vec<OutputRow>) -> StoreResult<()> {
+                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    if first {
+                        sqlx::query("DELETE FROM report_outputs WHERE licensee = $1 AND report_id = $2 AND revision = $3")
+                            .bind(licensee)
+                            .bind(report_id)
+                            .bind(i64::from(revision))
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db)?;
+                    }
+                    let per_statement = $crate::MAX_PARAMETERS / 12;
+                    let mut rows = rows.into_iter().peekable();
+                    while rows.peek().is_some() {
+                        let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO report_outputs (licensee, report_id, revision, output_id, service, model_version, created_on, isrc, usages, currency, revenue, attribution) ");
+                        qb.push_values(rows.by_ref().take(per_statement), |mut b, o| {
+                            b.push_bind(licensee.to_owned())
+                                .push_bind(report_id.to_owned())
+                                .push_bind(i64::from(revision))
+                                .push_bind(o.output_id)
+                                .push_bind(o.service)
+                                .push_bind(o.model_version)
+                                .push_bind(o.created_on.map(|d| d.to_string()))
+                                .push_bind(o.isrc)
+                                .push_bind(o.usages as i64)
+                                .push_bind(o.revenue.currency().code())
+                                .push_bind(o.revenue.micros())
+                                .push_bind(o.attribution.as_ref().map(to_json));
+                        });
+                        qb.build().persistent(false).execute(&mut *tx).await.map_err(db)?;
+                    }
+                    tx.commit().await.map_err(db)
+                }
+
+                async fn add_report(&self, write: ReportWrite) -> StoreResult<()> {
+                    let r = &write.record;
+                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    sqlx::query("UPDATE reports SET is_current = 0 WHERE licensee = $1 AND report_id = $2")
+                        .bind(&r.licensee)
+                        .bind(&r.report_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    sqlx::query("INSERT INTO reports (licensee, report_id, revision, period, is_current, document) VALUES ($1, $2, $3, $4, 1, $5)")
+                        .bind(&r.licensee)
+                        .bind(&r.report_id)
+                        .bind(i64::from(r.revision))
+                        .bind(r.period.to_string())
+                        .bind(to_json(r))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    let per_statement = $crate::MAX_PARAMETERS / 14;
+                    let mut rows = write.usage.into_iter().peekable();
+                    while rows.peek().is_some() {
+                        let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO report_usage (licensee, report_id, revision, stage, service, territory, model_version, use_type, currency, revenue, subscribers, generations, usages, licensed) ");
+                        qb.push_values(rows.by_ref().take(per_statement), |mut b, u| {
+                            b.push_bind(r.licensee.clone())
+                                .push_bind(r.report_id.clone())
+                                .push_bind(i64::from(r.revision))
+                                .push_bind(u.stage.as_str())
+                                .push_bind(u.service)
+                                .push_bind(u.territory)
+                                .push_bind(u.model_version)
+                                .push_bind(u.use_type)
+                                .push_bind(u.revenue.currency().code())
+                                .push_bind(u.revenue.micros())
+                                .push_bind(u.subscribers as i64)
+                                .push_bind(u.generations as i64)
+                                .push_bind(u.usages as i64)
+                                .push_bind(i64::from(u.licensed));
+                        });
+                        qb.build().persistent(false).execute(&mut *tx).await.map_err(db)?;
+                    }
+                    tx.commit().await.map_err(db)
+                }
+
+                async fn reports(&self, licensee: &str) -> StoreResult<Vec<ReportRecord>> {
+                    let rows = sqlx::query("SELECT document, is_current FROM reports WHERE licensee = $1 ORDER BY period, report_id, revision")
+                        .bind(licensee)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    rows.iter().map(report_from).collect()
+                }
+
+                async fn usage(&self, licensee: &str, period: domain::Period) -> StoreResult<Vec<UsageRow>> {
+                    let rows = sqlx::query("SELECT u.stage, u.service, u.territory, u.model_version, u.use_type, u.currency, u.revenue, u.subscribers, u.generations, u.usages, u.licensed FROM report_usage u JOIN reports r ON r.licensee = u.licensee AND r.report_id = u.report_id AND r.revision = u.revision WHERE r.licensee = $1 AND r.period = $2 AND r.is_current = 1 ORDER BY u.stage, u.service, u.territory, u.model_version, u.use_type, u.report_id")
+                        .bind(licensee)
+                        .bind(period.to_string())
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    rows.iter()
+                        .map(|row| {
+                            let stage: String = row.try_get(0).map_err(db)?;
+                            Ok(UsageRow {
+                                stage: domain::Stage::parse(&stage).ok_or_else(|| StoreError::Corrupt(format!("stage {stage:?}")))?,
+                                service: row.try_get(1).map_err(db)?,
+                                territory: row.try_get(2).map_err(db)?,
+                                model_version: row.try_get(3).map_err(db)?,
+                                use_type: row.try_get(4).map_err(db)?,
+                                revenue: $crate::money::Amount::from_micros(row.try_get(6).map_err(db)?, currency(&row.try_get::<String, _>(5).map_err(db)?)?),
+                                subscribers: count(row.try_get(7).map_err(db)?),
+                                generations: count(row.try_get(8).map_err(db)?),
+                                usages: count(row.try_get(9).map_err(db)?),
+                                licensed: row.try_get::<i64, _>(10).map_err(db)? != 0,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn outputs(&self, licensee: &str, report_id: &str) -> StoreResult<Vec<OutputRow>> {
+                    let rows = sqlx::query("SELECT o.output_id, o.service, o.model_version, o.created_on, o.isrc, o.usages, o.currency, o.revenue, o.attribution FROM report_outputs o JOIN reports r ON r.licensee = o.licensee AND r.report_id = o.report_id AND r.revision = o.revision WHERE r.licensee = $1 AND r.report_id = $2 AND r.is_current = 1 ORDER BY o.output_id")
+                        .bind(licensee)
+                        .bind(report_id)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    rows.iter()
+                        .map(|row| {
+                            let created: Option<String> = row.try_get(3).map_err(db)?;
+                            let attribution: Option<String> = row.try_get(8).map_err(db)?;
+                            Ok(OutputRow {
+                                output_id: row.try_get(0).map_err(db)?,
+                                service: row.try_get(1).map_err(db)?,
+                                model_version: row.try_get(2).map_err(db)?,
+                                created_on: created.map(|d| d.parse().map_err(|_| StoreError::Corrupt(format!("date {d:?}")))).transpose()?,
+                                isrc: row.try_get(4).map_err(db)?,
+                                usages: count(row.try_get(5).map_err(db)?),
+                                revenue: $crate::money::Amount::from_micros(row.try_get(7).map_err(db)?, currency(&row.try_get::<String, _>(6).map_err(db)?)?),
+                                attribution: attribution.map(|a| json(&a, "attribution")).transpose()?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn journal(&self) -> StoreResult<Vec<$crate::ledger::JournalEntry>> {
+                    let rows = sqlx::query("SELECT number, idempotency_key, posted_at, description, postings FROM journal_entries ORDER BY number").fetch_all(&self.pool).await.map_err(db)?;
+                    rows.iter().map(entry_from).collect()
+                }
+
+                async fn journal_entry_by_key(&self, key: &str) -> StoreResult<Option<$crate::ledger::JournalEntry>> {
+                    let row = sqlx::query("SELECT number, idempotency_key, posted_at, description, postings FROM journal_entries WHERE idempotency_key = $1").bind(key).fetch_optional(&self.pool).await.map_err(db)?;
+                    row.as_ref().map(entry_from).transpose()
+                }
+
+                async fn issue_invoice(&self, mut invoice: Invoice, series: &str, entry: $crate::ledger::JournalEntry) -> StoreResult<Invoice> {
+                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    // The counter row is updated inside the transaction, so concurrent runs queue on it and a
+                    // rolled-back run leaves no gap.
+                    let row = sqlx::query("INSERT INTO counters (name, value) VALUES ($1, 1) ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value")
+                        .bind(format!("invoice:{series}"))
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    let seq: i64 = row.try_get(0).map_err(db)?;
+                    invoice.number = format!("{series}-{seq:06}");
+                    invoice.journal_entry = append_entry(&mut tx, entry).await?;
+                    sqlx::query("INSERT INTO invoices (number, series, seq, licensee, period, status, journal_entry, document) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                        .bind(&invoice.number)
+                        .bind(series)
+                        .bind(seq)
+                        .bind(&invoice.licensee)
+                        .bind(invoice.period.to_string())
+                        .bind(invoice.status.as_str())
+                        .bind(invoice.journal_entry as i64)
+                        .bind(to_json(&invoice))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    if let Some(corrected) = &invoice.corrects {
+                        set_status(&mut tx, corrected, InvoiceStatus::Credited).await?;
+                    }
+                    tx.commit().await.map_err(db)?;
+                    Ok(invoice)
+                }
+
+                async fn invoice(&self, number: &str) -> StoreResult<Option<Invoice>> {
+                    let row = sqlx::query("SELECT document FROM invoices WHERE number = $1").bind(number).fetch_optional(&self.pool).await.map_err(db)?;
+                    row.map(|r| json(&r.try_get::<String, _>(0).map_err(db)?, "invoice")).transpose()
+                }
+
+                async fn invoices(&self, licensee: Option<&str>) -> StoreResult<Vec<Invoice>> {
+                    let rows = match licensee {
+                        Some(l) => sqlx::query("SELECT document FROM invoices WHERE licensee = $1 ORDER BY series, seq").bind(l).fetch_all(&self.pool).await,
+                        None => sqlx::query("SELECT document FROM invoices ORDER BY series, seq").fetch_all(&self.pool).await,
+                    }
+                    .map_err(db)?;
+                    documents(&rows, "invoice")
+                }
+
+                async fn set_invoice_status(&self, number: &str, status: InvoiceStatus) -> StoreResult<()> {
+                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    set_status(&mut tx, number, status).await?;
+                    tx.commit().await.map_err(db)
+                }
+
+                async fn record_payment(&self, mut payment: Payment, entry: $crate::ledger::JournalEntry, status: InvoiceStatus) -> StoreResult<Payment> {
+                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    payment.journal_entry = append_entry(&mut tx, entry).await?;
+                    sqlx::query("INSERT INTO payments (key, invoice, journal_entry, document) VALUES ($1, $2, $3, $4)")
+                        .bind(&payment.key)
+                        .bind(&payment.invoice)
+                        .bind(payment.journal_entry as i64)
+                        .bind(to_json(&payment))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    set_status(&mut tx, &payment.invoice, status).await?;
+                    tx.commit().await.map_err(db)?;
+                    Ok(payment)
+                }
+
+                async fn payments(&self, invoice: &str) -> StoreResult<Vec<Payment>> {
+                    let rows = sqlx::query("SELECT document FROM payments WHERE invoice = $1 ORDER BY journal_entry").bind(invoice).fetch_all(&self.pool).await.map_err(db)?;
+                    documents(&rows, "payment")
+                }
+
+                async fn post_entry(&self, entry: $crate::ledger::JournalEntry) -> StoreResult<u64> {
+                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let number = append_entry(&mut tx, entry).await?;
+                    tx.commit().await.map_err(db)?;
+                    Ok(number)
+                }
+
+                async fn licensed_repertoire_size(&self, _stage: domain::Stage) -> StoreResult<u64> {
+                    let row = sqlx::query("SELECT COUNT(*) FROM works WHERE origin <> 'fully-ai'").fetch_one(&self.pool).await.map_err(db)?;
+                    Ok(count(row.try_get(0).map_err(db)?))
+                }
+
+                async fn works_by_isrc(&self, isrc: &str) -> StoreResult<Vec<String>> {
+                    let rows = sqlx::query("SELECT DISTINCT work_code FROM recordings WHERE isrc = $1 ORDER BY work_code").bind(isrc).fetch_all(&self.pool).await.map_err(db)?;
+                    rows.iter().map(|r| r.try_get::<String, _>(0).map_err(db)).collect()
+                }
+
+                async fn signing_keys(&self) -> StoreResult<Vec<StoredKey>> {
+                    let rows = sqlx::query("SELECT document FROM signing_keys ORDER BY key_id").fetch_all(&self.pool).await.map_err(db)?;
+                    documents(&rows, "signing key")
+                }
+
+                async fn rotate_key(&self, key: &StoredKey) -> StoreResult<()> {
+                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let rows = sqlx::query("SELECT document FROM signing_keys WHERE retired = 0").fetch_all(&mut *tx).await.map_err(db)?;
+                    for mut old in documents::<StoredKey>(&rows, "signing key")? {
+                        old.retired_at = Some(key.created_at);
+                        sqlx::query("UPDATE signing_keys SET retired = 1, document = $1 WHERE key_id = $2")
+                            .bind(to_json(&old))
+                            .bind(&old.key_id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db)?;
+                    }
+                    sqlx::query("INSERT INTO signing_keys (key_id, retired, document) VALUES ($1, 0, $2)")
+                        .bind(&key.key_id)
+                        .bind(to_json(key))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    tx.commit().await.map_err(db)
+                }
+
+                async fn put_licence(&self, licence: &StoredLicence) -> StoreResult<()> {
+                    sqlx::query("INSERT INTO licences (id, licensee, document) VALUES ($1, $2, $3)")
+                        .bind(&licence.id)
+                        .bind(&licence.licensee)
+                        .bind(to_json(licence))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    Ok(())
+                }
+
+                async fn licence(&self, id: &str) -> StoreResult<Option<StoredLicence>> {
+                    let row = sqlx::query("SELECT document FROM licences WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(db)?;
+                    row.map(|r| json(&r.try_get::<String, _>(0).map_err(db)?, "licence")).transpose()
+                }
+
+                async fn licences(&self, licensee: &str) -> StoreResult<Vec<StoredLicence>> {
+                    let rows = sqlx::query("SELECT document FROM licences WHERE licensee = $1 ORDER BY id").bind(licensee).fetch_all(&self.pool).await.map_err(db)?;
+                    documents(&rows, "licence")
+                }
+            }
+
+            fn report_from(row: &<$db as sqlx::Database>::Row) -> StoreResult<ReportRecord> {
+                let mut record: ReportRecord = json(&row.try_get::<String, _>(0).map_err(db)?, "report")?;
+                record.current = row.try_get::<i64, _>(1).map_err(db)? != 0;
+                Ok(record)
+            }
+
+            async fn set_status(tx: &mut Tx, number: &str, status: InvoiceStatus) -> StoreResult<()> {
+                let row = sqlx::query("SELECT document FROM invoices WHERE number = $1").bind(number).fetch_optional(&mut **tx).await.map_err(db)?;
+                let Some(row) = row else { return Err(StoreError::Corrupt(format!("no invoice {number}"))) };
+                let mut invoice: Invoice = json(&row.try_get::<String, _>(0).map_err(db)?, "invoice")?;
+                invoice.status = status;
+                sqlx::query("UPDATE invoices SET status = $1, document = $2 WHERE number = $3")
+                    .bind(status.as_str())
+                    .bind(to_json(&invoice))
+                    .bind(number)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+        };
+    };
+}
