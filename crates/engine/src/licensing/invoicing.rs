@@ -438,16 +438,27 @@ pub enum Settlement {
     CreditBack,
 }
 
-/// Settles the presumption part held by an invoice. Idempotent per invoice.
-pub async fn settle_presumption(store: &dyn Store, number: &str, how: Settlement, now: DateTime<Utc>) -> Result<Option<u64>, InvoiceError> {
+/// What settling a presumption part did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settled {
+    /// Posted as this journal entry.
+    Posted(u64),
+    /// Settled before (by this entry): nothing changed.
+    Already(u64),
+    /// The invoice holds nothing by presumption (or was cancelled).
+    NothingHeld,
+}
+
+/// Settles the presumption part held by an invoice, once.
+pub async fn settle_presumption(store: &dyn Store, number: &str, how: Settlement, now: DateTime<Utc>) -> Result<Settled, InvoiceError> {
     let invoice = store.invoice(number).await?.ok_or_else(|| InvoiceError::UnknownInvoice(number.into()))?;
     let held = invoice.rated.presumption_held;
     if held.is_zero() || invoice.kind != InvoiceKind::Invoice || invoice.status == InvoiceStatus::Credited {
-        return Ok(None);
+        return Ok(Settled::NothingHeld);
     }
     let key = format!("presumption settled {number}");
     if let Some(entry) = store.journal_entry_by_key(&key).await? {
-        return Ok(Some(entry.number));
+        return Ok(Settled::Already(entry.number));
     }
     let (to, what) = match how {
         Settlement::Release => (Account::Pool { stage: PoolStage::Training, period: invoice.period.to_string() }, "released to distribution"),
@@ -462,7 +473,7 @@ pub async fn settle_presumption(store: &dyn Store, number: &str, how: Settlement
     };
     let number = store.post_entry(entry).await?;
     verify_books(store).await?;
-    Ok(Some(number))
+    Ok(Settled::Posted(number))
 }
 
 /// Releases every held presumption part whose window has passed by `today`.
@@ -475,7 +486,7 @@ pub async fn release_due_presumptions(store: &dyn Store, today: NaiveDate, now: 
         let Some(agreement) = store.agreement_of(&invoice.licensee).await? else { continue };
         let window = agreement.record_on(invoice.period.first_day()).map_or(365, |r| r.terms.presumption.window_days);
         let ends = invoice.issued_on.checked_add_days(Days::new(u64::from(window))).unwrap_or(invoice.issued_on);
-        if today > ends && settle_presumption(store, &invoice.number, Settlement::Release, now).await?.is_some() {
+        if today > ends && matches!(settle_presumption(store, &invoice.number, Settlement::Release, now).await?, Settled::Posted(_)) {
             released.push(invoice.number);
         }
     }

@@ -103,6 +103,11 @@ pub async fn submit_report(
         return Ok((Submitted::AlreadyReceived(same.clone()), read.warnings));
     }
     let revision = revisions.iter().map(|r| r.revision).max().unwrap_or(0) + 1;
+    let mut summary = read.summary;
+    // A correction is not lateness: the period's report is as timely as its first revision.
+    if let Some(first) = revisions.first() {
+        summary.late = first.summary.late;
+    }
     let record = ReportRecord {
         licensee: licensee.id.clone(),
         report_id: read.header.report_id.clone(),
@@ -116,7 +121,7 @@ pub async fn submit_report(
         received_at: intake.now,
         received_by: intake.received_by.to_owned(),
         current: true,
-        summary: read.summary,
+        summary,
     };
     if record.kind == ReportKind::Output {
         stage_outputs(store, archive, &archived, &record).await?;

@@ -1,0 +1,280 @@
+//! The licensing story, on SQLite and PostgreSQL: one licensee with a two-model-version, three-stage,
+//! two-territory agreement, priced end to end from report files and checked against amounts computed by
+//! hand; then re-submission, payments, a correction with its credit note, the presumption settled, and a
+//! licence certificate verified, suspended by the agreement's end, and re-verified after a key rotation.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use domain::licensing::{AgreementStatus, Licensee, ModelVersion};
+use domain::{Period, SocietyCode, Stage};
+use engine::Store;
+use engine::licensing::invoicing::{self, InvoiceRun, RunOutcome, Settlement};
+use engine::licensing::licensees::{self, Coverage};
+use engine::licensing::reports::{self, Intake, Submitted};
+use engine::licensing::store::InvoiceStatus;
+use engine::licensing::{AgreementTerms, Archive, licences};
+use ledger::{Account, PoolStage};
+use money::{Amount, Currency};
+use story_tests::story;
+
+const SERVICE_REPORT: &[u8] = include_bytes!("reports/songfox-service-2026-03.json");
+const OUTPUT_REPORT: &[u8] = include_bytes!("reports/songfox-outputs-2026-03.csv");
+const PASSPHRASE: &str = "a long test passphrase";
+
+fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).single().expect("a valid time")
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("a valid date")
+}
+
+fn eur(text: &str) -> Amount {
+    Amount::parse(text, Currency::EUR).expect("an amount")
+}
+
+/// A society with 400 generated works, and Songfox with its models, service and agreement.
+async fn set_up(store: &Arc<dyn Store>) {
+    engine::registry::initialise(store.as_ref(), SocietyCode::STIM, None).await.expect("society");
+    let mut generator = testkit::Generator::new(7);
+    let cwr = testkit::write_cwr21(Vec::new(), generator.works(400), "20260101").expect("written");
+    let options = engine::ImportOptions::new(at(2026, 1, 1), "story");
+    let sink: engine::import::AckSink<'_> = Box::new(|_| Ok(Box::new(std::io::sink()) as Box<dyn std::io::Write + Send>));
+    engine::import_cwr(store, cwr.as_slice(), "repertoire.V21", options, sink, &|_| {}).await.expect("imported");
+    let s = store.as_ref();
+    licensees::put_licensee(
+        s,
+        Licensee {
+            id: "songfox".into(),
+            name: "Songfox AB".into(),
+            country: "se".into(),
+            vat_number: Some("SE556000000001".into()),
+            business_tier: "small".into(),
+            contacts: vec!["licensing@songfox.example".into()],
+        },
+    )
+    .await
+    .expect("licensee");
+    for (id, placed) in [("sf-1", day(2026, 3, 10)), ("sf-2", day(2026, 3, 20))] {
+        let model = ModelVersion {
+            id: id.into(),
+            licensee: "songfox".into(),
+            name: "Songfox Music".into(),
+            version: id.trim_start_matches("sf-").into(),
+            base_models: vec![],
+            trained_on: Some(day(2026, 2, 1)),
+            placed_on_eu_market: Some(placed),
+            training_summary_url: Some(format!("https://songfox.example/ai-act/{id}.json")),
+        };
+        licensees::put_model_version(s, model).await.expect("model version");
+    }
+    licensees::put_service(s, "songfox", "app", "Songfox app", Some((day(2026, 1, 1), vec!["sf-1".into(), "sf-2".into()])))
+        .await
+        .expect("service");
+    let coverage = Coverage {
+        effective_from: day(2026, 1, 1),
+        stages: Stage::ALL.to_vec(),
+        territories: vec!["SE".into(), "NO".into()],
+        societies: vec![SocietyCode::STIM],
+        services: vec!["app".into()],
+        model_versions: vec!["sf-1".into(), "sf-2".into()],
+        use_types: vec!["stream".into(), "download".into()],
+        term_until: None,
+        status: AgreementStatus::Active,
+    };
+    let terms = AgreementTerms::new(rating::Tariff::illustrative(Currency::EUR).expect("tariff"));
+    licensees::create_agreement(s, "A-2026-001", "songfox", coverage, terms, "story", at(2026, 1, 1)).await.expect("agreement");
+}
+
+async fn submit(store: &Arc<dyn Store>, archive: &Archive, bytes: &'static [u8], now: DateTime<Utc>) -> Submitted {
+    let intake = Intake { licensee: "songfox", received_by: "songfox", now };
+    reports::submit_report(store.as_ref(), archive, bytes, intake).await.expect("the report is accepted").0
+}
+
+async fn run(store: &Arc<dyn Store>, issued: NaiveDate) -> RunOutcome {
+    let run = InvoiceRun { period: Period::month(2026, 3).unwrap(), licensee: Some("songfox"), issued_on: issued, now: at(2026, 4, 15), rates: &[] };
+    let mut outcomes = invoicing::run_invoices(store.as_ref(), &run).await.expect("the run succeeds");
+    outcomes.pop().expect("one licensee").1
+}
+
+fn lines(invoice: &engine::licensing::store::Invoice) -> Vec<String> {
+    invoice
+        .rated
+        .lines
+        .iter()
+        .map(|l| format!("{} | {} | {} | {}", l.description, l.territory.as_deref().unwrap_or("-"), l.charge.rule, l.charge.amount))
+        .collect()
+}
+
+async fn balance(store: &Arc<dyn Store>, account: Account) -> Amount {
+    let journal = invoicing::verify_books(store.as_ref()).await.expect("the books verify");
+    assert!(journal.is_balanced());
+    journal.balance(&account, Currency::EUR)
+}
+
+/// The March 2026 invoice, priced by hand from the tariff (`Tariff::illustrative`, EUR) and the reports:
+///
+/// - training, each of sf-1 and sf-2 (placed on the EU market in March; no disclosure yet, so priced on the
+///   whole licensed repertoire of 400 works by the presumption): small-business base fee 5,000.00 +
+///   400 works × 0.10 = 5,040.00, of which 400 × 0.10 = 40.00 is held.
+/// - service NO: 3,000.00 × 30% = 900.00; 4,000 subscribers × 0.50 = 2,000.00; 500,000 generations ×
+///   0.001 = 500.00 → 2,000.00 (minimum per subscriber).
+/// - service SE (sf-1 and sf-2 lines summed): 20,000.00 × 30% = 6,000.00; 9,000 × 0.50 = 4,500.00;
+///   2,000,000 × 0.001 = 2,000.00 → 6,000.00 (share of net revenue).
+/// - output downloads NO: 400.00 × 15% = 60.00 beats 1,000 × 0.05 = 50.00 → 60.00.
+/// - output streams SE: 1,000.00 × 15% = 150.00; 1,000,000 × 0.0005 = 500.00 → 500.00.
+/// - the DK service line and the advertising output are outside the agreement: flagged, not invoiced.
+///
+/// Net 5,040 + 5,040 + 2,000 + 6,000 + 60 + 500 = 18,640.00; Swedish VAT 25% (a Swedish customer) =
+/// 4,660.00; total 23,300.00; held by presumption 80.00.
+async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) {
+    set_up(store).await;
+    assert_eq!(store.licensed_repertoire_size(Stage::Training).await.unwrap(), 400);
+    let dir = tempfile::tempdir().unwrap();
+    let archive = Archive::new(dir.path());
+
+    let service = submit(store, &archive, SERVICE_REPORT, at(2026, 4, 10)).await;
+    let Submitted::New(record) = &service else { panic!("a new report: {service:?}") };
+    assert_eq!((record.revision, record.summary.late, record.summary.usage_rows), (1, false, 4));
+    assert_eq!(
+        record.summary.unlicensed,
+        ["service use of service \"app\" in DK: territory DK is not licensed"]
+    );
+    let outputs = submit(store, &archive, OUTPUT_REPORT, at(2026, 4, 10)).await;
+    assert_eq!(outputs.record().summary.unlicensed, ["output use \"advertising\" of service \"app\" in SE: use type \"advertising\" is not licensed"]);
+    assert_eq!(outputs.record().summary.outputs, 4);
+    let kept = store.outputs("songfox", "SF-OUTPUT-2026-03").await.unwrap();
+    assert_eq!(
+        kept.iter().map(|o| format!("{} {} {}", o.output_id, o.usages, o.revenue)).collect::<Vec<_>>(),
+        ["gen-0001 600000 600.000000 EUR", "gen-0002 401000 800.000000 EUR", "gen-0003 1 250.000000 EUR"]
+    );
+    assert_eq!(kept[0].attribution.as_ref().unwrap().influences.len(), 2);
+    // The original bytes are kept under their hash.
+    assert_eq!(std::fs::read(archive.path_of(&record.sha256)).unwrap(), SERVICE_REPORT);
+
+    // Re-submitting the same bytes changes nothing.
+    assert!(matches!(submit(store, &archive, SERVICE_REPORT, at(2026, 4, 11)).await, Submitted::AlreadyReceived(r) if r.revision == 1));
+
+    let RunOutcome::Issued(invoice) = run(store, day(2026, 4, 15)).await else { panic!("an invoice") };
+    assert_eq!(invoice.number, "INV-2026-000001");
+    assert_eq!(
+        lines(&invoice),
+        [
+            "training licence, model version sf-1 | - | base fee + rate per work | 5040.000000 EUR",
+            "training licence, model version sf-2 | - | base fee + rate per work | 5040.000000 EUR",
+            "service app | NO | minimum per subscriber | 2000.000000 EUR",
+            "service app | SE | share of net revenue | 6000.000000 EUR",
+            "use of outputs: download | NO | share of output revenue | 60.000000 EUR",
+            "use of outputs: stream | SE | minimum per usage | 500.000000 EUR",
+        ]
+    );
+    assert_eq!((invoice.rated.net, invoice.rated.vat, invoice.rated.total), (eur("18640"), eur("4660"), eur("23300")));
+    assert_eq!(invoice.rated.presumption_held, eur("80"));
+    assert_eq!(invoice.due_on, day(2026, 5, 15));
+    assert_eq!(invoice.unlicensed.len(), 2);
+    let march = "2026-03".to_owned();
+    assert_eq!(balance(store, Account::Receivable { licensee: "songfox".into() }).await, eur("23300"));
+    assert_eq!(balance(store, Account::Pool { stage: PoolStage::Training, period: march.clone() }).await, eur("-10000"));
+    assert_eq!(balance(store, Account::Presumption { licensee: "songfox".into() }).await, eur("-80"));
+    assert_eq!(balance(store, Account::Pool { stage: PoolStage::Service, period: march.clone() }).await, eur("-8000"));
+    assert_eq!(balance(store, Account::Pool { stage: PoolStage::Output, period: march.clone() }).await, eur("-560"));
+    assert_eq!(balance(store, Account::VatPayable).await, eur("-4660"));
+
+    // Running again with the same reports changes nothing.
+    assert!(matches!(run(store, day(2026, 4, 16)).await, RunOutcome::Unchanged(i) if i.number == "INV-2026-000001"));
+
+    // Payments: the same bank reference twice is recorded once.
+    let s = store.as_ref();
+    let (_, new) = invoicing::record_payment(s, "INV-2026-000001", "BANK-1", eur("10000"), day(2026, 5, 1), at(2026, 5, 1)).await.unwrap();
+    assert!(new);
+    let (_, again) = invoicing::record_payment(s, "INV-2026-000001", "BANK-1", eur("10000"), day(2026, 5, 1), at(2026, 5, 2)).await.unwrap();
+    assert!(!again);
+    assert_eq!(store.invoice("INV-2026-000001").await.unwrap().unwrap().status, InvoiceStatus::PartiallyPaid);
+    invoicing::record_payment(s, "INV-2026-000001", "BANK-2", eur("13300"), day(2026, 5, 10), at(2026, 5, 10)).await.unwrap();
+    assert_eq!(store.invoice("INV-2026-000001").await.unwrap().unwrap().status, InvoiceStatus::Paid);
+    assert_eq!(balance(store, Account::Receivable { licensee: "songfox".into() }).await, eur("0"));
+    assert_eq!(balance(store, Account::Cash).await, eur("23300"));
+
+    // A correction: Swedish revenue was 24,000.00, not 20,000.00 (× 30% = 7,200.00).
+    let corrected = String::from_utf8(SERVICE_REPORT.to_vec()).unwrap().replace("\"12000.00\"", "\"16000.00\"");
+    let corrected: &'static [u8] = Box::leak(corrected.into_bytes().into_boxed_slice());
+    let Submitted::Correction(revision) = submit(store, &archive, corrected, at(2026, 5, 20)).await else { panic!("a correction") };
+    assert_eq!((revision.revision, revision.summary.late), (2, false));
+    assert_eq!(store.report_revisions("songfox", "SF-SERVICE-2026-03").await.unwrap().iter().filter(|r| r.current).count(), 1);
+    let RunOutcome::Corrected { credit_note, invoice } = run(store, day(2026, 5, 21)).await else { panic!("a correction") };
+    assert_eq!((credit_note.number.as_str(), credit_note.corrects.as_deref()), ("CN-2026-000001", Some("INV-2026-000001")));
+    assert_eq!(invoice.number, "INV-2026-000002");
+    assert_eq!(lines(&invoice)[3], "service app | SE | share of net revenue | 7200.000000 EUR");
+    // Net 18,640 + 1,200 = 19,840.00; VAT 4,960.00; total 24,800.00: 1,500.00 more is owed.
+    assert_eq!(invoice.rated.total, eur("24800"));
+    assert_eq!(store.invoice("INV-2026-000001").await.unwrap().unwrap().status, InvoiceStatus::Credited);
+    assert_eq!(balance(store, Account::Receivable { licensee: "songfox".into() }).await, eur("1500"));
+    assert_eq!(balance(store, Account::Pool { stage: PoolStage::Service, period: march.clone() }).await, eur("-9200"));
+
+    // The presumption window (365 days) has not passed: nothing is released yet; then it is.
+    assert!(invoicing::release_due_presumptions(s, day(2026, 12, 1), at(2026, 12, 1)).await.unwrap().is_empty());
+    assert_eq!(invoicing::release_due_presumptions(s, day(2027, 6, 1), at(2027, 6, 1)).await.unwrap(), ["INV-2026-000002"]);
+    assert!(invoicing::release_due_presumptions(s, day(2027, 6, 2), at(2027, 6, 2)).await.unwrap().is_empty());
+    assert!(matches!(
+        invoicing::settle_presumption(s, "INV-2026-000002", Settlement::CreditBack, at(2027, 6, 3)).await.unwrap(),
+        invoicing::Settled::Already(_)
+    ));
+    assert_eq!(balance(store, Account::Presumption { licensee: "songfox".into() }).await, eur("0"));
+    assert_eq!(balance(store, Account::Pool { stage: PoolStage::Training, period: march }).await, eur("-10080"));
+
+    // Reporting duty: January and February were never reported; March came in time.
+    let status = reports::reporting_status(s, "songfox", day(2026, 5, 15)).await.unwrap();
+    let found: Vec<String> = status.iter().map(|d| format!("{} {} {}", d.period, d.kind.as_str(), d.status)).collect();
+    assert_eq!(
+        found,
+        [
+            "2026-01 service missing",
+            "2026-01 output missing",
+            "2026-02 service missing",
+            "2026-02 output missing",
+            "2026-03 service received",
+            "2026-03 output received",
+            "2026-04 service open",
+            "2026-04 output open",
+            "2026-05 service open",
+            "2026-05 output open",
+        ]
+    );
+}
+
+async fn a_licence_verifies_offline_and_shows_its_standing_online(store: &Arc<dyn Store>) {
+    set_up(store).await;
+    let s = store.as_ref();
+    licences::rotate_key(s, PASSPHRASE, at(2026, 1, 2)).await.unwrap();
+    let licence = licences::issue_licence(s, "songfox", PASSPHRASE, at(2026, 1, 2)).await.unwrap();
+    assert!(matches!(licences::issue_licence(s, "songfox", "not the passphrase", at(2026, 1, 2)).await, Err(licences::KeyError::WrongPassphrase)));
+    let text = serde_json::to_string_pretty(&licence.signed).unwrap();
+    let verdict = licences::verify_online(s, &text, day(2026, 6, 1)).await.unwrap();
+    assert_eq!((verdict.signature_valid, verdict.status.as_str()), (true, "valid"));
+
+    // One byte changed fails.
+    let tampered = text.replacen("\\\"SE\\\"", "\\\"DK\\\"", 1);
+    assert_ne!(tampered, text);
+    let verdict = licences::verify_online(s, &tampered, day(2026, 6, 1)).await.unwrap();
+    assert_eq!((verdict.signature_valid, verdict.status.as_str()), (false, "invalid"));
+
+    // The agreement ends from December: the signature still verifies, the standing says ended.
+    let agreement = store.agreement_of("songfox").await.unwrap().unwrap();
+    let latest = agreement.latest().unwrap();
+    let mut ended = licensees::coverage_of(&latest.coverage, day(2026, 12, 1));
+    ended.status = AgreementStatus::Ended;
+    licensees::amend_agreement(s, "songfox", ended, latest.terms.clone(), "story", at(2026, 11, 25)).await.unwrap();
+    let verdict = licences::verify_online(s, &text, day(2026, 12, 5)).await.unwrap();
+    assert_eq!((verdict.signature_valid, verdict.status.as_str()), (true, "ended"));
+    assert_eq!(licences::verify_online(s, &text, day(2026, 11, 30)).await.unwrap().status, "valid");
+
+    // After a key rotation the old certificate still verifies, offline too.
+    licences::rotate_key(s, PASSPHRASE, at(2027, 1, 1)).await.unwrap();
+    let keys = licences::published_keys(s).await.unwrap();
+    assert_eq!(keys.iter().filter(|k| k.retired).count(), 1);
+    let offline = licences::verify_offline(keys, &text);
+    assert_eq!((offline.signature_valid, offline.status.as_str()), (true, "offline"));
+}
+
+story!(a_period_is_priced_invoiced_paid_and_corrected, a_licence_verifies_offline_and_shows_its_standing_online);
