@@ -411,6 +411,16 @@ macro_rules! impl_licensing_store {
                     Ok(count(row.try_get(0).map_err(db)?))
                 }
 
+                async fn works_with_reservations(&self, stage: domain::Stage, limit: u32) -> StoreResult<Vec<String>> {
+                    let rows = sqlx::query("SELECT code FROM (SELECT work_code AS code FROM consent_choices WHERE stage = $1 AND consent = 'reserved' AND work_code IS NOT NULL UNION SELECT i.work_code AS code FROM work_interests i JOIN consent_choices c ON c.party_key = i.party_key WHERE c.stage = $1 AND c.consent = 'reserved' AND c.work_code IS NULL) AS reserved ORDER BY code LIMIT $2")
+                        .bind(stage.as_str())
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    rows.iter().map(|r| r.try_get::<String, _>(0).map_err(db)).collect()
+                }
+
                 async fn works_by_isrc(&self, isrc: &str) -> StoreResult<Vec<String>> {
                     let rows = sqlx::query("SELECT DISTINCT work_code FROM recordings WHERE isrc = $1 ORDER BY work_code").bind(isrc).fetch_all(&self.pool).await.map_err(db)?;
                     rows.iter().map(|r| r.try_get::<String, _>(0).map_err(db)).collect()

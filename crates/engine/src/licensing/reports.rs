@@ -69,6 +69,8 @@ pub struct Intake<'a> {
     pub licensee: &'a str,
     pub received_by: &'a str,
     pub now: DateTime<Utc>,
+    /// The largest file accepted ([`MAX_REPORT_BYTES`] unless the caller sets a lower limit).
+    pub max_bytes: u64,
 }
 
 /// What the validating pass found.
@@ -90,7 +92,8 @@ pub async fn submit_report(
     let licensee = store.licensee(intake.licensee).await?.ok_or_else(|| ReportError::UnknownLicensee(intake.licensee.into()))?;
     let agreement = store.agreement_of(&licensee.id).await?.ok_or_else(|| ReportError::NoAgreement(licensee.id.clone()))?;
     let archive_for_put = archive.clone();
-    let archived = blocking(move || archive_for_put.put(input, MAX_REPORT_BYTES).map_err(|e| ReportError::Archive(e.to_string())))
+    let limit = intake.max_bytes.min(MAX_REPORT_BYTES);
+    let archived = blocking(move || archive_for_put.put(input, limit).map_err(|e| ReportError::Archive(e.to_string())))
         .await?;
     let (archive2, sha, agreement2) = (archive.clone(), archived.sha256.clone(), agreement.clone());
     let today = intake.now.date_naive();

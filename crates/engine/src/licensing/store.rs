@@ -272,6 +272,9 @@ pub trait LicensingStore: Send + Sync {
     /// Works in the licensed repertoire: every work that is not fully AI-generated. (Shares reserved by
     /// their holders reduce what a work's holders receive, not the count the presumption prices.)
     async fn licensed_repertoire_size(&self, stage: Stage) -> StoreResult<u64>;
+    /// Works with a reservation for the stage, by a holder's general choice or one for the work (at most
+    /// `limit`, in code order): candidates for the AI-preferences statement.
+    async fn works_with_reservations(&self, stage: Stage, limit: u32) -> StoreResult<Vec<String>>;
     /// The codes of the works whose recordings carry this ISRC.
     async fn works_by_isrc(&self, isrc: &str) -> StoreResult<Vec<String>>;
 

@@ -1,0 +1,111 @@
+//! The licensee API: every route takes a bearer token and a `{licensee}` path segment that must be the
+//! token's own. Licensees submit reports (any of the documented formats, as the request body) and read
+//! their agreement, reports, reporting status, invoices and licences.
+
+use axum::Json;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use engine::licensing::export;
+use engine::licensing::reports::{self, Intake, Submitted};
+use futures::TryStreamExt;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio_util::io::{StreamReader, SyncIoBridge};
+
+use crate::auth::Authorised;
+use crate::{ApiError, AppState};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/licensees/{licensee}", get(licensee))
+        .route("/api/v1/licensees/{licensee}/reports", get(list_reports).post(submit))
+        .route("/api/v1/licensees/{licensee}/reports/{report_id}", get(report))
+        .route("/api/v1/licensees/{licensee}/reporting-status", get(reporting_status))
+        .route("/api/v1/licensees/{licensee}/invoices", get(invoices))
+        .route("/api/v1/licensees/{licensee}/invoices/{number}", get(invoice))
+        .route("/api/v1/licensees/{licensee}/licences", get(licences))
+}
+
+async fn licensee(State(state): State<AppState>, who: Authorised) -> Result<Json<Value>, ApiError> {
+    let licensee = state.store.licensee(&who.licensee).await?.ok_or_else(|| ApiError::not_found("no such licensee"))?;
+    let agreement = state.store.agreement_of(&who.licensee).await?;
+    let services = state.store.services(&who.licensee).await?;
+    let models = state.store.model_versions(&who.licensee).await?;
+    Ok(Json(json!({ "licensee": licensee, "services": services, "model_versions": models, "agreement": agreement })))
+}
+
+async fn list_reports(State(state): State<AppState>, who: Authorised) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({ "reports": state.store.reports(&who.licensee).await? })))
+}
+
+/// Streams the request body into the archive and through validation; nothing is stored if it fails.
+async fn submit(State(state): State<AppState>, who: Authorised, body: Body) -> Result<Response, ApiError> {
+    let stream = body.into_data_stream().map_err(std::io::Error::other);
+    let reader = SyncIoBridge::new(StreamReader::new(stream));
+    let intake = Intake {
+        licensee: &who.licensee,
+        received_by: &format!("api:{}", who.licensee),
+        now: chrono::Utc::now(),
+        max_bytes: state.config.max_report_bytes as u64,
+    };
+    let (submitted, warnings) = reports::submit_report(state.store.as_ref(), &state.archive, reader, intake).await?;
+    let (status, outcome) = match &submitted {
+        Submitted::New(_) => (StatusCode::CREATED, "new"),
+        Submitted::Correction(_) => (StatusCode::CREATED, "correction"),
+        Submitted::AlreadyReceived(_) => (StatusCode::OK, "already-received"),
+    };
+    Ok((status, Json(json!({ "outcome": outcome, "report": submitted.record(), "warnings": warnings }))).into_response())
+}
+
+async fn report(State(state): State<AppState>, who: Authorised, Path((_, report_id)): Path<(String, String)>) -> Result<Json<Value>, ApiError> {
+    let revisions = state.store.report_revisions(&who.licensee, &report_id).await?;
+    if revisions.is_empty() {
+        return Err(ApiError::not_found(format!("no report {report_id}")));
+    }
+    Ok(Json(json!({ "report_id": report_id, "revisions": revisions })))
+}
+
+async fn reporting_status(State(state): State<AppState>, who: Authorised) -> Result<Json<Value>, ApiError> {
+    let status = reports::reporting_status(state.store.as_ref(), &who.licensee, chrono::Utc::now().date_naive()).await?;
+    Ok(Json(json!({ "periods": status })))
+}
+
+async fn invoices(State(state): State<AppState>, who: Authorised) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({ "invoices": state.store.invoices(Some(&who.licensee)).await? })))
+}
+
+#[derive(Debug, Deserialize)]
+struct FormatQuery {
+    format: Option<String>,
+}
+
+async fn invoice(
+    State(state): State<AppState>,
+    who: Authorised,
+    Path((_, number)): Path<(String, String)>,
+    Query(q): Query<FormatQuery>,
+) -> Result<Response, ApiError> {
+    let invoice = state
+        .store
+        .invoice(&number)
+        .await?
+        .filter(|i| i.licensee == who.licensee)
+        .ok_or_else(|| ApiError::not_found(format!("no invoice {number}")))?;
+    Ok(match q.format.as_deref().unwrap_or("json") {
+        "json" => ([(header::CONTENT_TYPE, "application/json")], export::json(&invoice)).into_response(),
+        "csv" => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], export::csv(&invoice)).into_response(),
+        "html" => {
+            let society = state.store.society().await?.map_or_else(String::new, |s| format!("{} {}", s.code, s.name));
+            ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], export::html(&invoice, &society)).into_response()
+        }
+        other => return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad-format", format!("format {other:?}: use json, csv or html"))),
+    })
+}
+
+async fn licences(State(state): State<AppState>, who: Authorised) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({ "licences": state.store.licences(&who.licensee).await? })))
+}

@@ -1,0 +1,71 @@
+//! Licensee authentication: a bearer token resolves to one licensee, and a request may touch only the
+//! licensee named in its path. Each token has a rate limit (a token bucket).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+
+use crate::{ApiError, AppState};
+
+/// The licensee the request's token belongs to, checked against the `{licensee}` in the path.
+#[derive(Debug, Clone)]
+pub struct Authorised {
+    pub licensee: String,
+}
+
+impl FromRequestParts<AppState> for Authorised {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|h| h.to_str().ok()).unwrap_or("");
+        let Some(token) = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorised", "send the licensee's API token as `Authorization: Bearer <token>`"));
+        };
+        let licensee = engine::licensing::tokens::licensee_of(state.store.as_ref(), token)
+            .await?
+            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorised", "the token is unknown or revoked"))?;
+        if !state.limiter.allow(&engine::licensing::tokens::hash(token)) {
+            return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", "too many requests with this token: slow down and retry in a second"));
+        }
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad-path", e.to_string()))?;
+        match params.get("licensee") {
+            Some(named) if *named == licensee => Ok(Authorised { licensee }),
+            Some(_) => Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this token belongs to another licensee")),
+            None => Ok(Authorised { licensee }),
+        }
+    }
+}
+
+/// A token bucket per API token: `rate` requests a second, bursts up to three seconds' worth.
+#[derive(Debug)]
+pub struct RateLimiter {
+    rate: f64,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    pub fn new(rate: u32) -> RateLimiter {
+        RateLimiter { rate: f64::from(rate.max(1)), buckets: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn allow(&self, key: &str) -> bool {
+        let now = Instant::now();
+        let burst = self.rate * 3.0;
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let (tokens, last) = buckets.entry(key.to_owned()).or_insert((burst, now));
+        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * self.rate).min(burst);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}

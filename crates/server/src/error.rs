@@ -1,0 +1,61 @@
+//! Errors as HTTP responses: a status and a JSON body `{"error": ..., "detail": ..., "diagnostics": [...]}`
+//! that says what was wrong and what to do.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use engine::licensing::reports::ReportError;
+use engine::store::StoreError;
+use serde_json::json;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub error: &'static str,
+    pub detail: String,
+    pub diagnostics: Vec<formats::Diagnostic>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, error: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError { status, error, detail: detail.into(), diagnostics: Vec::new() }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not-found", what)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({ "error": self.error, "detail": self.detail, "diagnostics": self.diagnostics });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store", e.to_string())
+    }
+}
+
+impl From<ReportError> for ApiError {
+    fn from(e: ReportError) -> ApiError {
+        match e {
+            ReportError::Invalid { errors, diagnostics } => ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                error: "invalid-report",
+                detail: format!("the report was rejected with {errors} error(s); nothing was stored"),
+                diagnostics,
+            },
+            ReportError::UnknownFormat => ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unknown-format", e.to_string()),
+            ReportError::WrongLicensee { .. } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "wrong-licensee", e.to_string()),
+            ReportError::Archive(ref detail) if detail.contains("larger than the limit") => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", e.to_string())
+            }
+            ReportError::NoAgreement(_) | ReportError::UnknownLicensee(_) => ApiError::new(StatusCode::CONFLICT, "no-agreement", e.to_string()),
+            ReportError::Archive(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "archive", e.to_string()),
+            ReportError::Store(s) => s.into(),
+        }
+    }
+}

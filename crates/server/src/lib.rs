@@ -1,0 +1,92 @@
+//! Tantiem's HTTP server (axum). Public: the society's machine-readable offer (TDMRep, the ODRL policy,
+//! AI preferences), the per-work lookup, the published keys and licence verification. For licensees: a
+//! JSON API, each token scoped to one licensee, through which they submit reports and read their reports,
+//! invoices and licences. The OpenAPI document at `/openapi.json` lists every route.
+//!
+//! Architecture invariant: handlers are glue between HTTP and the engine; they read the clock once per
+//! request and pass it in, and never touch the database except through the engine's `Store`.
+
+mod api;
+mod auth;
+mod cache;
+mod error;
+pub mod openapi;
+mod public;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use engine::Store;
+use engine::licensing::Archive;
+
+pub use error::ApiError;
+
+/// How the server is set up.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The public base URL the offer points at (e.g. `https://ai.stim.se`).
+    pub base_url: String,
+    pub contact_email: String,
+    /// Largest report upload, in bytes.
+    pub max_report_bytes: usize,
+    /// Requests per second allowed to each API token (with a burst of three seconds' worth).
+    pub token_rate_per_second: u32,
+    /// How long a licence verdict may be served from the cache (under a second, so a suspension shows
+    /// within one second).
+    pub verdict_ttl: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            base_url: "http://localhost:8080".into(),
+            contact_email: "ai-licensing@example.org".into(),
+            max_report_bytes: 1 << 30,
+            token_rate_per_second: 20,
+            verdict_ttl: Duration::from_millis(500),
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub archive: Archive,
+    pub config: Arc<Config>,
+    verdicts: Arc<cache::TtlCache<serde_json::Value>>,
+    limiter: Arc<auth::RateLimiter>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AppState({})", self.store.backend())
+    }
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, archive: Archive, config: Config) -> AppState {
+        let limiter = Arc::new(auth::RateLimiter::new(config.token_rate_per_second));
+        let verdicts = Arc::new(cache::TtlCache::new(config.verdict_ttl));
+        AppState { store, archive, config: Arc::new(config), verdicts, limiter }
+    }
+}
+
+/// Every route, with its limits.
+pub fn router(state: AppState) -> Router {
+    let max_report = state.config.max_report_bytes;
+    Router::new()
+        .merge(public::routes())
+        .merge(api::routes().layer(DefaultBodyLimit::max(max_report)))
+        .layer(DefaultBodyLimit::max(64 * 1024))
+        .with_state(state)
+}
+
+/// Serves until the process is stopped.
+pub async fn serve(state: AppState, address: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(address).await?;
+    axum::serve(listener, router(state)).await
+}

@@ -1,0 +1,103 @@
+//! The OpenAPI 3.1 document the server serves at `/openapi.json`. Written by hand, next to the routes;
+//! the server's tests check that every route here answers and that every licensee route refuses another
+//! licensee's token.
+
+use serde_json::{Value, json};
+
+fn error_responses() -> Value {
+    json!({
+        "400": { "$ref": "#/components/responses/Error" },
+        "404": { "$ref": "#/components/responses/Error" }
+    })
+}
+
+fn licensee_operation(summary: &str, extra_params: &[&str]) -> Value {
+    let mut params = vec![json!({ "$ref": "#/components/parameters/licensee" })];
+    for p in extra_params {
+        params.push(json!({ "name": p, "in": "path", "required": true, "schema": { "type": "string" } }));
+    }
+    let mut responses = error_responses();
+    responses["200"] = json!({ "description": "OK", "content": { "application/json": {} } });
+    responses["401"] = json!({ "$ref": "#/components/responses/Error" });
+    responses["403"] = json!({ "$ref": "#/components/responses/Error" });
+    responses["429"] = json!({ "$ref": "#/components/responses/Error" });
+    json!({ "summary": summary, "security": [{ "token": [] }], "parameters": params, "responses": responses })
+}
+
+fn public_operation(summary: &str, content_type: &str) -> Value {
+    let mut responses = error_responses();
+    responses["200"] = json!({ "description": "OK", "content": { content_type: {} } });
+    json!({ "summary": summary, "responses": responses })
+}
+
+/// The document, with `base_url` as its server.
+pub fn document(base_url: &str) -> Value {
+    let mut submit = licensee_operation("Submit a service report, output report or DSR file (the body is the file)", &[]);
+    submit["requestBody"] = json!({
+        "required": true,
+        "description": "The report file exactly as written: tantiem-service-report/1 JSON, tantiem-output-report/1 JSON Lines, their CSV forms, or a DDEX DSR flat file. See docs/reports.md.",
+        "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } }
+    });
+    submit["responses"]["201"] = json!({ "description": "A new report or a correction was stored" });
+    submit["responses"]["200"] = json!({ "description": "The same file was received before: nothing changed" });
+    submit["responses"]["413"] = json!({ "$ref": "#/components/responses/Error" });
+    submit["responses"]["422"] = json!({ "$ref": "#/components/responses/Error" });
+    let mut invoice = licensee_operation("One invoice or credit note", &["number"]);
+    invoice["parameters"].as_array_mut().map(|p| {
+        p.push(json!({ "name": "format", "in": "query", "schema": { "type": "string", "enum": ["json", "csv", "html"] } }))
+    });
+    let mut verify = public_operation("Verify a licence certificate and its agreement's standing today", "application/json");
+    verify["requestBody"] = json!({ "required": true, "content": { "application/json": {} } });
+    let mut lookup = public_operation("Per-work lookup: per stage, how much of a work the AI licence includes", "application/json");
+    lookup["parameters"] = json!([{ "name": "id", "in": "query", "required": true, "description": "An ISWC or an ISRC", "schema": { "type": "string" } }]);
+    let mut licence = public_operation("A licence certificate by id, with its standing today", "application/json");
+    licence["parameters"] = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }]);
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Tantiem",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "AI licensing by a music collective management organisation: the public offer and licence verification, and the API through which licensees report."
+        },
+        "servers": [{ "url": base_url }],
+        "paths": {
+            "/.well-known/tdmrep.json": { "get": public_operation("TDMRep reservation file", "application/json") },
+            "/ai/policy.json": { "get": public_operation("The TDM Policy: an ODRL offer in the TDMRep profile", "application/ld+json") },
+            "/ai/preferences.txt": { "get": public_operation("AI preferences (train-ai=n where reserved)", "text/plain") },
+            "/ai/licence": { "get": public_operation("How to obtain the licence", "text/html") },
+            "/api/v1/works/lookup": { "get": lookup },
+            "/api/v1/licences/keys": { "get": public_operation("The society's public keys, current and retired", "application/json") },
+            "/api/v1/licences/verify": { "post": verify },
+            "/api/v1/licences/{id}": { "get": licence },
+            "/openapi.json": { "get": public_operation("This document", "application/json") },
+            "/api/v1/licensees/{licensee}": { "get": licensee_operation("The licensee, its services, model versions and agreement", &[]) },
+            "/api/v1/licensees/{licensee}/reports": {
+                "get": licensee_operation("The licensee's reports with every revision", &[]),
+                "post": submit
+            },
+            "/api/v1/licensees/{licensee}/reports/{report_id}": { "get": licensee_operation("One report's revisions", &["report_id"]) },
+            "/api/v1/licensees/{licensee}/reporting-status": { "get": licensee_operation("Each period's due reports: received, late, missing or open", &[]) },
+            "/api/v1/licensees/{licensee}/invoices": { "get": licensee_operation("The licensee's invoices and credit notes", &[]) },
+            "/api/v1/licensees/{licensee}/invoices/{number}": { "get": invoice },
+            "/api/v1/licensees/{licensee}/licences": { "get": licensee_operation("The licensee's licence certificates", &[]) }
+        },
+        "components": {
+            "securitySchemes": { "token": { "type": "http", "scheme": "bearer", "description": "A licensee's API token (tnt_…), created by the society with `tantiem licensee token`" } },
+            "parameters": { "licensee": { "name": "licensee", "in": "path", "required": true, "description": "The licensee's id; must be the token's own", "schema": { "type": "string" } } },
+            "responses": {
+                "Error": {
+                    "description": "What was wrong and what to do",
+                    "content": { "application/json": { "schema": {
+                        "type": "object",
+                        "required": ["error", "detail"],
+                        "properties": {
+                            "error": { "type": "string" },
+                            "detail": { "type": "string" },
+                            "diagnostics": { "type": "array", "items": { "type": "object" } }
+                        }
+                    } } }
+                }
+            }
+        }
+    })
+}

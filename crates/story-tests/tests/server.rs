@@ -1,0 +1,185 @@
+//! The HTTP server on SQLite and PostgreSQL: every route in the OpenAPI document answers; a licensee's
+//! token cannot read or write another licensee's data on any route; reports go in through the API with
+//! the same idempotency and errors as the CLI; limits hold; a suspension shows in verification within a
+//! second.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use domain::licensing::AgreementStatus;
+use engine::Store;
+use engine::licensing::{Archive, licences, licensees, tokens};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use story_tests::story;
+use tower::ServiceExt;
+
+mod common;
+use common::{add_tunebird, at, set_up};
+
+const SERVICE_REPORT: &[u8] = include_bytes!("reports/songfox-service-2026-03.json");
+const PASSPHRASE: &str = "a long test passphrase";
+
+struct Fixture {
+    router: axum::Router,
+    songfox: String,
+    tunebird: String,
+    licence_id: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn fixture(store: &Arc<dyn Store>, config: server::Config) -> Fixture {
+    set_up(store).await;
+    add_tunebird(store).await;
+    let s = store.as_ref();
+    let songfox = tokens::create(s, "songfox", "test", at(2026, 1, 2)).await.unwrap();
+    let tunebird = tokens::create(s, "tunebird", "test", at(2026, 1, 2)).await.unwrap();
+    licences::rotate_key(s, PASSPHRASE, at(2026, 1, 2)).await.unwrap();
+    let licence = licences::issue_licence(s, "songfox", PASSPHRASE, at(2026, 1, 2)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = server::AppState::new(store.clone(), Archive::new(dir.path()), config);
+    Fixture { router: server::router(state), songfox, tunebird, licence_id: licence.id, _dir: dir }
+}
+
+async fn call(router: &axum::Router, method: Method, uri: &str, token: Option<&str>, body: Vec<u8>) -> (StatusCode, Vec<u8>) {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        request = request.header("Authorization", format!("Bearer {t}"));
+    }
+    let response = router.clone().oneshot(request.body(Body::from(body)).unwrap()).await.unwrap();
+    let status = response.status();
+    (status, response.into_body().collect().await.unwrap().to_bytes().to_vec())
+}
+
+fn json(bytes: &[u8]) -> Value {
+    serde_json::from_slice(bytes).unwrap_or_else(|_| panic!("JSON: {}", String::from_utf8_lossy(bytes)))
+}
+
+/// Fills a path template with the licensee and ids that exist for `owner`.
+fn fill(template: &str, licensee: &str, report_id: &str, invoice: &str, licence: &str) -> String {
+    template
+        .replace("{licensee}", licensee)
+        .replace("{report_id}", report_id)
+        .replace("{number}", invoice)
+        .replace("{id}", licence)
+}
+
+async fn no_token_reaches_another_licensees_data(store: &Arc<dyn Store>) {
+    let f = fixture(store, server::Config::default()).await;
+    // Songfox reports March; an invoice exists for it.
+    let (status, _) = call(&f.router, Method::POST, "/api/v1/licensees/songfox/reports", Some(&f.songfox), SERVICE_REPORT.to_vec()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let run = engine::licensing::invoicing::InvoiceRun {
+        period: domain::Period::month(2026, 3).unwrap(),
+        licensee: Some("songfox"),
+        issued_on: common::day(2026, 4, 15),
+        now: at(2026, 4, 15),
+        rates: &[],
+    };
+    engine::licensing::invoicing::run_invoices(store.as_ref(), &run).await.unwrap();
+
+    let (status, body) = call(&f.router, Method::GET, "/openapi.json", None, vec![]).await;
+    assert_eq!(status, StatusCode::OK);
+    let document = json(&body);
+    let paths = document["paths"].as_object().unwrap();
+    let mut licensee_routes = 0;
+    for (template, operations) in paths {
+        for method in operations.as_object().unwrap().keys() {
+            let method: Method = method.to_uppercase().parse().unwrap();
+            let body = if method == Method::POST { SERVICE_REPORT.to_vec() } else { br#"{}"#.to_vec() };
+            if !template.contains("{licensee}") {
+                // Public routes answer without a token.
+                let uri = fill(template, "", "", "", &f.licence_id);
+                let uri = if template.contains("lookup") { format!("{uri}?id={}", testkit::Generator::iswc_for(10_000_001)) } else { uri };
+                let (status, _) = call(&f.router, method.clone(), &uri, None, body).await;
+                assert_eq!(status, StatusCode::OK, "{method} {uri}");
+                continue;
+            }
+            licensee_routes += 1;
+            let own = fill(template, "songfox", "SF-SERVICE-2026-03", "INV-2026-000001", "");
+            let (status, _) = call(&f.router, method.clone(), &own, Some(&f.songfox), body.clone()).await;
+            assert!(status.is_success(), "{method} {own} with its own token: {status}");
+            // Tunebird's token on Songfox's data: refused.
+            let (status, _) = call(&f.router, method.clone(), &own, Some(&f.tunebird), body.clone()).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{method} {own} with another licensee's token");
+            // Tunebird's own path naming Songfox's report or invoice: not found.
+            if template.contains("{report_id}") || template.contains("{number}") {
+                let theirs = fill(template, "tunebird", "SF-SERVICE-2026-03", "INV-2026-000001", "");
+                let (status, _) = call(&f.router, method.clone(), &theirs, Some(&f.tunebird), body.clone()).await;
+                assert_eq!(status, StatusCode::NOT_FOUND, "{method} {theirs}");
+            }
+            // No token, or a made-up one: unauthorised.
+            let (status, _) = call(&f.router, method.clone(), &own, None, body.clone()).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {own} without a token");
+            let forged = format!("tnt_{}", "0".repeat(64));
+            let (status, _) = call(&f.router, method.clone(), &own, Some(&forged), body).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {own} with a forged token");
+        }
+    }
+    assert_eq!(licensee_routes, 8);
+    // Tunebird's list of invoices holds none of Songfox's.
+    let (_, body) = call(&f.router, Method::GET, "/api/v1/licensees/tunebird/invoices", Some(&f.tunebird), vec![]).await;
+    assert_eq!(json(&body)["invoices"], serde_json::json!([]));
+}
+
+async fn reports_through_the_api(store: &Arc<dyn Store>) {
+    let config = server::Config { max_report_bytes: 4096, token_rate_per_second: 100, ..server::Config::default() };
+    let f = fixture(store, config).await;
+    let uri = "/api/v1/licensees/songfox/reports";
+    let (status, body) = call(&f.router, Method::POST, uri, Some(&f.songfox), SERVICE_REPORT.to_vec()).await;
+    assert_eq!((status, json(&body)["outcome"].as_str()), (StatusCode::CREATED, Some("new")));
+    let (status, body) = call(&f.router, Method::POST, uri, Some(&f.songfox), SERVICE_REPORT.to_vec()).await;
+    assert_eq!((status, json(&body)["outcome"].as_str()), (StatusCode::OK, Some("already-received")));
+    let broken = String::from_utf8(SERVICE_REPORT.to_vec()).unwrap().replace("\"NO\"", "\"Norway\"");
+    let (status, body) = call(&f.router, Method::POST, uri, Some(&f.songfox), broken.into_bytes()).await;
+    let body = json(&body);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["diagnostics"][0]["line"], 10);
+    assert!(body["diagnostics"][0]["message"].as_str().unwrap().contains("\"Norway\" is not an ISO 3166"));
+    let (status, _) = call(&f.router, Method::POST, uri, Some(&f.songfox), vec![b' '; 5000]).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let (status, body) = call(&f.router, Method::POST, uri, Some(&f.songfox), b"<xml/>".to_vec()).await;
+    assert_eq!((status, json(&body)["error"].as_str()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("unknown-format")));
+    let (_, body) = call(&f.router, Method::GET, uri, Some(&f.songfox), vec![]).await;
+    assert_eq!(json(&body)["reports"].as_array().unwrap().len(), 1);
+}
+
+async fn limits_and_verification(store: &Arc<dyn Store>) {
+    let config = server::Config { token_rate_per_second: 1, ..server::Config::default() };
+    let f = fixture(store, config).await;
+    // A burst of three, then the fourth request in the same second is refused.
+    let uri = "/api/v1/licensees/tunebird";
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(call(&f.router, Method::GET, uri, Some(&f.tunebird), vec![]).await.0);
+    }
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::OK, StatusCode::OK, StatusCode::TOO_MANY_REQUESTS]);
+    // A body over 64 KiB on a public route is refused.
+    let (status, _) = call(&f.router, Method::POST, "/api/v1/licences/verify", None, vec![b'{'; 70_000]).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+
+    let licence = store.licence(&f.licence_id).await.unwrap().unwrap();
+    let certificate = serde_json::to_vec(&licence.signed).unwrap();
+    let (status, body) = call(&f.router, Method::POST, "/api/v1/licences/verify", None, certificate.clone()).await;
+    assert_eq!((status, json(&body)["status"].as_str()), (StatusCode::OK, Some("valid")));
+    // Suspended from today: visible within a second.
+    let agreement = store.agreement_of("songfox").await.unwrap().unwrap();
+    let latest = agreement.latest().unwrap();
+    let mut suspended = licensees::coverage_of(&latest.coverage, chrono::Utc::now().date_naive());
+    suspended.status = AgreementStatus::Suspended;
+    licensees::amend_agreement(store.as_ref(), "songfox", suspended, latest.terms.clone(), "story", chrono::Utc::now()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let (_, body) = call(&f.router, Method::POST, "/api/v1/licences/verify", None, certificate.clone()).await;
+    assert_eq!((json(&body)["signature_valid"].as_bool(), json(&body)["status"].as_str()), (Some(true), Some("suspended")));
+    let (_, body) = call(&f.router, Method::GET, &format!("/api/v1/licences/{}", f.licence_id), None, vec![]).await;
+    assert_eq!(json(&body)["verdict"]["status"], "suspended");
+    let mut tampered = certificate;
+    let at = tampered.iter().position(|b| *b == b'S').unwrap();
+    tampered[at] = b'T';
+    let (_, body) = call(&f.router, Method::POST, "/api/v1/licences/verify", None, tampered).await;
+    assert_eq!(json(&body)["status"], "invalid");
+}
+
+story!(no_token_reaches_another_licensees_data, reports_through_the_api, limits_and_verification);
