@@ -7,6 +7,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod commands;
 mod demo;
+mod licensing;
 mod print;
 mod society;
 
@@ -27,6 +28,9 @@ struct Cli {
     /// Who is acting, recorded in every change's history.
     #[arg(long, global = true, env = "TANTIEM_OPERATOR", default_value = "operator")]
     operator: String,
+    /// Where report files are kept as received (default: beside the SQLite file, `<file>.archive`).
+    #[arg(long, global = true, env = "TANTIEM_ARCHIVE_DIR")]
+    archive_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -59,6 +63,67 @@ enum Command {
     /// Declare the origin of a work (human, AI-assisted, fully AI-generated).
     #[command(subcommand)]
     Origin(commands::OriginCommand),
+    /// AI companies the society licenses.
+    #[command(subcommand)]
+    Licensee(licensing::LicenseeCommand),
+    /// A licensee's model versions.
+    #[command(subcommand)]
+    Model(licensing::ModelCommand),
+    /// A licensee's services and the model versions behind them.
+    #[command(subcommand)]
+    Service(licensing::ServiceCommand),
+    /// The blanket agreement and its versions.
+    #[command(subcommand)]
+    Agreement(licensing::AgreementCommand),
+    /// Tariffs as data.
+    #[command(subcommand)]
+    Tariff(licensing::TariffCommand),
+    /// Licensees' service and output reports.
+    #[command(subcommand)]
+    Report(licensing::ReportCommand),
+    /// Invoices and credit notes.
+    #[command(subcommand)]
+    Invoice(licensing::InvoiceCommand),
+    /// Payments received.
+    #[command(subcommand)]
+    Payment(licensing::PaymentCommand),
+    /// The part of training fees held by the presumption rule.
+    #[command(subcommand)]
+    Presumption(licensing::PresumptionCommand),
+    /// The journal's trial balance, verified.
+    Ledger,
+    /// Signing keys and licence certificates.
+    Licence {
+        #[command(subcommand)]
+        command: licensing::LicenceCommand,
+        #[command(flatten)]
+        passphrase: licensing::Passphrase,
+    },
+    /// Per stage, how much of a work (by ISWC or ISRC) the society's AI licence includes.
+    Lookup {
+        id: String,
+        #[arg(long, default_value = "the society's licensing department")]
+        contact: String,
+    },
+    /// Run the HTTP server: the public offer, licence verification and the licensee API.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// The public base URL the offer points at.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    base_url: String,
+    #[arg(long, default_value = "ai-licensing@example.org")]
+    contact: String,
+    /// Largest report upload in bytes.
+    #[arg(long, default_value_t = 1 << 30)]
+    max_report_bytes: usize,
+    /// Requests per second per API token.
+    #[arg(long, default_value_t = 20)]
+    token_rate: u32,
 }
 
 #[derive(Debug, Args)]
@@ -182,5 +247,58 @@ async fn main() -> Result<()> {
             let store = open_store(&cli.database_url, false).await?;
             commands::origin(store.as_ref(), command, &cli.operator, now).await
         }
+        command => licensing_command(&cli.database_url, cli.archive_dir.clone(), &cli.operator, command, now).await,
+    }
+}
+
+/// The licensing commands, each on the opened store.
+async fn licensing_command(
+    database_url: &str,
+    archive_dir: Option<PathBuf>,
+    operator: &str,
+    command: Command,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let archive = engine::licensing::Archive::new(archive_dir.unwrap_or_else(|| licensing::default_archive(database_url)));
+    if let Command::Licence { command: licensing::LicenceCommand::Verify { file, keys: Some(keys) }, passphrase } = command {
+        // Offline verification needs no store at all.
+        return licensing::licence(None, licensing::LicenceCommand::Verify { file, keys: Some(keys) }, &passphrase, now).await;
+    }
+    let store = open_store(database_url, false).await?;
+    let s = store.as_ref();
+    match command {
+        Command::Licensee(c) => licensing::licensee(s, c, now).await,
+        Command::Model(c) => licensing::model(s, c).await,
+        Command::Service(c) => licensing::service(s, c).await,
+        Command::Agreement(c) => licensing::agreement(s, c, operator, now).await,
+        Command::Tariff(c) => licensing::tariff(s, c).await,
+        Command::Report(c) => licensing::report(s, &archive, c, operator, now).await,
+        Command::Invoice(c) => licensing::invoice(s, c, now).await,
+        Command::Payment(c) => licensing::payment(s, c, now).await,
+        Command::Presumption(c) => licensing::presumption(s, c, now).await,
+        Command::Ledger => licensing::ledger(s).await,
+        Command::Licence { command, passphrase } => licensing::licence(Some(s), command, &passphrase, now).await,
+        Command::Lookup { id, contact } => {
+            let key = engine::licensing::offer::LookupKey::parse(&id).with_context(|| format!("{id:?} is neither an ISWC nor an ISRC"))?;
+            let works = engine::licensing::offer::lookup(s, &key, &contact, now.date_naive()).await?;
+            if works.is_empty() {
+                anyhow::bail!("no work in the repertoire has {id}");
+            }
+            println!("{}", serde_json::to_string_pretty(&works)?);
+            Ok(())
+        }
+        Command::Serve(args) => {
+            let config = server::Config {
+                base_url: args.base_url,
+                contact_email: args.contact,
+                max_report_bytes: args.max_report_bytes,
+                token_rate_per_second: args.token_rate,
+                ..server::Config::default()
+            };
+            let state = server::AppState::new(store.clone(), archive, config);
+            println!("Serving on http://{} ({} store). Stop with Ctrl-C.", args.listen, store.backend());
+            server::serve(state, args.listen).await.with_context(|| format!("cannot serve on {}", args.listen))
+        }
+        _ => unreachable!("registry commands are handled in main"),
     }
 }

@@ -28,17 +28,22 @@ pub fn csv(invoice: &Invoice) -> String {
             l.territory.clone().unwrap_or_default(),
             l.description.clone(),
             l.charge.rule.clone(),
-            l.charge.amount.to_string(),
-            l.presumption_part.to_string(),
+            decimal(l.charge.amount),
+            decimal(l.presumption_part),
             invoice.currency.to_string(),
         ];
         out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
         out.push('\n');
     }
     for (what, amount) in [("net", invoice.rated.net), ("vat", invoice.rated.vat), ("total", invoice.rated.total)] {
-        let _ = writeln!(out, "{},{kind},{},{},{what},,{},,{amount},,{}", invoice.number, invoice.licensee, invoice.period, csv_cell(&invoice.rated.vat_note), invoice.currency);
+        let _ = writeln!(out, "{},{kind},{},{},{what},,{},,{},,{}", invoice.number, invoice.licensee, invoice.period, csv_cell(&invoice.rated.vat_note), decimal(amount), invoice.currency);
     }
     out
+}
+
+/// An amount as a plain decimal (the currency has its own column).
+fn decimal(amount: money::Amount) -> String {
+    amount.to_string().split(' ').next().unwrap_or_default().to_owned()
 }
 
 fn kind_label(kind: InvoiceKind) -> &'static str {

@@ -1,0 +1,736 @@
+//! `tantiem licensee|model|service|agreement|tariff|report|invoice|payment|presumption|ledger|licence`: the
+//! licensing side of the command line. Parsing and printing only; the engine does the work.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Args, Subcommand};
+use domain::licensing::{AgreementStatus, Licensee, ModelVersion};
+use domain::{Period, SocietyCode, Stage};
+use engine::Store;
+use engine::licensing::invoicing::{self, InvoiceRun, RunOutcome, Settled, Settlement};
+use engine::licensing::licensees::{self, Coverage};
+use engine::licensing::reports::{self, Intake, Submitted};
+use engine::licensing::store::Invoice;
+use engine::licensing::{AgreementTerms, Archive, export, licences, tokens};
+use money::{Amount, Currency, Rate};
+
+#[derive(Debug, Subcommand)]
+pub enum LicenseeCommand {
+    /// Add or update a licensee (an AI company).
+    Add {
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// ISO 3166 country of establishment (decides VAT).
+        #[arg(long)]
+        country: String,
+        #[arg(long)]
+        vat_number: Option<String>,
+        /// micro, small, medium or large (sets the training base fee).
+        #[arg(long, default_value = "small")]
+        tier: String,
+        /// A contact (repeatable).
+        #[arg(long = "contact")]
+        contacts: Vec<String>,
+    },
+    /// List licensees.
+    List,
+    /// Show a licensee with its services, model versions and agreement.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create an API token for the licensee. It is shown once; only its hash is kept.
+    Token {
+        id: String,
+        #[arg(long, default_value = "api")]
+        label: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Add or update a model version (a retrained model is a new version).
+    Add {
+        id: String,
+        #[arg(long)]
+        licensee: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        version: String,
+        /// A model version this one was built on (repeatable).
+        #[arg(long = "base")]
+        base_models: Vec<String>,
+        #[arg(long)]
+        trained_on: Option<NaiveDate>,
+        /// The date placed on the EU market (the training licence is invoiced for that period).
+        #[arg(long)]
+        placed_on_market: Option<NaiveDate>,
+        /// Where the AI Act public training summary is published.
+        #[arg(long)]
+        summary_url: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServiceCommand {
+    /// Add a service, or record which model versions power it from a date.
+    Add {
+        id: String,
+        #[arg(long)]
+        licensee: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Model versions powering the service from `--from` (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        models: Vec<String>,
+        #[arg(long)]
+        from: Option<NaiveDate>,
+    },
+}
+
+/// The parts of an agreement version a person sets.
+#[derive(Debug, Args)]
+pub struct AgreementArgs {
+    #[arg(long)]
+    licensee: String,
+    /// The day this version takes effect.
+    #[arg(long)]
+    from: NaiveDate,
+    /// training, service, output (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    stages: Vec<String>,
+    /// ISO 3166 country codes (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    territories: Vec<String>,
+    /// CISAC codes of the societies whose repertoire is licensed (default: this society).
+    #[arg(long, value_delimiter = ',')]
+    societies: Vec<String>,
+    #[arg(long, value_delimiter = ',')]
+    services: Vec<String>,
+    #[arg(long = "models", value_delimiter = ',')]
+    model_versions: Vec<String>,
+    /// Output use types licensed (advertising, film and broadcast are not unless listed).
+    #[arg(long, value_delimiter = ',')]
+    use_types: Vec<String>,
+    #[arg(long)]
+    until: Option<NaiveDate>,
+    /// draft, active, suspended or ended.
+    #[arg(long)]
+    status: Option<String>,
+    /// A tariff file (JSON, as `tantiem tariff show` prints it).
+    #[arg(long)]
+    tariff: Option<PathBuf>,
+    /// Minimum guarantee per reporting period, in the tariff's currency.
+    #[arg(long)]
+    guarantee: Option<String>,
+    #[arg(long)]
+    payment_days: Option<u32>,
+    /// Days after a period's end by which its reports are due.
+    #[arg(long)]
+    report_due_days: Option<u32>,
+    /// How long the presumption part is held, in days.
+    #[arg(long)]
+    presumption_window_days: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgreementCommand {
+    /// Create the licensee's blanket agreement (version 1).
+    Create {
+        id: String,
+        #[command(flatten)]
+        args: AgreementArgs,
+    },
+    /// Add a version: what is not given is carried over from the latest version.
+    Amend {
+        #[command(flatten)]
+        args: AgreementArgs,
+    },
+    /// Show the agreement with every version.
+    Show {
+        licensee: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TariffCommand {
+    /// Print a tariff as JSON: the documented defaults, or the one in force for a licensee.
+    Show {
+        #[arg(long, default_value = "EUR")]
+        currency: String,
+        #[arg(long)]
+        licensee: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Submit report files (service or output report, JSON/CSV, or a DSR file) for a licensee.
+    Submit {
+        #[arg(long)]
+        licensee: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List a licensee's reports and revisions.
+    List { licensee: String },
+    /// Each period's due reports: received, late, missing or open.
+    Status { licensee: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InvoiceCommand {
+    /// Rate and invoice a period for every licensee (or one).
+    Run {
+        /// 2026-03 or 2026-Q1.
+        #[arg(long)]
+        period: String,
+        #[arg(long)]
+        licensee: Option<String>,
+        /// The issue date (default today).
+        #[arg(long)]
+        issued: Option<NaiveDate>,
+        /// A conversion rate for reported figures, FROM:TO=RATE, e.g. USD:EUR=0.92 (repeatable).
+        #[arg(long = "rate")]
+        rates: Vec<String>,
+    },
+    List {
+        #[arg(long)]
+        licensee: Option<String>,
+    },
+    /// Show an invoice as text, JSON, CSV or printable HTML.
+    Show {
+        number: String,
+        #[arg(long, default_value = "text")]
+        format: String,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Mark an invoice disputed (or, with --resolve, settle the dispute).
+    Dispute {
+        number: String,
+        #[arg(long)]
+        resolve: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PaymentCommand {
+    /// Record a payment against an invoice; the same reference again changes nothing.
+    Record {
+        invoice: String,
+        #[arg(long)]
+        reference: String,
+        #[arg(long)]
+        amount: String,
+        /// Default: the invoice's currency.
+        #[arg(long)]
+        currency: Option<String>,
+        #[arg(long)]
+        received: Option<NaiveDate>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PresumptionCommand {
+    /// Release to distribution every held part whose window has passed.
+    ReleaseDue,
+    /// Credit the held part of an invoice back (a fully transparent disclosure arrived in time).
+    CreditBack { invoice: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LicenceCommand {
+    /// Create a new signing key (sealed with TANTIEM_KEY_PASSPHRASE) and retire the current one.
+    RotateKey,
+    /// Issue the certificate of a licensee's current agreement version.
+    Issue {
+        #[arg(long)]
+        licensee: String,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Verify a certificate: the signature against the published keys (a keys file, or this store's),
+    /// and, from the store, the agreement's standing today.
+    Verify {
+        file: PathBuf,
+        /// A published keys file (as served at /api/v1/licences/keys) for verifying without a store.
+        #[arg(long)]
+        keys: Option<PathBuf>,
+    },
+    /// Print the published keys (for offline verification).
+    Keys,
+}
+
+/// The passphrase that seals the signing key, from the environment.
+#[derive(Debug, Args)]
+pub struct Passphrase {
+    #[arg(long, env = "TANTIEM_KEY_PASSPHRASE", hide_env_values = true)]
+    key_passphrase: Option<String>,
+}
+
+impl Passphrase {
+    fn get(&self) -> Result<&str> {
+        self.key_passphrase.as_deref().context("set TANTIEM_KEY_PASSPHRASE: it seals and unseals the society's signing key")
+    }
+}
+
+pub async fn licensee(store: &dyn Store, command: LicenseeCommand, now: DateTime<Utc>) -> Result<()> {
+    match command {
+        LicenseeCommand::Add { id, name, country, vat_number, tier, contacts } => {
+            let l = licensees::put_licensee(store, Licensee { id, name, country, vat_number, business_tier: tier, contacts }).await?;
+            println!("Licensee {} ({}, {}, {} business) recorded.", l.id, l.name, l.country, l.business_tier);
+        }
+        LicenseeCommand::List => {
+            for l in store.licensees().await? {
+                let agreement = store.agreement_of(&l.id).await?.map_or_else(|| "no agreement".to_owned(), |a| a.id);
+                println!("{:<16} {:<32} {} {:<7} {}", l.id, l.name, l.country, l.business_tier, agreement);
+            }
+        }
+        LicenseeCommand::Show { id, json } => {
+            let l = store.licensee(&id).await?.with_context(|| format!("no licensee {id:?}"))?;
+            let services = store.services(&id).await?;
+            let models = store.model_versions(&id).await?;
+            let agreement = store.agreement_of(&id).await?;
+            if json {
+                let value = serde_json::json!({ "licensee": l, "services": services, "model_versions": models, "agreement": agreement });
+                println!("{}", serde_json::to_string_pretty(&value)?);
+                return Ok(());
+            }
+            println!("{} — {} ({}), VAT number {}, {} business", l.id, l.name, l.country, l.vat_number.as_deref().unwrap_or("none"), l.business_tier);
+            for m in &models {
+                println!("  model {} ({} {}), placed on the EU market {}", m.id, m.name, m.version, m.placed_on_eu_market.map_or("-".into(), |d| d.to_string()));
+            }
+            for s in &services {
+                let timeline: Vec<String> = s.timeline.iter().map(|t| format!("from {}: {}", t.from, t.model_versions.join(", "))).collect();
+                println!("  service {} ({}): {}", s.id, s.name, timeline.join("; "));
+            }
+            match agreement {
+                Some(a) => print_agreement(&a),
+                None => println!("  no agreement"),
+            }
+        }
+        LicenseeCommand::Token { id, label } => {
+            let token = tokens::create(store, &id, &label, now).await?;
+            println!("API token for {id} (shown once; only its hash is kept):\n{token}");
+        }
+    }
+    Ok(())
+}
+
+pub async fn model(store: &dyn Store, command: ModelCommand) -> Result<()> {
+    let ModelCommand::Add { id, licensee, name, version, base_models, trained_on, placed_on_market, summary_url } = command;
+    let m = ModelVersion {
+        id,
+        licensee,
+        name,
+        version,
+        base_models,
+        trained_on,
+        placed_on_eu_market: placed_on_market,
+        training_summary_url: summary_url,
+    };
+    let m = licensees::put_model_version(store, m).await?;
+    println!("Model version {} of {} recorded.", m.id, m.licensee);
+    Ok(())
+}
+
+pub async fn service(store: &dyn Store, command: ServiceCommand) -> Result<()> {
+    let ServiceCommand::Add { id, licensee, name, models, from } = command;
+    let timeline = match (from, models.is_empty()) {
+        (Some(from), false) => Some((from, models)),
+        (None, true) => None,
+        _ => bail!("give --models and --from together"),
+    };
+    let s = licensees::put_service(store, &licensee, &id, &name, timeline).await?;
+    println!("Service {} of {} recorded ({} timeline entries).", s.id, s.licensee, s.timeline.len());
+    Ok(())
+}
+
+fn status(text: &str) -> Result<AgreementStatus> {
+    serde_json::from_value(serde_json::Value::String(text.to_ascii_lowercase()))
+        .with_context(|| format!("status {text:?}: use draft, active, suspended or ended"))
+}
+
+fn stages(list: &[String]) -> Result<Vec<Stage>> {
+    list.iter().map(|s| Stage::parse(s).with_context(|| format!("stage {s:?}: use training, service or output"))).collect()
+}
+
+/// Builds coverage and terms from the arguments over a base version (for an amendment) or defaults.
+async fn coverage_and_terms(store: &dyn Store, args: &AgreementArgs, base: Option<(&domain::licensing::AgreementVersion, &AgreementTerms)>) -> Result<(Coverage, AgreementTerms)> {
+    let society = store.society().await?.context("the store is not initialised: run `tantiem init`")?;
+    let mut coverage = match base {
+        Some((v, _)) => licensees::coverage_of(v, args.from),
+        None => Coverage {
+            effective_from: args.from,
+            stages: Stage::ALL.to_vec(),
+            territories: Vec::new(),
+            societies: vec![society.code],
+            services: Vec::new(),
+            model_versions: Vec::new(),
+            use_types: Vec::new(),
+            term_until: None,
+            status: AgreementStatus::Active,
+        },
+    };
+    if !args.stages.is_empty() {
+        coverage.stages = stages(&args.stages)?;
+    }
+    if !args.territories.is_empty() {
+        coverage.territories = args.territories.clone();
+    }
+    if !args.societies.is_empty() {
+        coverage.societies = args.societies.iter().map(|s| SocietyCode::parse(s).with_context(|| format!("{s:?} is not a CISAC society code"))).collect::<Result<_>>()?;
+    }
+    if !args.services.is_empty() {
+        coverage.services = args.services.clone();
+    }
+    if !args.model_versions.is_empty() {
+        coverage.model_versions = args.model_versions.clone();
+    }
+    if !args.use_types.is_empty() {
+        coverage.use_types = args.use_types.clone();
+    }
+    if args.until.is_some() {
+        coverage.term_until = args.until;
+    }
+    if let Some(s) = &args.status {
+        coverage.status = status(s)?;
+    }
+    let mut terms = match (base, &args.tariff) {
+        (_, Some(path)) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let tariff = serde_json::from_str(&text).with_context(|| format!("{} is not a tariff file: start from `tantiem tariff show`", path.display()))?;
+            match base {
+                Some((_, t)) => AgreementTerms { tariff, ..t.clone() },
+                None => AgreementTerms::new(tariff),
+            }
+        }
+        (Some((_, t)), None) => t.clone(),
+        (None, None) => AgreementTerms::new(rating::Tariff::illustrative(Currency::EUR)?),
+    };
+    if let Some(g) = &args.guarantee {
+        terms.minimum_guarantee = Some(Amount::parse(g, terms.tariff.currency)?);
+    }
+    if let Some(d) = args.payment_days {
+        terms.payment_days = d;
+    }
+    if let Some(d) = args.report_due_days {
+        terms.reporting.due_days = d;
+    }
+    if let Some(d) = args.presumption_window_days {
+        terms.presumption.window_days = d;
+    }
+    Ok((coverage, terms))
+}
+
+pub async fn agreement(store: &dyn Store, command: AgreementCommand, operator: &str, now: DateTime<Utc>) -> Result<()> {
+    match command {
+        AgreementCommand::Create { id, args } => {
+            let (coverage, terms) = coverage_and_terms(store, &args, None).await?;
+            let a = licensees::create_agreement(store, &id, &args.licensee, coverage, terms, operator, now).await?;
+            print_agreement(&a);
+        }
+        AgreementCommand::Amend { args } => {
+            let existing = store.agreement_of(&args.licensee).await?.with_context(|| format!("licensee {:?} has no agreement", args.licensee))?;
+            let latest = existing.latest().context("the agreement has no version")?;
+            let (coverage, terms) = coverage_and_terms(store, &args, Some((&latest.coverage, &latest.terms))).await?;
+            let a = licensees::amend_agreement(store, &args.licensee, coverage, terms, operator, now).await?;
+            print_agreement(&a);
+        }
+        AgreementCommand::Show { licensee, json } => {
+            let a = store.agreement_of(&licensee).await?.with_context(|| format!("licensee {licensee:?} has no agreement"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&a)?);
+            } else {
+                print_agreement(&a);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_agreement(a: &engine::licensing::store::StoredAgreement) {
+    println!("Agreement {} with {}:", a.id, a.licensee);
+    for r in &a.versions {
+        let v = &r.coverage;
+        let stages: Vec<&str> = v.stages.iter().map(|s| s.as_str()).collect();
+        println!(
+            "  version {} from {}{} ({:?}): stages {}; territories {}; societies {}; services {}; models {}; use types {}; tariff in {}{}; reports due {} days after the period",
+            v.version,
+            v.effective_from,
+            v.term_until.map_or(String::new(), |u| format!(" until {u}")),
+            v.status,
+            stages.join(","),
+            v.territories.join(","),
+            v.societies.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+            v.services.join(","),
+            v.model_versions.join(","),
+            if v.use_types.is_empty() { "none".to_owned() } else { v.use_types.join(",") },
+            r.terms.tariff.currency,
+            r.terms.minimum_guarantee.map_or(String::new(), |g| format!(", guarantee {g} per period")),
+            r.terms.reporting.due_days,
+        );
+    }
+}
+
+pub async fn tariff(store: &dyn Store, command: TariffCommand) -> Result<()> {
+    let TariffCommand::Show { currency, licensee } = command;
+    let tariff = match licensee {
+        Some(l) => {
+            let a = store.agreement_of(&l).await?.with_context(|| format!("licensee {l:?} has no agreement"))?;
+            a.latest().context("the agreement has no version")?.terms.tariff.clone()
+        }
+        None => rating::Tariff::illustrative(currency.parse().with_context(|| format!("unknown currency {currency:?}"))?)?,
+    };
+    println!("{}", serde_json::to_string_pretty(&tariff)?);
+    Ok(())
+}
+
+pub async fn report(store: &dyn Store, archive: &Archive, command: ReportCommand, operator: &str, now: DateTime<Utc>) -> Result<()> {
+    match command {
+        ReportCommand::Submit { licensee, files } => {
+            let mut failed = 0;
+            for path in files {
+                let file = std::fs::File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+                let intake = Intake { licensee: &licensee, received_by: operator, now, max_bytes: reports::MAX_REPORT_BYTES };
+                match reports::submit_report(store, archive, file, intake).await {
+                    Ok((submitted, warnings)) => {
+                        print_submitted(&path, &submitted);
+                        for w in warnings {
+                            println!("  {w}");
+                        }
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        eprintln!("{}: {e}", path.display());
+                    }
+                }
+            }
+            if failed > 0 {
+                bail!("{failed} report file(s) were rejected; nothing of them was stored");
+            }
+        }
+        ReportCommand::List { licensee } => {
+            for r in store.reports(&licensee).await? {
+                println!(
+                    "{:<24} rev {} {} {:<7} {:<8} {} lines{}{} sha256 {}",
+                    r.report_id,
+                    r.revision,
+                    r.period,
+                    r.kind.as_str(),
+                    if r.current { "current" } else { "replaced" },
+                    r.summary.lines,
+                    if r.summary.late { ", late" } else { "" },
+                    if r.summary.unlicensed.is_empty() { String::new() } else { format!(", {} unlicensed uses", r.summary.unlicensed.len()) },
+                    &r.sha256[..16],
+                );
+            }
+        }
+        ReportCommand::Status { licensee } => {
+            for d in reports::reporting_status(store, &licensee, now.date_naive()).await? {
+                println!("{} {:<7} due {} {:<8} {}", d.period, d.kind.as_str(), d.due_on, d.status, d.report_ids.join(", "));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_submitted(path: &std::path::Path, submitted: &Submitted) {
+    let r = submitted.record();
+    let what = match submitted {
+        Submitted::New(_) => "received",
+        Submitted::Correction(_) => "received as a correction (revision replaces the earlier one)",
+        Submitted::AlreadyReceived(_) => "already received: nothing changed",
+    };
+    println!(
+        "{}: {} report {} for {} revision {} {what}; {} lines, {} outputs{}",
+        path.display(),
+        r.kind.as_str(),
+        r.report_id,
+        r.period,
+        r.revision,
+        r.summary.lines,
+        r.summary.outputs,
+        if r.summary.late { format!("; LATE (due {})", r.summary.due_on.map_or("-".into(), |d| d.to_string())) } else { String::new() },
+    );
+    for u in &r.summary.unlicensed {
+        println!("  unlicensed use: {u}");
+    }
+}
+
+fn parse_rate(text: &str) -> Result<(Rate, String)> {
+    let (pair, value) = text.split_once('=').context("write a rate as FROM:TO=RATE, e.g. USD:EUR=0.92")?;
+    let (from, to) = pair.split_once(':').context("write a rate as FROM:TO=RATE, e.g. USD:EUR=0.92")?;
+    let rate = Rate::parse(from.trim().parse()?, to.trim().parse()?, value.trim())?;
+    Ok((rate, format!("given on the command line: {text}")))
+}
+
+pub async fn invoice(store: &dyn Store, command: InvoiceCommand, now: DateTime<Utc>) -> Result<()> {
+    match command {
+        InvoiceCommand::Run { period, licensee, issued, rates } => {
+            let period: Period = period.parse()?;
+            let rates = rates.iter().map(|r| parse_rate(r)).collect::<Result<Vec<_>>>()?;
+            let run = InvoiceRun { period, licensee: licensee.as_deref(), issued_on: issued.unwrap_or(now.date_naive()), now, rates: &rates };
+            for (licensee, outcome) in invoicing::run_invoices(store, &run).await? {
+                match outcome {
+                    RunOutcome::Issued(i) => println!("{licensee}: issued {} for {}, total {}", i.number, i.period, i.rated.total),
+                    RunOutcome::Unchanged(i) => println!("{licensee}: {} stands unchanged (same reports)", i.number),
+                    RunOutcome::Corrected { credit_note, invoice } => println!(
+                        "{licensee}: reports changed; {} cancels {}, and {} replaces it, total {}",
+                        credit_note.number,
+                        credit_note.corrects.as_deref().unwrap_or(""),
+                        invoice.number,
+                        invoice.rated.total
+                    ),
+                    RunOutcome::Nothing(why) => println!("{licensee}: nothing to invoice ({why})"),
+                }
+            }
+        }
+        InvoiceCommand::List { licensee } => {
+            for i in store.invoices(licensee.as_deref()).await? {
+                println!("{:<16} {:<12} {} {:<8} total {:>20} due {} {}", i.number, i.licensee, i.period, i.status.as_str(), i.rated.total.to_string(), i.due_on, i.corrects.map_or(String::new(), |c| format!("cancels {c}")));
+            }
+        }
+        InvoiceCommand::Show { number, format, output } => {
+            let i = store.invoice(&number).await?.with_context(|| format!("no invoice {number:?}: see `tantiem invoice list`"))?;
+            let society = store.society().await?.map_or_else(String::new, |s| format!("{} {}", s.code, s.name));
+            let text = match format.as_str() {
+                "text" => invoice_text(&i),
+                "json" => export::json(&i),
+                "csv" => export::csv(&i),
+                "html" => export::html(&i, &society),
+                other => bail!("format {other:?}: use text, json, csv or html"),
+            };
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+                    println!("Wrote {}.", path.display());
+                }
+                None => print!("{text}"),
+            }
+        }
+        InvoiceCommand::Dispute { number, resolve } => {
+            let i = invoicing::dispute(store, &number, !resolve).await?;
+            println!("{} is now {}.", i.number, i.status.as_str());
+        }
+    }
+    Ok(())
+}
+
+fn invoice_text(i: &Invoice) -> String {
+    let mut out = format!("{} {:?} to {} ({}) for {}, agreement {} v{}; issued {}, due {}; {}\n", i.number, i.kind, i.licensee_name, i.licensee, i.period, i.agreement, i.agreement_version, i.issued_on, i.due_on, i.status.as_str());
+    for l in &i.rated.lines {
+        out.push_str(&format!("  {:<44} {:<3} {:<26} {:>22}\n", l.description, l.territory.as_deref().unwrap_or(""), l.charge.rule, l.charge.amount.to_string()));
+        for step in &l.charge.trail {
+            out.push_str(&format!("      {}: {}\n", step.what, step.amount));
+        }
+    }
+    out.push_str(&format!("  net {}\n  {} {}\n  total {}\n  held by presumption {}\n", i.rated.net, i.rated.vat_note, i.rated.vat, i.rated.total, i.rated.presumption_held));
+    for c in &i.conversions {
+        out.push_str(&format!("  converted at {} ({})\n", c.rate, c.source));
+    }
+    for u in &i.unlicensed {
+        out.push_str(&format!("  not invoiced, outside the agreement: {u}\n"));
+    }
+    out
+}
+
+pub async fn payment(store: &dyn Store, command: PaymentCommand, now: DateTime<Utc>) -> Result<()> {
+    let PaymentCommand::Record { invoice, reference, amount, currency, received } = command;
+    let currency: Currency = match currency {
+        Some(c) => c.parse()?,
+        None => store.invoice(&invoice).await?.with_context(|| format!("no invoice {invoice:?}"))?.currency,
+    };
+    let amount = Amount::parse(&amount, currency)?;
+    let (payment, new) = invoicing::record_payment(store, &invoice, &reference, amount, received.unwrap_or(now.date_naive()), now).await?;
+    if new {
+        let status = store.invoice(&invoice).await?.map_or("", |i| i.status.as_str());
+        println!("Payment {} of {} recorded against {} (journal entry {}); the invoice is {status}.", payment.key, payment.amount, payment.invoice, payment.journal_entry);
+    } else {
+        println!("Payment {} was recorded before: nothing changed.", payment.key);
+    }
+    Ok(())
+}
+
+pub async fn presumption(store: &dyn Store, command: PresumptionCommand, now: DateTime<Utc>) -> Result<()> {
+    match command {
+        PresumptionCommand::ReleaseDue => {
+            let released = invoicing::release_due_presumptions(store, now.date_naive(), now).await?;
+            println!("Released to distribution the presumption part of {} invoice(s): {}", released.len(), released.join(", "));
+        }
+        PresumptionCommand::CreditBack { invoice } => match invoicing::settle_presumption(store, &invoice, Settlement::CreditBack, now).await? {
+            Settled::Posted(n) => println!("The presumption part of {invoice} was credited back (journal entry {n})."),
+            Settled::Already(n) => println!("The presumption part of {invoice} was settled before (journal entry {n})."),
+            Settled::NothingHeld => println!("{invoice} holds nothing by presumption."),
+        },
+    }
+    Ok(())
+}
+
+pub async fn ledger(store: &dyn Store) -> Result<()> {
+    let journal = invoicing::verify_books(store).await?;
+    println!("{} journal entries, verified; balanced: {}", journal.entries().len(), journal.is_balanced());
+    for (account, balance) in journal.trial_balance() {
+        println!("  {:<40} {:>24}", account.to_string(), balance.to_string());
+    }
+    Ok(())
+}
+
+pub async fn licence(store: Option<&dyn Store>, command: LicenceCommand, passphrase: &Passphrase, now: DateTime<Utc>) -> Result<()> {
+    let need_store = || store.context("this needs the store (check --database-url)");
+    match command {
+        LicenceCommand::RotateKey => {
+            let key = licences::rotate_key(need_store()?, passphrase.get()?, now).await?;
+            println!("New signing key {} (public key {}); earlier keys are retired and stay published.", key.key_id, key.public_key);
+        }
+        LicenceCommand::Issue { licensee, output } => {
+            let l = licences::issue_licence(need_store()?, &licensee, passphrase.get()?, now).await?;
+            let text = serde_json::to_string_pretty(&l.signed)? + "\n";
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, &text).with_context(|| format!("cannot write {}", path.display()))?;
+                    println!("Licence {} for {} (agreement {} version {}) written to {}.", l.id, l.licensee, l.agreement, l.agreement_version, path.display());
+                }
+                None => print!("{text}"),
+            }
+        }
+        LicenceCommand::Verify { file, keys } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let verdict = match (keys, store) {
+                (Some(path), _) => {
+                    let published: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path)?).with_context(|| format!("{} is not a keys file", path.display()))?;
+                    let list = serde_json::from_value(published.get("keys").cloned().unwrap_or(published))?;
+                    licences::verify_offline(list, &text)
+                }
+                (None, Some(store)) => licences::verify_online(store, &text, now.date_naive()).await?,
+                (None, None) => bail!("give --keys FILE (the society's published keys) or a store to verify against"),
+            };
+            println!("{}", serde_json::to_string_pretty(&verdict)?);
+            if !verdict.signature_valid {
+                bail!("the certificate does not verify");
+            }
+        }
+        LicenceCommand::Keys => {
+            let keys = licences::published_keys(need_store()?).await?;
+            println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "keys": keys }))?);
+        }
+    }
+    Ok(())
+}
+
+/// The archive of report files that goes with a store: beside a SQLite file, or `tantiem-archive`.
+pub fn default_archive(database_url: &str) -> PathBuf {
+    if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+        return PathBuf::from("tantiem-archive");
+    }
+    let path = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:")).unwrap_or(database_url);
+    PathBuf::from(format!("{path}.archive"))
+}
