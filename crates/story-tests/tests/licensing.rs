@@ -123,6 +123,10 @@ async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) 
     assert_eq!(balance(store, Account::Pool { stage: PoolStage::Output, period: march.clone() }).await, eur("-560"));
     assert_eq!(balance(store, Account::VatPayable).await, eur("-4660"));
 
+    // What people read: the CSV and printable HTML exports.
+    expect_test::expect_file!["snapshots/invoice-2026-000001.csv"].assert_eq(&engine::licensing::export::csv(&invoice));
+    expect_test::expect_file!["snapshots/invoice-2026-000001.html"].assert_eq(&engine::licensing::export::html(&invoice, "079 STIM"));
+
     // Running again with the same reports changes nothing.
     assert!(matches!(run(store, day(2026, 4, 16)).await, RunOutcome::Unchanged(i) if i.number == "INV-2026-000001"));
 

@@ -35,8 +35,9 @@ pub fn csv(invoice: &Invoice) -> String {
         out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
         out.push('\n');
     }
-    for (what, amount) in [("net", invoice.rated.net), ("vat", invoice.rated.vat), ("total", invoice.rated.total)] {
-        let _ = writeln!(out, "{},{kind},{},{},{what},,{},,{},,{}", invoice.number, invoice.licensee, invoice.period, csv_cell(&invoice.rated.vat_note), decimal(amount), invoice.currency);
+    let totals = [("net", "net", invoice.rated.net), ("vat", invoice.rated.vat_note.as_str(), invoice.rated.vat), ("total", "total", invoice.rated.total)];
+    for (what, description, amount) in totals {
+        let _ = writeln!(out, "{},{kind},{},{},{what},,{},,{},,{}", invoice.number, invoice.licensee, invoice.period, csv_cell(description), decimal(amount), invoice.currency);
     }
     out
 }
