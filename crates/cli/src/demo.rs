@@ -1,6 +1,7 @@
 //! `tantiem demo`: the main job on a fresh machine. Creates the store, imports a generated repertoire and
 //! the real CWR files written by others (compiled in), and prints what was registered, rejected and
-//! acknowledged.
+//! acknowledged; then licenses an example AI company: its agreement, its March 2026 reports (from
+//! `docs/examples`), the invoice, the books and a signed licence certificate.
 
 use std::io::{BufReader, BufWriter};
 use std::path::PathBuf;
@@ -115,10 +116,108 @@ pub async fn run(database_url: &str, operator: &str, args: DemoArgs, now: DateTi
         "The registry now holds {} works ({} registrations, {} in conflict), {} parties, {} recordings, from {} submissions.",
         counts.works, counts.registrations, counts.conflicts, counts.parties, counts.recordings, counts.submissions
     );
+    license_example(store.as_ref(), &args.out, operator, now).await?;
     let me = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "tantiem".into());
     println!("Acknowledgements are in {}. Try:", ack_dir.display());
     println!("  {me} works search \"music pub cartoons\"");
     println!("  {me} works show T-123.456.789-4");
     println!("  {me} parties show 00000000199");
+    println!("  {me} invoice show INV-{}-000001 --format html --output invoice.html", now.format("%Y"));
+    println!("  {me} serve    # then: curl localhost:8080/.well-known/tdmrep.json");
+    Ok(())
+}
+
+const SERVICE_REPORT: &[u8] = include_bytes!("../../../docs/examples/songfox-service-2026-03.json");
+const OUTPUT_REPORT: &[u8] = include_bytes!("../../../docs/examples/songfox-outputs-2026-03.csv");
+/// Used only when TANTIEM_KEY_PASSPHRASE is not set, so the demo runs on a fresh machine.
+const DEMO_PASSPHRASE: &str = "tantiem demo passphrase: not for production";
+
+/// The licensing half of the demo: one licensee, priced end to end.
+async fn license_example(store: &dyn engine::Store, out: &std::path::Path, operator: &str, now: DateTime<Utc>) -> Result<()> {
+    use domain::licensing::{AgreementStatus, Licensee, ModelVersion};
+    use engine::licensing::{AgreementTerms, Archive, invoicing, licences, licensees, reports};
+    println!();
+    println!("Licensing Songfox AB (an example AI company) for training, its service and its outputs in SE and NO:");
+    let licensee = Licensee {
+        id: "songfox".into(),
+        name: "Songfox AB".into(),
+        country: "SE".into(),
+        vat_number: Some("SE556000000001".into()),
+        business_tier: "small".into(),
+        contacts: vec!["licensing@songfox.example".into()],
+    };
+    licensees::put_licensee(store, licensee).await?;
+    for (id, day) in [("sf-1", 10), ("sf-2", 20)] {
+        let model = ModelVersion {
+            id: id.into(),
+            licensee: "songfox".into(),
+            name: "Songfox Music".into(),
+            version: id.trim_start_matches("sf-").into(),
+            base_models: Vec::new(),
+            trained_on: None,
+            placed_on_eu_market: chrono::NaiveDate::from_ymd_opt(2026, 3, day),
+            training_summary_url: None,
+        };
+        licensees::put_model_version(store, model).await?;
+    }
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).context("a date")?;
+    licensees::put_service(store, "songfox", "app", "Songfox app", Some((start, vec!["sf-1".into(), "sf-2".into()]))).await?;
+    if store.agreement_of("songfox").await?.is_none() {
+        let coverage = licensees::Coverage {
+            effective_from: start,
+            stages: domain::Stage::ALL.to_vec(),
+            territories: vec!["SE".into(), "NO".into()],
+            societies: vec![domain::SocietyCode::STIM],
+            services: vec!["app".into()],
+            model_versions: vec!["sf-1".into(), "sf-2".into()],
+            use_types: vec!["stream".into(), "download".into()],
+            term_until: None,
+            status: AgreementStatus::Active,
+        };
+        let terms = AgreementTerms::new(rating::Tariff::illustrative(money::Currency::EUR)?);
+        licensees::create_agreement(store, "A-2026-001", "songfox", coverage, terms, operator, now).await?;
+    }
+    let archive = Archive::new(out.join("archive"));
+    for (name, bytes) in [("songfox-service-2026-03.json", SERVICE_REPORT), ("songfox-outputs-2026-03.csv", OUTPUT_REPORT)] {
+        let intake = reports::Intake { licensee: "songfox", received_by: operator, now, max_bytes: reports::MAX_REPORT_BYTES };
+        let (submitted, _) = reports::submit_report(store, &archive, bytes, intake).await?;
+        let r = submitted.record();
+        println!("  report {name}: {} lines{}", r.summary.lines, if r.summary.late { ", late" } else { "" });
+        for u in &r.summary.unlicensed {
+            println!("    flagged, outside the agreement: {u}");
+        }
+    }
+    let period = domain::Period::month(2026, 3).context("a period")?;
+    let run = invoicing::InvoiceRun { period, licensee: Some("songfox"), issued_on: now.date_naive(), now, rates: &[] };
+    for (_, outcome) in invoicing::run_invoices(store, &run).await? {
+        let invoice = match outcome {
+            invoicing::RunOutcome::Issued(i) | invoicing::RunOutcome::Unchanged(i) => i,
+            invoicing::RunOutcome::Corrected { invoice, .. } => invoice,
+            invoicing::RunOutcome::Nothing(why) => {
+                println!("  nothing to invoice: {why}");
+                continue;
+            }
+        };
+        println!("  invoice {} for {}:", invoice.number, invoice.period);
+        for l in &invoice.rated.lines {
+            println!("    {:<42} {:<3} {:<24} {:>22}", l.description, l.territory.as_deref().unwrap_or(""), l.charge.rule, l.charge.amount.to_string());
+        }
+        println!("    net {}, {} {}, total {}; {} held by presumption", invoice.rated.net, invoice.rated.vat_note, invoice.rated.vat, invoice.rated.total, invoice.rated.presumption_held);
+    }
+    let journal = invoicing::verify_books(store).await?;
+    println!("  the journal has {} entries and balances: {}", journal.entries().len(), journal.is_balanced());
+    let passphrase = std::env::var("TANTIEM_KEY_PASSPHRASE").unwrap_or_else(|_| DEMO_PASSPHRASE.to_owned());
+    if licences::published_keys(store).await?.is_empty() {
+        licences::rotate_key(store, &passphrase, now).await?;
+    }
+    match licences::issue_licence(store, "songfox", &passphrase, now).await {
+        Ok(licence) => {
+            let path = out.join("songfox-licence.json");
+            std::fs::write(&path, serde_json::to_string_pretty(&licence.signed)? + "\n")?;
+            let verdict = licences::verify_online(store, &std::fs::read_to_string(&path)?, now.date_naive()).await?;
+            println!("  licence {} written to {}: signature valid {}, {}", licence.id, path.display(), verdict.signature_valid, verdict.detail);
+        }
+        Err(e) => println!("  no licence issued: {e}"),
+    }
     Ok(())
 }

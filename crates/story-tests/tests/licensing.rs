@@ -21,8 +21,8 @@ use story_tests::story;
 mod common;
 use common::{at, day, set_up};
 
-const SERVICE_REPORT: &[u8] = include_bytes!("reports/songfox-service-2026-03.json");
-const OUTPUT_REPORT: &[u8] = include_bytes!("reports/songfox-outputs-2026-03.csv");
+const SERVICE_REPORT: &[u8] = include_bytes!("../../../docs/examples/songfox-service-2026-03.json");
+const OUTPUT_REPORT: &[u8] = include_bytes!("../../../docs/examples/songfox-outputs-2026-03.csv");
 const PASSPHRASE: &str = "a long test passphrase";
 
 fn eur(text: &str) -> Amount {

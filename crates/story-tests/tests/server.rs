@@ -19,7 +19,7 @@ use tower::ServiceExt;
 mod common;
 use common::{add_tunebird, at, set_up};
 
-const SERVICE_REPORT: &[u8] = include_bytes!("reports/songfox-service-2026-03.json");
+const SERVICE_REPORT: &[u8] = include_bytes!("../../../docs/examples/songfox-service-2026-03.json");
 const PASSPHRASE: &str = "a long test passphrase";
 
 struct Fixture {

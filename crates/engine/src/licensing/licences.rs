@@ -140,6 +140,10 @@ pub async fn issue_licence(store: &dyn Store, licensee: &str, passphrase: &str, 
         signed,
         issued_at: now,
     };
+    // Ed25519 signatures are deterministic: the same certificate under the same key is the same licence.
+    if let Some(existing) = store.licence(&licence.id).await? {
+        return Ok(existing);
+    }
     store.put_licence(&licence).await?;
     Ok(licence)
 }
