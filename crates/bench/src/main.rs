@@ -1,5 +1,6 @@
 //! Benchmark programs for Tantiem. `bench cwr` measures CWR parsing and import throughput and peak memory;
-//! each phase runs in its own child process so peak memory is per phase.
+//! `bench rating` the intake and invoicing of a period; `bench serve` licence verification over HTTP with
+//! `wrk`. Each phase runs in its own child process so peak memory is per phase.
 
 /// An import allocates and frees millions of small strings; mimalloc does that markedly faster than glibc.
 #[global_allocator]
@@ -16,8 +17,13 @@ use engine::Store;
 use engine::import::{AckSink, ImportOptions};
 use formats::cwr::{Context as CwrContext, ReadOptions, Reader, read_work};
 
+mod rating;
+mod serve;
+
 fn usage() -> ! {
     eprintln!("usage: bench cwr [--works N] [--dir DIR] [--postgres-url URL] [--skip-postgres] [--keep]");
+    eprintln!("       bench rating [--service-reports N] [--output-lines N] [--licensees N] [--dir DIR] [--postgres-url URL]");
+    eprintln!("       bench serve [--duration SECONDS] [--connections N] [--threads N] [--skip-postgres]");
     std::process::exit(2)
 }
 
@@ -25,6 +31,8 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("cwr") => cwr(&args[1..]),
+        Some("rating") => rating::run(&std::env::current_exe()?, &args[1..]),
+        Some("serve") => serve::run(&args[1..]),
         Some("phase") => phase(&args[1..]),
         _ => usage(),
     }
@@ -148,6 +156,7 @@ fn phase(args: &[String]) -> Result<()> {
     };
     let started = Instant::now();
     match name {
+        "rating-service" | "rating-output" | "rating-invoice" => rating::phase(name, &file, args.get(3).map(String::as_str))?,
         "read" | "read+works" => {
             let input = BufReader::with_capacity(1 << 20, std::fs::File::open(&file)?);
             let mut reader = Reader::open(input, ReadOptions::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
