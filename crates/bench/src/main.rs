@@ -22,7 +22,9 @@ mod serve;
 
 fn usage() -> ! {
     eprintln!("usage: bench cwr [--works N] [--dir DIR] [--postgres-url URL] [--skip-postgres] [--keep]");
-    eprintln!("       bench rating [--service-reports N] [--output-lines N] [--licensees N] [--dir DIR] [--postgres-url URL]");
+    eprintln!(
+        "       bench rating [--service-reports N] [--output-lines N] [--licensees N] [--dir DIR] [--postgres-url URL]"
+    );
     eprintln!("       bench serve [--duration SECONDS] [--connections N] [--threads N] [--skip-postgres]");
     std::process::exit(2)
 }
@@ -156,7 +158,9 @@ fn phase(args: &[String]) -> Result<()> {
     };
     let started = Instant::now();
     match name {
-        "rating-service" | "rating-output" | "rating-invoice" => rating::phase(name, &file, args.get(3).map(String::as_str))?,
+        "rating-service" | "rating-output" | "rating-invoice" => {
+            rating::phase(name, &file, args.get(3).map(String::as_str))?
+        }
         "read" | "read+works" => {
             let input = BufReader::with_capacity(1 << 20, std::fs::File::open(&file)?);
             let mut reader = Reader::open(input, ReadOptions::default()).map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -35,7 +35,10 @@ fn licensee_id(i: usize) -> String {
 
 /// Writes the report files: service reports spread over the licensees, output lines over `output_files`
 /// files (one per licensee), ten lines (5 territories × 2 use types) per output.
-pub fn generate(dir: &Path, shape: Shape) -> Result<(Vec<(String, PathBuf)>, Vec<(String, PathBuf)>, u64)> {
+/// Report files to submit: (licensee, path).
+pub type Files = Vec<(String, PathBuf)>;
+
+pub fn generate(dir: &Path, shape: Shape) -> Result<(Files, Files, u64)> {
     let mut bytes = 0u64;
     let service_dir = dir.join("service");
     std::fs::create_dir_all(&service_dir)?;
@@ -47,7 +50,13 @@ pub fn generate(dir: &Path, shape: Shape) -> Result<(Vec<(String, PathBuf)>, Vec
         writeln!(out, "report_id,period,currency,service,territory,model_version,net_revenue,subscribers,generations")?;
         for (t, territory) in TERRITORIES.iter().enumerate() {
             let revenue = 1_000 + (r * 7 + t * 13) % 9_000;
-            writeln!(out, "S{r},2026-03,EUR,app{},{territory},m1,{revenue}.25,{},{}", r / shape.licensees, 100 + r % 50, 10_000 + t * 1_000)?;
+            writeln!(
+                out,
+                "S{r},2026-03,EUR,app{},{territory},m1,{revenue}.25,{},{}",
+                r / shape.licensees,
+                100 + r % 50,
+                10_000 + t * 1_000
+            )?;
         }
         out.flush()?;
         bytes += std::fs::metadata(&path)?.len();
@@ -58,16 +67,32 @@ pub fn generate(dir: &Path, shape: Shape) -> Result<(Vec<(String, PathBuf)>, Vec
     for f in 0..shape.output_files {
         let path = dir.join(format!("outputs{f:02}.csv"));
         let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?);
-        writeln!(out, "report_id,period,currency,output_id,service,model_version,created_on,isrc,use_type,territory,usages,revenue,provider,provider_version,confidence,influences")?;
+        writeln!(
+            out,
+            "report_id,period,currency,output_id,service,model_version,created_on,isrc,use_type,territory,usages,revenue,provider,provider_version,confidence,influences"
+        )?;
         for line in 0..per_file {
             let output_id = line / 10;
             let (t, u) = (line % 5, (line / 5) % 2);
             let attribution = if line % 10 == 0 {
-                format!("Provider,1.0,0.8,isrc:SE5BU26{:05}=0.5|iswc:T070000{:04}=0.5", output_id % 100_000, output_id % 10_000)
+                format!(
+                    "Provider,1.0,0.8,isrc:SE5BU26{:05}=0.5|iswc:T070000{:04}=0.5",
+                    output_id % 100_000,
+                    output_id % 10_000
+                )
             } else {
                 ",,,".to_owned()
             };
-            writeln!(out, "O{f},2026-03,EUR,g{output_id},app0,m1,2026-03-{:02},,{},{},{},{}.{:02},{attribution}", 1 + output_id % 28, USE_TYPES[u], TERRITORIES[t], 1 + line % 900, line % 3, line % 100)?;
+            writeln!(
+                out,
+                "O{f},2026-03,EUR,g{output_id},app0,m1,2026-03-{:02},,{},{},{},{}.{:02},{attribution}",
+                1 + output_id % 28,
+                USE_TYPES[u],
+                TERRITORIES[t],
+                1 + line % 900,
+                line % 3,
+                line % 100
+            )?;
         }
         out.flush()?;
         bytes += std::fs::metadata(&path)?.len();
@@ -84,9 +109,25 @@ pub async fn set_up(store: &dyn Store, shape: Shape) -> Result<()> {
     let services_per_licensee = shape.service_reports.div_ceil(shape.licensees);
     for i in 0..shape.licensees {
         let id = licensee_id(i);
-        let licensee = Licensee { id: id.clone(), name: format!("Licensee {i}"), country: "SE".into(), vat_number: None, business_tier: "small".into(), contacts: vec![] };
+        let licensee = Licensee {
+            id: id.clone(),
+            name: format!("Licensee {i}"),
+            country: "SE".into(),
+            vat_number: None,
+            business_tier: "small".into(),
+            contacts: vec![],
+        };
         licensees::put_licensee(store, licensee).await?;
-        let model = ModelVersion { id: format!("{id}-m1"), licensee: id.clone(), name: "m".into(), version: "1".into(), base_models: vec![], trained_on: None, placed_on_eu_market: None, training_summary_url: None };
+        let model = ModelVersion {
+            id: "m1".into(),
+            licensee: id.clone(),
+            name: "m".into(),
+            version: "1".into(),
+            base_models: vec![],
+            trained_on: None,
+            placed_on_eu_market: None,
+            training_summary_url: None,
+        };
         licensees::put_model_version(store, model).await?;
         let mut services = Vec::new();
         for s in 0..services_per_licensee {
@@ -100,7 +141,7 @@ pub async fn set_up(store: &dyn Store, shape: Shape) -> Result<()> {
             territories: TERRITORIES.iter().map(|t| (*t).to_owned()).collect(),
             societies: vec![SocietyCode::STIM],
             services,
-            model_versions: vec![format!("{id}-m1")],
+            model_versions: vec!["m1".into()],
             use_types: USE_TYPES.iter().map(|u| (*u).to_owned()).collect(),
             term_until: None,
             status: AgreementStatus::Active,
@@ -118,7 +159,9 @@ pub async fn intake(store: &dyn Store, archive: &Archive, files: &[(String, Path
     for (licensee, path) in files {
         let file = std::fs::File::open(path)?;
         let intake = Intake { licensee, received_by: "bench", now, max_bytes: reports::MAX_REPORT_BYTES };
-        let (submitted, _) = reports::submit_report(store, archive, file, intake).await.with_context(|| format!("{}", path.display()))?;
+        let (submitted, _) = reports::submit_report(store, archive, file, intake)
+            .await
+            .with_context(|| format!("{}", path.display()))?;
         lines += submitted.record().summary.lines;
     }
     Ok(lines)
@@ -132,13 +175,18 @@ pub async fn invoice(store: &dyn Store) -> Result<usize> {
     let outcomes = invoicing::run_invoices(store, &run).await?;
     let issued = outcomes.iter().filter(|(_, o)| matches!(o, invoicing::RunOutcome::Issued(_))).count();
     if issued != outcomes.len() {
-        bail!("not every licensee was invoiced: {} of {}", issued, outcomes.len());
+        bail!(
+            "not every licensee was invoiced: {} of {}; first: {:?}",
+            issued,
+            outcomes.len(),
+            outcomes.first().map(|o| &o.1)
+        );
     }
     Ok(issued)
 }
 
 /// Reads the list of files a phase works on, written by the parent.
-pub fn read_list(path: &Path) -> Result<Vec<(String, PathBuf)>> {
+pub fn read_list(path: &Path) -> Result<Files> {
     let text = std::fs::read_to_string(path)?;
     Ok(text.lines().filter_map(|l| l.split_once('\t')).map(|(l, p)| (l.to_owned(), PathBuf::from(p))).collect())
 }
@@ -175,7 +223,9 @@ pub fn run(me: &Path, args: &[String]) -> Result<()> {
             "--licensees" => shape.licensees = value.parse()?,
             "--dir" => dir = Some(PathBuf::from(value)),
             "--postgres-url" => url = Some(value),
-            other => bail!("unknown option {other}: bench rating [--service-reports N] [--output-lines N] [--licensees N] [--dir DIR] [--postgres-url URL]"),
+            other => bail!(
+                "unknown option {other}: bench rating [--service-reports N] [--output-lines N] [--licensees N] [--dir DIR] [--postgres-url URL]"
+            ),
         }
         i += 2;
     }
@@ -203,11 +253,19 @@ pub fn run(me: &Path, args: &[String]) -> Result<()> {
     })?;
     println!("set up {} licensees with agreements in {:.1} s", shape.licensees, t.elapsed().as_secs_f64());
     let mut rows = Vec::new();
-    for (phase, label, lines) in [
-        ("rating-service", "intake: 10,000 service reports", (shape.service_reports * 6) as u64),
-        ("rating-output", "intake: output reports", shape.output_lines as u64),
-        ("rating-invoice", "invoice run (all licensees)", 0),
-    ] {
+    let labels = [
+        format!("intake: {} service reports ({} lines)", shape.service_reports, shape.service_reports * 6),
+        format!("intake: {} output-exploitation lines in {} files", shape.output_lines, output.len()),
+        format!("invoice run: {} licensees", shape.licensees),
+    ];
+    for ((phase, lines), label) in [
+        ("rating-service", (shape.service_reports * 6) as u64),
+        ("rating-output", shape.output_lines as u64),
+        ("rating-invoice", 0),
+    ]
+    .into_iter()
+    .zip(labels)
+    {
         let mut command = std::process::Command::new(me);
         command.arg("phase").arg(phase).arg(&dir).arg(&dir);
         if let Some(url) = &url {
@@ -228,6 +286,7 @@ pub fn run(me: &Path, args: &[String]) -> Result<()> {
     println!("| phase ({}) | seconds | lines/s | peak memory |", if url.is_some() { "PostgreSQL" } else { "SQLite" });
     println!("|---|---:|---:|---:|");
     for (label, seconds, lines, peak) in &rows {
+        let label = label.as_str();
         let rate = if *lines > 0 { format!("{:.0}", *lines as f64 / seconds) } else { "—".into() };
         println!("| {label} | {seconds:.2} | {rate} | {peak:.0} MiB |");
     }

@@ -25,7 +25,14 @@ struct Options {
 }
 
 pub fn run(args: &[String]) -> Result<()> {
-    let mut o = Options { duration: 10, connections: 64, threads: 1, server_threads: 2, skip_postgres: false, verdict_ttl_ms: 500 };
+    let mut o = Options {
+        duration: 10,
+        connections: 64,
+        threads: 1,
+        server_threads: 2,
+        skip_postgres: false,
+        verdict_ttl_ms: 500,
+    };
     let mut i = 0;
     while i < args.len() {
         let value = args.get(i + 1).cloned().unwrap_or_default();
@@ -51,7 +58,11 @@ pub fn run(args: &[String]) -> Result<()> {
     rows.extend(measure(&o, &dir, "SQLite", None)?);
     if !o.skip_postgres {
         let cluster = dir.join("pg");
-        let output = Command::new("scripts/pg-cluster").arg("start").arg(&cluster).output().context("scripts/pg-cluster (run from the repository root)")?;
+        let output = Command::new("scripts/pg-cluster")
+            .arg("start")
+            .arg(&cluster)
+            .output()
+            .context("scripts/pg-cluster (run from the repository root)")?;
         if !output.status.success() {
             bail!("scripts/pg-cluster failed: {}", String::from_utf8_lossy(&output.stderr));
         }
@@ -91,7 +102,10 @@ fn measure(o: &Options, dir: &Path, name: &str, url: Option<&str>) -> Result<Vec
         let passphrase = "bench passphrase, not secret";
         licences::rotate_key(store.as_ref(), passphrase, Utc::now()).await?;
         let licence = licences::issue_licence(store.as_ref(), "lic0000", passphrase, Utc::now()).await?;
-        let config = server::Config { verdict_ttl: std::time::Duration::from_millis(o.verdict_ttl_ms), ..server::Config::default() };
+        let config = server::Config {
+            verdict_ttl: std::time::Duration::from_millis(o.verdict_ttl_ms),
+            ..server::Config::default()
+        };
         let state = server::AppState::new(store, Archive::new(dir.join("archive")), config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let port = listener.local_addr()?.port();
@@ -115,13 +129,19 @@ fn measure(o: &Options, dir: &Path, name: &str, url: Option<&str>) -> Result<Vec
 fn post_script(body: &PathBuf) -> Result<String> {
     let text = std::fs::read_to_string(body)?;
     let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");
-    Ok(format!("wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = \"{escaped}\"\n"))
+    Ok(format!(
+        "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = \"{escaped}\"\n"
+    ))
 }
 
 /// Runs wrk and returns requests/s, p50 and p99 latency.
 fn wrk(o: &Options, url: &str, script: Option<&Path>) -> Result<(f64, String, String)> {
     let mut command = Command::new("wrk");
-    command.arg(format!("-t{}", o.threads)).arg(format!("-c{}", o.connections)).arg(format!("-d{}s", o.duration)).arg("--latency");
+    command
+        .arg(format!("-t{}", o.threads))
+        .arg(format!("-c{}", o.connections))
+        .arg(format!("-d{}s", o.duration))
+        .arg("--latency");
     if let Some(s) = script {
         command.arg("-s").arg(s);
     }
@@ -131,7 +151,8 @@ fn wrk(o: &Options, url: &str, script: Option<&Path>) -> Result<(f64, String, St
     if text.contains("Non-2xx") {
         bail!("wrk saw errors from {url}:\n{text}");
     }
-    let find = |prefix: &str| text.lines().map(str::trim).find_map(|l| l.strip_prefix(prefix)).map(|v| v.trim().to_owned());
+    let find =
+        |prefix: &str| text.lines().map(str::trim).find_map(|l| l.strip_prefix(prefix)).map(|v| v.trim().to_owned());
     let rps: f64 = find("Requests/sec:").and_then(|v| v.parse().ok()).context("wrk printed no Requests/sec")?;
     Ok((rps, find("50%").unwrap_or_default(), find("99%").unwrap_or_default()))
 }

@@ -133,7 +133,12 @@ const OUTPUT_REPORT: &[u8] = include_bytes!("../../../docs/examples/songfox-outp
 const DEMO_PASSPHRASE: &str = "tantiem demo passphrase: not for production";
 
 /// The licensing half of the demo: one licensee, priced end to end.
-async fn license_example(store: &dyn engine::Store, out: &std::path::Path, operator: &str, now: DateTime<Utc>) -> Result<()> {
+async fn license_example(
+    store: &dyn engine::Store,
+    out: &std::path::Path,
+    operator: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     use domain::licensing::{AgreementStatus, Licensee, ModelVersion};
     use engine::licensing::{AgreementTerms, Archive, invoicing, licences, licensees, reports};
     println!();
@@ -161,7 +166,8 @@ async fn license_example(store: &dyn engine::Store, out: &std::path::Path, opera
         licensees::put_model_version(store, model).await?;
     }
     let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).context("a date")?;
-    licensees::put_service(store, "songfox", "app", "Songfox app", Some((start, vec!["sf-1".into(), "sf-2".into()]))).await?;
+    licensees::put_service(store, "songfox", "app", "Songfox app", Some((start, vec!["sf-1".into(), "sf-2".into()])))
+        .await?;
     if store.agreement_of("songfox").await?.is_none() {
         let coverage = licensees::Coverage {
             effective_from: start,
@@ -178,8 +184,11 @@ async fn license_example(store: &dyn engine::Store, out: &std::path::Path, opera
         licensees::create_agreement(store, "A-2026-001", "songfox", coverage, terms, operator, now).await?;
     }
     let archive = Archive::new(out.join("archive"));
-    for (name, bytes) in [("songfox-service-2026-03.json", SERVICE_REPORT), ("songfox-outputs-2026-03.csv", OUTPUT_REPORT)] {
-        let intake = reports::Intake { licensee: "songfox", received_by: operator, now, max_bytes: reports::MAX_REPORT_BYTES };
+    for (name, bytes) in
+        [("songfox-service-2026-03.json", SERVICE_REPORT), ("songfox-outputs-2026-03.csv", OUTPUT_REPORT)]
+    {
+        let intake =
+            reports::Intake { licensee: "songfox", received_by: operator, now, max_bytes: reports::MAX_REPORT_BYTES };
         let (submitted, _) = reports::submit_report(store, &archive, bytes, intake).await?;
         let r = submitted.record();
         println!("  report {name}: {} lines{}", r.summary.lines, if r.summary.late { ", late" } else { "" });
@@ -200,9 +209,22 @@ async fn license_example(store: &dyn engine::Store, out: &std::path::Path, opera
         };
         println!("  invoice {} for {}:", invoice.number, invoice.period);
         for l in &invoice.rated.lines {
-            println!("    {:<42} {:<3} {:<24} {:>22}", l.description, l.territory.as_deref().unwrap_or(""), l.charge.rule, l.charge.amount.to_string());
+            println!(
+                "    {:<42} {:<3} {:<24} {:>22}",
+                l.description,
+                l.territory.as_deref().unwrap_or(""),
+                l.charge.rule,
+                l.charge.amount.to_string()
+            );
         }
-        println!("    net {}, {} {}, total {}; {} held by presumption", invoice.rated.net, invoice.rated.vat_note, invoice.rated.vat, invoice.rated.total, invoice.rated.presumption_held);
+        println!(
+            "    net {}, {} {}, total {}; {} held by presumption",
+            invoice.rated.net,
+            invoice.rated.vat_note,
+            invoice.rated.vat,
+            invoice.rated.total,
+            invoice.rated.presumption_held
+        );
     }
     let journal = invoicing::verify_books(store).await?;
     println!("  the journal has {} entries and balances: {}", journal.entries().len(), journal.is_balanced());
@@ -215,7 +237,13 @@ async fn license_example(store: &dyn engine::Store, out: &std::path::Path, opera
             let path = out.join("songfox-licence.json");
             std::fs::write(&path, serde_json::to_string_pretty(&licence.signed)? + "\n")?;
             let verdict = licences::verify_online(store, &std::fs::read_to_string(&path)?, now.date_naive()).await?;
-            println!("  licence {} written to {}: signature valid {}, {}", licence.id, path.display(), verdict.signature_valid, verdict.detail);
+            println!(
+                "  licence {} written to {}: signature valid {}, {}",
+                licence.id,
+                path.display(),
+                verdict.signature_valid,
+                verdict.detail
+            );
         }
         Err(e) => println!("  no licence issued: {e}"),
     }

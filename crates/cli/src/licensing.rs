@@ -278,14 +278,20 @@ pub struct Passphrase {
 
 impl Passphrase {
     fn get(&self) -> Result<&str> {
-        self.key_passphrase.as_deref().context("set TANTIEM_KEY_PASSPHRASE: it seals and unseals the society's signing key")
+        self.key_passphrase
+            .as_deref()
+            .context("set TANTIEM_KEY_PASSPHRASE: it seals and unseals the society's signing key")
     }
 }
 
 pub async fn licensee(store: &dyn Store, command: LicenseeCommand, now: DateTime<Utc>) -> Result<()> {
     match command {
         LicenseeCommand::Add { id, name, country, vat_number, tier, contacts } => {
-            let l = licensees::put_licensee(store, Licensee { id, name, country, vat_number, business_tier: tier, contacts }).await?;
+            let l = licensees::put_licensee(
+                store,
+                Licensee { id, name, country, vat_number, business_tier: tier, contacts },
+            )
+            .await?;
             println!("Licensee {} ({}, {}, {} business) recorded.", l.id, l.name, l.country, l.business_tier);
         }
         LicenseeCommand::List => {
@@ -304,12 +310,26 @@ pub async fn licensee(store: &dyn Store, command: LicenseeCommand, now: DateTime
                 println!("{}", serde_json::to_string_pretty(&value)?);
                 return Ok(());
             }
-            println!("{} — {} ({}), VAT number {}, {} business", l.id, l.name, l.country, l.vat_number.as_deref().unwrap_or("none"), l.business_tier);
+            println!(
+                "{} — {} ({}), VAT number {}, {} business",
+                l.id,
+                l.name,
+                l.country,
+                l.vat_number.as_deref().unwrap_or("none"),
+                l.business_tier
+            );
             for m in &models {
-                println!("  model {} ({} {}), placed on the EU market {}", m.id, m.name, m.version, m.placed_on_eu_market.map_or("-".into(), |d| d.to_string()));
+                println!(
+                    "  model {} ({} {}), placed on the EU market {}",
+                    m.id,
+                    m.name,
+                    m.version,
+                    m.placed_on_eu_market.map_or("-".into(), |d| d.to_string())
+                );
             }
             for s in &services {
-                let timeline: Vec<String> = s.timeline.iter().map(|t| format!("from {}: {}", t.from, t.model_versions.join(", "))).collect();
+                let timeline: Vec<String> =
+                    s.timeline.iter().map(|t| format!("from {}: {}", t.from, t.model_versions.join(", "))).collect();
                 println!("  service {} ({}): {}", s.id, s.name, timeline.join("; "));
             }
             match agreement {
@@ -326,7 +346,8 @@ pub async fn licensee(store: &dyn Store, command: LicenseeCommand, now: DateTime
 }
 
 pub async fn model(store: &dyn Store, command: ModelCommand) -> Result<()> {
-    let ModelCommand::Add { id, licensee, name, version, base_models, trained_on, placed_on_market, summary_url } = command;
+    let ModelCommand::Add { id, licensee, name, version, base_models, trained_on, placed_on_market, summary_url } =
+        command;
     let m = ModelVersion {
         id,
         licensee,
@@ -360,11 +381,17 @@ fn status(text: &str) -> Result<AgreementStatus> {
 }
 
 fn stages(list: &[String]) -> Result<Vec<Stage>> {
-    list.iter().map(|s| Stage::parse(s).with_context(|| format!("stage {s:?}: use training, service or output"))).collect()
+    list.iter()
+        .map(|s| Stage::parse(s).with_context(|| format!("stage {s:?}: use training, service or output")))
+        .collect()
 }
 
 /// Builds coverage and terms from the arguments over a base version (for an amendment) or defaults.
-async fn coverage_and_terms(store: &dyn Store, args: &AgreementArgs, base: Option<(&domain::licensing::AgreementVersion, &AgreementTerms)>) -> Result<(Coverage, AgreementTerms)> {
+async fn coverage_and_terms(
+    store: &dyn Store,
+    args: &AgreementArgs,
+    base: Option<(&domain::licensing::AgreementVersion, &AgreementTerms)>,
+) -> Result<(Coverage, AgreementTerms)> {
     let society = store.society().await?.context("the store is not initialised: run `tantiem init`")?;
     let mut coverage = match base {
         Some((v, _)) => licensees::coverage_of(v, args.from),
@@ -387,7 +414,11 @@ async fn coverage_and_terms(store: &dyn Store, args: &AgreementArgs, base: Optio
         coverage.territories = args.territories.clone();
     }
     if !args.societies.is_empty() {
-        coverage.societies = args.societies.iter().map(|s| SocietyCode::parse(s).with_context(|| format!("{s:?} is not a CISAC society code"))).collect::<Result<_>>()?;
+        coverage.societies = args
+            .societies
+            .iter()
+            .map(|s| SocietyCode::parse(s).with_context(|| format!("{s:?} is not a CISAC society code")))
+            .collect::<Result<_>>()?;
     }
     if !args.services.is_empty() {
         coverage.services = args.services.clone();
@@ -407,7 +438,9 @@ async fn coverage_and_terms(store: &dyn Store, args: &AgreementArgs, base: Optio
     let mut terms = match (base, &args.tariff) {
         (_, Some(path)) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-            let tariff = serde_json::from_str(&text).with_context(|| format!("{} is not a tariff file: start from `tantiem tariff show`", path.display()))?;
+            let tariff = serde_json::from_str(&text).with_context(|| {
+                format!("{} is not a tariff file: start from `tantiem tariff show`", path.display())
+            })?;
             match base {
                 Some((_, t)) => AgreementTerms { tariff, ..t.clone() },
                 None => AgreementTerms::new(tariff),
@@ -439,14 +472,20 @@ pub async fn agreement(store: &dyn Store, command: AgreementCommand, operator: &
             print_agreement(&a);
         }
         AgreementCommand::Amend { args } => {
-            let existing = store.agreement_of(&args.licensee).await?.with_context(|| format!("licensee {:?} has no agreement", args.licensee))?;
+            let existing = store
+                .agreement_of(&args.licensee)
+                .await?
+                .with_context(|| format!("licensee {:?} has no agreement", args.licensee))?;
             let latest = existing.latest().context("the agreement has no version")?;
             let (coverage, terms) = coverage_and_terms(store, &args, Some((&latest.coverage, &latest.terms))).await?;
             let a = licensees::amend_agreement(store, &args.licensee, coverage, terms, operator, now).await?;
             print_agreement(&a);
         }
         AgreementCommand::Show { licensee, json } => {
-            let a = store.agreement_of(&licensee).await?.with_context(|| format!("licensee {licensee:?} has no agreement"))?;
+            let a = store
+                .agreement_of(&licensee)
+                .await?
+                .with_context(|| format!("licensee {licensee:?} has no agreement"))?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&a)?);
             } else {
@@ -488,19 +527,28 @@ pub async fn tariff(store: &dyn Store, command: TariffCommand) -> Result<()> {
             let a = store.agreement_of(&l).await?.with_context(|| format!("licensee {l:?} has no agreement"))?;
             a.latest().context("the agreement has no version")?.terms.tariff.clone()
         }
-        None => rating::Tariff::illustrative(currency.parse().with_context(|| format!("unknown currency {currency:?}"))?)?,
+        None => {
+            rating::Tariff::illustrative(currency.parse().with_context(|| format!("unknown currency {currency:?}"))?)?
+        }
     };
     println!("{}", serde_json::to_string_pretty(&tariff)?);
     Ok(())
 }
 
-pub async fn report(store: &dyn Store, archive: &Archive, command: ReportCommand, operator: &str, now: DateTime<Utc>) -> Result<()> {
+pub async fn report(
+    store: &dyn Store,
+    archive: &Archive,
+    command: ReportCommand,
+    operator: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     match command {
         ReportCommand::Submit { licensee, files } => {
             let mut failed = 0;
             for path in files {
                 let file = std::fs::File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
-                let intake = Intake { licensee: &licensee, received_by: operator, now, max_bytes: reports::MAX_REPORT_BYTES };
+                let intake =
+                    Intake { licensee: &licensee, received_by: operator, now, max_bytes: reports::MAX_REPORT_BYTES };
                 match reports::submit_report(store, archive, file, intake).await {
                     Ok((submitted, warnings)) => {
                         print_submitted(&path, &submitted);
@@ -529,14 +577,25 @@ pub async fn report(store: &dyn Store, archive: &Archive, command: ReportCommand
                     if r.current { "current" } else { "replaced" },
                     r.summary.lines,
                     if r.summary.late { ", late" } else { "" },
-                    if r.summary.unlicensed.is_empty() { String::new() } else { format!(", {} unlicensed uses", r.summary.unlicensed.len()) },
+                    if r.summary.unlicensed.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} unlicensed uses", r.summary.unlicensed.len())
+                    },
                     &r.sha256[..16],
                 );
             }
         }
         ReportCommand::Status { licensee } => {
             for d in reports::reporting_status(store, &licensee, now.date_naive()).await? {
-                println!("{} {:<7} due {} {:<8} {}", d.period, d.kind.as_str(), d.due_on, d.status, d.report_ids.join(", "));
+                println!(
+                    "{} {:<7} due {} {:<8} {}",
+                    d.period,
+                    d.kind.as_str(),
+                    d.due_on,
+                    d.status,
+                    d.report_ids.join(", ")
+                );
             }
         }
     }
@@ -559,7 +618,11 @@ fn print_submitted(path: &std::path::Path, submitted: &Submitted) {
         r.revision,
         r.summary.lines,
         r.summary.outputs,
-        if r.summary.late { format!("; LATE (due {})", r.summary.due_on.map_or("-".into(), |d| d.to_string())) } else { String::new() },
+        if r.summary.late {
+            format!("; LATE (due {})", r.summary.due_on.map_or("-".into(), |d| d.to_string()))
+        } else {
+            String::new()
+        },
     );
     for u in &r.summary.unlicensed {
         println!("  unlicensed use: {u}");
@@ -578,10 +641,18 @@ pub async fn invoice(store: &dyn Store, command: InvoiceCommand, now: DateTime<U
         InvoiceCommand::Run { period, licensee, issued, rates } => {
             let period: Period = period.parse()?;
             let rates = rates.iter().map(|r| parse_rate(r)).collect::<Result<Vec<_>>>()?;
-            let run = InvoiceRun { period, licensee: licensee.as_deref(), issued_on: issued.unwrap_or(now.date_naive()), now, rates: &rates };
+            let run = InvoiceRun {
+                period,
+                licensee: licensee.as_deref(),
+                issued_on: issued.unwrap_or(now.date_naive()),
+                now,
+                rates: &rates,
+            };
             for (licensee, outcome) in invoicing::run_invoices(store, &run).await? {
                 match outcome {
-                    RunOutcome::Issued(i) => println!("{licensee}: issued {} for {}, total {}", i.number, i.period, i.rated.total),
+                    RunOutcome::Issued(i) => {
+                        println!("{licensee}: issued {} for {}, total {}", i.number, i.period, i.rated.total)
+                    }
                     RunOutcome::Unchanged(i) => println!("{licensee}: {} stands unchanged (same reports)", i.number),
                     RunOutcome::Corrected { credit_note, invoice } => println!(
                         "{licensee}: reports changed; {} cancels {}, and {} replaces it, total {}",
@@ -596,11 +667,23 @@ pub async fn invoice(store: &dyn Store, command: InvoiceCommand, now: DateTime<U
         }
         InvoiceCommand::List { licensee } => {
             for i in store.invoices(licensee.as_deref()).await? {
-                println!("{:<16} {:<12} {} {:<8} total {:>20} due {} {}", i.number, i.licensee, i.period, i.status.as_str(), i.rated.total.to_string(), i.due_on, i.corrects.map_or(String::new(), |c| format!("cancels {c}")));
+                println!(
+                    "{:<16} {:<12} {} {:<8} total {:>20} due {} {}",
+                    i.number,
+                    i.licensee,
+                    i.period,
+                    i.status.as_str(),
+                    i.rated.total.to_string(),
+                    i.due_on,
+                    i.corrects.map_or(String::new(), |c| format!("cancels {c}"))
+                );
             }
         }
         InvoiceCommand::Show { number, format, output } => {
-            let i = store.invoice(&number).await?.with_context(|| format!("no invoice {number:?}: see `tantiem invoice list`"))?;
+            let i = store
+                .invoice(&number)
+                .await?
+                .with_context(|| format!("no invoice {number:?}: see `tantiem invoice list`"))?;
             let society = store.society().await?.map_or_else(String::new, |s| format!("{} {}", s.code, s.name));
             let text = match format.as_str() {
                 "text" => invoice_text(&i),
@@ -626,14 +709,35 @@ pub async fn invoice(store: &dyn Store, command: InvoiceCommand, now: DateTime<U
 }
 
 fn invoice_text(i: &Invoice) -> String {
-    let mut out = format!("{} {:?} to {} ({}) for {}, agreement {} v{}; issued {}, due {}; {}\n", i.number, i.kind, i.licensee_name, i.licensee, i.period, i.agreement, i.agreement_version, i.issued_on, i.due_on, i.status.as_str());
+    let mut out = format!(
+        "{} {:?} to {} ({}) for {}, agreement {} v{}; issued {}, due {}; {}\n",
+        i.number,
+        i.kind,
+        i.licensee_name,
+        i.licensee,
+        i.period,
+        i.agreement,
+        i.agreement_version,
+        i.issued_on,
+        i.due_on,
+        i.status.as_str()
+    );
     for l in &i.rated.lines {
-        out.push_str(&format!("  {:<44} {:<3} {:<26} {:>22}\n", l.description, l.territory.as_deref().unwrap_or(""), l.charge.rule, l.charge.amount.to_string()));
+        out.push_str(&format!(
+            "  {:<44} {:<3} {:<26} {:>22}\n",
+            l.description,
+            l.territory.as_deref().unwrap_or(""),
+            l.charge.rule,
+            l.charge.amount.to_string()
+        ));
         for step in &l.charge.trail {
             out.push_str(&format!("      {}: {}\n", step.what, step.amount));
         }
     }
-    out.push_str(&format!("  net {}\n  {} {}\n  total {}\n  held by presumption {}\n", i.rated.net, i.rated.vat_note, i.rated.vat, i.rated.total, i.rated.presumption_held));
+    out.push_str(&format!(
+        "  net {}\n  {} {}\n  total {}\n  held by presumption {}\n",
+        i.rated.net, i.rated.vat_note, i.rated.vat, i.rated.total, i.rated.presumption_held
+    ));
     for c in &i.conversions {
         out.push_str(&format!("  converted at {} ({})\n", c.rate, c.source));
     }
@@ -650,10 +754,15 @@ pub async fn payment(store: &dyn Store, command: PaymentCommand, now: DateTime<U
         None => store.invoice(&invoice).await?.with_context(|| format!("no invoice {invoice:?}"))?.currency,
     };
     let amount = Amount::parse(&amount, currency)?;
-    let (payment, new) = invoicing::record_payment(store, &invoice, &reference, amount, received.unwrap_or(now.date_naive()), now).await?;
+    let (payment, new) =
+        invoicing::record_payment(store, &invoice, &reference, amount, received.unwrap_or(now.date_naive()), now)
+            .await?;
     if new {
         let status = store.invoice(&invoice).await?.map_or("", |i| i.status.as_str());
-        println!("Payment {} of {} recorded against {} (journal entry {}); the invoice is {status}.", payment.key, payment.amount, payment.invoice, payment.journal_entry);
+        println!(
+            "Payment {} of {} recorded against {} (journal entry {}); the invoice is {status}.",
+            payment.key, payment.amount, payment.invoice, payment.journal_entry
+        );
     } else {
         println!("Payment {} was recorded before: nothing changed.", payment.key);
     }
@@ -664,13 +773,23 @@ pub async fn presumption(store: &dyn Store, command: PresumptionCommand, now: Da
     match command {
         PresumptionCommand::ReleaseDue => {
             let released = invoicing::release_due_presumptions(store, now.date_naive(), now).await?;
-            println!("Released to distribution the presumption part of {} invoice(s): {}", released.len(), released.join(", "));
+            println!(
+                "Released to distribution the presumption part of {} invoice(s): {}",
+                released.len(),
+                released.join(", ")
+            );
         }
-        PresumptionCommand::CreditBack { invoice } => match invoicing::settle_presumption(store, &invoice, Settlement::CreditBack, now).await? {
-            Settled::Posted(n) => println!("The presumption part of {invoice} was credited back (journal entry {n})."),
-            Settled::Already(n) => println!("The presumption part of {invoice} was settled before (journal entry {n})."),
-            Settled::NothingHeld => println!("{invoice} holds nothing by presumption."),
-        },
+        PresumptionCommand::CreditBack { invoice } => {
+            match invoicing::settle_presumption(store, &invoice, Settlement::CreditBack, now).await? {
+                Settled::Posted(n) => {
+                    println!("The presumption part of {invoice} was credited back (journal entry {n}).")
+                }
+                Settled::Already(n) => {
+                    println!("The presumption part of {invoice} was settled before (journal entry {n}).")
+                }
+                Settled::NothingHeld => println!("{invoice} holds nothing by presumption."),
+            }
+        }
     }
     Ok(())
 }
@@ -684,12 +803,20 @@ pub async fn ledger(store: &dyn Store) -> Result<()> {
     Ok(())
 }
 
-pub async fn licence(store: Option<&dyn Store>, command: LicenceCommand, passphrase: &Passphrase, now: DateTime<Utc>) -> Result<()> {
+pub async fn licence(
+    store: Option<&dyn Store>,
+    command: LicenceCommand,
+    passphrase: &Passphrase,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let need_store = || store.context("this needs the store (check --database-url)");
     match command {
         LicenceCommand::RotateKey => {
             let key = licences::rotate_key(need_store()?, passphrase.get()?, now).await?;
-            println!("New signing key {} (public key {}); earlier keys are retired and stay published.", key.key_id, key.public_key);
+            println!(
+                "New signing key {} (public key {}); earlier keys are retired and stay published.",
+                key.key_id, key.public_key
+            );
         }
         LicenceCommand::Issue { licensee, output } => {
             let l = licences::issue_licence(need_store()?, &licensee, passphrase.get()?, now).await?;
@@ -697,7 +824,14 @@ pub async fn licence(store: Option<&dyn Store>, command: LicenceCommand, passphr
             match output {
                 Some(path) => {
                     std::fs::write(&path, &text).with_context(|| format!("cannot write {}", path.display()))?;
-                    println!("Licence {} for {} (agreement {} version {}) written to {}.", l.id, l.licensee, l.agreement, l.agreement_version, path.display());
+                    println!(
+                        "Licence {} for {} (agreement {} version {}) written to {}.",
+                        l.id,
+                        l.licensee,
+                        l.agreement,
+                        l.agreement_version,
+                        path.display()
+                    );
                 }
                 None => print!("{text}"),
             }
@@ -706,7 +840,8 @@ pub async fn licence(store: Option<&dyn Store>, command: LicenceCommand, passphr
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let verdict = match (keys, store) {
                 (Some(path), _) => {
-                    let published: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path)?).with_context(|| format!("{} is not a keys file", path.display()))?;
+                    let published: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path)?)
+                        .with_context(|| format!("{} is not a keys file", path.display()))?;
                     let list = serde_json::from_value(published.get("keys").cloned().unwrap_or(published))?;
                     licences::verify_offline(list, &text)
                 }
@@ -731,6 +866,7 @@ pub fn default_archive(database_url: &str) -> PathBuf {
     if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
         return PathBuf::from("tantiem-archive");
     }
-    let path = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:")).unwrap_or(database_url);
+    let path =
+        database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:")).unwrap_or(database_url);
     PathBuf::from(format!("{path}.archive"))
 }

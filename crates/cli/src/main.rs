@@ -259,10 +259,19 @@ async fn licensing_command(
     command: Command,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
-    let archive = engine::licensing::Archive::new(archive_dir.unwrap_or_else(|| licensing::default_archive(database_url)));
-    if let Command::Licence { command: licensing::LicenceCommand::Verify { file, keys: Some(keys) }, passphrase } = command {
+    let archive =
+        engine::licensing::Archive::new(archive_dir.unwrap_or_else(|| licensing::default_archive(database_url)));
+    if let Command::Licence { command: licensing::LicenceCommand::Verify { file, keys: Some(keys) }, passphrase } =
+        command
+    {
         // Offline verification needs no store at all.
-        return licensing::licence(None, licensing::LicenceCommand::Verify { file, keys: Some(keys) }, &passphrase, now).await;
+        return licensing::licence(
+            None,
+            licensing::LicenceCommand::Verify { file, keys: Some(keys) },
+            &passphrase,
+            now,
+        )
+        .await;
     }
     let store = open_store(database_url, false).await?;
     let s = store.as_ref();
@@ -279,7 +288,8 @@ async fn licensing_command(
         Command::Ledger => licensing::ledger(s).await,
         Command::Licence { command, passphrase } => licensing::licence(Some(s), command, &passphrase, now).await,
         Command::Lookup { id, contact } => {
-            let key = engine::licensing::offer::LookupKey::parse(&id).with_context(|| format!("{id:?} is neither an ISWC nor an ISRC"))?;
+            let key = engine::licensing::offer::LookupKey::parse(&id)
+                .with_context(|| format!("{id:?} is neither an ISWC nor an ISRC"))?;
             let works = engine::licensing::offer::lookup(s, &key, &contact, now.date_naive()).await?;
             if works.is_empty() {
                 anyhow::bail!("no work in the repertoire has {id}");

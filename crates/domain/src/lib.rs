@@ -18,8 +18,8 @@ pub mod work;
 pub use consent::{Consent, ConsentChoice, ConsentSource, LicensedShare, Stage, StageDefaults};
 pub use identifiers::{Ean, IdentifierError, IpiBaseNumber, IpiNameNumber, Isni, Isrc, Iswc};
 pub use origin::Origin;
-pub use period::Period;
 pub use party::{Affiliation, Mandate, Party, PartyKey, PartyKind};
+pub use period::Period;
 pub use society::{SocietyCode, SocietyInfo, SocietyRules};
 pub use territory::{Territories, Territory, TisCode, WORLD};
 pub use work::{

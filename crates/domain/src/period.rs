@@ -66,7 +66,10 @@ impl Period {
 
     /// The period of the same length that follows.
     pub fn next(self) -> Period {
-        Period { first_day: self.first_day.checked_add_months(Months::new(self.months)).unwrap_or(self.first_day), ..self }
+        Period {
+            first_day: self.first_day.checked_add_months(Months::new(self.months)).unwrap_or(self.first_day),
+            ..self
+        }
     }
 }
 

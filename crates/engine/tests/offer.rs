@@ -34,7 +34,10 @@ fn every_published_tdmrep_file_example_is_valid() {
 
 #[test]
 fn the_published_tdm_policy_is_valid_and_the_broken_one_is_not() {
-    assert_eq!(offer::validate_tdm_policy(&fixtures("tdmrep").iter().find(|(n, _)| n == "policy-example-18.json").unwrap().1), Ok(()));
+    assert_eq!(
+        offer::validate_tdm_policy(&fixtures("tdmrep").iter().find(|(n, _)| n == "policy-example-18.json").unwrap().1),
+        Ok(())
+    );
     // Example 19 is published with a trailing comma: not JSON, so it must fail.
     let broken = fixtures("tdmrep").into_iter().find(|(n, _)| n == "policy-example-19.json").unwrap().1;
     let problems = offer::validate_tdm_policy(&broken).unwrap_err();
@@ -63,25 +66,75 @@ fn malformed_variants_of_the_examples_fail() {
     let tdm = fixtures("tdmrep").into_iter().find(|(n, _)| n == "example-2.json").unwrap().1;
     refused(offer::validate_tdmrep, &tdm, |v| v[0]["tdm-reservation"] = "yes".into(), "tdm-reservation must be 0 or 1");
     refused(offer::validate_tdmrep, &tdm, |v| v[1]["tdm-reservation"] = 2.into(), "tdm-reservation must be 0 or 1");
-    refused(offer::validate_tdmrep, &tdm, |v| drop(v[0].as_object_mut().unwrap().remove("location")), "location is mandatory");
-    refused(offer::validate_tdmrep, &tdm, |v| drop(v[2].as_object_mut().unwrap().remove("tdm-reservation")), "tdm-reservation is mandatory");
+    refused(
+        offer::validate_tdmrep,
+        &tdm,
+        |v| drop(v[0].as_object_mut().unwrap().remove("location")),
+        "location is mandatory",
+    );
+    refused(
+        offer::validate_tdmrep,
+        &tdm,
+        |v| drop(v[2].as_object_mut().unwrap().remove("tdm-reservation")),
+        "tdm-reservation is mandatory",
+    );
     refused(offer::validate_tdmrep, &tdm, |v| v[1]["tdm-policy"] = 7.into(), "tdm-policy must be an http(s) URL");
     refused(offer::validate_tdmrep, &tdm, |v| *v = v[0].clone(), "the top level must be an array");
 
     let policy = fixtures("tdmrep").into_iter().find(|(n, _)| n == "policy-example-18.json").unwrap().1;
-    refused(offer::validate_tdm_policy, &policy, |v| v["@context"] = "http://www.w3.org/ns/odrl.jsonld".into(), "@context must be");
+    refused(
+        offer::validate_tdm_policy,
+        &policy,
+        |v| v["@context"] = "http://www.w3.org/ns/odrl.jsonld".into(),
+        "@context must be",
+    );
     refused(offer::validate_tdm_policy, &policy, |v| v["@type"] = "Set".into(), "@type must be Offer");
-    refused(offer::validate_tdm_policy, &policy, |v| drop(v.as_object_mut().unwrap().remove("assigner")), "one assigner");
-    refused(offer::validate_tdm_policy, &policy, |v| v["permission"][0]["action"] = "use".into(), "action must be tdm:mine");
+    refused(
+        offer::validate_tdm_policy,
+        &policy,
+        |v| drop(v.as_object_mut().unwrap().remove("assigner")),
+        "one assigner",
+    );
+    refused(
+        offer::validate_tdm_policy,
+        &policy,
+        |v| v["permission"][0]["action"] = "use".into(),
+        "action must be tdm:mine",
+    );
 
     let offer_example = fixtures("odrl").into_iter().find(|(n, _)| n == "example-2-offer.json").unwrap().1;
     refused(offer::validate_odrl, &offer_example, |v| drop(v.as_object_mut().unwrap().remove("uid")), "one uid");
-    refused(offer::validate_odrl, &offer_example, |v| drop(v["permission"][0].as_object_mut().unwrap().remove("assigner")), "an Offer needs an assigner");
-    refused(offer::validate_odrl, &offer_example, |v| drop(v["permission"][0].as_object_mut().unwrap().remove("action")), "has no action");
-    refused(offer::validate_odrl, &offer_example, |v| drop(v["permission"][0].as_object_mut().unwrap().remove("target")), "has no target");
-    refused(offer::validate_odrl, &offer_example, |v| drop(v.as_object_mut().unwrap().remove("permission")), "at least one permission");
+    refused(
+        offer::validate_odrl,
+        &offer_example,
+        |v| drop(v["permission"][0].as_object_mut().unwrap().remove("assigner")),
+        "an Offer needs an assigner",
+    );
+    refused(
+        offer::validate_odrl,
+        &offer_example,
+        |v| drop(v["permission"][0].as_object_mut().unwrap().remove("action")),
+        "has no action",
+    );
+    refused(
+        offer::validate_odrl,
+        &offer_example,
+        |v| drop(v["permission"][0].as_object_mut().unwrap().remove("target")),
+        "has no target",
+    );
+    refused(
+        offer::validate_odrl,
+        &offer_example,
+        |v| drop(v.as_object_mut().unwrap().remove("permission")),
+        "at least one permission",
+    );
     let agreement = fixtures("odrl").into_iter().find(|(n, _)| n == "example-3-agreement.json").unwrap().1;
-    refused(offer::validate_odrl, &agreement, |v| drop(v["permission"][0].as_object_mut().unwrap().remove("assignee")), "an Agreement needs an assignee");
+    refused(
+        offer::validate_odrl,
+        &agreement,
+        |v| drop(v["permission"][0].as_object_mut().unwrap().remove("assignee")),
+        "an Agreement needs an assignee",
+    );
 }
 
 #[test]
@@ -92,9 +145,13 @@ fn what_tantiem_publishes_passes_the_same_checks() {
     assert_eq!(offer::validate_tdm_policy(&policy), Ok(()));
     assert_eq!(offer::validate_odrl(&policy), Ok(()));
     let value: Value = serde_json::from_str(&policy).unwrap();
-    let duties: Vec<&str> = value["permission"][0]["duty"].as_array().unwrap().iter().map(|d| d["action"].as_str().unwrap()).collect();
+    let duties: Vec<&str> =
+        value["permission"][0]["duty"].as_array().unwrap().iter().map(|d| d["action"].as_str().unwrap()).collect();
     assert_eq!(duties, ["obtainConsent", "compensate"]);
     assert_eq!(value["assigner"]["vcard:hasURL"], "https://ai.stim.example/ai/licence");
     let prefs = offer::ai_preferences(domain::Consent::Included, &["/works/W0000001".into()]);
-    assert!(prefs.contains("Content-Usage: train-ai=y\n") && prefs.contains("Content-Usage: /works/W0000001 train-ai=n\n"), "{prefs}");
+    assert!(
+        prefs.contains("Content-Usage: train-ai=y\n") && prefs.contains("Content-Usage: /works/W0000001 train-ai=n\n"),
+        "{prefs}"
+    );
 }

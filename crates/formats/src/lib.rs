@@ -10,7 +10,7 @@
 //! known work? a duplicate?) belong to the engine, which hands its verdicts back to the ACK writer.
 
 pub mod cwr;
-pub mod report;
 mod diagnostic;
+pub mod report;
 
 pub use diagnostic::{Diagnostic, Level};

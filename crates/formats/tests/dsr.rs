@@ -12,8 +12,7 @@ fn read(name: &str) -> (Vec<ReportItem>, formats::report::ReadOutcome) {
 
 #[test]
 fn the_youtube_test_report_gives_three_resources_with_their_sales() {
-    let (items, outcome) =
-        read("ddexnet__DSR_TEST_YouTube_AdSupport-music_2015-Q4_IS_1of1_20160121T150926.tsv");
+    let (items, outcome) = read("ddexnet__DSR_TEST_YouTube_AdSupport-music_2015-Q4_IS_1of1_20160121T150926.tsv");
     assert!(outcome.is_ok(), "{:?}", outcome.diagnostics);
     assert_eq!(outcome.lines, 35);
     let ReportItem::Header(header) = &items[0] else { panic!("header first") };
@@ -33,7 +32,12 @@ fn the_youtube_test_report_gives_three_resources_with_their_sales() {
         .map(|o| {
             let usages: u64 = o.exploitation.iter().map(|e| e.usages).sum();
             let revenue: i64 = o.exploitation.iter().map(|e| e.revenue.micros()).sum();
-            format!("{} {} {} lines {usages} usages {revenue} micros", o.output_id, o.isrc.as_deref().unwrap_or("-"), o.exploitation.len())
+            format!(
+                "{} {} {} lines {usages} usages {revenue} micros",
+                o.output_id,
+                o.isrc.as_deref().unwrap_or("-"),
+                o.exploitation.len()
+            )
         })
         .collect();
     assert_eq!(
@@ -73,7 +77,10 @@ fn a_truncated_report_or_wrong_counts_are_errors() {
     let text = std::fs::read_to_string(path).unwrap();
     let truncated: String = text.lines().take(20).map(|l| format!("{l}\n")).collect();
     let outcome = read_dsr(truncated.as_bytes(), &mut |_| {});
-    assert_eq!(outcome.diagnostics.last().unwrap().to_string(), "line 20: ER FOOT: no FOOT record: the file is truncated; send it whole");
+    assert_eq!(
+        outcome.diagnostics.last().unwrap().to_string(),
+        "line 20: ER FOOT: no FOOT record: the file is truncated; send it whole"
+    );
     let dropped: String = text.lines().filter(|l| !l.starts_with("SU03.01\t3\tU4")).map(|l| format!("{l}\n")).collect();
     let outcome = read_dsr(dropped.as_bytes(), &mut |_| {});
     assert_eq!(

@@ -58,10 +58,15 @@ async fn submit(State(state): State<AppState>, who: Authorised, body: Body) -> R
         Submitted::Correction(_) => (StatusCode::CREATED, "correction"),
         Submitted::AlreadyReceived(_) => (StatusCode::OK, "already-received"),
     };
-    Ok((status, Json(json!({ "outcome": outcome, "report": submitted.record(), "warnings": warnings }))).into_response())
+    Ok((status, Json(json!({ "outcome": outcome, "report": submitted.record(), "warnings": warnings })))
+        .into_response())
 }
 
-async fn report(State(state): State<AppState>, who: Authorised, Path((_, report_id)): Path<(String, String)>) -> Result<Json<Value>, ApiError> {
+async fn report(
+    State(state): State<AppState>,
+    who: Authorised,
+    Path((_, report_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
     let revisions = state.store.report_revisions(&who.licensee, &report_id).await?;
     if revisions.is_empty() {
         return Err(ApiError::not_found(format!("no report {report_id}")));
@@ -70,7 +75,8 @@ async fn report(State(state): State<AppState>, who: Authorised, Path((_, report_
 }
 
 async fn reporting_status(State(state): State<AppState>, who: Authorised) -> Result<Json<Value>, ApiError> {
-    let status = reports::reporting_status(state.store.as_ref(), &who.licensee, chrono::Utc::now().date_naive()).await?;
+    let status =
+        reports::reporting_status(state.store.as_ref(), &who.licensee, chrono::Utc::now().date_naive()).await?;
     Ok(Json(json!({ "periods": status })))
 }
 
@@ -102,7 +108,13 @@ async fn invoice(
             let society = state.store.society().await?.map_or_else(String::new, |s| format!("{} {}", s.code, s.name));
             ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], export::html(&invoice, &society)).into_response()
         }
-        other => return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad-format", format!("format {other:?}: use json, csv or html"))),
+        other => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad-format",
+                format!("format {other:?}: use json, csv or html"),
+            ));
+        }
     })
 }
 

@@ -23,13 +23,21 @@ impl FromRequestParts<AppState> for Authorised {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|h| h.to_str().ok()).unwrap_or("");
         let Some(token) = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
-            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorised", "send the licensee's API token as `Authorization: Bearer <token>`"));
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorised",
+                "send the licensee's API token as `Authorization: Bearer <token>`",
+            ));
         };
-        let licensee = engine::licensing::tokens::licensee_of(state.store.as_ref(), token)
-            .await?
-            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorised", "the token is unknown or revoked"))?;
+        let licensee = engine::licensing::tokens::licensee_of(state.store.as_ref(), token).await?.ok_or_else(|| {
+            ApiError::new(StatusCode::UNAUTHORIZED, "unauthorised", "the token is unknown or revoked")
+        })?;
         if !state.limiter.allow(&engine::licensing::tokens::hash(token)) {
-            return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", "too many requests with this token: slow down and retry in a second"));
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "too many requests with this token: slow down and retry in a second",
+            ));
         }
         let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await

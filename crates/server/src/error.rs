@@ -48,12 +48,18 @@ impl From<ReportError> for ApiError {
                 detail: format!("the report was rejected with {errors} error(s); nothing was stored"),
                 diagnostics,
             },
-            ReportError::UnknownFormat => ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unknown-format", e.to_string()),
-            ReportError::WrongLicensee { .. } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "wrong-licensee", e.to_string()),
+            ReportError::UnknownFormat => {
+                ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unknown-format", e.to_string())
+            }
+            ReportError::WrongLicensee { .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "wrong-licensee", e.to_string())
+            }
             ReportError::Archive(ref detail) if detail.contains("larger than the limit") => {
                 ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", e.to_string())
             }
-            ReportError::NoAgreement(_) | ReportError::UnknownLicensee(_) => ApiError::new(StatusCode::CONFLICT, "no-agreement", e.to_string()),
+            ReportError::NoAgreement(_) | ReportError::UnknownLicensee(_) => {
+                ApiError::new(StatusCode::CONFLICT, "no-agreement", e.to_string())
+            }
             ReportError::Archive(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "archive", e.to_string()),
             ReportError::Store(s) => s.into(),
         }

@@ -32,7 +32,8 @@ fn public_operation(summary: &str, content_type: &str) -> Value {
 
 /// The document, with `base_url` as its server.
 pub fn document(base_url: &str) -> Value {
-    let mut submit = licensee_operation("Submit a service report, output report or DSR file (the body is the file)", &[]);
+    let mut submit =
+        licensee_operation("Submit a service report, output report or DSR file (the body is the file)", &[]);
     submit["requestBody"] = json!({
         "required": true,
         "description": "The report file exactly as written: tantiem-service-report/1 JSON, tantiem-output-report/1 JSON Lines, their CSV forms, or a DDEX DSR flat file. See docs/reports.md.",
@@ -43,12 +44,14 @@ pub fn document(base_url: &str) -> Value {
     submit["responses"]["413"] = json!({ "$ref": "#/components/responses/Error" });
     submit["responses"]["422"] = json!({ "$ref": "#/components/responses/Error" });
     let mut invoice = licensee_operation("One invoice or credit note", &["number"]);
-    invoice["parameters"].as_array_mut().map(|p| {
-        p.push(json!({ "name": "format", "in": "query", "schema": { "type": "string", "enum": ["json", "csv", "html"] } }))
-    });
-    let mut verify = public_operation("Verify a licence certificate and its agreement's standing today", "application/json");
+    if let Some(p) = invoice["parameters"].as_array_mut() {
+        p.push(json!({ "name": "format", "in": "query", "schema": { "type": "string", "enum": ["json", "csv", "html"] } }));
+    }
+    let mut verify =
+        public_operation("Verify a licence certificate and its agreement's standing today", "application/json");
     verify["requestBody"] = json!({ "required": true, "content": { "application/json": {} } });
-    let mut lookup = public_operation("Per-work lookup: per stage, how much of a work the AI licence includes", "application/json");
+    let mut lookup =
+        public_operation("Per-work lookup: per stage, how much of a work the AI licence includes", "application/json");
     lookup["parameters"] = json!([{ "name": "id", "in": "query", "required": true, "description": "An ISWC or an ISRC", "schema": { "type": "string" } }]);
     let mut licence = public_operation("A licence certificate by id, with its standing today", "application/json");
     licence["parameters"] = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }]);

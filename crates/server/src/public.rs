@@ -36,7 +36,11 @@ async fn society_name(state: &AppState) -> Result<String, ApiError> {
 }
 
 fn publisher<'a>(state: &'a AppState, name: &'a str) -> offer::Publisher<'a> {
-    offer::Publisher { base_url: &state.config.base_url, society_name: name, contact_email: &state.config.contact_email }
+    offer::Publisher {
+        base_url: &state.config.base_url,
+        society_name: name,
+        contact_email: &state.config.contact_email,
+    }
 }
 
 async fn tdmrep(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
@@ -76,9 +80,14 @@ struct LookupQuery {
 
 async fn lookup(State(state): State<AppState>, Query(q): Query<LookupQuery>) -> Result<Json<Value>, ApiError> {
     let key = offer::LookupKey::parse(&q.id).ok_or_else(|| {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad-id", format!("{:?} is neither a valid ISWC (T-123.456.789-0) nor an ISRC (SE-ABC-26-00001)", q.id))
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad-id",
+            format!("{:?} is neither a valid ISWC (T-123.456.789-0) nor an ISRC (SE-ABC-26-00001)", q.id),
+        )
     })?;
-    let works = offer::lookup(state.store.as_ref(), &key, &state.config.contact_email, chrono::Utc::now().date_naive()).await?;
+    let works =
+        offer::lookup(state.store.as_ref(), &key, &state.config.contact_email, chrono::Utc::now().date_naive()).await?;
     if works.is_empty() {
         return Err(ApiError::not_found(format!("no work in the repertoire has {}", q.id)));
     }
@@ -100,12 +109,15 @@ fn key_error(e: licences::KeyError) -> ApiError {
 /// Verifies a certificate and says whether the agreement behind it stands today. Verdicts are cached for
 /// less than a second.
 async fn verify(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
-    let text = std::str::from_utf8(&body).map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "not-utf8", "send the certificate file as UTF-8 JSON"))?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "not-utf8", "send the certificate file as UTF-8 JSON"))?;
     let key: String = Sha256::digest(&body).iter().map(|b| format!("{b:02x}")).collect();
     if let Some(hit) = state.verdicts.get(&key) {
         return Ok(Json(hit));
     }
-    let verdict = licences::verify_online(state.store.as_ref(), text, chrono::Utc::now().date_naive()).await.map_err(key_error)?;
+    let verdict = licences::verify_online(state.store.as_ref(), text, chrono::Utc::now().date_naive())
+        .await
+        .map_err(key_error)?;
     let value = serde_json::to_value(&verdict).unwrap_or(Value::Null);
     state.verdicts.put(key, value.clone());
     Ok(Json(value))
@@ -118,8 +130,11 @@ async fn licence_status(State(state): State<AppState>, Path(id): Path<String>) -
     }
     let licence = state.store.licence(&id).await?.ok_or_else(|| ApiError::not_found(format!("no licence {id}")))?;
     let text = serde_json::to_string(&licence.signed).unwrap_or_default();
-    let verdict = licences::verify_online(state.store.as_ref(), &text, chrono::Utc::now().date_naive()).await.map_err(key_error)?;
-    let value = json!({ "id": licence.id, "issued_at": licence.issued_at, "verdict": verdict, "certificate": licence.signed });
+    let verdict = licences::verify_online(state.store.as_ref(), &text, chrono::Utc::now().date_naive())
+        .await
+        .map_err(key_error)?;
+    let value =
+        json!({ "id": licence.id, "issued_at": licence.issued_at, "verdict": verdict, "certificate": licence.signed });
     state.verdicts.put(key, value.clone());
     Ok(Json(value))
 }

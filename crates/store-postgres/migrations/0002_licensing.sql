@@ -8,16 +8,19 @@ CREATE TABLE licensees (
     document TEXT NOT NULL
 );
 
+-- Service and model version ids are the licensee's own: two licensees may both have an "app".
 CREATE TABLE services (
-    id TEXT PRIMARY KEY,
     licensee TEXT NOT NULL REFERENCES licensees (id),
-    document TEXT NOT NULL
+    id TEXT NOT NULL,
+    document TEXT NOT NULL,
+    PRIMARY KEY (licensee, id)
 );
 
 CREATE TABLE model_versions (
-    id TEXT PRIMARY KEY,
     licensee TEXT NOT NULL REFERENCES licensees (id),
-    document TEXT NOT NULL
+    id TEXT NOT NULL,
+    document TEXT NOT NULL,
+    PRIMARY KEY (licensee, id)
 );
 
 -- One blanket agreement per licensee.

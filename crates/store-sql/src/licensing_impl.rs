@@ -60,7 +60,7 @@ macro_rules! impl_licensing_store {
                 async fn put_document(&self, table: &'static str, id: &str, licensee: Option<&str>, document: String) -> StoreResult<()> {
                     let sql = match licensee {
                         None => format!("INSERT INTO {table} (id, document) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET document = excluded.document"),
-                        Some(_) => format!("INSERT INTO {table} (id, document, licensee) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET document = excluded.document"),
+                        Some(_) => format!("INSERT INTO {table} (id, document, licensee) VALUES ($1, $2, $3) ON CONFLICT (licensee, id) DO UPDATE SET document = excluded.document"),
                     };
                     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(document);
                     if let Some(l) = licensee {

@@ -35,7 +35,13 @@ async fn submit(store: &Arc<dyn Store>, archive: &Archive, bytes: &'static [u8],
 }
 
 async fn run(store: &Arc<dyn Store>, issued: NaiveDate) -> RunOutcome {
-    let run = InvoiceRun { period: Period::month(2026, 3).unwrap(), licensee: Some("songfox"), issued_on: issued, now: at(2026, 4, 15), rates: &[] };
+    let run = InvoiceRun {
+        period: Period::month(2026, 3).unwrap(),
+        licensee: Some("songfox"),
+        issued_on: issued,
+        now: at(2026, 4, 15),
+        rates: &[],
+    };
     let mut outcomes = invoicing::run_invoices(store.as_ref(), &run).await.expect("the run succeeds");
     outcomes.pop().expect("one licensee").1
 }
@@ -45,7 +51,15 @@ fn lines(invoice: &engine::licensing::store::Invoice) -> Vec<String> {
         .rated
         .lines
         .iter()
-        .map(|l| format!("{} | {} | {} | {}", l.description, l.territory.as_deref().unwrap_or("-"), l.charge.rule, l.charge.amount))
+        .map(|l| {
+            format!(
+                "{} | {} | {} | {}",
+                l.description,
+                l.territory.as_deref().unwrap_or("-"),
+                l.charge.rule,
+                l.charge.amount
+            )
+        })
         .collect()
 }
 
@@ -79,12 +93,12 @@ async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) 
     let service = submit(store, &archive, SERVICE_REPORT, at(2026, 4, 10)).await;
     let Submitted::New(record) = &service else { panic!("a new report: {service:?}") };
     assert_eq!((record.revision, record.summary.late, record.summary.usage_rows), (1, false, 4));
-    assert_eq!(
-        record.summary.unlicensed,
-        ["service use of service \"app\" in DK: territory DK is not licensed"]
-    );
+    assert_eq!(record.summary.unlicensed, ["service use of service \"app\" in DK: territory DK is not licensed"]);
     let outputs = submit(store, &archive, OUTPUT_REPORT, at(2026, 4, 10)).await;
-    assert_eq!(outputs.record().summary.unlicensed, ["output use \"advertising\" of service \"app\" in SE: use type \"advertising\" is not licensed"]);
+    assert_eq!(
+        outputs.record().summary.unlicensed,
+        ["output use \"advertising\" of service \"app\" in SE: use type \"advertising\" is not licensed"]
+    );
     assert_eq!(outputs.record().summary.outputs, 4);
     let kept = store.outputs("songfox", "SF-OUTPUT-2026-03").await.unwrap();
     assert_eq!(
@@ -96,7 +110,9 @@ async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) 
     assert_eq!(std::fs::read(archive.path_of(&record.sha256)).unwrap(), SERVICE_REPORT);
 
     // Re-submitting the same bytes changes nothing.
-    assert!(matches!(submit(store, &archive, SERVICE_REPORT, at(2026, 4, 11)).await, Submitted::AlreadyReceived(r) if r.revision == 1));
+    assert!(
+        matches!(submit(store, &archive, SERVICE_REPORT, at(2026, 4, 11)).await, Submitted::AlreadyReceived(r) if r.revision == 1)
+    );
 
     let RunOutcome::Issued(invoice) = run(store, day(2026, 4, 15)).await else { panic!("an invoice") };
     assert_eq!(invoice.number, "INV-2026-000001");
@@ -117,7 +133,10 @@ async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) 
     assert_eq!(invoice.unlicensed.len(), 2);
     let march = "2026-03".to_owned();
     assert_eq!(balance(store, Account::Receivable { licensee: "songfox".into() }).await, eur("23300"));
-    assert_eq!(balance(store, Account::Pool { stage: PoolStage::Training, period: march.clone() }).await, eur("-10000"));
+    assert_eq!(
+        balance(store, Account::Pool { stage: PoolStage::Training, period: march.clone() }).await,
+        eur("-10000")
+    );
     assert_eq!(balance(store, Account::Presumption { licensee: "songfox".into() }).await, eur("-80"));
     assert_eq!(balance(store, Account::Pool { stage: PoolStage::Service, period: march.clone() }).await, eur("-8000"));
     assert_eq!(balance(store, Account::Pool { stage: PoolStage::Output, period: march.clone() }).await, eur("-560"));
@@ -125,19 +144,28 @@ async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) 
 
     // What people read: the CSV and printable HTML exports.
     expect_test::expect_file!["snapshots/invoice-2026-000001.csv"].assert_eq(&engine::licensing::export::csv(&invoice));
-    expect_test::expect_file!["snapshots/invoice-2026-000001.html"].assert_eq(&engine::licensing::export::html(&invoice, "079 STIM"));
+    expect_test::expect_file!["snapshots/invoice-2026-000001.html"]
+        .assert_eq(&engine::licensing::export::html(&invoice, "079 STIM"));
 
     // Running again with the same reports changes nothing.
     assert!(matches!(run(store, day(2026, 4, 16)).await, RunOutcome::Unchanged(i) if i.number == "INV-2026-000001"));
 
     // Payments: the same bank reference twice is recorded once.
     let s = store.as_ref();
-    let (_, new) = invoicing::record_payment(s, "INV-2026-000001", "BANK-1", eur("10000"), day(2026, 5, 1), at(2026, 5, 1)).await.unwrap();
+    let (_, new) =
+        invoicing::record_payment(s, "INV-2026-000001", "BANK-1", eur("10000"), day(2026, 5, 1), at(2026, 5, 1))
+            .await
+            .unwrap();
     assert!(new);
-    let (_, again) = invoicing::record_payment(s, "INV-2026-000001", "BANK-1", eur("10000"), day(2026, 5, 1), at(2026, 5, 2)).await.unwrap();
+    let (_, again) =
+        invoicing::record_payment(s, "INV-2026-000001", "BANK-1", eur("10000"), day(2026, 5, 1), at(2026, 5, 2))
+            .await
+            .unwrap();
     assert!(!again);
     assert_eq!(store.invoice("INV-2026-000001").await.unwrap().unwrap().status, InvoiceStatus::PartiallyPaid);
-    invoicing::record_payment(s, "INV-2026-000001", "BANK-2", eur("13300"), day(2026, 5, 10), at(2026, 5, 10)).await.unwrap();
+    invoicing::record_payment(s, "INV-2026-000001", "BANK-2", eur("13300"), day(2026, 5, 10), at(2026, 5, 10))
+        .await
+        .unwrap();
     assert_eq!(store.invoice("INV-2026-000001").await.unwrap().unwrap().status, InvoiceStatus::Paid);
     assert_eq!(balance(store, Account::Receivable { licensee: "songfox".into() }).await, eur("0"));
     assert_eq!(balance(store, Account::Cash).await, eur("23300"));
@@ -145,11 +173,21 @@ async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) 
     // A correction: Swedish revenue was 24,000.00, not 20,000.00 (× 30% = 7,200.00).
     let corrected = String::from_utf8(SERVICE_REPORT.to_vec()).unwrap().replace("\"12000.00\"", "\"16000.00\"");
     let corrected: &'static [u8] = Box::leak(corrected.into_bytes().into_boxed_slice());
-    let Submitted::Correction(revision) = submit(store, &archive, corrected, at(2026, 5, 20)).await else { panic!("a correction") };
+    let Submitted::Correction(revision) = submit(store, &archive, corrected, at(2026, 5, 20)).await else {
+        panic!("a correction")
+    };
     assert_eq!((revision.revision, revision.summary.late), (2, false));
-    assert_eq!(store.report_revisions("songfox", "SF-SERVICE-2026-03").await.unwrap().iter().filter(|r| r.current).count(), 1);
-    let RunOutcome::Corrected { credit_note, invoice } = run(store, day(2026, 5, 21)).await else { panic!("a correction") };
-    assert_eq!((credit_note.number.as_str(), credit_note.corrects.as_deref()), ("CN-2026-000001", Some("INV-2026-000001")));
+    assert_eq!(
+        store.report_revisions("songfox", "SF-SERVICE-2026-03").await.unwrap().iter().filter(|r| r.current).count(),
+        1
+    );
+    let RunOutcome::Corrected { credit_note, invoice } = run(store, day(2026, 5, 21)).await else {
+        panic!("a correction")
+    };
+    assert_eq!(
+        (credit_note.number.as_str(), credit_note.corrects.as_deref()),
+        ("CN-2026-000001", Some("INV-2026-000001"))
+    );
     assert_eq!(invoice.number, "INV-2026-000002");
     assert_eq!(lines(&invoice)[3], "service app | SE | share of net revenue | 7200.000000 EUR");
     // Net 18,640 + 1,200 = 19,840.00; VAT 4,960.00; total 24,800.00: 1,500.00 more is owed.
@@ -160,7 +198,10 @@ async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) 
 
     // The presumption window (365 days) has not passed: nothing is released yet; then it is.
     assert!(invoicing::release_due_presumptions(s, day(2026, 12, 1), at(2026, 12, 1)).await.unwrap().is_empty());
-    assert_eq!(invoicing::release_due_presumptions(s, day(2027, 6, 1), at(2027, 6, 1)).await.unwrap(), ["INV-2026-000002"]);
+    assert_eq!(
+        invoicing::release_due_presumptions(s, day(2027, 6, 1), at(2027, 6, 1)).await.unwrap(),
+        ["INV-2026-000002"]
+    );
     assert!(invoicing::release_due_presumptions(s, day(2027, 6, 2), at(2027, 6, 2)).await.unwrap().is_empty());
     assert!(matches!(
         invoicing::settle_presumption(s, "INV-2026-000002", Settlement::CreditBack, at(2027, 6, 3)).await.unwrap(),
@@ -194,7 +235,10 @@ async fn a_licence_verifies_offline_and_shows_its_standing_online(store: &Arc<dy
     let s = store.as_ref();
     licences::rotate_key(s, PASSPHRASE, at(2026, 1, 2)).await.unwrap();
     let licence = licences::issue_licence(s, "songfox", PASSPHRASE, at(2026, 1, 2)).await.unwrap();
-    assert!(matches!(licences::issue_licence(s, "songfox", "not the passphrase", at(2026, 1, 2)).await, Err(licences::KeyError::WrongPassphrase)));
+    assert!(matches!(
+        licences::issue_licence(s, "songfox", "not the passphrase", at(2026, 1, 2)).await,
+        Err(licences::KeyError::WrongPassphrase)
+    ));
     let text = serde_json::to_string_pretty(&licence.signed).unwrap();
     let verdict = licences::verify_online(s, &text, day(2026, 6, 1)).await.unwrap();
     assert_eq!((verdict.signature_valid, verdict.status.as_str()), (true, "valid"));

@@ -43,7 +43,13 @@ async fn fixture(store: &Arc<dyn Store>, config: server::Config) -> Fixture {
     Fixture { router: server::router(state), songfox, tunebird, licence_id: licence.id, _dir: dir }
 }
 
-async fn call(router: &axum::Router, method: Method, uri: &str, token: Option<&str>, body: Vec<u8>) -> (StatusCode, Vec<u8>) {
+async fn call(
+    router: &axum::Router,
+    method: Method,
+    uri: &str,
+    token: Option<&str>,
+    body: Vec<u8>,
+) -> (StatusCode, Vec<u8>) {
     let mut request = Request::builder().method(method).uri(uri);
     if let Some(t) = token {
         request = request.header("Authorization", format!("Bearer {t}"));
@@ -69,7 +75,9 @@ fn fill(template: &str, licensee: &str, report_id: &str, invoice: &str, licence:
 async fn no_token_reaches_another_licensees_data(store: &Arc<dyn Store>) {
     let f = fixture(store, server::Config::default()).await;
     // Songfox reports March; an invoice exists for it.
-    let (status, _) = call(&f.router, Method::POST, "/api/v1/licensees/songfox/reports", Some(&f.songfox), SERVICE_REPORT.to_vec()).await;
+    let (status, _) =
+        call(&f.router, Method::POST, "/api/v1/licensees/songfox/reports", Some(&f.songfox), SERVICE_REPORT.to_vec())
+            .await;
     assert_eq!(status, StatusCode::CREATED);
     let run = engine::licensing::invoicing::InvoiceRun {
         period: domain::Period::month(2026, 3).unwrap(),
@@ -92,7 +100,11 @@ async fn no_token_reaches_another_licensees_data(store: &Arc<dyn Store>) {
             if !template.contains("{licensee}") {
                 // Public routes answer without a token.
                 let uri = fill(template, "", "", "", &f.licence_id);
-                let uri = if template.contains("lookup") { format!("{uri}?id={}", testkit::Generator::iswc_for(10_000_001)) } else { uri };
+                let uri = if template.contains("lookup") {
+                    format!("{uri}?id={}", testkit::Generator::iswc_for(10_000_001))
+                } else {
+                    uri
+                };
                 let (status, _) = call(&f.router, method.clone(), &uri, None, body).await;
                 assert_eq!(status, StatusCode::OK, "{method} {uri}");
                 continue;
@@ -120,7 +132,8 @@ async fn no_token_reaches_another_licensees_data(store: &Arc<dyn Store>) {
     }
     assert_eq!(licensee_routes, 8);
     // Tunebird's list of invoices holds none of Songfox's.
-    let (_, body) = call(&f.router, Method::GET, "/api/v1/licensees/tunebird/invoices", Some(&f.tunebird), vec![]).await;
+    let (_, body) =
+        call(&f.router, Method::GET, "/api/v1/licensees/tunebird/invoices", Some(&f.tunebird), vec![]).await;
     assert_eq!(json(&body)["invoices"], serde_json::json!([]));
 }
 
@@ -169,10 +182,15 @@ async fn limits_and_verification(store: &Arc<dyn Store>) {
     let latest = agreement.latest().unwrap();
     let mut suspended = licensees::coverage_of(&latest.coverage, chrono::Utc::now().date_naive());
     suspended.status = AgreementStatus::Suspended;
-    licensees::amend_agreement(store.as_ref(), "songfox", suspended, latest.terms.clone(), "story", chrono::Utc::now()).await.unwrap();
+    licensees::amend_agreement(store.as_ref(), "songfox", suspended, latest.terms.clone(), "story", chrono::Utc::now())
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let (_, body) = call(&f.router, Method::POST, "/api/v1/licences/verify", None, certificate.clone()).await;
-    assert_eq!((json(&body)["signature_valid"].as_bool(), json(&body)["status"].as_str()), (Some(true), Some("suspended")));
+    assert_eq!(
+        (json(&body)["signature_valid"].as_bool(), json(&body)["status"].as_str()),
+        (Some(true), Some("suspended"))
+    );
     let (_, body) = call(&f.router, Method::GET, &format!("/api/v1/licences/{}", f.licence_id), None, vec![]).await;
     assert_eq!(json(&body)["verdict"]["status"], "suspended");
     let mut tampered = certificate;

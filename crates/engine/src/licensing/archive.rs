@@ -50,7 +50,10 @@ impl Archive {
             size += n as u64;
             if size > limit {
                 let _ = fs::remove_file(&staging.1);
-                return Err(io::Error::new(io::ErrorKind::InvalidData, format!("the file is larger than the limit of {limit} bytes")));
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("the file is larger than the limit of {limit} bytes"),
+                ));
             }
             hasher.update(&buffer[..n]);
             staging.0.write_all(&buffer[..n])?;
@@ -104,7 +107,10 @@ mod tests {
         assert!(a.path.ends_with("84/845e91831319e89c4d656bdb80c278ac09a7230d61e5dfd2e1b1fbb436ac8917"));
         assert_eq!(fs::read(&a.path).unwrap(), b"report");
         assert!(archive.put(&b"too long"[..], 3).is_err());
-        assert_eq!(fs::read_dir(&dir).unwrap().filter(|e| e.as_ref().unwrap().file_type().unwrap().is_file()).count(), 0);
+        assert_eq!(
+            fs::read_dir(&dir).unwrap().filter(|e| e.as_ref().unwrap().file_type().unwrap().is_file()).count(),
+            0
+        );
         let mut permissions = fs::metadata(&a.path).unwrap().permissions();
         #[allow(clippy::permissions_set_readonly_false)]
         permissions.set_readonly(false);

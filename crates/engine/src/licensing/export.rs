@@ -15,7 +15,9 @@ fn csv_cell(text: &str) -> String {
 
 /// One row per invoice line, then the totals as rows of their own.
 pub fn csv(invoice: &Invoice) -> String {
-    let mut out = String::from("invoice,kind,licensee,period,stage,territory,description,rule,amount,presumption_held,currency\n");
+    let mut out = String::from(
+        "invoice,kind,licensee,period,stage,territory,description,rule,amount,presumption_held,currency\n",
+    );
     let kind = kind_label(invoice.kind);
     for l in &invoice.rated.lines {
         let stage = serde_json::to_value(l.stage).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
@@ -35,9 +37,22 @@ pub fn csv(invoice: &Invoice) -> String {
         out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
         out.push('\n');
     }
-    let totals = [("net", "net", invoice.rated.net), ("vat", invoice.rated.vat_note.as_str(), invoice.rated.vat), ("total", "total", invoice.rated.total)];
+    let totals = [
+        ("net", "net", invoice.rated.net),
+        ("vat", invoice.rated.vat_note.as_str(), invoice.rated.vat),
+        ("total", "total", invoice.rated.total),
+    ];
     for (what, description, amount) in totals {
-        let _ = writeln!(out, "{},{kind},{},{},{what},,{},,{},,{}", invoice.number, invoice.licensee, invoice.period, csv_cell(description), decimal(amount), invoice.currency);
+        let _ = writeln!(
+            out,
+            "{},{kind},{},{},{what},,{},,{},,{}",
+            invoice.number,
+            invoice.licensee,
+            invoice.period,
+            csv_cell(description),
+            decimal(amount),
+            invoice.currency
+        );
     }
     out
 }
@@ -67,9 +82,9 @@ pub fn html(invoice: &Invoice, society: &str) -> String {
     let mut rows = String::new();
     for l in &invoice.rated.lines {
         let trail: Vec<String> = l.charge.trail.iter().map(|t| format!("{}: {}", escape(&t.what), t.amount)).collect();
-        let _ = write!(
+        let _ = writeln!(
             rows,
-            "<tr><td>{}</td><td>{}</td><td>{}<div class=trail>{}</div></td><td class=n>{}</td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td>{}<div class=trail>{}</div></td><td class=n>{}</td></tr>",
             escape(&l.description),
             escape(l.territory.as_deref().unwrap_or("")),
             escape(&l.charge.rule),
@@ -77,7 +92,8 @@ pub fn html(invoice: &Invoice, society: &str) -> String {
             l.charge.amount
         );
     }
-    let corrects = invoice.corrects.as_ref().map_or(String::new(), |c| format!("<p>Cancels invoice {}.</p>", escape(c)));
+    let corrects =
+        invoice.corrects.as_ref().map_or(String::new(), |c| format!("<p>Cancels invoice {}.</p>", escape(c)));
     let unlicensed = if invoice.unlicensed.is_empty() {
         String::new()
     } else {

@@ -57,11 +57,14 @@ pub struct InvoiceRun<'a> {
 /// What the run did for one licensee.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunOutcome {
-    Issued(Invoice),
+    Issued(Box<Invoice>),
     /// The same reports and model versions were invoiced before: nothing changed.
-    Unchanged(Invoice),
+    Unchanged(Box<Invoice>),
     /// The reports changed since the invoice: it was cancelled by a credit note and a new invoice issued.
-    Corrected { credit_note: Invoice, invoice: Invoice },
+    Corrected {
+        credit_note: Box<Invoice>,
+        invoice: Box<Invoice>,
+    },
     /// Nothing to invoice (with the reason).
     Nothing(String),
 }
@@ -76,7 +79,10 @@ pub async fn run_invoices(store: &dyn Store, run: &InvoiceRun<'_>) -> Result<Vec
     };
     let mut out = Vec::new();
     for agreement in agreements {
-        let licensee = store.licensee(&agreement.licensee).await?.ok_or_else(|| InvoiceError::UnknownLicensee(agreement.licensee.clone()))?;
+        let licensee = store
+            .licensee(&agreement.licensee)
+            .await?
+            .ok_or_else(|| InvoiceError::UnknownLicensee(agreement.licensee.clone()))?;
         let outcome = invoice_licensee(store, run, &agreement, &licensee, &society_country).await?;
         out.push((licensee.id.clone(), outcome));
     }
@@ -117,7 +123,7 @@ async fn invoice_licensee(
     if let Some(existing) = &existing
         && existing.basis == basis
     {
-        return Ok(RunOutcome::Unchanged(existing.clone()));
+        return Ok(RunOutcome::Unchanged(Box::new(existing.clone())));
     }
     if training.is_empty() && service.is_empty() && output.is_empty() && record.terms.minimum_guarantee.is_none() {
         return Ok(RunOutcome::Nothing("no reports, new model versions or guarantee for the period".into()));
@@ -133,7 +139,10 @@ async fn invoice_licensee(
         agreement: agreement.id.clone(),
         agreement_version: record.coverage.version,
         issued_on: run.issued_on,
-        due_on: run.issued_on.checked_add_days(Days::new(u64::from(record.terms.payment_days))).unwrap_or(run.issued_on),
+        due_on: run
+            .issued_on
+            .checked_add_days(Days::new(u64::from(record.terms.payment_days)))
+            .unwrap_or(run.issued_on),
         currency: tariff.currency,
         conversions,
         rated,
@@ -151,8 +160,8 @@ async fn invoice_licensee(
     let invoice = store.issue_invoice(invoice, &series("INV", run.issued_on), entry).await?;
     verify_books(store).await?;
     Ok(match credit_note {
-        Some(credit_note) => RunOutcome::Corrected { credit_note, invoice },
-        None => RunOutcome::Issued(invoice),
+        Some(credit_note) => RunOutcome::Corrected { credit_note: Box::new(credit_note), invoice: Box::new(invoice) },
+        None => RunOutcome::Issued(Box::new(invoice)),
     })
 }
 
@@ -162,7 +171,9 @@ fn series(prefix: &str, day: NaiveDate) -> String {
 
 fn describe(u: &UsageRow) -> String {
     match u.stage {
-        Stage::Output => format!("output {} {} in {} ({} usages, {})", u.service, u.use_type, u.territory, u.usages, u.revenue),
+        Stage::Output => {
+            format!("output {} {} in {} ({} usages, {})", u.service, u.use_type, u.territory, u.usages, u.revenue)
+        }
         _ => format!("service {} in {} ({})", u.service, u.territory, u.revenue),
     }
 }
@@ -182,8 +193,7 @@ async fn current_invoice(store: &dyn Store, licensee: &str, period: Period) -> R
         .invoices(Some(licensee))
         .await?
         .into_iter()
-        .filter(|i| i.kind == InvoiceKind::Invoice && i.period == period && i.status != InvoiceStatus::Credited)
-        .last())
+        .rfind(|i| i.kind == InvoiceKind::Invoice && i.period == period && i.status != InvoiceStatus::Credited))
 }
 
 /// Converts a reported amount to the tariff's currency at a given rate, noting the rate once.
@@ -278,7 +288,12 @@ async fn training_usage(
             Some(n) => n,
             None => *repertoire.insert(store.licensed_repertoire_size(Stage::Training).await?),
         };
-        out.push(TrainingUsage { model_version: m.id.clone(), tier: tier_of(licensee), works_used: works, works_disclosed: 0 });
+        out.push(TrainingUsage {
+            model_version: m.id.clone(),
+            tier: tier_of(licensee),
+            works_used: works,
+            works_disclosed: 0,
+        });
     }
     Ok(out)
 }
@@ -307,13 +322,19 @@ fn invoice_entry(invoice: &Invoice, now: DateTime<Utc>) -> Result<JournalEntry, 
     if !invoice.rated.vat.is_zero() {
         credits.insert(Account::VatPayable, invoice.rated.vat.micros());
     }
-    let mut postings = vec![Posting::debit(Account::Receivable { licensee: invoice.licensee.clone() }, invoice.rated.total)];
+    let mut postings =
+        vec![Posting::debit(Account::Receivable { licensee: invoice.licensee.clone() }, invoice.rated.total)];
     for (account, micros) in credits.into_iter().filter(|(_, m)| *m != 0) {
         postings.push(Posting::credit(account, Amount::from_micros(micros, currency))?);
     }
     Ok(JournalEntry {
         number: 0,
-        idempotency_key: Some(format!("invoice {} {} {}", invoice.licensee, invoice.period, basis_hash(&invoice.basis))),
+        idempotency_key: Some(format!(
+            "invoice {} {} {}",
+            invoice.licensee,
+            invoice.period,
+            basis_hash(&invoice.basis)
+        )),
         posted_at: now,
         description: format!("invoice for {} {}", invoice.licensee, invoice.period),
         postings,
@@ -330,9 +351,17 @@ fn basis_hash(basis: &[String]) -> String {
 }
 
 /// Cancels an invoice with a credit note that reverses its postings exactly.
-async fn issue_credit_note(store: &dyn Store, old: &Invoice, issued_on: NaiveDate, now: DateTime<Utc>) -> Result<Invoice, InvoiceError> {
+async fn issue_credit_note(
+    store: &dyn Store,
+    old: &Invoice,
+    issued_on: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Invoice, InvoiceError> {
     let journal = store.journal().await?;
-    let original = journal.iter().find(|e| e.number == old.journal_entry).ok_or(InvoiceError::UnknownInvoice(old.number.clone()))?;
+    let original = journal
+        .iter()
+        .find(|e| e.number == old.journal_entry)
+        .ok_or(InvoiceError::UnknownInvoice(old.number.clone()))?;
     let postings = original
         .postings
         .iter()
@@ -372,7 +401,8 @@ pub async fn record_payment(
     received_on: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<(Payment, bool), InvoiceError> {
-    let invoice = store.invoice(invoice_number).await?.ok_or_else(|| InvoiceError::UnknownInvoice(invoice_number.into()))?;
+    let invoice =
+        store.invoice(invoice_number).await?.ok_or_else(|| InvoiceError::UnknownInvoice(invoice_number.into()))?;
     let paid = store.payments(invoice_number).await?;
     if let Some(same) = paid.iter().find(|p| p.key == key) {
         return Ok((same.clone(), false));
@@ -382,10 +412,18 @@ pub async fn record_payment(
         return Err(InvoiceError::PaymentKeyReused { key: key.into(), existing: entry.description });
     }
     if amount.currency() != invoice.currency {
-        return Err(InvoiceError::PaymentCurrency { invoice: invoice.number, expected: invoice.currency, found: amount.currency() });
+        return Err(InvoiceError::PaymentCurrency {
+            invoice: invoice.number,
+            expected: invoice.currency,
+            found: amount.currency(),
+        });
     }
     if invoice.kind == InvoiceKind::CreditNote || invoice.status == InvoiceStatus::Credited {
-        return Err(InvoiceError::WrongStatus { number: invoice.number, status: invoice.status.as_str(), what: "a payment belongs to the invoice that replaced it" });
+        return Err(InvoiceError::WrongStatus {
+            number: invoice.number,
+            status: invoice.status.as_str(),
+            what: "a payment belongs to the invoice that replaced it",
+        });
     }
     let total_paid = paid.iter().try_fold(amount, |sum, p| sum.checked_add(p.amount))?;
     let status = match (invoice.status, total_paid.micros() >= invoice.rated.total.micros()) {
@@ -403,7 +441,8 @@ pub async fn record_payment(
             Posting::credit(Account::Receivable { licensee: invoice.licensee.clone() }, amount)?,
         ],
     };
-    let payment = Payment { key: key.into(), invoice: invoice.number, amount, received_on, recorded_at: now, journal_entry: 0 };
+    let payment =
+        Payment { key: key.into(), invoice: invoice.number, amount, received_on, recorded_at: now, journal_entry: 0 };
     let payment = store.record_payment(payment, entry, status).await?;
     verify_books(store).await?;
     Ok((payment, true))
@@ -413,7 +452,11 @@ pub async fn record_payment(
 pub async fn dispute(store: &dyn Store, number: &str, open: bool) -> Result<Invoice, InvoiceError> {
     let invoice = store.invoice(number).await?.ok_or_else(|| InvoiceError::UnknownInvoice(number.into()))?;
     if matches!(invoice.status, InvoiceStatus::Credited) || invoice.kind == InvoiceKind::CreditNote {
-        return Err(InvoiceError::WrongStatus { number: number.into(), status: invoice.status.as_str(), what: "only a standing invoice can be disputed" });
+        return Err(InvoiceError::WrongStatus {
+            number: number.into(),
+            status: invoice.status.as_str(),
+            what: "only a standing invoice can be disputed",
+        });
     }
     let status = if open {
         InvoiceStatus::Disputed
@@ -426,7 +469,7 @@ pub async fn dispute(store: &dyn Store, number: &str, open: bool) -> Result<Invo
         }
     };
     store.set_invoice_status(number, status).await?;
-    Ok(store.invoice(number).await?.ok_or_else(|| InvoiceError::UnknownInvoice(number.into()))?)
+    store.invoice(number).await?.ok_or_else(|| InvoiceError::UnknownInvoice(number.into()))
 }
 
 /// What happens to a held presumption part.
@@ -450,7 +493,12 @@ pub enum Settled {
 }
 
 /// Settles the presumption part held by an invoice, once.
-pub async fn settle_presumption(store: &dyn Store, number: &str, how: Settlement, now: DateTime<Utc>) -> Result<Settled, InvoiceError> {
+pub async fn settle_presumption(
+    store: &dyn Store,
+    number: &str,
+    how: Settlement,
+    now: DateTime<Utc>,
+) -> Result<Settled, InvoiceError> {
     let invoice = store.invoice(number).await?.ok_or_else(|| InvoiceError::UnknownInvoice(number.into()))?;
     let held = invoice.rated.presumption_held;
     if held.is_zero() || invoice.kind != InvoiceKind::Invoice || invoice.status == InvoiceStatus::Credited {
@@ -461,15 +509,24 @@ pub async fn settle_presumption(store: &dyn Store, number: &str, how: Settlement
         return Ok(Settled::Already(entry.number));
     }
     let (to, what) = match how {
-        Settlement::Release => (Account::Pool { stage: PoolStage::Training, period: invoice.period.to_string() }, "released to distribution"),
-        Settlement::CreditBack => (Account::Receivable { licensee: invoice.licensee.clone() }, "credited back after a fully transparent disclosure"),
+        Settlement::Release => (
+            Account::Pool { stage: PoolStage::Training, period: invoice.period.to_string() },
+            "released to distribution",
+        ),
+        Settlement::CreditBack => (
+            Account::Receivable { licensee: invoice.licensee.clone() },
+            "credited back after a fully transparent disclosure",
+        ),
     };
     let entry = JournalEntry {
         number: 0,
         idempotency_key: Some(key),
         posted_at: now,
         description: format!("presumption part of {number} {what}"),
-        postings: vec![Posting::debit(Account::Presumption { licensee: invoice.licensee.clone() }, held), Posting::credit(to, held)?],
+        postings: vec![
+            Posting::debit(Account::Presumption { licensee: invoice.licensee.clone() }, held),
+            Posting::credit(to, held)?,
+        ],
     };
     let number = store.post_entry(entry).await?;
     verify_books(store).await?;
@@ -477,7 +534,11 @@ pub async fn settle_presumption(store: &dyn Store, number: &str, how: Settlement
 }
 
 /// Releases every held presumption part whose window has passed by `today`.
-pub async fn release_due_presumptions(store: &dyn Store, today: NaiveDate, now: DateTime<Utc>) -> Result<Vec<String>, InvoiceError> {
+pub async fn release_due_presumptions(
+    store: &dyn Store,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, InvoiceError> {
     let mut released = Vec::new();
     for invoice in store.invoices(None).await? {
         if invoice.rated.presumption_held.is_zero() || invoice.kind != InvoiceKind::Invoice {
@@ -486,7 +547,9 @@ pub async fn release_due_presumptions(store: &dyn Store, today: NaiveDate, now: 
         let Some(agreement) = store.agreement_of(&invoice.licensee).await? else { continue };
         let window = agreement.record_on(invoice.period.first_day()).map_or(365, |r| r.terms.presumption.window_days);
         let ends = invoice.issued_on.checked_add_days(Days::new(u64::from(window))).unwrap_or(invoice.issued_on);
-        if today > ends && matches!(settle_presumption(store, &invoice.number, Settlement::Release, now).await?, Settled::Posted(_)) {
+        if today > ends
+            && matches!(settle_presumption(store, &invoice.number, Settlement::Release, now).await?, Settled::Posted(_))
+        {
             released.push(invoice.number);
         }
     }

@@ -52,7 +52,9 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 
 fn derive(passphrase: &str, salt: &[u8]) -> Result<[u8; 32], KeyError> {
     let mut key = [0u8; 32];
-    Argon2::default().hash_password_into(passphrase.as_bytes(), salt, &mut key).map_err(|_| KeyError::WrongPassphrase)?;
+    Argon2::default()
+        .hash_password_into(passphrase.as_bytes(), salt, &mut key)
+        .map_err(|_| KeyError::WrongPassphrase)?;
     Ok(key)
 }
 
@@ -72,7 +74,9 @@ pub fn seal(secret: &[u8; 32], passphrase: &str) -> Result<String, KeyError> {
 pub fn unseal(sealed: &str, passphrase: &str) -> Result<[u8; 32], KeyError> {
     let parts: Vec<&str> = sealed.split(':').collect();
     let [scheme, salt, nonce, body] = parts.as_slice() else { return Err(KeyError::WrongPassphrase) };
-    let (Some(salt), Some(nonce), Some(body)) = (unhex(salt), unhex(nonce), unhex(body)) else { return Err(KeyError::WrongPassphrase) };
+    let (Some(salt), Some(nonce), Some(body)) = (unhex(salt), unhex(nonce), unhex(body)) else {
+        return Err(KeyError::WrongPassphrase);
+    };
     if *scheme != "argon2id" || nonce.len() != 12 {
         return Err(KeyError::WrongPassphrase);
     }
@@ -107,7 +111,12 @@ pub async fn published_keys(store: &dyn Store) -> Result<Vec<PublishedKey>, KeyE
 }
 
 /// Issues the certificate of the licensee's current agreement version, signed with the key in force.
-pub async fn issue_licence(store: &dyn Store, licensee: &str, passphrase: &str, now: DateTime<Utc>) -> Result<StoredLicence, KeyError> {
+pub async fn issue_licence(
+    store: &dyn Store,
+    licensee: &str,
+    passphrase: &str,
+    now: DateTime<Utc>,
+) -> Result<StoredLicence, KeyError> {
     let keys = store.signing_keys().await?;
     let current = keys.iter().find(|k| k.retired_at.is_none()).ok_or(KeyError::NoKey)?;
     let secret = unseal(&current.sealed_secret, passphrase)?;
@@ -173,7 +182,13 @@ pub fn verify_offline(keys: Vec<PublishedKey>, text: &str) -> Verdict {
             certificate: Some(certificate),
             status: "offline".into(),
         },
-        Err(e) => Verdict { signature_valid: false, key_id, certificate: None, status: "invalid".into(), detail: e.to_string() },
+        Err(e) => Verdict {
+            signature_valid: false,
+            key_id,
+            certificate: None,
+            status: "invalid".into(),
+            detail: e.to_string(),
+        },
     }
 }
 
@@ -194,11 +209,17 @@ pub async fn verify_online(store: &dyn Store, text: &str, today: NaiveDate) -> R
 }
 
 /// Where the agreement behind a certificate stands on `today`.
-pub fn standing(agreement: &super::store::StoredAgreement, certificate: &Certificate, today: NaiveDate) -> (&'static str, String) {
+pub fn standing(
+    agreement: &super::store::StoredAgreement,
+    certificate: &Certificate,
+    today: NaiveDate,
+) -> (&'static str, String) {
     if today < certificate.valid_from {
         return ("not-yet-valid", format!("valid from {}", certificate.valid_from));
     }
-    let Some(current) = agreement.record_on(today) else { return ("not-yet-valid", "no agreement version in force".into()) };
+    let Some(current) = agreement.record_on(today) else {
+        return ("not-yet-valid", "no agreement version in force".into());
+    };
     let v = &current.coverage;
     match v.status {
         AgreementStatus::Suspended => return ("suspended", format!("agreement {} is suspended", agreement.id)),

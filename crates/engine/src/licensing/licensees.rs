@@ -19,8 +19,6 @@ pub enum LicensingError {
     BadCountry(String),
     #[error("business tier {0:?}: use micro, small, medium or large")]
     BadTier(String),
-    #[error("{kind} {id:?} belongs to licensee {owner:?}, not {licensee:?}")]
-    NotTheirs { kind: &'static str, id: String, owner: String, licensee: String },
     #[error("no {kind} {id:?} for licensee {licensee:?}: add it first")]
     Unknown { kind: &'static str, id: String, licensee: String },
     #[error("licensee {0:?} already has agreement {1:?}: amend it instead (one blanket agreement per licensee)")]
@@ -65,16 +63,9 @@ async fn known_licensee(store: &dyn Store, id: &str) -> Result<Licensee, Licensi
 pub async fn put_model_version(store: &dyn Store, model: ModelVersion) -> Result<ModelVersion, LicensingError> {
     check_id(&model.id)?;
     known_licensee(store, &model.licensee).await?;
-    for base in &model.base_models {
-        // A base model may be another company's; only this licensee's own ids are checked.
-        if base.trim().is_empty() {
-            return Err(LicensingError::BadId(base.clone()));
-        }
-    }
-    for other in store.licensees().await?.into_iter().filter(|l| l.id != model.licensee) {
-        if store.model_versions(&other.id).await?.iter().any(|m| m.id == model.id) {
-            return Err(LicensingError::NotTheirs { kind: "model version", id: model.id, owner: other.id, licensee: model.licensee });
-        }
+    // A base model may be another company's (named as it names it), so only its form is checked.
+    if let Some(base) = model.base_models.iter().find(|b| b.trim().is_empty()) {
+        return Err(LicensingError::BadId(base.clone()));
     }
     store.put_model_version(&model).await?;
     Ok(model)
@@ -91,18 +82,22 @@ pub async fn put_service(
     check_id(id)?;
     known_licensee(store, licensee).await?;
     let models = store.model_versions(licensee).await?;
-    let mut service = store
-        .services(licensee)
-        .await?
-        .into_iter()
-        .find(|s| s.id == id)
-        .unwrap_or_else(|| Service { id: id.into(), licensee: licensee.into(), name: name.into(), timeline: Vec::new() });
+    let mut service = store.services(licensee).await?.into_iter().find(|s| s.id == id).unwrap_or_else(|| Service {
+        id: id.into(),
+        licensee: licensee.into(),
+        name: name.into(),
+        timeline: Vec::new(),
+    });
     if !name.is_empty() {
         service.name = name.into();
     }
     if let Some((from, versions)) = models_from {
         if let Some(missing) = versions.iter().find(|v| !models.iter().any(|m| &m.id == *v)) {
-            return Err(LicensingError::Unknown { kind: "model version", id: missing.clone(), licensee: licensee.into() });
+            return Err(LicensingError::Unknown {
+                kind: "model version",
+                id: missing.clone(),
+                licensee: licensee.into(),
+            });
         }
         service.timeline.retain(|t| t.from != from);
         service.timeline.push(ServiceModels { from, model_versions: versions });
@@ -126,7 +121,12 @@ pub struct Coverage {
     pub status: AgreementStatus,
 }
 
-async fn checked_version(store: &dyn Store, licensee: &str, version: u32, c: Coverage) -> Result<AgreementVersion, LicensingError> {
+async fn checked_version(
+    store: &dyn Store,
+    licensee: &str,
+    version: u32,
+    c: Coverage,
+) -> Result<AgreementVersion, LicensingError> {
     let territories = c.territories.iter().map(|t| check_country(t)).collect::<Result<Vec<_>, _>>()?;
     let services = store.services(licensee).await?;
     if let Some(missing) = c.services.iter().find(|s| !services.iter().any(|x| &x.id == *s)) {

@@ -115,7 +115,12 @@ impl LookupKey {
 }
 
 /// Looks works up by ISWC or ISRC and says, for each stage, how much of each the licence includes.
-pub async fn lookup(store: &dyn Store, key: &LookupKey, contact: &str, today: NaiveDate) -> StoreResult<Vec<WorkLookup>> {
+pub async fn lookup(
+    store: &dyn Store,
+    key: &LookupKey,
+    contact: &str,
+    today: NaiveDate,
+) -> StoreResult<Vec<WorkLookup>> {
     let codes = match key {
         LookupKey::Iswc(iswc) => vec![iswc.to_string()],
         LookupKey::Isrc(isrc) => store.works_by_isrc(isrc.as_str()).await?,
@@ -268,7 +273,11 @@ pub fn validate_tdm_policy(text: &str) -> Result<(), Vec<String>> {
 }
 
 /// Paths of the works whose training is reserved by every holder (for the AI-preferences statement).
-pub async fn reserved_work_paths(store: &dyn Store, codes: &[String], today: NaiveDate) -> Result<Vec<String>, StoreError> {
+pub async fn reserved_work_paths(
+    store: &dyn Store,
+    codes: &[String],
+    today: NaiveDate,
+) -> Result<Vec<String>, StoreError> {
     let mut out = Vec::new();
     for code in codes {
         let Some(detail) = store.work(code).await? else { continue };

@@ -29,7 +29,9 @@ pub enum ReportError {
     UnknownLicensee(String),
     #[error("licensee {0:?} has no agreement: reports are read against an agreement, create one first")]
     NoAgreement(String),
-    #[error("the file is not a report Tantiem reads: expected a service or output report (JSON, JSON Lines, CSV) or a DSR flat file; see docs/reports.md")]
+    #[error(
+        "the file is not a report Tantiem reads: expected a service or output report (JSON, JSON Lines, CSV) or a DSR flat file; see docs/reports.md"
+    )]
     UnknownFormat,
     #[error("the report names licensee {named:?} but was submitted for {submitter:?}")]
     WrongLicensee { named: String, submitter: String },
@@ -89,12 +91,14 @@ pub async fn submit_report(
     input: impl Read + Send + 'static,
     intake: Intake<'_>,
 ) -> Result<(Submitted, Vec<Diagnostic>), ReportError> {
-    let licensee = store.licensee(intake.licensee).await?.ok_or_else(|| ReportError::UnknownLicensee(intake.licensee.into()))?;
-    let agreement = store.agreement_of(&licensee.id).await?.ok_or_else(|| ReportError::NoAgreement(licensee.id.clone()))?;
+    let licensee =
+        store.licensee(intake.licensee).await?.ok_or_else(|| ReportError::UnknownLicensee(intake.licensee.into()))?;
+    let agreement =
+        store.agreement_of(&licensee.id).await?.ok_or_else(|| ReportError::NoAgreement(licensee.id.clone()))?;
     let archive_for_put = archive.clone();
     let limit = intake.max_bytes.min(MAX_REPORT_BYTES);
-    let archived = blocking(move || archive_for_put.put(input, limit).map_err(|e| ReportError::Archive(e.to_string())))
-        .await?;
+    let archived =
+        blocking(move || archive_for_put.put(input, limit).map_err(|e| ReportError::Archive(e.to_string()))).await?;
     let (archive2, sha, agreement2) = (archive.clone(), archived.sha256.clone(), agreement.clone());
     let today = intake.now.date_naive();
     let read = blocking(move || validate(&archive2, &sha, &agreement2, today)).await?;
@@ -142,7 +146,12 @@ async fn blocking<T: Send + 'static>(
 
 /// The validating pass: reads the archived file once, sums usage per rating key, checks each use
 /// against the agreement, and collects every diagnostic.
-fn validate(archive: &Archive, sha256: &str, agreement: &StoredAgreement, today: NaiveDate) -> Result<Read1, ReportError> {
+fn validate(
+    archive: &Archive,
+    sha256: &str,
+    agreement: &StoredAgreement,
+    today: NaiveDate,
+) -> Result<Read1, ReportError> {
     let mut file = archive.open(sha256).map_err(|e| ReportError::Archive(e.to_string()))?;
     let mut head = vec![0u8; 4096];
     let n = read_up_to(&mut file, &mut head).map_err(|e| ReportError::Archive(e.to_string()))?;
@@ -285,7 +294,12 @@ fn add(a: Amount, b: Amount) -> Amount {
 
 /// The second pass over a valid output report: outputs in chunks to the store, consecutive lines of the
 /// same output merged.
-async fn stage_outputs(store: &dyn Store, archive: &Archive, archived: &Archived, record: &ReportRecord) -> Result<(), ReportError> {
+async fn stage_outputs(
+    store: &dyn Store,
+    archive: &Archive,
+    archived: &Archived,
+    record: &ReportRecord,
+) -> Result<(), ReportError> {
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<OutputRow>>(2);
     let file = archive.open(&archived.sha256).map_err(|e| ReportError::Archive(e.to_string()))?;
     let format = record.format;
@@ -355,7 +369,11 @@ pub struct DuePeriod {
 }
 
 /// The reporting status of a licensee: each period and kind the agreement asks for, and whether it came.
-pub async fn reporting_status(store: &dyn Store, licensee: &str, today: NaiveDate) -> Result<Vec<DuePeriod>, ReportError> {
+pub async fn reporting_status(
+    store: &dyn Store,
+    licensee: &str,
+    today: NaiveDate,
+) -> Result<Vec<DuePeriod>, ReportError> {
     let agreement = store.agreement_of(licensee).await?.ok_or_else(|| ReportError::NoAgreement(licensee.into()))?;
     let reports = store.reports(licensee).await?;
     let Some(first) = agreement.versions.iter().map(|v| v.coverage.effective_from).min() else { return Ok(Vec::new()) };
@@ -367,20 +385,31 @@ pub async fn reporting_status(store: &dyn Store, licensee: &str, today: NaiveDat
             super::terms::Frequency::Monthly => period,
             super::terms::Frequency::Quarterly => {
                 let first = period.first_day();
-                domain::Period::quarter(chrono::Datelike::year(&first), (chrono::Datelike::month(&first) - 1) / 3 + 1).unwrap_or(period)
+                domain::Period::quarter(chrono::Datelike::year(&first), (chrono::Datelike::month(&first) - 1) / 3 + 1)
+                    .unwrap_or(period)
             }
         };
-        let due_on = step.last_day().checked_add_days(Days::new(u64::from(record.terms.reporting.due_days))).unwrap_or(step.last_day());
+        let due_on = step
+            .last_day()
+            .checked_add_days(Days::new(u64::from(record.terms.reporting.due_days)))
+            .unwrap_or(step.last_day());
         let active = record.coverage.status == domain::licensing::AgreementStatus::Active;
         for kind in record.terms.reporting.kinds.iter().copied().filter(|_| active) {
-            let received: Vec<&ReportRecord> = reports.iter().filter(|r| r.current && r.kind == kind && r.period == step).collect();
+            let received: Vec<&ReportRecord> =
+                reports.iter().filter(|r| r.current && r.kind == kind && r.period == step).collect();
             let status = match (received.is_empty(), today > due_on) {
                 (false, _) if received.iter().any(|r| r.summary.late) => "late",
                 (false, _) => "received",
                 (true, true) => "missing",
                 (true, false) => "open",
             };
-            out.push(DuePeriod { period: step, kind, due_on, status, report_ids: received.iter().map(|r| r.report_id.clone()).collect() });
+            out.push(DuePeriod {
+                period: step,
+                kind,
+                due_on,
+                status,
+                report_ids: received.iter().map(|r| r.report_id.clone()).collect(),
+            });
         }
         period = step.next();
         if step.months().len() == 3 {

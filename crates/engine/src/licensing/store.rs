@@ -246,7 +246,14 @@ pub trait LicensingStore: Send + Sync {
     async fn report_revisions(&self, licensee: &str, report_id: &str) -> StoreResult<Vec<ReportRecord>>;
     /// Stages a chunk of a revision's outputs. They are invisible until [`LicensingStore::add_report`]
     /// records the revision; `first` clears what an interrupted earlier attempt staged.
-    async fn stage_outputs(&self, licensee: &str, report_id: &str, revision: u32, first: bool, rows: Vec<OutputRow>) -> StoreResult<()>;
+    async fn stage_outputs(
+        &self,
+        licensee: &str,
+        report_id: &str,
+        revision: u32,
+        first: bool,
+        rows: Vec<OutputRow>,
+    ) -> StoreResult<()>;
     /// Stores a new revision, marking the earlier ones superseded, in one transaction.
     async fn add_report(&self, write: ReportWrite) -> StoreResult<()>;
     async fn reports(&self, licensee: &str) -> StoreResult<Vec<ReportRecord>>;
@@ -264,7 +271,12 @@ pub trait LicensingStore: Send + Sync {
     async fn invoices(&self, licensee: Option<&str>) -> StoreResult<Vec<Invoice>>;
     async fn set_invoice_status(&self, number: &str, status: InvoiceStatus) -> StoreResult<()>;
     /// Stores a payment and its entry, and the invoice's new status, in one transaction.
-    async fn record_payment(&self, payment: Payment, entry: JournalEntry, status: InvoiceStatus) -> StoreResult<Payment>;
+    async fn record_payment(
+        &self,
+        payment: Payment,
+        entry: JournalEntry,
+        status: InvoiceStatus,
+    ) -> StoreResult<Payment>;
     async fn payments(&self, invoice: &str) -> StoreResult<Vec<Payment>>;
     /// Posts an entry that belongs to no invoice (a presumption release).
     async fn post_entry(&self, entry: JournalEntry) -> StoreResult<u64>;

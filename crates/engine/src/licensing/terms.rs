@@ -27,7 +27,11 @@ pub struct ReportingDuty {
 impl Default for ReportingDuty {
     /// Monthly service and output reports, due 30 days after the month ends (the usual DSR practice).
     fn default() -> Self {
-        ReportingDuty { kinds: vec![ReportKind::Service, ReportKind::Output], frequency: Frequency::Monthly, due_days: 30 }
+        ReportingDuty {
+            kinds: vec![ReportKind::Service, ReportKind::Output],
+            frequency: Frequency::Monthly,
+            due_days: 30,
+        }
     }
 }
 

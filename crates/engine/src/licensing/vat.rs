@@ -51,7 +51,8 @@ fn country(iso: &str) -> Option<&'static Country> {
 
 /// The VAT treatment of an invoice from a society in `society_country` to a licensee in `customer_country`.
 pub fn treatment(society_country: &str, customer_country: &str, customer_vat_number: Option<&str>) -> Vat {
-    let (Some(seller), Some(buyer)) = (iso_code(society_country).and_then(country), iso_code(customer_country).and_then(country))
+    let (Some(seller), Some(buyer)) =
+        (iso_code(society_country).and_then(country), iso_code(customer_country).and_then(country))
     else {
         return Vat::OutOfScope;
     };

@@ -14,7 +14,9 @@ use chrono::NaiveDate;
 use domain::Period;
 use money::Currency;
 
-use super::{Exploitation, Lines, OutputLine, ReadOutcome, ReportHeader, ReportItem, ReportKind, amount, count, currency};
+use super::{
+    Exploitation, Lines, OutputLine, ReadOutcome, ReportHeader, ReportItem, ReportKind, amount, count, currency,
+};
 
 /// Column positions when a file carries no `#` header line for a record type (DSR profile defaults).
 fn default_columns(record: &str) -> Option<&'static [&'static str]> {
@@ -90,7 +92,9 @@ impl State {
     fn field<'a>(&self, record: &str, cells: &'a [&'a str], name: &str) -> &'a str {
         let position = match self.columns.get(base(record)) {
             Some(names) => names.iter().position(|n| n.eq_ignore_ascii_case(name)),
-            None => default_columns(base(record)).and_then(|names| names.iter().position(|n| n.eq_ignore_ascii_case(name))),
+            None => {
+                default_columns(base(record)).and_then(|names| names.iter().position(|n| n.eq_ignore_ascii_case(name)))
+            }
         };
         position.and_then(|p| cells.get(p + 1)).map_or("", |c| c.trim())
     }
@@ -134,7 +138,12 @@ pub fn read_dsr(input: impl BufRead, sink: &mut dyn FnMut(ReportItem)) -> ReadOu
                     attribution: None,
                 });
                 if state.block.as_ref().is_some_and(|b| b.output_id.is_empty() && b.isrc.is_none()) {
-                    outcome.error(n, record, Some("DspResourceId"), "the resource has neither an ISRC nor a DspResourceId: it cannot be linked to an output");
+                    outcome.error(
+                        n,
+                        record,
+                        Some("DspResourceId"),
+                        "the resource has neither an ISRC nor a DspResourceId: it cannot be linked to an output",
+                    );
                 }
             }
             "SU02" | "SU03" => sale(&mut state, &mut outcome, n, record, &cells),
@@ -148,7 +157,12 @@ pub fn read_dsr(input: impl BufRead, sink: &mut dyn FnMut(ReportItem)) -> ReadOu
             }
             "" => outcome.error(n, "", None, "a line without a record type"),
             _ if default_columns(base(record)).is_none() && !is_known_unused(base(record)) => {
-                outcome.warning(n, record, None, format!("record type {record:?} is not a DSR record Tantiem knows; passed over"));
+                outcome.warning(
+                    n,
+                    record,
+                    None,
+                    format!("record type {record:?} is not a DSR record Tantiem knows; passed over"),
+                );
             }
             _ => {}
         }
@@ -163,7 +177,10 @@ pub fn read_dsr(input: impl BufRead, sink: &mut dyn FnMut(ReportItem)) -> ReadOu
 }
 
 fn is_known_unused(record: &str) -> bool {
-    matches!(record, "RE01" | "RE02" | "MW01" | "RU01" | "RU02" | "LI01" | "SY01" | "SY03" | "SY04" | "SY05" | "SR01" | "SR02")
+    matches!(
+        record,
+        "RE01" | "RE02" | "MW01" | "RU01" | "RU02" | "LI01" | "SY01" | "SY03" | "SY04" | "SY05" | "SR01" | "SR02"
+    )
 }
 
 fn head(state: &mut State, outcome: &mut ReadOutcome, n: u64, record: &str, cells: &[&str]) {
@@ -176,9 +193,19 @@ fn head(state: &mut State, outcome: &mut ReadOutcome, n: u64, record: &str, cell
     match (date("UsageStartDate"), date("UsageEndDate")) {
         (Some(start), Some(end)) => match Period::spanning(start, end) {
             Some(p) => state.period = Some(p),
-            None => outcome.error(n, record, Some("UsageStartDate"), format!("usage period {start} to {end} is not a calendar month or quarter")),
+            None => outcome.error(
+                n,
+                record,
+                Some("UsageStartDate"),
+                format!("usage period {start} to {end} is not a calendar month or quarter"),
+            ),
         },
-        _ => outcome.error(n, record, Some("UsageStartDate"), "UsageStartDate and UsageEndDate must be dates like 2015-10-01"),
+        _ => outcome.error(
+            n,
+            record,
+            Some("UsageStartDate"),
+            "UsageStartDate and UsageEndDate must be dates like 2015-10-01",
+        ),
     }
 }
 
@@ -187,7 +214,15 @@ fn summary(state: &mut State, outcome: &mut ReadOutcome, n: u64, record: &str, c
     let id = state.field(record, cells, "SummaryRecordId").to_owned();
     match currency(state.field(record, cells, "Currency")) {
         Ok(c) if state.currency.is_none_or(|known| known == c) => state.currency = Some(c),
-        Ok(c) => outcome.error(n, record, Some("Currency"), format!("currency {c} differs from the file's {}: send one file per currency", state.currency.map_or("", |k| k.code()))),
+        Ok(c) => outcome.error(
+            n,
+            record,
+            Some("Currency"),
+            format!(
+                "currency {c} differs from the file's {}: send one file per currency",
+                state.currency.map_or("", |k| k.code())
+            ),
+        ),
         Err(e) => outcome.error(n, record, Some("Currency"), e),
     }
     let territory = state.field(record, cells, "Territory").to_ascii_uppercase();
@@ -263,7 +298,12 @@ fn check_foot(state: &State, outcome: &mut ReadOutcome, lines: u64) {
             _ => state.blocks,
         };
         if *declared != found {
-            outcome.error(*n, "FOOT", None, format!("{name} says {declared} but the file has {found}: lines are missing or extra"));
+            outcome.error(
+                *n,
+                "FOOT",
+                None,
+                format!("{name} says {declared} but the file has {found}: lines are missing or extra"),
+            );
         }
     }
 }

@@ -196,11 +196,7 @@ impl ReadOutcome {
 }
 
 /// Reads any report format into `sink`.
-pub fn read_report(
-    format: ReportFormat,
-    input: impl BufRead,
-    sink: &mut dyn FnMut(ReportItem),
-) -> ReadOutcome {
+pub fn read_report(format: ReportFormat, input: impl BufRead, sink: &mut dyn FnMut(ReportItem)) -> ReadOutcome {
     match format {
         ReportFormat::ServiceJson => read_service_json(input, sink),
         ReportFormat::ServiceCsv => read_service_csv(input, sink),
@@ -226,7 +222,8 @@ impl<R: BufRead> Lines<R> {
     fn next_line(&mut self, outcome: &mut ReadOutcome) -> Option<String> {
         loop {
             self.buffer.clear();
-            let read = std::io::Read::take(&mut self.input, MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut self.buffer);
+            let read =
+                std::io::Read::take(&mut self.input, MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut self.buffer);
             match read {
                 Ok(0) => return None,
                 Ok(_) => {}
@@ -249,7 +246,12 @@ impl<R: BufRead> Lines<R> {
             match std::str::from_utf8(&self.buffer) {
                 Ok(text) => return Some(text.trim_start_matches('\u{feff}').to_owned()),
                 Err(e) => {
-                    outcome.error(self.number, "", None, format!("not UTF-8 at byte {}: save the file as UTF-8", e.valid_up_to()));
+                    outcome.error(
+                        self.number,
+                        "",
+                        None,
+                        format!("not UTF-8 at byte {}: save the file as UTF-8", e.valid_up_to()),
+                    );
                 }
             }
         }
@@ -287,7 +289,8 @@ impl<'de> Deserialize<'de> for Fraction {
 }
 
 fn fraction(text: &str) -> Result<Share, String> {
-    Share::parse_fraction(text.trim()).map_err(|_| format!("{text:?} is not a fraction between 0 and 1 (at most 8 decimals)"))
+    Share::parse_fraction(text.trim())
+        .map_err(|_| format!("{text:?} is not a fraction between 0 and 1 (at most 8 decimals)"))
 }
 
 /// An ISO 3166 alpha-2 code, upper-cased.
@@ -301,7 +304,9 @@ impl<'de> Deserialize<'de> for Country {
 }
 
 fn currency(text: &str) -> Result<Currency, String> {
-    text.trim().parse().map_err(|_| format!("{text:?} is not a currency Tantiem invoices in (EUR, SEK, NOK, DKK, ISK, USD, GBP, CHF)"))
+    text.trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a currency Tantiem invoices in (EUR, SEK, NOK, DKK, ISK, USD, GBP, CHF)"))
 }
 
 fn period(text: &str) -> Result<Period, String> {
@@ -355,16 +360,24 @@ mod tests {
             ReportFormat::detect(b"{\"format\": \"tantiem-service-report/1\", \"report_id\": \"x\"}"),
             Some(ReportFormat::ServiceJson)
         );
-        assert_eq!(ReportFormat::detect(b"{\n  \"format\": \"tantiem-service-report/1\",\n"), Some(ReportFormat::ServiceJson));
+        assert_eq!(
+            ReportFormat::detect(b"{\n  \"format\": \"tantiem-service-report/1\",\n"),
+            Some(ReportFormat::ServiceJson)
+        );
         assert_eq!(
             ReportFormat::detect(b"{\"format\":\"tantiem-output-report/1\",\"report_id\":\"x\"}\n{}"),
             Some(ReportFormat::OutputJsonLines)
         );
         assert_eq!(
-            ReportFormat::detect(b"report_id,period,currency,service,territory,model_version,net_revenue,subscribers,generations\n"),
+            ReportFormat::detect(
+                b"report_id,period,currency,service,territory,model_version,net_revenue,subscribers,generations\n"
+            ),
             Some(ReportFormat::ServiceCsv)
         );
-        assert_eq!(ReportFormat::detect(b"report_id,period,currency,output_id,service\n"), Some(ReportFormat::OutputCsv));
+        assert_eq!(
+            ReportFormat::detect(b"report_id,period,currency,output_id,service\n"),
+            Some(ReportFormat::OutputCsv)
+        );
         assert_eq!(ReportFormat::detect(b"<xml/>"), None);
     }
 }

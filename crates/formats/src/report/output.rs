@@ -206,7 +206,8 @@ const CSV_COLUMNS: [&str; 16] = [
     "influences",
 ];
 /// Columns a file may leave out.
-const OPTIONAL: [&str; 7] = ["created_on", "isrc", "provider", "provider_version", "confidence", "influences", "licensee"];
+const OPTIONAL: [&str; 7] =
+    ["created_on", "isrc", "provider", "provider_version", "confidence", "influences", "licensee"];
 
 /// Reads the CSV form, one row (output × use type × territory) at a time.
 pub fn read_output_csv(input: impl BufRead, sink: &mut dyn FnMut(ReportItem)) -> ReadOutcome {
@@ -245,8 +246,16 @@ pub fn read_output_csv(input: impl BufRead, sink: &mut dyn FnMut(ReportItem)) ->
                 None => return outcome,
             },
             Some(h) => {
-                if cell(index[0]) != h.report_id || cell(index[1]) != h.period.to_string() || cell(index[2]) != h.currency.code() {
-                    outcome.error(n, "", Some("report_id"), "report_id, period and currency must be the same on every row");
+                if cell(index[0]) != h.report_id
+                    || cell(index[1]) != h.period.to_string()
+                    || cell(index[2]) != h.currency.code()
+                {
+                    outcome.error(
+                        n,
+                        "",
+                        Some("report_id"),
+                        "report_id, period and currency must be the same on every row",
+                    );
                     continue;
                 }
             }
@@ -312,11 +321,16 @@ fn csv_row<'a>(
 fn influences(text: &str) -> Result<Vec<Influence>, String> {
     text.split('|')
         .map(|part| {
-            let (id, weight) = part
-                .rsplit_once('=')
-                .ok_or_else(|| format!("{part:?}: write an influence as scheme:id=weight, e.g. isrc:SE5BU2600001=0.6"))?;
-            let (scheme, id) = id.split_once(':').ok_or_else(|| format!("{part:?}: the id needs a scheme such as isrc: or iswc:"))?;
-            Ok(Influence { scheme: scheme.trim().to_ascii_lowercase(), id: id.trim().to_owned(), weight: fraction(weight)? })
+            let (id, weight) = part.rsplit_once('=').ok_or_else(|| {
+                format!("{part:?}: write an influence as scheme:id=weight, e.g. isrc:SE5BU2600001=0.6")
+            })?;
+            let (scheme, id) =
+                id.split_once(':').ok_or_else(|| format!("{part:?}: the id needs a scheme such as isrc: or iswc:"))?;
+            Ok(Influence {
+                scheme: scheme.trim().to_ascii_lowercase(),
+                id: id.trim().to_owned(),
+                weight: fraction(weight)?,
+            })
         })
         .collect()
 }
@@ -378,7 +392,10 @@ mod tests {
                 "line 4: ER confidence: \"1.5\" is not a fraction between 0 and 1 (at most 8 decimals)",
             ]
         );
-        let (_, outcome) = read(jsonl, "{\"format\":\"tantiem-output-report/1\",\"report_id\":\"O1\",\"period\":\"2026-03\",\"currency\":\"EUR\"}\n{\"output_id\": 5}\nnot json\n");
+        let (_, outcome) = read(
+            jsonl,
+            "{\"format\":\"tantiem-output-report/1\",\"report_id\":\"O1\",\"period\":\"2026-03\",\"currency\":\"EUR\"}\n{\"output_id\": 5}\nnot json\n",
+        );
         assert_eq!(outcome.errors, 2);
         assert_eq!(outcome.diagnostics[1].line, 3);
     }

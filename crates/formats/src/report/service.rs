@@ -109,8 +109,17 @@ fn header(
     })
 }
 
-const CSV_COLUMNS: [&str; 9] =
-    ["report_id", "period", "currency", "service", "territory", "model_version", "net_revenue", "subscribers", "generations"];
+const CSV_COLUMNS: [&str; 9] = [
+    "report_id",
+    "period",
+    "currency",
+    "service",
+    "territory",
+    "model_version",
+    "net_revenue",
+    "subscribers",
+    "generations",
+];
 
 /// Reads the CSV form: a header row naming the columns (any order), then one row per line. `report_id`,
 /// `period` and `currency` repeat on every row and must agree.
@@ -153,8 +162,16 @@ pub fn read_service_csv(input: impl BufRead, sink: &mut dyn FnMut(ReportItem)) -
                 }
             }
             Some(h) => {
-                if cell(index[0]) != h.report_id || cell(index[1]) != h.period.to_string() || cell(index[2]).trim() != h.currency.code() {
-                    outcome.error(n, "", Some("report_id"), "report_id, period and currency must be the same on every row");
+                if cell(index[0]) != h.report_id
+                    || cell(index[1]) != h.period.to_string()
+                    || cell(index[2]).trim() != h.currency.code()
+                {
+                    outcome.error(
+                        n,
+                        "",
+                        Some("report_id"),
+                        "report_id, period and currency must be the same on every row",
+                    );
                     continue;
                 }
             }
@@ -209,7 +226,10 @@ pub(super) fn split_csv(line: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn read(format: fn(&[u8], &mut dyn FnMut(ReportItem)) -> ReadOutcome, text: &str) -> (Vec<ReportItem>, ReadOutcome) {
+    fn read(
+        format: fn(&[u8], &mut dyn FnMut(ReportItem)) -> ReadOutcome,
+        text: &str,
+    ) -> (Vec<ReportItem>, ReadOutcome) {
         let mut items = Vec::new();
         let outcome = format(text.as_bytes(), &mut |i| items.push(i));
         (items, outcome)

@@ -26,7 +26,8 @@ pub async fn set_up(store: &Arc<dyn Store>) {
     let mut generator = testkit::Generator::new(7);
     let cwr = testkit::write_cwr21(Vec::new(), generator.works(400), "20260101").expect("written");
     let options = engine::ImportOptions::new(at(2026, 1, 1), "story");
-    let sink: engine::import::AckSink<'_> = Box::new(|_| Ok(Box::new(std::io::sink()) as Box<dyn std::io::Write + Send>));
+    let sink: engine::import::AckSink<'_> =
+        Box::new(|_| Ok(Box::new(std::io::sink()) as Box<dyn std::io::Write + Send>));
     engine::import_cwr(store, cwr.as_slice(), "repertoire.V21", options, sink, &|_| {}).await.expect("imported");
     let s = store.as_ref();
     licensees::put_licensee(
@@ -55,9 +56,15 @@ pub async fn set_up(store: &Arc<dyn Store>) {
         };
         licensees::put_model_version(s, model).await.expect("model version");
     }
-    licensees::put_service(s, "songfox", "app", "Songfox app", Some((day(2026, 1, 1), vec!["sf-1".into(), "sf-2".into()])))
-        .await
-        .expect("service");
+    licensees::put_service(
+        s,
+        "songfox",
+        "app",
+        "Songfox app",
+        Some((day(2026, 1, 1), vec!["sf-1".into(), "sf-2".into()])),
+    )
+    .await
+    .expect("service");
     let coverage = Coverage {
         effective_from: day(2026, 1, 1),
         stages: Stage::ALL.to_vec(),
@@ -70,9 +77,10 @@ pub async fn set_up(store: &Arc<dyn Store>) {
         status: AgreementStatus::Active,
     };
     let terms = AgreementTerms::new(rating::Tariff::illustrative(Currency::EUR).expect("tariff"));
-    licensees::create_agreement(s, "A-2026-001", "songfox", coverage, terms, "story", at(2026, 1, 1)).await.expect("agreement");
+    licensees::create_agreement(s, "A-2026-001", "songfox", coverage, terms, "story", at(2026, 1, 1))
+        .await
+        .expect("agreement");
 }
-
 
 /// A second licensee, Tunebird (Norway), with its own model, service and agreement.
 pub async fn add_tunebird(store: &Arc<dyn Store>) {
@@ -97,7 +105,9 @@ pub async fn add_tunebird(store: &Arc<dyn Store>) {
         training_summary_url: None,
     };
     licensees::put_model_version(s, model).await.expect("model version");
-    licensees::put_service(s, "tunebird", "tb-app", "Tunebird", Some((day(2026, 1, 1), vec!["tb-1".into()]))).await.expect("service");
+    licensees::put_service(s, "tunebird", "tb-app", "Tunebird", Some((day(2026, 1, 1), vec!["tb-1".into()])))
+        .await
+        .expect("service");
     let coverage = Coverage {
         effective_from: day(2026, 1, 1),
         stages: vec![Stage::Service],
@@ -110,5 +120,7 @@ pub async fn add_tunebird(store: &Arc<dyn Store>) {
         status: AgreementStatus::Active,
     };
     let terms = AgreementTerms::new(rating::Tariff::illustrative(Currency::EUR).expect("tariff"));
-    licensees::create_agreement(s, "A-2026-002", "tunebird", coverage, terms, "story", at(2026, 1, 1)).await.expect("agreement");
+    licensees::create_agreement(s, "A-2026-002", "tunebird", coverage, terms, "story", at(2026, 1, 1))
+        .await
+        .expect("agreement");
 }
