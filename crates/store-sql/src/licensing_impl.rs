@@ -299,22 +299,28 @@ macro_rules! impl_licensing_store {
                         .fetch_all(&self.pool)
                         .await
                         .map_err(db)?;
-                    rows.iter()
-                        .map(|row| {
-                            let created: Option<String> = row.try_get(3).map_err(db)?;
-                            let attribution: Option<String> = row.try_get(8).map_err(db)?;
-                            Ok(OutputRow {
-                                output_id: row.try_get(0).map_err(db)?,
-                                service: row.try_get(1).map_err(db)?,
-                                model_version: row.try_get(2).map_err(db)?,
-                                created_on: created.map(|d| d.parse().map_err(|_| StoreError::Corrupt(format!("date {d:?}")))).transpose()?,
-                                isrc: row.try_get(4).map_err(db)?,
-                                usages: count(row.try_get(5).map_err(db)?),
-                                revenue: $crate::money::Amount::from_micros(row.try_get(7).map_err(db)?, currency(&row.try_get::<String, _>(6).map_err(db)?)?),
-                                attribution: attribution.map(|a| json(&a, "attribution")).transpose()?,
-                            })
-                        })
-                        .collect()
+                    rows.iter().map(output_from).collect()
+                }
+
+                async fn known_outputs(&self, licensee: &str, ids: &[String]) -> StoreResult<Vec<OutputRow>> {
+                    if ids.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new("SELECT o.output_id, o.service, o.model_version, o.created_on, o.isrc, o.usages, o.currency, o.revenue, o.attribution FROM report_outputs o JOIN reports r ON r.licensee = o.licensee AND r.report_id = o.report_id AND r.revision = o.revision WHERE r.is_current = 1 AND o.service IS NOT NULL AND o.licensee = ");
+                    qb.push_bind(licensee.to_owned());
+                    qb.push(" AND (o.output_id IN (");
+                    let mut list = qb.separated(", ");
+                    for id in ids {
+                        list.push_bind(id.clone());
+                    }
+                    qb.push(") OR o.isrc IN (");
+                    let mut list = qb.separated(", ");
+                    for id in ids {
+                        list.push_bind(id.clone());
+                    }
+                    qb.push(")) ORDER BY o.output_id");
+                    let rows = qb.build().persistent(false).fetch_all(&self.pool).await.map_err(db)?;
+                    rows.iter().map(output_from).collect()
                 }
 
                 async fn journal(&self) -> StoreResult<Vec<$crate::ledger::JournalEntry>> {
@@ -472,6 +478,21 @@ macro_rules! impl_licensing_store {
                     let rows = sqlx::query("SELECT document FROM licences WHERE licensee = $1 ORDER BY id").bind(licensee).fetch_all(&self.pool).await.map_err(db)?;
                     documents(&rows, "licence")
                 }
+            }
+
+            fn output_from(row: &<$db as sqlx::Database>::Row) -> StoreResult<OutputRow> {
+                let created: Option<String> = row.try_get(3).map_err(db)?;
+                let attribution: Option<String> = row.try_get(8).map_err(db)?;
+                Ok(OutputRow {
+                    output_id: row.try_get(0).map_err(db)?,
+                    service: row.try_get(1).map_err(db)?,
+                    model_version: row.try_get(2).map_err(db)?,
+                    created_on: created.map(|d| d.parse().map_err(|_| StoreError::Corrupt(format!("date {d:?}")))).transpose()?,
+                    isrc: row.try_get(4).map_err(db)?,
+                    usages: count(row.try_get(5).map_err(db)?),
+                    revenue: $crate::money::Amount::from_micros(row.try_get(7).map_err(db)?, currency(&row.try_get::<String, _>(6).map_err(db)?)?),
+                    attribution: attribution.map(|a| json(&a, "attribution")).transpose()?,
+                })
             }
 
             fn report_from(row: &<$db as sqlx::Database>::Row) -> StoreResult<ReportRecord> {

@@ -267,4 +267,52 @@ async fn a_licence_verifies_offline_and_shows_its_standing_online(store: &Arc<dy
     assert_eq!((offline.signature_valid, offline.status.as_str()), (true, "offline"));
 }
 
-story!(a_period_is_priced_invoiced_paid_and_corrected, a_licence_verifies_offline_and_shows_its_standing_online);
+const DSR: &str = include_str!(
+    "../../formats/tests/fixtures/dsr/ddexnet__DSR_TEST_YouTube_AdSupport-music_2015-Q4_IS_1of1_20160121T150926.tsv"
+);
+
+/// The real DSR test file, moved to March 2026 in Sweden, with its first recording's ISRC set to the ISRC
+/// Songfox gave its output gen-0002: its lines are linked to that output, and its US dollars need a rate.
+async fn dsr_exploitation_is_linked_to_outputs_and_converted(store: &Arc<dyn Store>) {
+    set_up(store).await;
+    let dir = tempfile::tempdir().unwrap();
+    let archive = Archive::new(dir.path());
+    submit(store, &archive, OUTPUT_REPORT, at(2026, 4, 10)).await;
+    let dsr = DSR
+        .replace("\t2015-10-01\t2015-12-31\t", "\t2026-03-01\t2026-03-31\t")
+        .replace("\tIS\t", "\tSE\t")
+        .replace("USSM19803037", "SE5BU2600099");
+    let dsr: &'static [u8] = Box::leak(dsr.into_bytes().into_boxed_slice());
+    let record = submit(store, &archive, dsr, at(2026, 4, 12)).await.record().clone();
+    assert_eq!((record.report_id.as_str(), record.period.to_string(), record.currency), ("1453417766009915", "2026-03".into(), Currency::USD));
+    let outputs = store.outputs("songfox", "1453417766009915").await.unwrap();
+    let linked: Vec<String> = outputs
+        .iter()
+        .map(|o| format!("{} {} {} {}", o.output_id, o.service.as_deref().unwrap_or("-"), o.model_version.as_deref().unwrap_or("-"), o.usages))
+        .collect();
+    assert_eq!(linked, ["A726198037646795 - - 2045", "XMhY7hsbhs4 - - 355", "gen-0002 app sf-2 7810"]);
+
+    let period = Period::month(2026, 3).unwrap();
+    let no_rate = InvoiceRun { period, licensee: Some("songfox"), issued_on: day(2026, 4, 15), now: at(2026, 4, 15), rates: &[] };
+    let error = invoicing::run_invoices(store.as_ref(), &no_rate).await.unwrap_err();
+    assert_eq!(error.to_string(), "figures in USD need a rate to EUR: give one with --rate USD:EUR=RATE (units of EUR per USD)");
+    let rates = [(money::Rate::parse(Currency::USD, Currency::EUR, "0.9").unwrap(), "ECB reference rate 2026-03-31".to_owned())];
+    let run = InvoiceRun { rates: &rates, ..no_rate };
+    let RunOutcome::Issued(invoice) = run_one(store, &run).await else { panic!("an invoice") };
+    // Streams in SE: 1,000.00 EUR + 7.00 USD × 0.9 = 6.30 EUR → 1,006.30 EUR × 15% = 150.945;
+    // 1,000,000 + 7,810 + 2,045 + 355 = 1,010,210 streams × 0.0005 = 505.105 EUR, which wins.
+    let stream = invoice.rated.lines.iter().find(|l| l.description.ends_with("stream")).unwrap();
+    assert_eq!((stream.charge.rule.as_str(), stream.charge.amount), ("minimum per usage", eur("505.105")));
+    assert_eq!(invoice.conversions.len(), 1);
+    assert_eq!(invoice.conversions[0].rate, "1 USD = 0.900000000 EUR");
+}
+
+async fn run_one(store: &Arc<dyn Store>, run: &InvoiceRun<'_>) -> RunOutcome {
+    invoicing::run_invoices(store.as_ref(), run).await.expect("the run succeeds").pop().expect("one licensee").1
+}
+
+story!(
+    a_period_is_priced_invoiced_paid_and_corrected,
+    a_licence_verifies_offline_and_shows_its_standing_online,
+    dsr_exploitation_is_linked_to_outputs_and_converted
+);

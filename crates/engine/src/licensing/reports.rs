@@ -320,7 +320,8 @@ async fn stage_outputs(
         }
     });
     let mut first = true;
-    while let Some(rows) = receiver.recv().await {
+    while let Some(mut rows) = receiver.recv().await {
+        link_outputs(store, &record.licensee, &mut rows).await?;
         store.stage_outputs(&record.licensee, &record.report_id, record.revision, first, rows).await?;
         first = false;
     }
@@ -328,6 +329,39 @@ async fn stage_outputs(
         store.stage_outputs(&record.licensee, &record.report_id, record.revision, true, Vec::new()).await?;
     }
     reader.await.map_err(|e| ReportError::Archive(format!("the reading task failed: {e}")))
+}
+
+/// Links outputs that arrived without their service and model version (DSR lines) to the outputs the
+/// licensee reported before, by ISRC or by its own id, so distribution sees one output.
+async fn link_outputs(store: &dyn Store, licensee: &str, rows: &mut [OutputRow]) -> Result<(), ReportError> {
+    let ids: Vec<String> = rows
+        .iter()
+        .filter(|r| r.service.is_none())
+        .flat_map(|r| std::iter::once(r.output_id.clone()).chain(r.isrc.clone()))
+        .filter(|id| !id.is_empty())
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut known: HashMap<String, OutputRow> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for k in store.known_outputs(licensee, chunk).await? {
+            if let Some(isrc) = k.isrc.clone() {
+                known.entry(isrc).or_insert_with(|| k.clone());
+            }
+            known.entry(k.output_id.clone()).or_insert(k);
+        }
+    }
+    for row in rows.iter_mut().filter(|r| r.service.is_none()) {
+        let found = row.isrc.as_ref().and_then(|i| known.get(i)).or_else(|| known.get(&row.output_id));
+        if let Some(k) = found {
+            row.output_id = k.output_id.clone();
+            row.service = k.service.clone();
+            row.model_version = k.model_version.clone();
+            row.created_on = k.created_on;
+        }
+    }
+    Ok(())
 }
 
 /// Adds an output line to the chunk, summing it into the row of the same output when that is in the chunk.

@@ -260,6 +260,9 @@ pub trait LicensingStore: Send + Sync {
     /// Usage of the current revisions of a licensee's reports for a period.
     async fn usage(&self, licensee: &str, period: Period) -> StoreResult<Vec<UsageRow>>;
     async fn outputs(&self, licensee: &str, report_id: &str) -> StoreResult<Vec<OutputRow>>;
+    /// Outputs the licensee reported before (in current revisions, with a service) whose output id or ISRC
+    /// is one of `ids`: what a DSR line is linked to.
+    async fn known_outputs(&self, licensee: &str, ids: &[String]) -> StoreResult<Vec<OutputRow>>;
 
     async fn journal(&self) -> StoreResult<Vec<JournalEntry>>;
     async fn journal_entry_by_key(&self, key: &str) -> StoreResult<Option<JournalEntry>>;
