@@ -200,8 +200,8 @@ async fn license_example(
     let run = invoicing::InvoiceRun { period, licensee: Some("songfox"), issued_on: now.date_naive(), now, rates: &[] };
     for (_, outcome) in invoicing::run_invoices(store, &run).await? {
         let invoice = match outcome {
-            invoicing::RunOutcome::Issued(i) | invoicing::RunOutcome::Unchanged(i) => i,
-            invoicing::RunOutcome::Corrected { invoice, .. } => invoice,
+            invoicing::RunOutcome::Issued(i) | invoicing::RunOutcome::Unchanged(i) => *i,
+            invoicing::RunOutcome::Corrected { invoice, .. } => *invoice,
             invoicing::RunOutcome::Nothing(why) => {
                 println!("  nothing to invoice: {why}");
                 continue;

@@ -128,6 +128,9 @@ pub struct AgreementArgs {
     /// Minimum guarantee per reporting period, in the tariff's currency.
     #[arg(long)]
     guarantee: Option<String>,
+    /// An advance on royalties, in the tariff's currency (invoiced with `invoice advance`, then recouped).
+    #[arg(long)]
+    advance: Option<String>,
     #[arg(long)]
     payment_days: Option<u32>,
     /// Days after a period's end by which its reports are due.
@@ -200,6 +203,13 @@ pub enum InvoiceCommand {
         /// A conversion rate for reported figures, FROM:TO=RATE, e.g. USD:EUR=0.92 (repeatable).
         #[arg(long = "rate")]
         rates: Vec<String>,
+    },
+    /// Invoice the advance on royalties the licensee's agreement sets (once).
+    Advance {
+        #[arg(long)]
+        licensee: String,
+        #[arg(long)]
+        issued: Option<NaiveDate>,
     },
     List {
         #[arg(long)]
@@ -452,6 +462,9 @@ async fn coverage_and_terms(
     if let Some(g) = &args.guarantee {
         terms.minimum_guarantee = Some(Amount::parse(g, terms.tariff.currency)?);
     }
+    if let Some(a) = &args.advance {
+        terms.advance = Some(Amount::parse(a, terms.tariff.currency)?);
+    }
     if let Some(d) = args.payment_days {
         terms.payment_days = d;
     }
@@ -664,6 +677,13 @@ pub async fn invoice(store: &dyn Store, command: InvoiceCommand, now: DateTime<U
                     RunOutcome::Nothing(why) => println!("{licensee}: nothing to invoice ({why})"),
                 }
             }
+        }
+        InvoiceCommand::Advance { licensee, issued } => {
+            let i = invoicing::invoice_advance(store, &licensee, issued.unwrap_or(now.date_naive()), now).await?;
+            println!(
+                "{}: advance invoice {} total {} (recouped from later periods)",
+                licensee, i.number, i.rated.total
+            );
         }
         InvoiceCommand::List { licensee } => {
             for i in store.invoices(licensee.as_deref()).await? {

@@ -1,5 +1,5 @@
 //! The double-entry journal every money movement in Tantiem goes through: licensee receivables, cash,
-//! per-stage pools per period, the presumption account, VAT payable. A credit note reverses the postings of
+//! per-stage pools per period, the presumption account, VAT payable, advances. A credit note reverses the postings of
 //! the invoice it corrects. Every journal entry balances per
 //! currency; every externally triggered entry carries an idempotency key, so re-submitting a report or a
 //! payment posts nothing twice; balances are derived from the entries, never stored beside them.
@@ -39,6 +39,8 @@ pub enum Account {
     Presumption { licensee: String },
     /// VAT collected for the state.
     VatPayable,
+    /// Advances on royalties a licensee paid, not yet recouped from its charges.
+    Advance { licensee: String },
 }
 
 impl fmt::Display for Account {
@@ -49,6 +51,7 @@ impl fmt::Display for Account {
             Account::Pool { stage, period } => write!(f, "pool:{}:{period}", format!("{stage:?}").to_lowercase()),
             Account::Presumption { licensee } => write!(f, "presumption:{licensee}"),
             Account::VatPayable => f.write_str("vat-payable"),
+            Account::Advance { licensee } => write!(f, "advance:{licensee}"),
         }
     }
 }

@@ -57,6 +57,10 @@ pub enum Stage {
     Output,
     /// A top-up to the agreement's minimum guarantee.
     Guarantee,
+    /// An advance on royalties, invoiced once when the agreement says so.
+    Advance,
+    /// The part of a period's charges met by an advance paid earlier (a negative line).
+    AdvanceRecouped,
 }
 
 /// One invoice line.
@@ -81,16 +85,25 @@ pub struct RatedPeriod {
     pub presumption_held: Amount,
 }
 
-/// Rates one period. `minimum_guarantee`: what the agreement guarantees for the period, topped up when the
-/// lines come to less.
+/// What the agreement adds to a period's charges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Adjustments {
+    /// What the agreement guarantees for the period, topped up when the lines come to less.
+    pub minimum_guarantee: Option<Amount>,
+    /// The part of an advance not yet recouped: it meets the period's net charges first.
+    pub advance_unrecouped: Option<Amount>,
+}
+
+/// Rates one period.
 pub fn rate_period(
     tariff: &Tariff,
     training: &[TrainingUsage],
     service: &[ServiceUsage],
     output: &[OutputUsage],
-    minimum_guarantee: Option<Amount>,
+    adjustments: Adjustments,
     vat: &Vat,
 ) -> Result<RatedPeriod, RatingError> {
+    let minimum_guarantee = adjustments.minimum_guarantee;
     let zero = Amount::zero(tariff.currency);
     let mut lines = Vec::new();
     for t in training {
@@ -145,6 +158,54 @@ pub fn rate_period(
             net = guarantee;
         }
     }
+    if let Some(advance) = adjustments.advance_unrecouped.filter(|a| a.micros() > 0 && net.micros() > 0) {
+        if advance.currency() != tariff.currency {
+            return Err(RatingError::WrongCurrency { tariff: tariff.currency, found: advance.currency() });
+        }
+        let recouped = if advance.micros() < net.micros() { advance } else { net };
+        lines.push(InvoiceLine {
+            stage: Stage::AdvanceRecouped,
+            description: "advance recouped (VAT was invoiced with the advance)".into(),
+            territory: None,
+            charge: Charge {
+                rule: "advance".into(),
+                amount: recouped.checked_neg()?,
+                trail: vec![
+                    TrailStep { what: "advance not yet recouped".into(), amount: advance },
+                    TrailStep { what: "net charges of the period".into(), amount: net },
+                ],
+            },
+            presumption_part: zero,
+        });
+        net = net.checked_sub(recouped)?;
+    }
+    finish(lines, net, vat, tariff.currency)
+}
+
+/// Rates an advance on royalties: one line, with VAT as for any invoice.
+pub fn rate_advance(advance: Amount, vat: &Vat) -> Result<RatedPeriod, RatingError> {
+    let line = InvoiceLine {
+        stage: Stage::Advance,
+        description: "advance on royalties, recouped from later periods".into(),
+        territory: None,
+        charge: Charge {
+            rule: "advance".into(),
+            amount: advance,
+            trail: vec![TrailStep { what: "agreed advance".into(), amount: advance }],
+        },
+        presumption_part: Amount::zero(advance.currency()),
+    };
+    finish(vec![line], advance, vat, advance.currency())
+}
+
+/// Adds VAT (or its note) and the totals.
+fn finish(
+    lines: Vec<InvoiceLine>,
+    net: Amount,
+    vat: &Vat,
+    currency: money::Currency,
+) -> Result<RatedPeriod, RatingError> {
+    let zero = Amount::zero(currency);
     let (vat_amount, vat_note) = match vat {
         Vat::Charged(rate) => (net.mul_share(*rate).0, format!("VAT {rate}")),
         Vat::ReverseCharge => {
@@ -152,7 +213,7 @@ pub fn rate_period(
         }
         Vat::OutOfScope => (zero, "outside the scope of EU VAT".into()),
     };
-    let presumption_held = Amount::checked_sum(lines.iter().map(|l| l.presumption_part), tariff.currency)?;
+    let presumption_held = Amount::checked_sum(lines.iter().map(|l| l.presumption_part), currency)?;
     Ok(RatedPeriod { total: net.checked_add(vat_amount)?, net, vat: vat_amount, vat_note, lines, presumption_held })
 }
 
@@ -229,7 +290,7 @@ mod tests {
             },
         ];
         let vat = Vat::Charged(Share::parse_percent("25").unwrap());
-        let rated = rate_period(&tariff, &training, &service, &output, None, &vat).unwrap();
+        let rated = rate_period(&tariff, &training, &service, &output, Adjustments::default(), &vat).unwrap();
         let amounts: Vec<String> = rated.lines.iter().map(|l| l.charge.amount.to_string()).collect();
         assert_eq!(
             amounts,
@@ -261,15 +322,39 @@ mod tests {
             usages: 10_000,
         }];
         // 100 × 15% = 15.00 beats 10,000 × 0.0005 = 5.00; the guarantee of 1,000.00 tops up 985.00.
-        let rated = rate_period(&tariff, &[], &[], &output, Some(eur("1000")), &Vat::ReverseCharge).unwrap();
+        let guarantee = Adjustments { minimum_guarantee: Some(eur("1000")), advance_unrecouped: None };
+        let rated = rate_period(&tariff, &[], &[], &output, guarantee, &Vat::ReverseCharge).unwrap();
         assert_eq!(rated.lines.last().map(|l| (l.stage, l.charge.amount)), Some((Stage::Guarantee, eur("985"))));
         assert_eq!((rated.net, rated.vat, rated.total), (eur("1000"), eur("0"), eur("1000")));
         assert!(rated.vat_note.contains("reverse charge"));
         let unlicensed =
             [OutputUsage { use_type: UseType("film".into()), territory: "FI".into(), revenue: eur("1"), usages: 1 }];
         assert!(matches!(
-            rate_period(&tariff, &[], &[], &unlicensed, None, &Vat::OutOfScope),
+            rate_period(&tariff, &[], &[], &unlicensed, Adjustments::default(), &Vat::OutOfScope),
             Err(RatingError::UnlicensedUse(_))
         ));
+    }
+
+    #[test]
+    fn an_advance_meets_the_net_charges_first() {
+        let tariff = Tariff::illustrative(EUR).unwrap();
+        let output = [OutputUsage {
+            use_type: UseType("stream".into()),
+            territory: "SE".into(),
+            revenue: eur("1000"),
+            usages: 1,
+        }];
+        let vat = Vat::Charged(Share::parse_percent("25").unwrap());
+        // 1,000 × 15% = 150.00 net; 100.00 of advance left: 50.00 remains, VAT 12.50.
+        let partly = Adjustments { minimum_guarantee: None, advance_unrecouped: Some(eur("100")) };
+        let rated = rate_period(&tariff, &[], &[], &output, partly, &vat).unwrap();
+        assert_eq!(rated.lines.last().map(|l| (l.stage, l.charge.amount)), Some((Stage::AdvanceRecouped, eur("-100"))));
+        assert_eq!((rated.net, rated.vat, rated.total), (eur("50"), eur("12.5"), eur("62.5")));
+        // With 1,000.00 left the whole 150.00 is met: nothing to pay.
+        let wholly = Adjustments { minimum_guarantee: None, advance_unrecouped: Some(eur("1000")) };
+        let rated = rate_period(&tariff, &[], &[], &output, wholly, &vat).unwrap();
+        assert_eq!((rated.net, rated.total), (eur("0"), eur("0")));
+        let advance = rate_advance(eur("20000"), &vat).unwrap();
+        assert_eq!((advance.net, advance.vat, advance.total), (eur("20000"), eur("5000"), eur("25000")));
     }
 }

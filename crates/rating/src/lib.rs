@@ -22,7 +22,10 @@ use std::collections::BTreeMap;
 use money::{Amount, Currency, MoneyError, Share};
 use serde::{Deserialize, Serialize};
 
-pub use invoice::{InvoiceLine, OutputUsage, RatedPeriod, ServiceUsage, Stage, TrainingUsage, Vat, rate_period};
+pub use invoice::{
+    Adjustments, InvoiceLine, OutputUsage, RatedPeriod, ServiceUsage, Stage, TrainingUsage, Vat, rate_advance,
+    rate_period,
+};
 
 /// A licensee's size, which sets its training base fee.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -45,7 +45,9 @@ pub fn document(base_url: &str) -> Value {
     submit["responses"]["422"] = json!({ "$ref": "#/components/responses/Error" });
     let mut invoice = licensee_operation("One invoice or credit note", &["number"]);
     if let Some(p) = invoice["parameters"].as_array_mut() {
-        p.push(json!({ "name": "format", "in": "query", "schema": { "type": "string", "enum": ["json", "csv", "html"] } }));
+        p.push(
+            json!({ "name": "format", "in": "query", "schema": { "type": "string", "enum": ["json", "csv", "html"] } }),
+        );
     }
     let mut verify =
         public_operation("Verify a licence certificate and its agreement's standing today", "application/json");

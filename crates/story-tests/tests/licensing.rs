@@ -284,19 +284,37 @@ async fn dsr_exploitation_is_linked_to_outputs_and_converted(store: &Arc<dyn Sto
         .replace("USSM19803037", "SE5BU2600099");
     let dsr: &'static [u8] = Box::leak(dsr.into_bytes().into_boxed_slice());
     let record = submit(store, &archive, dsr, at(2026, 4, 12)).await.record().clone();
-    assert_eq!((record.report_id.as_str(), record.period.to_string(), record.currency), ("1453417766009915", "2026-03".into(), Currency::USD));
+    assert_eq!(
+        (record.report_id.as_str(), record.period.to_string(), record.currency),
+        ("1453417766009915", "2026-03".into(), Currency::USD)
+    );
     let outputs = store.outputs("songfox", "1453417766009915").await.unwrap();
     let linked: Vec<String> = outputs
         .iter()
-        .map(|o| format!("{} {} {} {}", o.output_id, o.service.as_deref().unwrap_or("-"), o.model_version.as_deref().unwrap_or("-"), o.usages))
+        .map(|o| {
+            format!(
+                "{} {} {} {}",
+                o.output_id,
+                o.service.as_deref().unwrap_or("-"),
+                o.model_version.as_deref().unwrap_or("-"),
+                o.usages
+            )
+        })
         .collect();
     assert_eq!(linked, ["A726198037646795 - - 2045", "XMhY7hsbhs4 - - 355", "gen-0002 app sf-2 7810"]);
 
     let period = Period::month(2026, 3).unwrap();
-    let no_rate = InvoiceRun { period, licensee: Some("songfox"), issued_on: day(2026, 4, 15), now: at(2026, 4, 15), rates: &[] };
+    let no_rate =
+        InvoiceRun { period, licensee: Some("songfox"), issued_on: day(2026, 4, 15), now: at(2026, 4, 15), rates: &[] };
     let error = invoicing::run_invoices(store.as_ref(), &no_rate).await.unwrap_err();
-    assert_eq!(error.to_string(), "figures in USD need a rate to EUR: give one with --rate USD:EUR=RATE (units of EUR per USD)");
-    let rates = [(money::Rate::parse(Currency::USD, Currency::EUR, "0.9").unwrap(), "ECB reference rate 2026-03-31".to_owned())];
+    assert_eq!(
+        error.to_string(),
+        "figures in USD need a rate to EUR: give one with --rate USD:EUR=RATE (units of EUR per USD)"
+    );
+    let rates = [(
+        money::Rate::parse(Currency::USD, Currency::EUR, "0.9").unwrap(),
+        "ECB reference rate 2026-03-31".to_owned(),
+    )];
     let run = InvoiceRun { rates: &rates, ..no_rate };
     let RunOutcome::Issued(invoice) = run_one(store, &run).await else { panic!("an invoice") };
     // Streams in SE: 1,000.00 EUR + 7.00 USD × 0.9 = 6.30 EUR → 1,006.30 EUR × 15% = 150.945;
@@ -311,7 +329,68 @@ async fn run_one(store: &Arc<dyn Store>, run: &InvoiceRun<'_>) -> RunOutcome {
     invoicing::run_invoices(store.as_ref(), run).await.expect("the run succeeds").pop().expect("one licensee").1
 }
 
+/// An advance of 20,000.00 EUR (VAT 25%: 25,000.00 invoiced) meets March's net charges of 18,640.00 first
+/// (see the first story for how they are priced): March's invoice comes to nothing, and 1,360.00 remains
+/// for April, whose guarantee of 3,000.00 (no reports) is met by 1,360.00 of it, leaving 1,640.00 net.
+async fn an_advance_is_invoiced_once_and_recouped(store: &Arc<dyn Store>) {
+    set_up(store).await;
+    let s = store.as_ref();
+    let agreement = store.agreement_of("songfox").await.unwrap().unwrap();
+    let latest = agreement.latest().unwrap();
+    let mut terms = latest.terms.clone();
+    terms.advance = Some(eur("20000"));
+    terms.minimum_guarantee = Some(eur("3000"));
+    licensees::amend_agreement(
+        s,
+        "songfox",
+        licensees::coverage_of(&latest.coverage, day(2026, 1, 1)),
+        terms,
+        "story",
+        at(2026, 1, 2),
+    )
+    .await
+    .unwrap();
+    let advance = invoicing::invoice_advance(s, "songfox", day(2026, 1, 5), at(2026, 1, 5)).await.unwrap();
+    assert_eq!((advance.number.as_str(), advance.rated.total), ("INV-2026-000001", eur("25000")));
+    let again = invoicing::invoice_advance(s, "songfox", day(2026, 1, 6), at(2026, 1, 6)).await.unwrap();
+    assert_eq!(again.number, "INV-2026-000001");
+    assert_eq!(balance(store, Account::Advance { licensee: "songfox".into() }).await, eur("-20000"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let archive = Archive::new(dir.path());
+    submit(store, &archive, SERVICE_REPORT, at(2026, 4, 10)).await;
+    submit(store, &archive, OUTPUT_REPORT, at(2026, 4, 10)).await;
+    let RunOutcome::Issued(march) = run(store, day(2026, 4, 15)).await else { panic!("an invoice") };
+    let recouped = march.rated.lines.last().unwrap();
+    assert_eq!((recouped.charge.rule.as_str(), recouped.charge.amount), ("advance", eur("-18640")));
+    assert_eq!((march.rated.net, march.rated.total, march.status), (eur("0"), eur("0"), InvoiceStatus::Paid));
+    assert_eq!(balance(store, Account::Advance { licensee: "songfox".into() }).await, eur("-1360"));
+    assert_eq!(
+        balance(store, Account::Pool { stage: PoolStage::Service, period: "2026-03".into() }).await,
+        eur("-8000")
+    );
+
+    let april = InvoiceRun {
+        period: Period::month(2026, 4).unwrap(),
+        licensee: Some("songfox"),
+        issued_on: day(2026, 5, 15),
+        now: at(2026, 5, 15),
+        rates: &[],
+    };
+    let RunOutcome::Issued(april) = run_one(store, &april).await else { panic!("an invoice") };
+    assert_eq!(
+        lines(&april),
+        [
+            "minimum guarantee top-up | - | minimum guarantee | 3000.000000 EUR",
+            "advance recouped (VAT was invoiced with the advance) | - | advance | -1360.000000 EUR"
+        ]
+    );
+    assert_eq!((april.rated.net, april.rated.vat, april.rated.total), (eur("1640"), eur("410"), eur("2050")));
+    assert_eq!(balance(store, Account::Advance { licensee: "songfox".into() }).await, eur("0"));
+}
+
 story!(
+    an_advance_is_invoiced_once_and_recouped,
     a_period_is_priced_invoiced_paid_and_corrected,
     a_licence_verifies_offline_and_shows_its_standing_online,
     dsr_exploitation_is_linked_to_outputs_and_converted

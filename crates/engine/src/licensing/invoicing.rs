@@ -11,7 +11,10 @@ use domain::licensing::{AgreementStatus, Licensee};
 use domain::{Period, Stage};
 use ledger::{Account, Journal, JournalEntry, PoolStage, Posting};
 use money::{Amount, Currency, MoneyError, Rate};
-use rating::{BusinessTier, OutputUsage, RatingError, ServiceUsage, TrainingUsage, UseType, rate_period};
+use rating::{
+    Adjustments, BusinessTier, OutputUsage, RatingError, ServiceUsage, TrainingUsage, UseType, rate_advance,
+    rate_period,
+};
 use sha2::{Digest, Sha256};
 
 use super::store::{ConversionNote, Invoice, InvoiceKind, InvoiceStatus, Payment, StoredAgreement, UsageRow};
@@ -28,6 +31,8 @@ pub enum InvoiceError {
     MissingRate { from: Currency, to: Currency },
     #[error("payment in {found} for invoice {invoice} in {expected}: record it in the invoice's currency")]
     PaymentCurrency { invoice: String, expected: Currency, found: Currency },
+    #[error("agreement {0} has no advance: set one with `tantiem agreement amend --advance AMOUNT`")]
+    NoAdvance(String),
     #[error("payment reference {key:?} was already used for {existing}")]
     PaymentKeyReused { key: String, existing: String },
     #[error("invoice {number} is {status}: {what}")]
@@ -129,7 +134,11 @@ async fn invoice_licensee(
         return Ok(RunOutcome::Nothing("no reports, new model versions or guarantee for the period".into()));
     }
     let vat = vat::treatment(society_country, &licensee.country, licensee.vat_number.as_deref());
-    let rated = rate_period(tariff, &training, &service, &output, record.terms.minimum_guarantee, &vat)?;
+    let adjustments = Adjustments {
+        minimum_guarantee: record.terms.minimum_guarantee,
+        advance_unrecouped: Some(unrecouped_advance(store, &licensee.id, tariff.currency, existing.as_ref()).await?),
+    };
+    let rated = rate_period(tariff, &training, &service, &output, adjustments, &vat)?;
     let invoice = Invoice {
         number: String::new(),
         kind: InvoiceKind::Invoice,
@@ -152,11 +161,19 @@ async fn invoice_licensee(
         status: InvoiceStatus::Issued,
         journal_entry: 0,
     };
+    let mut invoice = invoice;
+    if invoice.rated.total.is_zero() {
+        // Nothing to pay (an advance met it all): settled as issued.
+        invoice.status = InvoiceStatus::Paid;
+    }
+    let entry = invoice_entry(&invoice, run.now)?;
+    if entry.postings.len() < 2 {
+        return Ok(RunOutcome::Nothing("every charge of the period is zero".into()));
+    }
     let credit_note = match existing {
         Some(old) => Some(issue_credit_note(store, &old, run.issued_on, run.now).await?),
         None => None,
     };
-    let entry = invoice_entry(&invoice, run.now)?;
     let invoice = store.issue_invoice(invoice, &series("INV", run.issued_on), entry).await?;
     verify_books(store).await?;
     Ok(match credit_note {
@@ -298,14 +315,87 @@ async fn training_usage(
     Ok(out)
 }
 
-fn pool(stage: rating::Stage, period: Period) -> Account {
+/// The account a line is credited to.
+fn account_for(stage: rating::Stage, invoice: &Invoice) -> Account {
     let stage = match stage {
         rating::Stage::Training => PoolStage::Training,
         rating::Stage::Output => PoolStage::Output,
         // A guarantee top-up is licence income for providing the service.
         rating::Stage::Service | rating::Stage::Guarantee => PoolStage::Service,
+        // An advance is owed back as charges until recouped; recouping (a negative line) debits it.
+        rating::Stage::Advance | rating::Stage::AdvanceRecouped => {
+            return Account::Advance { licensee: invoice.licensee.clone() };
+        }
     };
-    Account::Pool { stage, period: period.to_string() }
+    Account::Pool { stage, period: invoice.period.to_string() }
+}
+
+/// The advance the licensee paid and has not had recouped, counting as unrecouped what the invoice being
+/// replaced (if any) recouped.
+async fn unrecouped_advance(
+    store: &dyn Store,
+    licensee: &str,
+    currency: Currency,
+    replaced: Option<&Invoice>,
+) -> Result<Amount, InvoiceError> {
+    let journal = verify_books(store).await?;
+    let held = journal.balance(&Account::Advance { licensee: licensee.to_owned() }, currency).checked_neg()?;
+    let given_back = replaced
+        .into_iter()
+        .flat_map(|i| &i.rated.lines)
+        .filter(|l| l.stage == rating::Stage::AdvanceRecouped)
+        .try_fold(Amount::zero(currency), |sum, l| sum.checked_sub(l.charge.amount))?;
+    Ok(held.checked_add(given_back)?)
+}
+
+/// Invoices the agreement's advance on royalties, once.
+pub async fn invoice_advance(
+    store: &dyn Store,
+    licensee: &str,
+    issued_on: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Invoice, InvoiceError> {
+    let society = store.society().await?.ok_or(StoreError::NotInitialised)?;
+    let customer = store.licensee(licensee).await?.ok_or_else(|| InvoiceError::UnknownLicensee(licensee.into()))?;
+    let agreement =
+        store.agreement_of(licensee).await?.ok_or_else(|| InvoiceError::UnknownLicensee(licensee.into()))?;
+    let record = agreement
+        .record_on(issued_on)
+        .or(agreement.latest())
+        .ok_or_else(|| InvoiceError::UnknownLicensee(licensee.into()))?;
+    let advance = record.terms.advance.ok_or(InvoiceError::NoAdvance(agreement.id.clone()))?;
+    let key = format!("advance {}", agreement.id);
+    if let Some(entry) = store.journal_entry_by_key(&key).await? {
+        let invoices = store.invoices(Some(licensee)).await?;
+        return invoices.into_iter().find(|i| i.journal_entry == entry.number).ok_or(InvoiceError::UnknownInvoice(key));
+    }
+    let country = society.code.info().map(|i| i.country.clone()).unwrap_or_default();
+    let vat = vat::treatment(&country, &customer.country, customer.vat_number.as_deref());
+    let invoice = Invoice {
+        number: String::new(),
+        kind: InvoiceKind::Invoice,
+        licensee: customer.id.clone(),
+        licensee_name: customer.name.clone(),
+        period: Period::month_of(issued_on),
+        agreement: agreement.id.clone(),
+        agreement_version: record.coverage.version,
+        issued_on,
+        due_on: issued_on.checked_add_days(Days::new(u64::from(record.terms.payment_days))).unwrap_or(issued_on),
+        currency: advance.currency(),
+        conversions: Vec::new(),
+        rated: rate_advance(advance, &vat)?,
+        unlicensed: Vec::new(),
+        basis: vec![format!("advance of agreement {} version {}", agreement.id, record.coverage.version)],
+        corrects: None,
+        status: InvoiceStatus::Issued,
+        journal_entry: 0,
+    };
+    let mut entry = invoice_entry(&invoice, now)?;
+    entry.idempotency_key = Some(key);
+    entry.description = format!("advance invoiced to {licensee}");
+    let invoice = store.issue_invoice(invoice, &series("INV", issued_on), entry).await?;
+    verify_books(store).await?;
+    Ok(invoice)
 }
 
 /// The journal entry of an invoice: the receivable against the pools, the presumption account and VAT.
@@ -314,7 +404,7 @@ fn invoice_entry(invoice: &Invoice, now: DateTime<Utc>) -> Result<JournalEntry, 
     let mut credits: BTreeMap<Account, i64> = BTreeMap::new();
     for line in &invoice.rated.lines {
         let held = line.presumption_part.micros();
-        *credits.entry(pool(line.stage, invoice.period)).or_default() += line.charge.amount.micros() - held;
+        *credits.entry(account_for(line.stage, invoice)).or_default() += line.charge.amount.micros() - held;
         if held != 0 {
             *credits.entry(Account::Presumption { licensee: invoice.licensee.clone() }).or_default() += held;
         }
@@ -322,8 +412,11 @@ fn invoice_entry(invoice: &Invoice, now: DateTime<Utc>) -> Result<JournalEntry, 
     if !invoice.rated.vat.is_zero() {
         credits.insert(Account::VatPayable, invoice.rated.vat.micros());
     }
-    let mut postings =
-        vec![Posting::debit(Account::Receivable { licensee: invoice.licensee.clone() }, invoice.rated.total)];
+    // A period met wholly by an advance leaves nothing receivable.
+    let mut postings = Vec::new();
+    if !invoice.rated.total.is_zero() {
+        postings.push(Posting::debit(Account::Receivable { licensee: invoice.licensee.clone() }, invoice.rated.total));
+    }
     for (account, micros) in credits.into_iter().filter(|(_, m)| *m != 0) {
         postings.push(Posting::credit(account, Amount::from_micros(micros, currency))?);
     }

@@ -27,7 +27,7 @@ pub enum LicensingError {
     NoAgreement(String),
     #[error("a new version must take effect on or after {0}, the date the current version took effect")]
     BackdatedVersion(NaiveDate),
-    #[error("the tariff is in {tariff} but the minimum guarantee is in {guarantee}")]
+    #[error("the tariff is in {tariff} but the minimum guarantee or advance is in {guarantee}: use one currency")]
     GuaranteeCurrency { tariff: money::Currency, guarantee: money::Currency },
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -151,11 +151,10 @@ async fn checked_version(
 }
 
 fn check_terms(terms: &AgreementTerms) -> Result<(), LicensingError> {
-    match terms.minimum_guarantee {
-        Some(g) if g.currency() != terms.tariff.currency => {
-            Err(LicensingError::GuaranteeCurrency { tariff: terms.tariff.currency, guarantee: g.currency() })
-        }
-        _ => Ok(()),
+    let tariff = terms.tariff.currency;
+    match [terms.minimum_guarantee, terms.advance].into_iter().flatten().find(|a| a.currency() != tariff) {
+        Some(other) => Err(LicensingError::GuaranteeCurrency { tariff, guarantee: other.currency() }),
+        None => Ok(()),
     }
 }
 

@@ -1,5 +1,5 @@
 //! The terms of an agreement version beside its coverage: the tariff for each stage, the reporting duty,
-//! the presumption window, the minimum guarantee and payment terms. Defaults are sourced in `docs/tariffs.md`
+//! the presumption window, the minimum guarantee, the advance and payment terms. Defaults are sourced in `docs/tariffs.md`
 //! and an operator changes them per agreement.
 
 use formats::report::ReportKind;
@@ -56,6 +56,10 @@ pub struct AgreementTerms {
     pub presumption: PresumptionTerms,
     /// Guaranteed per reporting period; the invoice is topped up to it.
     pub minimum_guarantee: Option<Amount>,
+    /// An advance on royalties, invoiced once (`tantiem invoice advance`) and recouped from the net
+    /// charges of the periods that follow.
+    #[serde(default)]
+    pub advance: Option<Amount>,
     /// Days from issue to the invoice's due date.
     pub payment_days: u32,
 }
@@ -67,6 +71,7 @@ impl AgreementTerms {
             reporting: ReportingDuty::default(),
             presumption: PresumptionTerms::default(),
             minimum_guarantee: None,
+            advance: None,
             payment_days: 30,
         }
     }
