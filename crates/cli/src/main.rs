@@ -40,7 +40,8 @@ enum Command {
     /// Create the store (a SQLite file by default) and set up the society that runs it.
     Init(InitArgs),
     /// The main job on a fresh machine: create a store, import a generated repertoire and the real CWR
-    /// fixture files, and print what was registered, rejected and acknowledged.
+    /// fixture files, print what was registered, rejected and acknowledged, then license an example AI
+    /// company end to end (agreement, reports, invoice, books, signed licence).
     Demo(demo::DemoArgs),
     /// Import files sent by publishers and societies.
     #[command(subcommand)]
@@ -63,6 +64,13 @@ enum Command {
     /// Declare the origin of a work (human, AI-assisted, fully AI-generated).
     #[command(subcommand)]
     Origin(commands::OriginCommand),
+    #[command(flatten)]
+    Licensing(LicensingCommand),
+}
+
+/// The licensing commands.
+#[derive(Debug, Subcommand)]
+enum LicensingCommand {
     /// AI companies the society licenses.
     #[command(subcommand)]
     Licensee(licensing::LicenseeCommand),
@@ -247,7 +255,9 @@ async fn main() -> Result<()> {
             let store = open_store(&cli.database_url, false).await?;
             commands::origin(store.as_ref(), command, &cli.operator, now).await
         }
-        command => licensing_command(&cli.database_url, cli.archive_dir.clone(), &cli.operator, command, now).await,
+        Command::Licensing(command) => {
+            licensing_command(&cli.database_url, cli.archive_dir.clone(), &cli.operator, command, now).await
+        }
     }
 }
 
@@ -256,13 +266,15 @@ async fn licensing_command(
     database_url: &str,
     archive_dir: Option<PathBuf>,
     operator: &str,
-    command: Command,
+    command: LicensingCommand,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
     let archive =
         engine::licensing::Archive::new(archive_dir.unwrap_or_else(|| licensing::default_archive(database_url)));
-    if let Command::Licence { command: licensing::LicenceCommand::Verify { file, keys: Some(keys) }, passphrase } =
-        command
+    if let LicensingCommand::Licence {
+        command: licensing::LicenceCommand::Verify { file, keys: Some(keys) },
+        passphrase,
+    } = command
     {
         // Offline verification needs no store at all.
         return licensing::licence(
@@ -276,18 +288,20 @@ async fn licensing_command(
     let store = open_store(database_url, false).await?;
     let s = store.as_ref();
     match command {
-        Command::Licensee(c) => licensing::licensee(s, c, now).await,
-        Command::Model(c) => licensing::model(s, c).await,
-        Command::Service(c) => licensing::service(s, c).await,
-        Command::Agreement(c) => licensing::agreement(s, c, operator, now).await,
-        Command::Tariff(c) => licensing::tariff(s, c).await,
-        Command::Report(c) => licensing::report(s, &archive, c, operator, now).await,
-        Command::Invoice(c) => licensing::invoice(s, c, now).await,
-        Command::Payment(c) => licensing::payment(s, c, now).await,
-        Command::Presumption(c) => licensing::presumption(s, c, now).await,
-        Command::Ledger => licensing::ledger(s).await,
-        Command::Licence { command, passphrase } => licensing::licence(Some(s), command, &passphrase, now).await,
-        Command::Lookup { id, contact } => {
+        LicensingCommand::Licensee(c) => licensing::licensee(s, c, now).await,
+        LicensingCommand::Model(c) => licensing::model(s, c).await,
+        LicensingCommand::Service(c) => licensing::service(s, c).await,
+        LicensingCommand::Agreement(c) => licensing::agreement(s, c, operator, now).await,
+        LicensingCommand::Tariff(c) => licensing::tariff(s, c).await,
+        LicensingCommand::Report(c) => licensing::report(s, &archive, c, operator, now).await,
+        LicensingCommand::Invoice(c) => licensing::invoice(s, c, now).await,
+        LicensingCommand::Payment(c) => licensing::payment(s, c, now).await,
+        LicensingCommand::Presumption(c) => licensing::presumption(s, c, now).await,
+        LicensingCommand::Ledger => licensing::ledger(s).await,
+        LicensingCommand::Licence { command, passphrase } => {
+            licensing::licence(Some(s), command, &passphrase, now).await
+        }
+        LicensingCommand::Lookup { id, contact } => {
             let key = engine::licensing::offer::LookupKey::parse(&id)
                 .with_context(|| format!("{id:?} is neither an ISWC nor an ISRC"))?;
             let works = engine::licensing::offer::lookup(s, &key, &contact, now.date_naive()).await?;
@@ -297,7 +311,7 @@ async fn licensing_command(
             println!("{}", serde_json::to_string_pretty(&works)?);
             Ok(())
         }
-        Command::Serve(args) => {
+        LicensingCommand::Serve(args) => {
             let config = server::Config {
                 base_url: args.base_url,
                 contact_email: args.contact,
@@ -309,6 +323,5 @@ async fn licensing_command(
             println!("Serving on http://{} ({} store). Stop with Ctrl-C.", args.listen, store.backend());
             server::serve(state, args.listen).await.with_context(|| format!("cannot serve on {}", args.listen))
         }
-        _ => unreachable!("registry commands are handled in main"),
     }
 }
