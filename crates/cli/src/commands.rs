@@ -42,6 +42,21 @@ pub struct ImportCwrArgs {
 const PROGRESS_BAR_BYTES: u64 = 4 << 20;
 
 /// Imports one CWR input, with a progress bar for large ones, writing its ACK into `ack_dir`.
+/// A progress bar in bytes for a file of `size` bytes; hidden for small files.
+pub fn byte_bar(size: u64, name: &str) -> ProgressBar {
+    if size < PROGRESS_BAR_BYTES {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(size);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(name.to_owned());
+    bar
+}
+
 pub async fn import_one(
     store: &Arc<dyn Store>,
     input: impl BufRead,
@@ -50,18 +65,7 @@ pub async fn import_one(
     options: ImportOptions,
     ack_dir: &Path,
 ) -> Result<ImportReport, ImportError> {
-    let bar = if size >= PROGRESS_BAR_BYTES {
-        let bar = ProgressBar::new(size);
-        bar.set_style(
-            ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        bar.set_message(name.to_owned());
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = byte_bar(size, name);
     let dir = ack_dir.to_owned();
     let sink: AckSink<'_> = Box::new(move |ack_name: &str| {
         std::fs::create_dir_all(&dir)?;

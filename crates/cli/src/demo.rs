@@ -187,8 +187,7 @@ async fn license_example(
     for (name, bytes) in
         [("songfox-service-2026-03.json", SERVICE_REPORT), ("songfox-outputs-2026-03.csv", OUTPUT_REPORT)]
     {
-        let intake =
-            reports::Intake { licensee: "songfox", received_by: operator, now, max_bytes: reports::MAX_REPORT_BYTES };
+        let intake = reports::Intake::new("songfox", operator, now);
         let (submitted, _) = reports::submit_report(store, &archive, bytes, intake).await?;
         let r = submitted.record();
         println!("  report {name}: {} lines{}", r.summary.lines, if r.summary.late { ", late" } else { "" });

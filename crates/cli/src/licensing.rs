@@ -560,9 +560,18 @@ pub async fn report(
             let mut failed = 0;
             for path in files {
                 let file = std::fs::File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
-                let intake =
-                    Intake { licensee: &licensee, received_by: operator, now, max_bytes: reports::MAX_REPORT_BYTES };
-                match reports::submit_report(store, archive, file, intake).await {
+                let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let bar = crate::commands::byte_bar(size, &name);
+                let mut intake = Intake::new(&licensee, operator, now);
+                let shown = bar.clone();
+                intake.progress = Some(std::sync::Arc::new(move |phase: &'static str, done: u64| {
+                    shown.set_message(format!("{name}: {phase}"));
+                    shown.set_position(done);
+                }));
+                let outcome = reports::submit_report(store, archive, file, intake).await;
+                bar.finish_and_clear();
+                match outcome {
                     Ok((submitted, warnings)) => {
                         print_submitted(&path, &submitted);
                         for w in warnings {

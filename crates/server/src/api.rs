@@ -46,12 +46,9 @@ async fn list_reports(State(state): State<AppState>, who: Authorised) -> Result<
 async fn submit(State(state): State<AppState>, who: Authorised, body: Body) -> Result<Response, ApiError> {
     let stream = body.into_data_stream().map_err(std::io::Error::other);
     let reader = SyncIoBridge::new(StreamReader::new(stream));
-    let intake = Intake {
-        licensee: &who.licensee,
-        received_by: &format!("api:{}", who.licensee),
-        now: chrono::Utc::now(),
-        max_bytes: state.config.max_report_bytes as u64,
-    };
+    let received_by = format!("api:{}", who.licensee);
+    let mut intake = Intake::new(&who.licensee, &received_by, chrono::Utc::now());
+    intake.max_bytes = state.config.max_report_bytes as u64;
     let (submitted, warnings) = reports::submit_report(state.store.as_ref(), &state.archive, reader, intake).await?;
     let (status, outcome) = match &submitted {
         Submitted::New(_) => (StatusCode::CREATED, "new"),

@@ -30,7 +30,7 @@ fn eur(text: &str) -> Amount {
 }
 
 async fn submit(store: &Arc<dyn Store>, archive: &Archive, bytes: &'static [u8], now: DateTime<Utc>) -> Submitted {
-    let intake = Intake { licensee: "songfox", received_by: "songfox", now, max_bytes: reports::MAX_REPORT_BYTES };
+    let intake = Intake::new("songfox", "songfox", now);
     reports::submit_report(store.as_ref(), archive, bytes, intake).await.expect("the report is accepted").0
 }
 

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufReader, Read};
+use std::sync::Arc;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use domain::Stage;
@@ -65,14 +66,60 @@ impl Submitted {
     }
 }
 
-/// Who submits, when.
-#[derive(Debug, Clone, Copy)]
+/// Says how far a long submission has got: the phase (`archiving`, `reading`, `storing outputs`) and the
+/// bytes of the file done in it.
+pub type Progress = Arc<dyn Fn(&'static str, u64) + Send + Sync>;
+
+/// Who submits, when, within which limit.
+#[derive(Clone)]
 pub struct Intake<'a> {
     pub licensee: &'a str,
     pub received_by: &'a str,
     pub now: DateTime<Utc>,
     /// The largest file accepted ([`MAX_REPORT_BYTES`] unless the caller sets a lower limit).
     pub max_bytes: u64,
+    pub progress: Option<Progress>,
+}
+
+impl std::fmt::Debug for Intake<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Intake({} by {} at {})", self.licensee, self.received_by, self.now)
+    }
+}
+
+impl<'a> Intake<'a> {
+    pub fn new(licensee: &'a str, received_by: &'a str, now: DateTime<Utc>) -> Intake<'a> {
+        Intake { licensee, received_by, now, max_bytes: MAX_REPORT_BYTES, progress: None }
+    }
+}
+
+/// A reader that reports the bytes read, every mebibyte.
+struct Counting<R> {
+    inner: R,
+    phase: &'static str,
+    done: u64,
+    reported: u64,
+    progress: Option<Progress>,
+}
+
+impl<R> Counting<R> {
+    fn new(inner: R, phase: &'static str, progress: Option<Progress>) -> Self {
+        Counting { inner, phase, done: 0, reported: 0, progress }
+    }
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.done += n as u64;
+        if let Some(p) = &self.progress
+            && (self.done - self.reported >= 1 << 20 || n == 0)
+        {
+            p(self.phase, self.done);
+            self.reported = self.done;
+        }
+        Ok(n)
+    }
 }
 
 /// What the validating pass found.
@@ -101,7 +148,8 @@ pub async fn submit_report(
         blocking(move || archive_for_put.put(input, limit).map_err(|e| ReportError::Archive(e.to_string()))).await?;
     let (archive2, sha, agreement2) = (archive.clone(), archived.sha256.clone(), agreement.clone());
     let today = intake.now.date_naive();
-    let read = blocking(move || validate(&archive2, &sha, &agreement2, today)).await?;
+    let progress = intake.progress.clone();
+    let read = blocking(move || validate(&archive2, &sha, &agreement2, today, progress)).await?;
     if let Some(named) = read.header.licensee.as_ref().filter(|n| **n != licensee.id) {
         return Err(ReportError::WrongLicensee { named: named.clone(), submitter: licensee.id.clone() });
     }
@@ -131,7 +179,7 @@ pub async fn submit_report(
         summary,
     };
     if record.kind == ReportKind::Output {
-        stage_outputs(store, archive, &archived, &record).await?;
+        stage_outputs(store, archive, &archived, &record, intake.progress.clone()).await?;
     }
     store.add_report(ReportWrite { record: record.clone(), usage: read.usage }).await?;
     let submitted = if revision == 1 { Submitted::New(record) } else { Submitted::Correction(record) };
@@ -151,12 +199,14 @@ fn validate(
     sha256: &str,
     agreement: &StoredAgreement,
     today: NaiveDate,
+    progress: Option<Progress>,
 ) -> Result<Read1, ReportError> {
     let mut file = archive.open(sha256).map_err(|e| ReportError::Archive(e.to_string()))?;
     let mut head = vec![0u8; 4096];
     let n = read_up_to(&mut file, &mut head).map_err(|e| ReportError::Archive(e.to_string()))?;
     let format = ReportFormat::detect(&head[..n]).ok_or(ReportError::UnknownFormat)?;
-    let file = archive.open(sha256).map_err(|e| ReportError::Archive(e.to_string()))?;
+    let file =
+        Counting::new(archive.open(sha256).map_err(|e| ReportError::Archive(e.to_string()))?, "reading", progress);
     let mut summer = Summer::default();
     let outcome = read_report(format, BufReader::with_capacity(1 << 16, file), &mut |item| summer.take(item));
     let Some(header) = summer.header.clone() else {
@@ -299,9 +349,11 @@ async fn stage_outputs(
     archive: &Archive,
     archived: &Archived,
     record: &ReportRecord,
+    progress: Option<Progress>,
 ) -> Result<(), ReportError> {
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<OutputRow>>(2);
     let file = archive.open(&archived.sha256).map_err(|e| ReportError::Archive(e.to_string()))?;
+    let file = Counting::new(file, "storing outputs", progress);
     let format = record.format;
     let reader = tokio::task::spawn_blocking(move || {
         let mut chunk: Vec<OutputRow> = Vec::with_capacity(OUTPUT_CHUNK);
