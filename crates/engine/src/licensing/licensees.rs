@@ -173,9 +173,29 @@ pub async fn create_agreement(
     if let Some(existing) = store.agreement_of(licensee).await? {
         return Err(LicensingError::AgreementExists(licensee.into(), existing.id));
     }
-    check_terms(&terms)?;
-    let coverage = checked_version(store, licensee, 1, coverage).await?;
-    let record = AgreementRecord { coverage, terms, recorded_at: now, recorded_by: by.into() };
+    let version = Version { number: 1, coverage, terms };
+    record_version(store, id, licensee, version, by, now).await
+}
+
+/// A version about to be recorded.
+struct Version {
+    number: u32,
+    coverage: Coverage,
+    terms: AgreementTerms,
+}
+
+/// Checks and records a version, and reads the agreement back.
+async fn record_version(
+    store: &dyn Store,
+    id: &str,
+    licensee: &str,
+    v: Version,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<StoredAgreement, LicensingError> {
+    check_terms(&v.terms)?;
+    let coverage = checked_version(store, licensee, v.number, v.coverage).await?;
+    let record = AgreementRecord { coverage, terms: v.terms, recorded_at: now, recorded_by: by.into() };
     store.add_agreement_version(id, licensee, &record).await?;
     store.agreement_of(licensee).await?.ok_or_else(|| LicensingError::NoAgreement(licensee.into()))
 }
@@ -194,11 +214,8 @@ pub async fn amend_agreement(
     if coverage.effective_from < latest.coverage.effective_from {
         return Err(LicensingError::BackdatedVersion(latest.coverage.effective_from));
     }
-    check_terms(&terms)?;
-    let coverage = checked_version(store, licensee, latest.coverage.version + 1, coverage).await?;
-    let record = AgreementRecord { coverage, terms, recorded_at: now, recorded_by: by.into() };
-    store.add_agreement_version(&agreement.id, licensee, &record).await?;
-    store.agreement_of(licensee).await?.ok_or_else(|| LicensingError::NoAgreement(licensee.into()))
+    let version = Version { number: latest.coverage.version + 1, coverage, terms };
+    record_version(store, &agreement.id, licensee, version, by, now).await
 }
 
 /// The coverage of an existing version, for an amendment that changes only some of it.

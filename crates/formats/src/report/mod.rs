@@ -7,6 +7,7 @@
 //! rejected whole by the engine, so the readers go on after an error to report as many as they can (up to
 //! [`MAX_DIAGNOSTICS`]).
 
+mod csv;
 mod dsr;
 mod output;
 mod service;
@@ -193,6 +194,28 @@ impl ReadOutcome {
     pub fn is_ok(&self) -> bool {
         self.errors == 0
     }
+}
+
+/// The report header from its fields, each error reported at `line`; `None` when any is wrong.
+fn header(
+    outcome: &mut ReadOutcome,
+    line: u64,
+    kind: ReportKind,
+    report_id: &str,
+    licensee: Option<String>,
+    period_text: &str,
+    currency_text: &str,
+) -> Option<ReportHeader> {
+    let id = required(report_id, "report_id").map_err(|e| outcome.error(line, "", Some("report_id"), e)).ok();
+    let p = period(period_text).map_err(|e| outcome.error(line, "", Some("period"), e)).ok();
+    let c = currency(currency_text).map_err(|e| outcome.error(line, "", Some("currency"), e)).ok();
+    Some(ReportHeader {
+        kind,
+        report_id: id?,
+        licensee: licensee.filter(|l| !l.trim().is_empty()),
+        period: p?,
+        currency: c?,
+    })
 }
 
 /// Reads any report format into `sink`.

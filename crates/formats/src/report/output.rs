@@ -6,10 +6,10 @@ use std::io::BufRead;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::service::split_csv;
+use super::csv::{FieldError, Row, read_csv};
 use super::{
-    Attribution, Country, Decimal, Exploitation, Fraction, Influence, Lines, OutputLine, ReadOutcome, ReportHeader,
-    ReportItem, ReportKind, amount, check_weights, count, currency, fraction, period, required, territory,
+    Attribution, Country, Decimal, Exploitation, Fraction, Influence, Lines, OutputLine, ReadOutcome, ReportItem,
+    ReportKind, amount, check_weights, count, fraction, required, territory,
 };
 
 /// The value of the header line's `format` member.
@@ -70,26 +70,6 @@ struct JsonInfluence {
     weight: Fraction,
 }
 
-fn header(
-    outcome: &mut ReadOutcome,
-    line: u64,
-    report_id: &str,
-    licensee: Option<String>,
-    period_text: &str,
-    currency_text: &str,
-) -> Option<ReportHeader> {
-    let id = required(report_id, "report_id").map_err(|e| outcome.error(line, "", Some("report_id"), e)).ok();
-    let p = period(period_text).map_err(|e| outcome.error(line, "", Some("period"), e)).ok();
-    let c = currency(currency_text).map_err(|e| outcome.error(line, "", Some("currency"), e)).ok();
-    Some(ReportHeader {
-        kind: ReportKind::Output,
-        report_id: id?,
-        licensee: licensee.filter(|l| !l.trim().is_empty()),
-        period: p?,
-        currency: c?,
-    })
-}
-
 /// Reads the JSON Lines form, one output at a time.
 pub fn read_output_jsonl(input: impl BufRead, sink: &mut dyn FnMut(ReportItem)) -> ReadOutcome {
     let mut outcome = ReadOutcome::default();
@@ -108,7 +88,15 @@ pub fn read_output_jsonl(input: impl BufRead, sink: &mut dyn FnMut(ReportItem)) 
     if head.format != FORMAT_NAME {
         outcome.error(1, "", Some("format"), format!("format {:?} is not {FORMAT_NAME:?}", head.format));
     }
-    let Some(header) = header(&mut outcome, 1, &head.report_id, head.licensee, &head.period, &head.currency) else {
+    let Some(header) = super::header(
+        &mut outcome,
+        1,
+        ReportKind::Output,
+        &head.report_id,
+        head.licensee,
+        &head.period,
+        &head.currency,
+    ) else {
         return outcome;
     };
     let currency = header.currency;
@@ -211,105 +199,44 @@ const OPTIONAL: [&str; 7] =
 
 /// Reads the CSV form, one row (output × use type × territory) at a time.
 pub fn read_output_csv(input: impl BufRead, sink: &mut dyn FnMut(ReportItem)) -> ReadOutcome {
-    let mut outcome = ReadOutcome::default();
-    let mut lines = Lines::new(input);
-    let Some(head) = lines.next_line(&mut outcome) else {
-        outcome.error(1, "", None, "the file is empty");
-        return outcome;
-    };
-    let names: Vec<&str> = head.split(',').map(str::trim).collect();
-    let mut index = [usize::MAX; 16];
-    for (slot, column) in index.iter_mut().zip(CSV_COLUMNS) {
-        match names.iter().position(|n| *n == column) {
-            Some(i) => *slot = i,
-            None if OPTIONAL.contains(&column) => {}
-            None => outcome.error(1, "", None, format!("column {column:?} is missing from the header row")),
-        }
-    }
-    if !outcome.is_ok() {
-        return outcome;
-    }
-    let mut header: Option<ReportHeader> = None;
-    while let Some(text) = lines.next_line(&mut outcome) {
-        let n = lines.number;
-        if text.trim().is_empty() {
-            continue;
-        }
-        let cells = split_csv(&text);
-        let cell = |i: usize| if i == usize::MAX { "" } else { cells.get(i).map_or("", |c| c.trim()) };
-        match &header {
-            None => match self::header(&mut outcome, n, cell(index[0]), None, cell(index[1]), cell(index[2])) {
-                Some(h) => {
-                    sink(ReportItem::Header(h.clone()));
-                    header = Some(h);
-                }
-                None => return outcome,
-            },
-            Some(h) => {
-                if cell(index[0]) != h.report_id
-                    || cell(index[1]) != h.period.to_string()
-                    || cell(index[2]) != h.currency.code()
-                {
-                    outcome.error(
-                        n,
-                        "",
-                        Some("report_id"),
-                        "report_id, period and currency must be the same on every row",
-                    );
-                    continue;
-                }
-            }
-        }
-        let currency = header.as_ref().map_or(money::Currency::EUR, |h| h.currency);
-        match csv_row(n, &cell, &index, currency) {
-            Ok(line) => sink(ReportItem::Output(line)),
-            Err((field, e)) => outcome.error(n, "", Some(field), e),
-        }
-    }
-    outcome.lines = lines.number;
-    outcome
+    read_csv(input, ReportKind::Output, &CSV_COLUMNS, &OPTIONAL, sink, &|row| csv_row(row).map(ReportItem::Output))
 }
 
-fn csv_row<'a>(
-    n: u64,
-    cell: &dyn Fn(usize) -> &'a str,
-    index: &[usize; 16],
-    currency: money::Currency,
-) -> Result<OutputLine, (&'static str, String)> {
-    let created_on = match cell(index[6]) {
+fn csv_row(row: &Row<'_>) -> Result<OutputLine, FieldError> {
+    let created_on = match row.get(6) {
         "" => None,
         text => Some(
             NaiveDate::parse_from_str(text, "%Y-%m-%d")
                 .map_err(|_| ("created_on", format!("{text:?} is not a date like 2026-03-31")))?,
         ),
     };
-    let exploitation = if cell(index[8]).is_empty() {
+    let exploitation = if row.get(8).is_empty() {
         Vec::new()
     } else {
         vec![Exploitation {
-            use_type: cell(index[8]).to_ascii_lowercase(),
-            territory: territory(cell(index[9])).map_err(|e| ("territory", e))?,
-            usages: count(cell(index[10])).map_err(|e| ("usages", e))?,
-            revenue: amount(cell(index[11]), currency).map_err(|e| ("revenue", e))?,
+            use_type: row.get(8).to_ascii_lowercase(),
+            territory: territory(row.get(9)).map_err(|e| ("territory", e))?,
+            usages: count(row.get(10)).map_err(|e| ("usages", e))?,
+            revenue: amount(row.get(11), row.currency).map_err(|e| ("revenue", e))?,
         }]
     };
-    let attribution = if cell(index[15]).is_empty() {
+    let attribution = if row.get(15).is_empty() {
         None
     } else {
         Some(Attribution {
-            provider: required(cell(index[12]), "provider").map_err(|e| ("provider", e))?,
-            provider_version: required(cell(index[13]), "provider_version").map_err(|e| ("provider_version", e))?,
-            confidence: fraction(cell(index[14])).map_err(|e| ("confidence", e))?,
-            influences: influences(cell(index[15])).map_err(|e| ("influences", e))?,
+            provider: required(row.get(12), "provider").map_err(|e| ("provider", e))?,
+            provider_version: required(row.get(13), "provider_version").map_err(|e| ("provider_version", e))?,
+            confidence: fraction(row.get(14)).map_err(|e| ("confidence", e))?,
+            influences: influences(row.get(15)).map_err(|e| ("influences", e))?,
         })
     };
     let line = OutputLine {
-        line: n,
-        output_id: cell(index[3]).to_owned(),
-        service: Some(cell(index[4]).to_owned()),
-        model_version: Some(cell(index[5]).to_owned()),
+        line: row.line,
+        output_id: row.get(3).to_owned(),
+        service: Some(row.get(4).to_owned()),
+        model_version: Some(row.get(5).to_owned()),
         created_on,
-        isrc: Some(cell(index[7]).to_owned()).filter(|i| !i.is_empty()),
+        isrc: Some(row.get(7).to_owned()).filter(|i| !i.is_empty()),
         exploitation,
         attribution,
     };

@@ -5,10 +5,9 @@ use std::io::{BufRead, Read};
 
 use serde::Deserialize;
 
-use super::{
-    Country, Decimal, Lines, ReadOutcome, ReportHeader, ReportItem, ReportKind, ServiceLine, amount, count, currency,
-    period, required, territory,
-};
+use super::csv::read_csv;
+
+use super::{Country, Decimal, ReadOutcome, ReportItem, ReportKind, ServiceLine, amount, count, required, territory};
 
 /// The value of the JSON form's `format` member.
 pub(super) const FORMAT_NAME: &str = "tantiem-service-report/1";
@@ -62,8 +61,15 @@ pub fn read_service_json(input: impl BufRead, sink: &mut dyn FnMut(ReportItem)) 
     if report.format != FORMAT_NAME {
         outcome.error(1, "", Some("format"), format!("format {:?} is not {FORMAT_NAME:?}", report.format));
     }
-    let Some(header) = header(&mut outcome, 1, &report.report_id, report.licensee, &report.period, &report.currency)
-    else {
+    let Some(header) = super::header(
+        &mut outcome,
+        1,
+        ReportKind::Service,
+        &report.report_id,
+        report.licensee,
+        &report.period,
+        &report.currency,
+    ) else {
         return outcome;
     };
     let currency = header.currency;
@@ -89,26 +95,6 @@ pub fn read_service_json(input: impl BufRead, sink: &mut dyn FnMut(ReportItem)) 
     outcome
 }
 
-fn header(
-    outcome: &mut ReadOutcome,
-    line: u64,
-    report_id: &str,
-    licensee: Option<String>,
-    period_text: &str,
-    currency_text: &str,
-) -> Option<ReportHeader> {
-    let id = required(report_id, "report_id").map_err(|e| outcome.error(line, "", Some("report_id"), e)).ok();
-    let p = period(period_text).map_err(|e| outcome.error(line, "", Some("period"), e)).ok();
-    let c = currency(currency_text).map_err(|e| outcome.error(line, "", Some("currency"), e)).ok();
-    Some(ReportHeader {
-        kind: ReportKind::Service,
-        report_id: id?,
-        licensee: licensee.filter(|l| !l.trim().is_empty()),
-        period: p?,
-        currency: c?,
-    })
-}
-
 const CSV_COLUMNS: [&str; 9] = [
     "report_id",
     "period",
@@ -124,80 +110,17 @@ const CSV_COLUMNS: [&str; 9] = [
 /// Reads the CSV form: a header row naming the columns (any order), then one row per line. `report_id`,
 /// `period` and `currency` repeat on every row and must agree.
 pub fn read_service_csv(input: impl BufRead, sink: &mut dyn FnMut(ReportItem)) -> ReadOutcome {
-    let mut outcome = ReadOutcome::default();
-    let mut lines = Lines::new(input);
-    let Some(head) = lines.next_line(&mut outcome) else {
-        outcome.error(1, "", None, "the file is empty");
-        return outcome;
-    };
-    let names: Vec<&str> = head.split(',').map(str::trim).collect();
-    let mut index = [usize::MAX; 9];
-    for (slot, column) in index.iter_mut().zip(CSV_COLUMNS) {
-        match names.iter().position(|n| *n == column) {
-            Some(i) => *slot = i,
-            None if column == "model_version" => {}
-            None => outcome.error(1, "", None, format!("column {column:?} is missing from the header row")),
-        }
-    }
-    if !outcome.is_ok() {
-        return outcome;
-    }
-    let mut header: Option<ReportHeader> = None;
-    while let Some(text) = lines.next_line(&mut outcome) {
-        let n = lines.number;
-        if text.trim().is_empty() {
-            continue;
-        }
-        let cells = split_csv(&text);
-        let cell = |i: usize| if i == usize::MAX { "" } else { cells.get(i).map_or("", String::as_str) };
-        match &header {
-            None => {
-                let h = self::header(&mut outcome, n, cell(index[0]), None, cell(index[1]), cell(index[2]));
-                match h {
-                    Some(h) => {
-                        sink(ReportItem::Header(h.clone()));
-                        header = Some(h);
-                    }
-                    None => return outcome,
-                }
-            }
-            Some(h) => {
-                if cell(index[0]) != h.report_id
-                    || cell(index[1]) != h.period.to_string()
-                    || cell(index[2]).trim() != h.currency.code()
-                {
-                    outcome.error(
-                        n,
-                        "",
-                        Some("report_id"),
-                        "report_id, period and currency must be the same on every row",
-                    );
-                    continue;
-                }
-            }
-        }
-        let currency = header.as_ref().map(|h| h.currency).unwrap_or(money::Currency::EUR);
-        let parsed = (|| {
-            Ok::<_, (&'static str, String)>(ServiceLine {
-                line: n,
-                service: required(cell(index[3]), "service").map_err(|e| ("service", e))?,
-                territory: territory(cell(index[4])).map_err(|e| ("territory", e))?,
-                model_version: Some(cell(index[5]).trim().to_owned()).filter(|m| !m.is_empty()),
-                net_revenue: amount(cell(index[6]).trim(), currency).map_err(|e| ("net_revenue", e))?,
-                subscribers: count(cell(index[7])).map_err(|e| ("subscribers", e))?,
-                generations: count(cell(index[8])).map_err(|e| ("generations", e))?,
-            })
-        })();
-        match parsed {
-            Ok(line) => sink(ReportItem::Service(line)),
-            Err((field, e)) => outcome.error(n, "", Some(field), e),
-        }
-    }
-    outcome.lines = lines.number;
-    if header.is_none() && outcome.is_ok() {
-        outcome.error(2, "", None, "the report has no rows after the header");
-    }
-    outcome
+    read_csv(input, ReportKind::Service, &CSV_COLUMNS, &["model_version"], sink, &|row| {
+        Ok(ReportItem::Service(ServiceLine {
+            line: row.line,
+            service: required(row.get(3), "service").map_err(|e| ("service", e))?,
+            territory: territory(row.get(4)).map_err(|e| ("territory", e))?,
+            model_version: Some(row.get(5).to_owned()).filter(|m| !m.is_empty()),
+            net_revenue: amount(row.get(6), row.currency).map_err(|e| ("net_revenue", e))?,
+            subscribers: count(row.get(7)).map_err(|e| ("subscribers", e))?,
+            generations: count(row.get(8)).map_err(|e| ("generations", e))?,
+        }))
+    })
 }
 
 /// Splits one CSV row (RFC 4180 quoting: fields in double quotes may hold commas and doubled quotes).
