@@ -201,8 +201,12 @@ async fn license_example(
         let invoice = match outcome {
             invoicing::RunOutcome::Issued(i) | invoicing::RunOutcome::Unchanged(i) => *i,
             invoicing::RunOutcome::Corrected { invoice, .. } => *invoice,
-            invoicing::RunOutcome::Nothing(why) => {
-                println!("  nothing to invoice: {why}");
+            invoicing::RunOutcome::Cancelled { credit_note } => {
+                println!("  {} cancels the period's invoice", credit_note.number);
+                continue;
+            }
+            invoicing::RunOutcome::Nothing(why) | invoicing::RunOutcome::Failed(why) => {
+                println!("  nothing invoiced: {why}");
                 continue;
             }
         };

@@ -670,6 +670,7 @@ pub async fn invoice(store: &dyn Store, command: InvoiceCommand, now: DateTime<U
                 now,
                 rates: &rates,
             };
+            let mut failed = 0;
             for (licensee, outcome) in invoicing::run_invoices(store, &run).await? {
                 match outcome {
                     RunOutcome::Issued(i) => {
@@ -683,8 +684,20 @@ pub async fn invoice(store: &dyn Store, command: InvoiceCommand, now: DateTime<U
                         invoice.number,
                         invoice.rated.total
                     ),
+                    RunOutcome::Cancelled { credit_note } => println!(
+                        "{licensee}: reports changed and nothing is owed; {} cancels {}",
+                        credit_note.number,
+                        credit_note.corrects.as_deref().unwrap_or("")
+                    ),
                     RunOutcome::Nothing(why) => println!("{licensee}: nothing to invoice ({why})"),
+                    RunOutcome::Failed(why) => {
+                        failed += 1;
+                        eprintln!("{licensee}: NOT INVOICED: {why}");
+                    }
                 }
+            }
+            if failed > 0 {
+                bail!("{failed} licensee(s) could not be invoiced; fix the cause and run the period again");
             }
         }
         InvoiceCommand::Advance { licensee, issued } => {

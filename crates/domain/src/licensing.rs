@@ -89,6 +89,20 @@ pub struct AgreementVersion {
     pub status: AgreementStatus,
 }
 
+impl AgreementVersion {
+    /// Whether this version can be the one in force on `day`: it took effect by then and is not a draft
+    /// (a draft is a proposal, never in force).
+    pub fn may_be_in_force_on(&self, day: NaiveDate) -> bool {
+        self.effective_from <= day && self.status != AgreementStatus::Draft
+    }
+
+    /// Among versions that may be in force, the one in force is the latest to take effect (then the highest
+    /// number).
+    pub fn precedence(&self) -> (NaiveDate, u32) {
+        (self.effective_from, self.version)
+    }
+}
+
 /// The blanket agreement with its history of versions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agreement {
@@ -124,7 +138,7 @@ pub enum Unlicensed {
 impl Agreement {
     /// The version in force on `day`: a report period is rated under the version in force on its first day.
     pub fn version_on(&self, day: NaiveDate) -> Option<&AgreementVersion> {
-        self.versions.iter().filter(|v| v.effective_from <= day).max_by_key(|v| (v.effective_from, v.version))
+        self.versions.iter().filter(|v| v.may_be_in_force_on(day)).max_by_key(|v| v.precedence())
     }
 
     /// Whether a reported use is covered; every reason it is not, in a fixed order.

@@ -83,6 +83,41 @@ pub struct RatedPeriod {
     pub vat_note: String,
     pub total: Amount,
     pub presumption_held: Amount,
+    /// The VAT rate charged, when VAT is charged (a credit of part of the invoice credits VAT at it too).
+    #[serde(default)]
+    pub vat_rate: Option<Share>,
+}
+
+impl RatedPeriod {
+    /// The same period with every amount negated: what a credit note cancelling it states.
+    pub fn negated(&self) -> Result<RatedPeriod, RatingError> {
+        let mut lines = self.lines.clone();
+        for l in &mut lines {
+            l.charge.amount = l.charge.amount.checked_neg()?;
+            l.presumption_part = l.presumption_part.checked_neg()?;
+        }
+        Ok(RatedPeriod {
+            lines,
+            net: self.net.checked_neg()?,
+            vat: self.vat.checked_neg()?,
+            vat_note: self.vat_note.clone(),
+            total: self.total.checked_neg()?,
+            presumption_held: self.presumption_held.checked_neg()?,
+            vat_rate: self.vat_rate,
+        })
+    }
+}
+
+/// Rounds a line down to what is payable in the currency's minor units (cents; whole krónur for ISK),
+/// leaving the step in its trail: the licensee never pays a fraction of a cent.
+fn payable(mut line: InvoiceLine) -> InvoiceLine {
+    let (amount, residual) = line.charge.amount.split_payable();
+    if !residual.is_zero() {
+        line.charge.trail.push(TrailStep { what: "rounded down to the payable unit".into(), amount });
+        line.charge.amount = amount;
+        line.presumption_part = line.presumption_part.split_payable().0;
+    }
+    line
 }
 
 /// What the agreement adds to a period's charges.
@@ -134,8 +169,10 @@ pub fn rate_period(
             presumption_part: zero,
         });
     }
+    let lines: Vec<InvoiceLine> = lines.into_iter().map(payable).collect();
+    let mut lines = lines;
     let mut net = Amount::checked_sum(lines.iter().map(|l| l.charge.amount), tariff.currency)?;
-    if let Some(guarantee) = minimum_guarantee {
+    if let Some(guarantee) = minimum_guarantee.map(|g| g.split_payable().0) {
         if guarantee.currency() != tariff.currency {
             return Err(RatingError::WrongCurrency { tariff: tariff.currency, found: guarantee.currency() });
         }
@@ -184,6 +221,7 @@ pub fn rate_period(
 
 /// Rates an advance on royalties: one line, with VAT as for any invoice.
 pub fn rate_advance(advance: Amount, vat: &Vat) -> Result<RatedPeriod, RatingError> {
+    let advance = advance.split_payable().0;
     let line = InvoiceLine {
         stage: Stage::Advance,
         description: "advance on royalties, recouped from later periods".into(),
@@ -207,14 +245,26 @@ fn finish(
 ) -> Result<RatedPeriod, RatingError> {
     let zero = Amount::zero(currency);
     let (vat_amount, vat_note) = match vat {
-        Vat::Charged(rate) => (net.mul_share(*rate).0, format!("VAT {rate}")),
+        Vat::Charged(rate) => (net.mul_share(*rate).0.split_payable().0, format!("VAT {rate}")),
         Vat::ReverseCharge => {
             (zero, "reverse charge: VAT to be accounted for by the customer (VAT Directive art. 196)".into())
         }
         Vat::OutOfScope => (zero, "outside the scope of EU VAT".into()),
     };
     let presumption_held = Amount::checked_sum(lines.iter().map(|l| l.presumption_part), currency)?;
-    Ok(RatedPeriod { total: net.checked_add(vat_amount)?, net, vat: vat_amount, vat_note, lines, presumption_held })
+    let vat_rate = match vat {
+        Vat::Charged(rate) => Some(*rate),
+        _ => None,
+    };
+    Ok(RatedPeriod {
+        total: net.checked_add(vat_amount)?,
+        net,
+        vat: vat_amount,
+        vat_note,
+        lines,
+        presumption_held,
+        vat_rate,
+    })
 }
 
 #[cfg(test)]

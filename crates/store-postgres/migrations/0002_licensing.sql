@@ -74,8 +74,10 @@ CREATE TABLE report_usage (
 );
 CREATE INDEX report_usage_by_report ON report_usage (licensee, report_id, revision);
 
--- Staged before their report revision is recorded; read only through a recorded revision.
+-- Staged (under a staging token) before their report revision is recorded; the revision adopts the rows
+-- of its own token (staging becomes NULL). Read only through a recorded revision.
 CREATE TABLE report_outputs (
+    staging TEXT,
     licensee TEXT NOT NULL,
     report_id TEXT NOT NULL,
     revision BIGINT NOT NULL,
@@ -90,6 +92,7 @@ CREATE TABLE report_outputs (
     attribution TEXT
 );
 CREATE INDEX report_outputs_by_report ON report_outputs (licensee, report_id, revision);
+CREATE INDEX report_outputs_by_staging ON report_outputs (staging);
 
 CREATE TABLE journal_entries (
     number BIGINT PRIMARY KEY,

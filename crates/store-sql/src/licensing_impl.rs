@@ -32,8 +32,13 @@ macro_rules! impl_licensing_store {
             /// The next journal number and the entry written, inside `tx`, after checking it balances.
             async fn append_entry(tx: &mut Tx, mut entry: $crate::ledger::JournalEntry) -> StoreResult<u64> {
                 $crate::ledger::check_balanced(&entry.postings).map_err(|e| StoreError::Corrupt(format!("refused journal entry: {e}")))?;
-                let row = sqlx::query("SELECT COALESCE(MAX(number), 0) FROM journal_entries").fetch_one(&mut **tx).await.map_err(db)?;
-                entry.number = row.try_get::<i64, _>(0).map_err(db)? as u64 + 1;
+                // The counter row is written first: the transaction takes the write lock (and, in PostgreSQL,
+                // the row lock) before it numbers anything, so concurrent postings queue instead of colliding.
+                let row = sqlx::query("INSERT INTO counters (name, value) VALUES ('journal', 1) ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value")
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(db)?;
+                entry.number = row.try_get::<i64, _>(0).map_err(db)? as u64;
                 sqlx::query("INSERT INTO journal_entries (number, idempotency_key, posted_at, description, postings) VALUES ($1, $2, $3, $4, $5)")
                     .bind(entry.number as i64)
                     .bind(&entry.idempotency_key)
@@ -143,6 +148,13 @@ macro_rules! impl_licensing_store {
                     Ok(Some(self.agreement_versions(&id, licensee).await?))
                 }
 
+                async fn agreement(&self, id: &str) -> StoreResult<Option<StoredAgreement>> {
+                    let row = sqlx::query("SELECT licensee FROM licence_agreements WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(db)?;
+                    let Some(row) = row else { return Ok(None) };
+                    let licensee: String = row.try_get(0).map_err(db)?;
+                    Ok(Some(self.agreement_versions(id, &licensee).await?))
+                }
+
                 async fn agreements(&self) -> StoreResult<Vec<StoredAgreement>> {
                     let rows = sqlx::query("SELECT id, licensee FROM licence_agreements ORDER BY id").fetch_all(&self.pool).await.map_err(db)?;
                     let mut out = Vec::with_capacity(rows.len());
@@ -170,6 +182,34 @@ macro_rules! impl_licensing_store {
                     row.map(|r| r.try_get::<String, _>(0).map_err(db)).transpose()
                 }
 
+                async fn tokens(&self, licensee: &str) -> StoreResult<Vec<TokenRecord>> {
+                    let rows = sqlx::query("SELECT hash, label, created_at, revoked_at FROM api_tokens WHERE licensee = $1 ORDER BY created_at, hash").bind(licensee).fetch_all(&self.pool).await.map_err(db)?;
+                    rows.iter()
+                        .map(|r| {
+                            let hash: String = r.try_get(0).map_err(db)?;
+                            let revoked: Option<String> = r.try_get(3).map_err(db)?;
+                            Ok(TokenRecord {
+                                hash_prefix: hash.chars().take(12).collect(),
+                                label: r.try_get(1).map_err(db)?,
+                                created_at: $crate::parse_timestamp(&r.try_get::<String, _>(2).map_err(db)?)?,
+                                revoked_at: revoked.map(|t| $crate::parse_timestamp(&t)).transpose()?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn revoke_tokens(&self, licensee: &str, hash_prefix: &str, at: DateTime<Utc>) -> StoreResult<u64> {
+                    let result = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE licensee = $2 AND revoked_at IS NULL AND substr(hash, 1, $3) = $4")
+                        .bind($crate::timestamp(at))
+                        .bind(licensee)
+                        .bind(hash_prefix.len() as i64)
+                        .bind(hash_prefix)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    Ok(result.rows_affected())
+                }
+
                 async fn report_revisions(&self, licensee: &str, report_id: &str) -> StoreResult<Vec<ReportRecord>> {
                     let rows = sqlx::query("SELECT document, is_current FROM reports WHERE licensee = $1 AND report_id = $2 ORDER BY revision")
                         .bind(licensee)
@@ -180,23 +220,15 @@ macro_rules! impl_licensing_store {
                     rows.iter().map(report_from).collect()
                 }
 
-                async fn stage_outputs(&self, licensee: &str, report_id: &str, revision: u32, first: bool, rows: Vec<OutputRow>) -> StoreResult<()> {
+                async fn stage_outputs(&self, staging: &str, licensee: &str, report_id: &str, revision: u32, rows: Vec<OutputRow>) -> StoreResult<()> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
-                    if first {
-                        sqlx::query("DELETE FROM report_outputs WHERE licensee = $1 AND report_id = $2 AND revision = $3")
-                            .bind(licensee)
-                            .bind(report_id)
-                            .bind(i64::from(revision))
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(db)?;
-                    }
-                    let per_statement = $crate::MAX_PARAMETERS / 12;
+                    let per_statement = $crate::MAX_PARAMETERS / 13;
                     let mut rows = rows.into_iter().peekable();
                     while rows.peek().is_some() {
-                        let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO report_outputs (licensee, report_id, revision, output_id, service, model_version, created_on, isrc, usages, currency, revenue, attribution) ");
+                        let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO report_outputs (staging, licensee, report_id, revision, output_id, service, model_version, created_on, isrc, usages, currency, revenue, attribution) ");
                         qb.push_values(rows.by_ref().take(per_statement), |mut b, o| {
-                            b.push_bind(licensee.to_owned())
+                            b.push_bind(staging.to_owned())
+                                .push_bind(licensee.to_owned())
                                 .push_bind(report_id.to_owned())
                                 .push_bind(i64::from(revision))
                                 .push_bind(o.output_id)
@@ -204,7 +236,7 @@ macro_rules! impl_licensing_store {
                                 .push_bind(o.model_version)
                                 .push_bind(o.created_on.map(|d| d.to_string()))
                                 .push_bind(o.isrc)
-                                .push_bind(o.usages as i64)
+                                .push_bind(i64::try_from(o.usages).unwrap_or(i64::MAX))
                                 .push_bind(o.revenue.currency().code())
                                 .push_bind(o.revenue.micros())
                                 .push_bind(o.attribution.as_ref().map(to_json));
@@ -232,6 +264,21 @@ macro_rules! impl_licensing_store {
                         .execute(&mut *tx)
                         .await
                         .map_err(db)?;
+                    // The revision adopts the outputs staged under its token; rows other attempts staged for
+                    // the same revision (interrupted, or a concurrent submission that lost) are dropped.
+                    sqlx::query("DELETE FROM report_outputs WHERE licensee = $1 AND report_id = $2 AND revision = $3 AND staging IS NOT NULL AND staging <> $4")
+                        .bind(&r.licensee)
+                        .bind(&r.report_id)
+                        .bind(i64::from(r.revision))
+                        .bind(&write.staging)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    sqlx::query("UPDATE report_outputs SET staging = NULL WHERE staging = $1")
+                        .bind(&write.staging)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
                     let per_statement = $crate::MAX_PARAMETERS / 14;
                     let mut rows = write.usage.into_iter().peekable();
                     while rows.peek().is_some() {
@@ -247,9 +294,9 @@ macro_rules! impl_licensing_store {
                                 .push_bind(u.use_type)
                                 .push_bind(u.revenue.currency().code())
                                 .push_bind(u.revenue.micros())
-                                .push_bind(u.subscribers as i64)
-                                .push_bind(u.generations as i64)
-                                .push_bind(u.usages as i64)
+                                .push_bind(i64::try_from(u.subscribers).unwrap_or(i64::MAX))
+                                .push_bind(i64::try_from(u.generations).unwrap_or(i64::MAX))
+                                .push_bind(i64::try_from(u.usages).unwrap_or(i64::MAX))
                                 .push_bind(i64::from(u.licensed));
                         });
                         qb.build().persistent(false).execute(&mut *tx).await.map_err(db)?;
@@ -293,7 +340,7 @@ macro_rules! impl_licensing_store {
                 }
 
                 async fn outputs(&self, licensee: &str, report_id: &str) -> StoreResult<Vec<OutputRow>> {
-                    let rows = sqlx::query("SELECT o.output_id, o.service, o.model_version, o.created_on, o.isrc, o.usages, o.currency, o.revenue, o.attribution FROM report_outputs o JOIN reports r ON r.licensee = o.licensee AND r.report_id = o.report_id AND r.revision = o.revision WHERE r.licensee = $1 AND r.report_id = $2 AND r.is_current = 1 ORDER BY o.output_id")
+                    let rows = sqlx::query("SELECT o.output_id, o.service, o.model_version, o.created_on, o.isrc, o.usages, o.currency, o.revenue, o.attribution FROM report_outputs o JOIN reports r ON r.licensee = o.licensee AND r.report_id = o.report_id AND r.revision = o.revision WHERE r.licensee = $1 AND r.report_id = $2 AND r.is_current = 1 AND o.staging IS NULL ORDER BY o.output_id")
                         .bind(licensee)
                         .bind(report_id)
                         .fetch_all(&self.pool)
@@ -306,7 +353,7 @@ macro_rules! impl_licensing_store {
                     if ids.is_empty() {
                         return Ok(Vec::new());
                     }
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new("SELECT o.output_id, o.service, o.model_version, o.created_on, o.isrc, o.usages, o.currency, o.revenue, o.attribution FROM report_outputs o JOIN reports r ON r.licensee = o.licensee AND r.report_id = o.report_id AND r.revision = o.revision WHERE r.is_current = 1 AND o.service IS NOT NULL AND o.licensee = ");
+                    let mut qb: QueryBuilder<$db> = QueryBuilder::new("SELECT o.output_id, o.service, o.model_version, o.created_on, o.isrc, o.usages, o.currency, o.revenue, o.attribution FROM report_outputs o JOIN reports r ON r.licensee = o.licensee AND r.report_id = o.report_id AND r.revision = o.revision WHERE r.is_current = 1 AND o.staging IS NULL AND o.service IS NOT NULL AND o.licensee = ");
                     qb.push_bind(licensee.to_owned());
                     qb.push(" AND (o.output_id IN (");
                     let mut list = qb.separated(", ");
@@ -333,35 +380,19 @@ macro_rules! impl_licensing_store {
                     row.as_ref().map(entry_from).transpose()
                 }
 
-                async fn issue_invoice(&self, mut invoice: Invoice, series: &str, entry: $crate::ledger::JournalEntry) -> StoreResult<Invoice> {
+                async fn journal_entry(&self, number: u64) -> StoreResult<Option<$crate::ledger::JournalEntry>> {
+                    let row = sqlx::query("SELECT number, idempotency_key, posted_at, description, postings FROM journal_entries WHERE number = $1").bind(number as i64).fetch_optional(&self.pool).await.map_err(db)?;
+                    row.as_ref().map(entry_from).transpose()
+                }
+
+                async fn issue_invoices(&self, batch: Vec<PendingInvoice>) -> StoreResult<Vec<Invoice>> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
-                    // The counter row is updated inside the transaction, so concurrent runs queue on it and a
-                    // rolled-back run leaves no gap.
-                    let row = sqlx::query("INSERT INTO counters (name, value) VALUES ($1, 1) ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value")
-                        .bind(format!("invoice:{series}"))
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(db)?;
-                    let seq: i64 = row.try_get(0).map_err(db)?;
-                    invoice.number = format!("{series}-{seq:06}");
-                    invoice.journal_entry = append_entry(&mut tx, entry).await?;
-                    sqlx::query("INSERT INTO invoices (number, series, seq, licensee, period, status, journal_entry, document) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                        .bind(&invoice.number)
-                        .bind(series)
-                        .bind(seq)
-                        .bind(&invoice.licensee)
-                        .bind(invoice.period.to_string())
-                        .bind(invoice.status.as_str())
-                        .bind(invoice.journal_entry as i64)
-                        .bind(to_json(&invoice))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db)?;
-                    if let Some(corrected) = &invoice.corrects {
-                        set_status(&mut tx, corrected, InvoiceStatus::Credited).await?;
+                    let mut issued = Vec::with_capacity(batch.len());
+                    for pending in batch {
+                        issued.push(issue_one(&mut tx, pending).await?);
                     }
                     tx.commit().await.map_err(db)?;
-                    Ok(invoice)
+                    Ok(issued)
                 }
 
                 async fn invoice(&self, number: &str) -> StoreResult<Option<Invoice>> {
@@ -493,6 +524,37 @@ macro_rules! impl_licensing_store {
                     revenue: $crate::money::Amount::from_micros(row.try_get(7).map_err(db)?, currency(&row.try_get::<String, _>(6).map_err(db)?)?),
                     attribution: attribution.map(|a| json(&a, "attribution")).transpose()?,
                 })
+            }
+
+            /// Numbers, posts and stores one invoice inside `tx`.
+            async fn issue_one(tx: &mut Tx, pending: PendingInvoice) -> StoreResult<Invoice> {
+                let PendingInvoice { mut invoice, series, entry } = pending;
+                // The counter row is updated inside the transaction, so concurrent runs queue on it and a
+                // rolled-back run leaves no gap.
+                let row = sqlx::query("INSERT INTO counters (name, value) VALUES ($1, 1) ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value")
+                    .bind(format!("invoice:{series}"))
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(db)?;
+                let seq: i64 = row.try_get(0).map_err(db)?;
+                invoice.number = format!("{series}-{seq:06}");
+                invoice.journal_entry = append_entry(tx, entry).await?;
+                sqlx::query("INSERT INTO invoices (number, series, seq, licensee, period, status, journal_entry, document) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                    .bind(&invoice.number)
+                    .bind(&series)
+                    .bind(seq)
+                    .bind(&invoice.licensee)
+                    .bind(invoice.period.to_string())
+                    .bind(invoice.status.as_str())
+                    .bind(invoice.journal_entry as i64)
+                    .bind(to_json(&invoice))
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db)?;
+                if let Some(corrected) = &invoice.corrects {
+                    set_status(tx, corrected, InvoiceStatus::Credited).await?;
+                }
+                Ok(invoice)
             }
 
             fn report_from(row: &<$db as sqlx::Database>::Row) -> StoreResult<ReportRecord> {

@@ -208,7 +208,27 @@ async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) 
         invoicing::Settled::Already(_)
     ));
     assert_eq!(balance(store, Account::Presumption { licensee: "songfox".into() }).await, eur("0"));
-    assert_eq!(balance(store, Account::Pool { stage: PoolStage::Training, period: march }).await, eur("-10080"));
+    assert_eq!(
+        balance(store, Account::Pool { stage: PoolStage::Training, period: march.clone() }).await,
+        eur("-10080")
+    );
+    assert_eq!(store.invoice("INV-2026-000002").await.unwrap().unwrap().status, InvoiceStatus::PartiallyPaid);
+
+    // The figures are corrected back: the credit note reverses INV-2026-000002 and its released
+    // presumption part; INV-2026-000003 holds its own part again, and is already paid by the 23,300.00.
+    let Submitted::Correction(third) = submit(store, &archive, SERVICE_REPORT, at(2027, 6, 10)).await else {
+        panic!("a correction")
+    };
+    assert_eq!(third.revision, 3);
+    let RunOutcome::Corrected { credit_note, invoice } = run(store, day(2027, 6, 11)).await else {
+        panic!("a correction")
+    };
+    assert_eq!((credit_note.number.as_str(), invoice.number.as_str()), ("CN-2027-000001", "INV-2027-000001"));
+    assert_eq!(credit_note.rated.total, eur("-24800"));
+    assert_eq!((invoice.rated.total, invoice.status), (eur("23300"), InvoiceStatus::Paid));
+    assert_eq!(balance(store, Account::Presumption { licensee: "songfox".into() }).await, eur("-80"));
+    assert_eq!(balance(store, Account::Pool { stage: PoolStage::Training, period: march }).await, eur("-10000"));
+    assert_eq!(balance(store, Account::Receivable { licensee: "songfox".into() }).await, eur("0"));
 
     // Reporting duty: January and February were never reported; March came in time.
     let status = reports::reporting_status(s, "songfox", day(2026, 5, 15)).await.unwrap();
@@ -265,6 +285,9 @@ async fn a_licence_verifies_offline_and_shows_its_standing_online(store: &Arc<dy
     assert_eq!(keys.iter().filter(|k| k.retired).count(), 1);
     let offline = licences::verify_offline(keys, &text);
     assert_eq!((offline.signature_valid, offline.status.as_str()), (true, "offline"));
+    // An ended agreement gets no new certificate.
+    assert!(licences::issue_licence(s, "songfox", PASSPHRASE, at(2027, 1, 2)).await.is_err());
+    assert!(invoicing::verify_books(s).await.unwrap().is_balanced());
 }
 
 const DSR: &str = include_str!(
@@ -317,10 +340,25 @@ async fn dsr_exploitation_is_linked_to_outputs_and_converted(store: &Arc<dyn Sto
     )];
     let run = InvoiceRun { rates: &rates, ..no_rate };
     let RunOutcome::Issued(invoice) = run_one(store, &run).await else { panic!("an invoice") };
-    // Streams in SE: 1,000.00 EUR + 7.00 USD × 0.9 = 6.30 EUR → 1,006.30 EUR × 15% = 150.945;
-    // 1,000,000 + 7,810 + 2,045 + 355 = 1,010,210 streams × 0.0005 = 505.105 EUR, which wins.
+    // Only the DSR lines linked to gen-0002 are AI output use: the other two recordings link to no output
+    // Songfox reported, so they are flagged and not invoiced. Streams in SE: 1,000.00 EUR + 2.00 USD × 0.9 =
+    // 1.80 EUR → 1,001.80 EUR × 15% = 150.27; 1,000,000 + 7,810 = 1,007,810 streams × 0.0005 = 503.905 EUR,
+    // which wins, rounded down to the cent: 503.90.
     let stream = invoice.rated.lines.iter().find(|l| l.description.ends_with("stream")).unwrap();
-    assert_eq!((stream.charge.rule.as_str(), stream.charge.amount), ("minimum per usage", eur("505.105")));
+    assert_eq!((stream.charge.rule.as_str(), stream.charge.amount), ("minimum per usage", eur("503.90")));
+    assert_eq!(stream.charge.trail.last().unwrap().what, "rounded down to the payable unit");
+    assert!(
+        invoice
+            .unlicensed
+            .iter()
+            .any(|u| u.starts_with("output stream in SE not linked to a reported AI output (2400 usages")),
+        "{:?}",
+        invoice.unlicensed
+    );
+    // Re-submitting either file changes nothing; the books balance.
+    assert!(matches!(submit(store, &archive, dsr, at(2026, 4, 13)).await, Submitted::AlreadyReceived(_)));
+    assert!(matches!(submit(store, &archive, OUTPUT_REPORT, at(2026, 4, 13)).await, Submitted::AlreadyReceived(_)));
+    assert!(invoicing::verify_books(store.as_ref()).await.unwrap().is_balanced());
     assert_eq!(invoice.conversions.len(), 1);
     assert_eq!(invoice.conversions[0].rate, "1 USD = 0.900000000 EUR");
 }
@@ -370,14 +408,14 @@ async fn an_advance_is_invoiced_once_and_recouped(store: &Arc<dyn Store>) {
         eur("-8000")
     );
 
-    let april = InvoiceRun {
+    let april_run = InvoiceRun {
         period: Period::month(2026, 4).unwrap(),
         licensee: Some("songfox"),
         issued_on: day(2026, 5, 15),
         now: at(2026, 5, 15),
         rates: &[],
     };
-    let RunOutcome::Issued(april) = run_one(store, &april).await else { panic!("an invoice") };
+    let RunOutcome::Issued(april) = run_one(store, &april_run).await else { panic!("an invoice") };
     assert_eq!(
         lines(&april),
         [
@@ -387,6 +425,10 @@ async fn an_advance_is_invoiced_once_and_recouped(store: &Arc<dyn Store>) {
     );
     assert_eq!((april.rated.net, april.rated.vat, april.rated.total), (eur("1640"), eur("410"), eur("2050")));
     assert_eq!(balance(store, Account::Advance { licensee: "songfox".into() }).await, eur("0"));
+    // January, the advance's own month, is invoiced as a period of its own; the advance invoice stands.
+    let january = InvoiceRun { period: Period::month(2026, 1).unwrap(), ..april_run };
+    assert!(matches!(run_one(store, &january).await, RunOutcome::Issued(_)));
+    assert_eq!(store.invoice("INV-2026-000001").await.unwrap().unwrap().status, InvoiceStatus::Issued);
 }
 
 story!(

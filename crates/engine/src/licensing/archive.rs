@@ -19,6 +19,8 @@ pub struct Archived {
     pub sha256: String,
     pub size: u64,
     pub path: PathBuf,
+    /// The bytes were not in the archive before this put.
+    pub fresh: bool,
 }
 
 impl Archive {
@@ -36,9 +38,18 @@ impl Archive {
 
     /// Streams `input` into the archive, at most `limit` bytes, hashing as it goes. An existing file with
     /// the same hash is kept as it is (the bytes are the same). Errors leave no partial file behind.
-    pub fn put(&self, mut input: impl Read, limit: u64) -> io::Result<Archived> {
+    pub fn put(&self, input: impl Read, limit: u64) -> io::Result<Archived> {
         fs::create_dir_all(&self.root)?;
-        let mut staging = tempfile_in(&self.root)?;
+        let staging = tempfile_in(&self.root)?;
+        let staged = staging.1.clone();
+        let result = self.put_staged(input, limit, staging);
+        if result.is_err() {
+            let _ = fs::remove_file(&staged);
+        }
+        result
+    }
+
+    fn put_staged(&self, mut input: impl Read, limit: u64, mut staging: (fs::File, PathBuf)) -> io::Result<Archived> {
         let mut hasher = Sha256::new();
         let mut size = 0u64;
         let mut buffer = vec![0u8; 1 << 16];
@@ -49,7 +60,6 @@ impl Archive {
             }
             size += n as u64;
             if size > limit {
-                let _ = fs::remove_file(&staging.1);
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
                     format!("the file is larger than the limit of {limit} bytes"),
@@ -61,7 +71,8 @@ impl Archive {
         staging.0.sync_all()?;
         let sha256: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
         let path = self.path_of(&sha256);
-        if path.exists() {
+        let fresh = !path.exists();
+        if !fresh {
             fs::remove_file(&staging.1)?;
         } else {
             fs::create_dir_all(path.parent().unwrap_or(&self.root))?;
@@ -70,7 +81,15 @@ impl Archive {
             permissions.set_readonly(true);
             fs::set_permissions(&path, permissions)?;
         }
-        Ok(Archived { sha256, size, path })
+        Ok(Archived { sha256, size, path, fresh })
+    }
+
+    /// Removes a file this submission put in the archive and that turned out not to be kept (a rejected
+    /// report); bytes that were there before stay.
+    pub fn discard(&self, archived: &Archived) {
+        if archived.fresh {
+            let _ = fs::remove_file(&archived.path);
+        }
     }
 
     pub fn open(&self, sha256: &str) -> io::Result<fs::File> {
@@ -102,7 +121,10 @@ mod tests {
         let archive = Archive::new(&dir);
         let a = archive.put(&b"report"[..], 100).unwrap();
         let b = archive.put(&b"report"[..], 100).unwrap();
-        assert_eq!(a, b);
+        assert_eq!((a.fresh, b.fresh), (true, false));
+        assert_eq!(Archived { fresh: true, ..b.clone() }, a);
+        archive.discard(&b);
+        assert!(a.path.exists(), "bytes that were there before stay");
         assert_eq!(a.sha256, "845e91831319e89c4d656bdb80c278ac09a7230d61e5dfd2e1b1fbb436ac8917");
         assert!(a.path.ends_with("84/845e91831319e89c4d656bdb80c278ac09a7230d61e5dfd2e1b1fbb436ac8917"));
         assert_eq!(fs::read(&a.path).unwrap(), b"report");

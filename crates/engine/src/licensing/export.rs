@@ -66,6 +66,7 @@ fn kind_label(kind: InvoiceKind) -> &'static str {
     match kind {
         InvoiceKind::Invoice => "invoice",
         InvoiceKind::CreditNote => "credit-note",
+        InvoiceKind::Advance => "advance",
     }
 }
 
@@ -78,6 +79,7 @@ pub fn html(invoice: &Invoice, society: &str) -> String {
     let title = match invoice.kind {
         InvoiceKind::Invoice => "Invoice",
         InvoiceKind::CreditNote => "Credit note",
+        InvoiceKind::Advance => "Invoice (advance on royalties)",
     };
     let mut rows = String::new();
     for l in &invoice.rated.lines {

@@ -1,25 +1,29 @@
 //! Invoicing: rating a period for each licensee under the agreement version in force on the period's first
-//! day, numbering the invoice without gaps, posting it to the journal, and everything that follows: payments,
-//! disputes, credit notes when reports are corrected, and the presumption part held and then released or
-//! credited back. Every posting carries an idempotency key, so running or recording anything twice changes
-//! nothing.
+//! day, numbering invoices without gaps, posting them to the journal, and correcting them: when a period's
+//! reports change, the standing invoice is cancelled by a credit note and a new one issued in the same
+//! transaction. Advances on royalties are invoiced here too. Payments, disputes and the settlement of the
+//! presumption part are in [`settlement`](super::settlement). Every posting carries an idempotency key, so
+//! running anything twice changes nothing.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
+use domain::Period;
 use domain::licensing::{AgreementStatus, Licensee};
-use domain::{Period, Stage};
 use ledger::{Account, Journal, JournalEntry, PoolStage, Posting};
 use money::{Amount, Currency, MoneyError, Rate};
-use rating::{
-    Adjustments, BusinessTier, OutputUsage, RatingError, ServiceUsage, TrainingUsage, UseType, rate_advance,
-    rate_period,
-};
+use rating::{Adjustments, RatingError, Vat, rate_advance, rate_period};
 use sha2::{Digest, Sha256};
 
-use super::store::{ConversionNote, Invoice, InvoiceKind, InvoiceStatus, Payment, StoredAgreement, UsageRow};
+use super::pricing::{output_usage, relicense, service_usage, training_usage};
+use super::store::{Invoice, InvoiceKind, InvoiceStatus, PendingInvoice, StoredAgreement, UsageRow};
+use super::terms::Frequency;
 use super::vat;
 use crate::store::{Store, StoreError};
+
+pub use super::settlement::{
+    Settled, Settlement, dispute, record_payment, release_due_presumptions, settle_presumption,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InvoiceError {
@@ -31,12 +35,16 @@ pub enum InvoiceError {
     MissingRate { from: Currency, to: Currency },
     #[error("payment in {found} for invoice {invoice} in {expected}: record it in the invoice's currency")]
     PaymentCurrency { invoice: String, expected: Currency, found: Currency },
+    #[error("a payment must be more than zero: record a refund as a credit note")]
+    PaymentNotPositive,
     #[error("agreement {0} has no advance: set one with `tantiem agreement amend --advance AMOUNT`")]
     NoAdvance(String),
     #[error("payment reference {key:?} was already used for {existing}")]
     PaymentKeyReused { key: String, existing: String },
     #[error("invoice {number} is {status}: {what}")]
     WrongStatus { number: String, status: &'static str, what: &'static str },
+    #[error("VAT cannot be decided: {0}")]
+    Vat(String),
     #[error("the books do not verify: {0}")]
     Ledger(#[from] ledger::LedgerError),
     #[error(transparent)]
@@ -70,11 +78,18 @@ pub enum RunOutcome {
         credit_note: Box<Invoice>,
         invoice: Box<Invoice>,
     },
+    /// The reports changed and nothing is owed any more: the invoice was cancelled by a credit note.
+    Cancelled {
+        credit_note: Box<Invoice>,
+    },
     /// Nothing to invoice (with the reason).
     Nothing(String),
+    /// This licensee could not be invoiced (with the reason); the others were.
+    Failed(String),
 }
 
-/// Rates and invoices a period.
+/// Rates and invoices a period. A licensee that cannot be invoiced (a missing rate, say) is reported as
+/// failed and the run goes on with the others.
 pub async fn run_invoices(store: &dyn Store, run: &InvoiceRun<'_>) -> Result<Vec<(String, RunOutcome)>, InvoiceError> {
     let society = store.society().await?.ok_or(StoreError::NotInitialised)?;
     let society_country = society.code.info().map(|i| i.country.clone()).unwrap_or_default();
@@ -82,16 +97,44 @@ pub async fn run_invoices(store: &dyn Store, run: &InvoiceRun<'_>) -> Result<Vec
         Some(l) => vec![store.agreement_of(l).await?.ok_or_else(|| InvoiceError::UnknownLicensee(l.into()))?],
         None => store.agreements().await?,
     };
+    let single = run.licensee.is_some();
     let mut out = Vec::new();
     for agreement in agreements {
         let licensee = store
             .licensee(&agreement.licensee)
             .await?
             .ok_or_else(|| InvoiceError::UnknownLicensee(agreement.licensee.clone()))?;
-        let outcome = invoice_licensee(store, run, &agreement, &licensee, &society_country).await?;
+        let outcome = match invoice_licensee(store, run, &agreement, &licensee, &society_country).await {
+            Ok(outcome) => outcome,
+            Err(e @ InvoiceError::Store(_)) => return Err(e),
+            Err(e) if single => return Err(e),
+            Err(e) => RunOutcome::Failed(e.to_string()),
+        };
         out.push((licensee.id.clone(), outcome));
     }
+    verify_books(store).await?;
     Ok(out)
+}
+
+/// Why a period cannot be invoiced under the version in force, if it cannot.
+fn not_invoiceable(agreement: &StoredAgreement, period: Period) -> Option<String> {
+    let Some(record) = agreement.record_on(period.first_day()) else {
+        return Some(format!("no agreement version in force on {}", period.first_day()));
+    };
+    let v = &record.coverage;
+    if v.status != AgreementStatus::Active {
+        return Some(format!("agreement {} is {:?} from {}", agreement.id, v.status, v.effective_from).to_lowercase());
+    }
+    if let Some(until) = v.term_until.filter(|u| *u < period.first_day()) {
+        return Some(format!("agreement {}'s term ended on {until}", agreement.id));
+    }
+    let months = period.months().len();
+    match (record.terms.reporting.frequency, months) {
+        (Frequency::Monthly, 1) | (Frequency::Quarterly, 3) => None,
+        (f, _) => {
+            Some(format!("agreement {} reports {f:?}; invoice its periods that way", agreement.id).to_lowercase())
+        }
+    }
 }
 
 async fn invoice_licensee(
@@ -101,45 +144,44 @@ async fn invoice_licensee(
     licensee: &Licensee,
     society_country: &str,
 ) -> Result<RunOutcome, InvoiceError> {
-    let Some(record) = agreement.record_on(run.period.first_day()) else {
-        return Ok(RunOutcome::Nothing(format!("no agreement version in force on {}", run.period.first_day())));
-    };
-    if record.coverage.status == AgreementStatus::Draft {
-        return Ok(RunOutcome::Nothing("the agreement version in force is a draft".into()));
+    if let Some(why) = not_invoiceable(agreement, run.period) {
+        return Ok(RunOutcome::Nothing(why));
     }
+    let Some(record) = agreement.record_on(run.period.first_day()) else {
+        return Ok(RunOutcome::Nothing("no agreement version in force".into()));
+    };
     let tariff = &record.terms.tariff;
-    let usage = store.usage(&licensee.id, run.period).await?;
-    let reports: Vec<String> = store
+    let mut usage = store.usage(&licensee.id, run.period).await?;
+    relicense(&mut usage, agreement, run.period);
+    let existing = current_invoice(store, &licensee.id, run.period).await?;
+    let mut notes = Vec::new();
+    let priced_before = existing.as_ref().map_or(&[][..], |e| e.training.as_slice());
+    let training = training_usage(store, licensee, agreement, run.period, priced_before, &mut notes).await?;
+    let mut basis: Vec<String> = store
         .reports(&licensee.id)
         .await?
         .into_iter()
         .filter(|r| r.current && r.period == run.period)
         .map(|r| format!("report {}#{} {}", r.report_id, r.revision, r.sha256))
         .collect();
+    basis.extend(training.iter().map(|t| format!("training of model {}", t.model_version)));
+    basis.push(format!("agreement {} version {}", agreement.id, record.coverage.version));
+    if let Some(existing) = existing.as_ref().filter(|e| e.basis == basis) {
+        return Ok(RunOutcome::Unchanged(Box::new(existing.clone())));
+    }
     let mut conversions = Vec::new();
     let service = service_usage(&usage, tariff.currency, run.rates, &mut conversions)?;
     let output = output_usage(&usage, tariff.currency, run.rates, &mut conversions)?;
-    let training = training_usage(store, licensee, agreement, run.period).await?;
-    let mut basis = reports;
-    basis.extend(training.iter().map(|t| format!("model {} priced on {} works", t.model_version, t.works_used)));
-    basis.push(format!("agreement {} version {}", agreement.id, record.coverage.version));
-    let unlicensed: Vec<String> = usage.iter().filter(|u| !u.licensed).map(describe).collect();
-    let existing = current_invoice(store, &licensee.id, run.period).await?;
-    if let Some(existing) = &existing
-        && existing.basis == basis
-    {
-        return Ok(RunOutcome::Unchanged(Box::new(existing.clone())));
-    }
-    if training.is_empty() && service.is_empty() && output.is_empty() && record.terms.minimum_guarantee.is_none() {
-        return Ok(RunOutcome::Nothing("no reports, new model versions or guarantee for the period".into()));
-    }
-    let vat = vat::treatment(society_country, &licensee.country, licensee.vat_number.as_deref());
-    let adjustments = Adjustments {
-        minimum_guarantee: record.terms.minimum_guarantee,
-        advance_unrecouped: Some(unrecouped_advance(store, &licensee.id, tariff.currency, existing.as_ref()).await?),
+    let vat = vat_for(society_country, licensee)?;
+    let advance = match record.terms.advance {
+        Some(_) => Some(unrecouped_advance(store, &licensee.id, tariff.currency, existing.as_ref()).await?),
+        None => None,
     };
+    let adjustments = Adjustments { minimum_guarantee: record.terms.minimum_guarantee, advance_unrecouped: advance };
+    let nothing_to_rate =
+        training.is_empty() && service.is_empty() && output.is_empty() && record.terms.minimum_guarantee.is_none();
     let rated = rate_period(tariff, &training, &service, &output, adjustments, &vat)?;
-    let invoice = Invoice {
+    let mut invoice = Invoice {
         number: String::new(),
         kind: InvoiceKind::Invoice,
         licensee: licensee.id.clone(),
@@ -155,52 +197,85 @@ async fn invoice_licensee(
         currency: tariff.currency,
         conversions,
         rated,
-        unlicensed,
+        unlicensed: usage.iter().filter(|u| !u.licensed).map(describe).collect(),
         basis,
         corrects: None,
         status: InvoiceStatus::Issued,
         journal_entry: 0,
+        training,
+        paid_before: None,
+        held_since: None,
+        notes,
     };
-    let mut invoice = invoice;
-    if invoice.rated.total.is_zero() {
-        // Nothing to pay (an advance met it all): settled as issued.
-        invoice.status = InvoiceStatus::Paid;
-    }
-    let entry = invoice_entry(&invoice, run.now)?;
-    if entry.postings.len() < 2 {
-        return Ok(RunOutcome::Nothing("every charge of the period is zero".into()));
-    }
-    let credit_note = match existing {
-        Some(old) => Some(issue_credit_note(store, &old, run.issued_on, run.now).await?),
-        None => None,
+    let entry = invoice_entry(&invoice, run.now, existing.as_ref().map(|e| e.number.as_str()))?;
+    let chargeable = !nothing_to_rate && entry.postings.len() >= 2;
+    let Some(old) = existing else {
+        if !chargeable {
+            return Ok(RunOutcome::Nothing("no reports, new model versions or guarantee for the period".into()));
+        }
+        settle_if_nothing_due(&mut invoice);
+        let issued = issue(store, vec![pending(invoice, "INV", run.issued_on, entry)]).await?;
+        return Ok(RunOutcome::Issued(Box::new(one(issued)?)));
     };
-    let invoice = store.issue_invoice(invoice, &series("INV", run.issued_on), entry).await?;
-    verify_books(store).await?;
-    Ok(match credit_note {
-        Some(credit_note) => RunOutcome::Corrected { credit_note: Box::new(credit_note), invoice: Box::new(invoice) },
-        None => RunOutcome::Issued(Box::new(invoice)),
-    })
+    let credit_note = credit_note(store, &old, run.issued_on, run.now).await?;
+    if !chargeable {
+        let issued = issue(store, vec![credit_note]).await?;
+        return Ok(RunOutcome::Cancelled { credit_note: Box::new(one(issued)?) });
+    }
+    invoice.paid_before = Some(paid_so_far(store, &old).await?);
+    invoice.held_since = Some(old.held_since.unwrap_or(old.issued_on));
+    settle_if_nothing_due(&mut invoice);
+    let mut issued = issue(store, vec![credit_note, pending(invoice, "INV", run.issued_on, entry)]).await?.into_iter();
+    match (issued.next(), issued.next()) {
+        (Some(credit_note), Some(invoice)) => {
+            Ok(RunOutcome::Corrected { credit_note: Box::new(credit_note), invoice: Box::new(invoice) })
+        }
+        _ => {
+            Err(InvoiceError::Store(StoreError::Corrupt("the store returned fewer invoices than it was given".into())))
+        }
+    }
 }
 
-fn series(prefix: &str, day: NaiveDate) -> String {
-    format!("{prefix}-{}", day.year())
+/// An invoice nothing is owed on (an advance met it, or earlier payments did) is settled as issued.
+fn settle_if_nothing_due(invoice: &mut Invoice) {
+    let paid = invoice.paid_before.map_or(0, |p| p.micros());
+    if invoice.rated.total.micros() <= paid {
+        invoice.status = InvoiceStatus::Paid;
+    } else if paid > 0 {
+        invoice.status = InvoiceStatus::PartiallyPaid;
+    }
+}
+
+fn pending(invoice: Invoice, prefix: &str, day: NaiveDate, entry: JournalEntry) -> PendingInvoice {
+    PendingInvoice { invoice, series: format!("{prefix}-{}", day.year()), entry }
+}
+
+async fn issue(store: &dyn Store, batch: Vec<PendingInvoice>) -> Result<Vec<Invoice>, InvoiceError> {
+    let issued = store.issue_invoices(batch).await?;
+    verify_books(store).await?;
+    Ok(issued)
+}
+
+fn one(mut issued: Vec<Invoice>) -> Result<Invoice, InvoiceError> {
+    issued.pop().ok_or_else(|| InvoiceError::Store(StoreError::Corrupt("the store returned no invoice".into())))
+}
+
+fn vat_for(society_country: &str, licensee: &Licensee) -> Result<Vat, InvoiceError> {
+    vat::treatment(society_country, &licensee.country, licensee.vat_number.as_deref()).map_err(InvoiceError::Vat)
 }
 
 fn describe(u: &UsageRow) -> String {
     match u.stage {
-        Stage::Output => {
+        domain::Stage::Output if u.service.is_empty() => {
+            format!(
+                "output {} in {} not linked to a reported AI output ({} usages, {})",
+                u.use_type, u.territory, u.usages, u.revenue
+            )
+        }
+        domain::Stage::Output => {
             format!("output {} {} in {} ({} usages, {})", u.service, u.use_type, u.territory, u.usages, u.revenue)
         }
         _ => format!("service {} in {} ({})", u.service, u.territory, u.revenue),
-    }
-}
-
-fn tier_of(licensee: &Licensee) -> BusinessTier {
-    match licensee.business_tier.as_str() {
-        "micro" => BusinessTier::Micro,
-        "small" => BusinessTier::Small,
-        "medium" => BusinessTier::Medium,
-        _ => BusinessTier::Large,
     }
 }
 
@@ -213,106 +288,11 @@ async fn current_invoice(store: &dyn Store, licensee: &str, period: Period) -> R
         .rfind(|i| i.kind == InvoiceKind::Invoice && i.period == period && i.status != InvoiceStatus::Credited))
 }
 
-/// Converts a reported amount to the tariff's currency at a given rate, noting the rate once.
-fn convert(
-    amount: Amount,
-    to: Currency,
-    rates: &[(Rate, String)],
-    notes: &mut Vec<ConversionNote>,
-) -> Result<Amount, InvoiceError> {
-    if amount.currency() == to {
-        return Ok(amount);
-    }
-    let (rate, source) = rates
-        .iter()
-        .find(|(r, _)| r.from() == amount.currency() && r.to() == to)
-        .ok_or(InvoiceError::MissingRate { from: amount.currency(), to })?;
-    if !notes.iter().any(|n| n.from == rate.from() && n.to == to) {
-        notes.push(ConversionNote { from: rate.from(), to, rate: rate.to_string(), source: source.clone() });
-    }
-    Ok(rate.convert(amount)?.result)
-}
-
-/// Service lines summed per service and territory (a model-version breakdown adds up to the service).
-fn service_usage(
-    usage: &[UsageRow],
-    currency: Currency,
-    rates: &[(Rate, String)],
-    notes: &mut Vec<ConversionNote>,
-) -> Result<Vec<ServiceUsage>, InvoiceError> {
-    let mut sums: BTreeMap<(String, String), ServiceUsage> = BTreeMap::new();
-    for u in usage.iter().filter(|u| u.stage == Stage::Service && u.licensed) {
-        let revenue = convert(u.revenue, currency, rates, notes)?;
-        let line = sums.entry((u.service.clone(), u.territory.clone())).or_insert_with(|| ServiceUsage {
-            service: u.service.clone(),
-            territory: u.territory.clone(),
-            net_revenue: Amount::zero(currency),
-            subscribers: 0,
-            generations: 0,
-        });
-        line.net_revenue = line.net_revenue.checked_add(revenue)?;
-        line.subscribers += u.subscribers;
-        line.generations += u.generations;
-    }
-    Ok(sums.into_values().collect())
-}
-
-/// Output exploitation summed per use type and territory.
-fn output_usage(
-    usage: &[UsageRow],
-    currency: Currency,
-    rates: &[(Rate, String)],
-    notes: &mut Vec<ConversionNote>,
-) -> Result<Vec<OutputUsage>, InvoiceError> {
-    let mut sums: BTreeMap<(String, String), OutputUsage> = BTreeMap::new();
-    for u in usage.iter().filter(|u| u.stage == Stage::Output && u.licensed) {
-        let revenue = convert(u.revenue, currency, rates, notes)?;
-        let line = sums.entry((u.use_type.clone(), u.territory.clone())).or_insert_with(|| OutputUsage {
-            use_type: UseType(u.use_type.clone()),
-            territory: u.territory.clone(),
-            revenue: Amount::zero(currency),
-            usages: 0,
-        });
-        line.revenue = line.revenue.checked_add(revenue)?;
-        line.usages += u.usages;
-    }
-    Ok(sums.into_values().collect())
-}
-
-/// The model versions whose training is licensed in this period: those the agreement covers, placed on
-/// the market (or, failing that, trained) within the period. Until a disclosure is assessed, the fee is
-/// priced on the whole licensed repertoire by the presumption rule and all of it beyond the disclosed
-/// works is held.
-async fn training_usage(
-    store: &dyn Store,
-    licensee: &Licensee,
-    agreement: &StoredAgreement,
-    period: Period,
-) -> Result<Vec<TrainingUsage>, InvoiceError> {
-    let Some(record) = agreement.record_on(period.first_day()) else { return Ok(Vec::new()) };
-    if !record.coverage.stages.contains(&Stage::Training) {
-        return Ok(Vec::new());
-    }
-    let models = store.model_versions(&licensee.id).await?;
-    let mut out = Vec::new();
-    let mut repertoire = None;
-    for m in models.iter().filter(|m| record.coverage.model_versions.contains(&m.id)) {
-        let Some(day) = m.placed_on_eu_market.or(m.trained_on) else { continue };
-        if !period.contains(day) {
-            continue;
-        }
-        let works = match repertoire {
-            Some(n) => n,
-            None => *repertoire.insert(store.licensed_repertoire_size(Stage::Training).await?),
-        };
-        out.push(TrainingUsage {
-            model_version: m.id.clone(),
-            tier: tier_of(licensee),
-            works_used: works,
-            works_disclosed: 0,
-        });
-    }
-    Ok(out)
+/// What was paid towards an invoice, including what was paid towards the invoices it replaced.
+pub(super) async fn paid_so_far(store: &dyn Store, invoice: &Invoice) -> Result<Amount, InvoiceError> {
+    let payments = store.payments(&invoice.number).await?;
+    let before = invoice.paid_before.unwrap_or(Amount::zero(invoice.currency));
+    Ok(payments.iter().try_fold(before, |sum, p| sum.checked_add(p.amount))?)
 }
 
 /// The account a line is credited to.
@@ -330,8 +310,8 @@ fn account_for(stage: rating::Stage, invoice: &Invoice) -> Account {
     Account::Pool { stage, period: invoice.period.to_string() }
 }
 
-/// The advance the licensee paid and has not had recouped, counting as unrecouped what the invoice being
-/// replaced (if any) recouped.
+/// The advance invoiced and not yet recouped, counting as unrecouped what the invoice being replaced (if
+/// any) recouped.
 async fn unrecouped_advance(
     store: &dyn Store,
     licensee: &str,
@@ -370,10 +350,9 @@ pub async fn invoice_advance(
         return invoices.into_iter().find(|i| i.journal_entry == entry.number).ok_or(InvoiceError::UnknownInvoice(key));
     }
     let country = society.code.info().map(|i| i.country.clone()).unwrap_or_default();
-    let vat = vat::treatment(&country, &customer.country, customer.vat_number.as_deref());
     let invoice = Invoice {
         number: String::new(),
-        kind: InvoiceKind::Invoice,
+        kind: InvoiceKind::Advance,
         licensee: customer.id.clone(),
         licensee_name: customer.name.clone(),
         period: Period::month_of(issued_on),
@@ -383,23 +362,27 @@ pub async fn invoice_advance(
         due_on: issued_on.checked_add_days(Days::new(u64::from(record.terms.payment_days))).unwrap_or(issued_on),
         currency: advance.currency(),
         conversions: Vec::new(),
-        rated: rate_advance(advance, &vat)?,
+        rated: rate_advance(advance, &vat_for(&country, &customer)?)?,
         unlicensed: Vec::new(),
         basis: vec![format!("advance of agreement {} version {}", agreement.id, record.coverage.version)],
         corrects: None,
         status: InvoiceStatus::Issued,
         journal_entry: 0,
+        training: Vec::new(),
+        paid_before: None,
+        held_since: None,
+        notes: Vec::new(),
     };
-    let mut entry = invoice_entry(&invoice, now)?;
+    let mut entry = invoice_entry(&invoice, now, None)?;
     entry.idempotency_key = Some(key);
     entry.description = format!("advance invoiced to {licensee}");
-    let invoice = store.issue_invoice(invoice, &series("INV", issued_on), entry).await?;
-    verify_books(store).await?;
-    Ok(invoice)
+    one(issue(store, vec![pending(invoice, "INV", issued_on, entry)]).await?)
 }
 
-/// The journal entry of an invoice: the receivable against the pools, the presumption account and VAT.
-fn invoice_entry(invoice: &Invoice, now: DateTime<Utc>) -> Result<JournalEntry, InvoiceError> {
+/// The journal entry of an invoice: the receivable against the pools, the presumption account, advances
+/// and VAT. `replacing` names the invoice this one replaces (part of the key, so a later correction back
+/// to earlier reports is a new entry).
+fn invoice_entry(invoice: &Invoice, now: DateTime<Utc>, replacing: Option<&str>) -> Result<JournalEntry, InvoiceError> {
     let currency = invoice.currency;
     let mut credits: BTreeMap<Account, i64> = BTreeMap::new();
     for line in &invoice.rated.lines {
@@ -420,10 +403,11 @@ fn invoice_entry(invoice: &Invoice, now: DateTime<Utc>) -> Result<JournalEntry, 
     for (account, micros) in credits.into_iter().filter(|(_, m)| *m != 0) {
         postings.push(Posting::credit(account, Amount::from_micros(micros, currency))?);
     }
+    let replacing = replacing.map_or(String::new(), |n| format!(" replacing {n}"));
     Ok(JournalEntry {
         number: 0,
         idempotency_key: Some(format!(
-            "invoice {} {} {}",
+            "invoice {} {} {}{replacing}",
             invoice.licensee,
             invoice.period,
             basis_hash(&invoice.basis)
@@ -443,23 +427,29 @@ fn basis_hash(basis: &[String]) -> String {
     h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
-/// Cancels an invoice with a credit note that reverses its postings exactly.
-async fn issue_credit_note(
+/// A credit note cancelling an invoice: its document states the invoice's amounts negated; its entry
+/// reverses the invoice's postings and, where the presumption part was already settled, that settlement
+/// too (the replacing invoice holds its own part, settled in its turn).
+async fn credit_note(
     store: &dyn Store,
     old: &Invoice,
     issued_on: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<Invoice, InvoiceError> {
-    let journal = store.journal().await?;
-    let original = journal
-        .iter()
-        .find(|e| e.number == old.journal_entry)
-        .ok_or(InvoiceError::UnknownInvoice(old.number.clone()))?;
-    let postings = original
-        .postings
-        .iter()
-        .map(|p| Ok(Posting { account: p.account.clone(), amount: p.amount.checked_neg()? }))
-        .collect::<Result<Vec<_>, MoneyError>>()?;
+) -> Result<PendingInvoice, InvoiceError> {
+    let original =
+        store.journal_entry(old.journal_entry).await?.ok_or(InvoiceError::UnknownInvoice(old.number.clone()))?;
+    let mut reversed: Vec<&Posting> = original.postings.iter().collect();
+    let settlement = store.journal_entry_by_key(&super::settlement::settlement_key(&old.number)).await?;
+    reversed.extend(settlement.iter().flat_map(|e| &e.postings));
+    let mut net: BTreeMap<(Account, Currency), i64> = BTreeMap::new();
+    for p in reversed {
+        *net.entry((p.account.clone(), p.amount.currency())).or_default() -= p.amount.micros();
+    }
+    let postings = net
+        .into_iter()
+        .filter(|(_, micros)| *micros != 0)
+        .map(|((account, currency), micros)| Posting { account, amount: Amount::from_micros(micros, currency) })
+        .collect();
     let entry = JournalEntry {
         number: 0,
         idempotency_key: Some(format!("credit note for {}", old.number)),
@@ -475,176 +465,13 @@ async fn issue_credit_note(
         corrects: Some(old.number.clone()),
         status: InvoiceStatus::Issued,
         journal_entry: 0,
+        rated: old.rated.negated()?,
         ..old.clone()
     };
-    Ok(store.issue_invoice(note, &series("CN", issued_on), entry).await?)
+    Ok(pending(note, "CN", issued_on, entry))
 }
 
 /// Reads the journal back and checks every invariant; refuses to go on from corrupt books.
 pub async fn verify_books(store: &dyn Store) -> Result<Journal, InvoiceError> {
     Ok(Journal::verify(store.journal().await?)?)
-}
-
-/// Records a payment; the same reference again changes nothing.
-pub async fn record_payment(
-    store: &dyn Store,
-    invoice_number: &str,
-    key: &str,
-    amount: Amount,
-    received_on: NaiveDate,
-    now: DateTime<Utc>,
-) -> Result<(Payment, bool), InvoiceError> {
-    let invoice =
-        store.invoice(invoice_number).await?.ok_or_else(|| InvoiceError::UnknownInvoice(invoice_number.into()))?;
-    let paid = store.payments(invoice_number).await?;
-    if let Some(same) = paid.iter().find(|p| p.key == key) {
-        return Ok((same.clone(), false));
-    }
-    let idempotency_key = format!("payment {key}");
-    if let Some(entry) = store.journal_entry_by_key(&idempotency_key).await? {
-        return Err(InvoiceError::PaymentKeyReused { key: key.into(), existing: entry.description });
-    }
-    if amount.currency() != invoice.currency {
-        return Err(InvoiceError::PaymentCurrency {
-            invoice: invoice.number,
-            expected: invoice.currency,
-            found: amount.currency(),
-        });
-    }
-    if invoice.kind == InvoiceKind::CreditNote || invoice.status == InvoiceStatus::Credited {
-        return Err(InvoiceError::WrongStatus {
-            number: invoice.number,
-            status: invoice.status.as_str(),
-            what: "a payment belongs to the invoice that replaced it",
-        });
-    }
-    let total_paid = paid.iter().try_fold(amount, |sum, p| sum.checked_add(p.amount))?;
-    let status = match (invoice.status, total_paid.micros() >= invoice.rated.total.micros()) {
-        (_, true) => InvoiceStatus::Paid,
-        (InvoiceStatus::Disputed, false) => InvoiceStatus::Disputed,
-        (_, false) => InvoiceStatus::PartiallyPaid,
-    };
-    let entry = JournalEntry {
-        number: 0,
-        idempotency_key: Some(idempotency_key),
-        posted_at: now,
-        description: format!("payment {key} for {}", invoice.number),
-        postings: vec![
-            Posting::debit(Account::Cash, amount),
-            Posting::credit(Account::Receivable { licensee: invoice.licensee.clone() }, amount)?,
-        ],
-    };
-    let payment =
-        Payment { key: key.into(), invoice: invoice.number, amount, received_on, recorded_at: now, journal_entry: 0 };
-    let payment = store.record_payment(payment, entry, status).await?;
-    verify_books(store).await?;
-    Ok((payment, true))
-}
-
-/// Marks an invoice disputed, or (with `open == false`) settles the dispute back to its payment status.
-pub async fn dispute(store: &dyn Store, number: &str, open: bool) -> Result<Invoice, InvoiceError> {
-    let invoice = store.invoice(number).await?.ok_or_else(|| InvoiceError::UnknownInvoice(number.into()))?;
-    if matches!(invoice.status, InvoiceStatus::Credited) || invoice.kind == InvoiceKind::CreditNote {
-        return Err(InvoiceError::WrongStatus {
-            number: number.into(),
-            status: invoice.status.as_str(),
-            what: "only a standing invoice can be disputed",
-        });
-    }
-    let status = if open {
-        InvoiceStatus::Disputed
-    } else {
-        let paid = store.payments(number).await?.iter().map(|p| p.amount.micros()).sum::<i64>();
-        match paid {
-            0 => InvoiceStatus::Issued,
-            p if p >= invoice.rated.total.micros() => InvoiceStatus::Paid,
-            _ => InvoiceStatus::PartiallyPaid,
-        }
-    };
-    store.set_invoice_status(number, status).await?;
-    store.invoice(number).await?.ok_or_else(|| InvoiceError::UnknownInvoice(number.into()))
-}
-
-/// What happens to a held presumption part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Settlement {
-    /// The window passed without a fully transparent disclosure: the money goes to the training pool.
-    Release,
-    /// A fully transparent disclosure arrived within the window: the money is credited to the licensee.
-    CreditBack,
-}
-
-/// What settling a presumption part did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Settled {
-    /// Posted as this journal entry.
-    Posted(u64),
-    /// Settled before (by this entry): nothing changed.
-    Already(u64),
-    /// The invoice holds nothing by presumption (or was cancelled).
-    NothingHeld,
-}
-
-/// Settles the presumption part held by an invoice, once.
-pub async fn settle_presumption(
-    store: &dyn Store,
-    number: &str,
-    how: Settlement,
-    now: DateTime<Utc>,
-) -> Result<Settled, InvoiceError> {
-    let invoice = store.invoice(number).await?.ok_or_else(|| InvoiceError::UnknownInvoice(number.into()))?;
-    let held = invoice.rated.presumption_held;
-    if held.is_zero() || invoice.kind != InvoiceKind::Invoice || invoice.status == InvoiceStatus::Credited {
-        return Ok(Settled::NothingHeld);
-    }
-    let key = format!("presumption settled {number}");
-    if let Some(entry) = store.journal_entry_by_key(&key).await? {
-        return Ok(Settled::Already(entry.number));
-    }
-    let (to, what) = match how {
-        Settlement::Release => (
-            Account::Pool { stage: PoolStage::Training, period: invoice.period.to_string() },
-            "released to distribution",
-        ),
-        Settlement::CreditBack => (
-            Account::Receivable { licensee: invoice.licensee.clone() },
-            "credited back after a fully transparent disclosure",
-        ),
-    };
-    let entry = JournalEntry {
-        number: 0,
-        idempotency_key: Some(key),
-        posted_at: now,
-        description: format!("presumption part of {number} {what}"),
-        postings: vec![
-            Posting::debit(Account::Presumption { licensee: invoice.licensee.clone() }, held),
-            Posting::credit(to, held)?,
-        ],
-    };
-    let number = store.post_entry(entry).await?;
-    verify_books(store).await?;
-    Ok(Settled::Posted(number))
-}
-
-/// Releases every held presumption part whose window has passed by `today`.
-pub async fn release_due_presumptions(
-    store: &dyn Store,
-    today: NaiveDate,
-    now: DateTime<Utc>,
-) -> Result<Vec<String>, InvoiceError> {
-    let mut released = Vec::new();
-    for invoice in store.invoices(None).await? {
-        if invoice.rated.presumption_held.is_zero() || invoice.kind != InvoiceKind::Invoice {
-            continue;
-        }
-        let Some(agreement) = store.agreement_of(&invoice.licensee).await? else { continue };
-        let window = agreement.record_on(invoice.period.first_day()).map_or(365, |r| r.terms.presumption.window_days);
-        let ends = invoice.issued_on.checked_add_days(Days::new(u64::from(window))).unwrap_or(invoice.issued_on);
-        if today > ends
-            && matches!(settle_presumption(store, &invoice.number, Settlement::Release, now).await?, Settled::Posted(_))
-        {
-            released.push(invoice.number);
-        }
-    }
-    Ok(released)
 }

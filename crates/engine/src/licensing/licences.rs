@@ -27,6 +27,8 @@ pub enum KeyError {
     Random(String),
     #[error("no agreement for licensee {0:?}")]
     NoAgreement(String),
+    #[error("agreement {0} has no active version in force today: no certificate can be issued")]
+    NotInForce(String),
     #[error(transparent)]
     Licence(#[from] LicenceError),
     #[error(transparent)]
@@ -122,7 +124,13 @@ pub async fn issue_licence(
     let secret = unseal(&current.sealed_secret, passphrase)?;
     let ring = Keyring::signing(published_keys(store).await?, &current.key_id, secret);
     let agreement = store.agreement_of(licensee).await?.ok_or_else(|| KeyError::NoAgreement(licensee.into()))?;
-    let record = agreement.latest().ok_or_else(|| KeyError::NoAgreement(licensee.into()))?;
+    // A certificate states the version in force today, and only an active one: a draft, a suspended or an
+    // ended agreement gets none.
+    let today = now.date_naive();
+    let record = agreement
+        .record_on(today)
+        .filter(|r| r.coverage.status == AgreementStatus::Active && r.coverage.term_until.is_none_or(|u| u >= today))
+        .ok_or_else(|| KeyError::NotInForce(agreement.id.clone()))?;
     let society = store.society().await?.ok_or(StoreError::NotInitialised)?;
     let name = store.licensee(licensee).await?.map_or_else(|| licensee.to_owned(), |l| l.name);
     let v = &record.coverage;

@@ -1,8 +1,13 @@
 //! Report intake: a licensee's service or output report (or DSR file) is archived exactly as received,
 //! read in one streaming pass to validate it and sum what rating needs, and, only if it has no error,
-//! recorded: a new report id is a new report, the same bytes again change nothing, other bytes under the
-//! same id are a correction that supersedes the earlier revision (kept as history). Lateness and uses
-//! outside the agreement are flagged on the record.
+//! recorded: a new report id is a new report, the same bytes as the current revision change nothing, other
+//! bytes under the same id are a correction that supersedes the current revision (kept as history).
+//! Lateness and uses outside the agreement are flagged on the record.
+//!
+//! An output report's outputs are staged in a second pass, in chunks, under a token of this submission, and
+//! adopted when the revision is recorded. DSR lines name no service or model version: they are linked to
+//! the outputs the licensee reported before (by ISRC or id) in that pass, and their usage is summed after
+//! linking; a line that links to no AI output is flagged, not invoiced.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufReader, Read};
@@ -11,8 +16,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use domain::Stage;
 use domain::licensing::{Unlicensed, Use};
-use formats::Diagnostic;
 use formats::report::{OutputLine, ReportFormat, ReportHeader, ReportItem, ReportKind, read_report};
+use formats::{Diagnostic, Level};
 use money::{Amount, Currency};
 
 use super::archive::{Archive, Archived};
@@ -21,7 +26,7 @@ use crate::store::{Store, StoreError};
 
 /// The largest report file accepted (a month of output exploitation for a large service fits easily).
 pub const MAX_REPORT_BYTES: u64 = 8 << 30;
-/// Outputs are staged in chunks of this many rows.
+/// Output lines are linked and staged in chunks of this many.
 const OUTPUT_CHUNK: usize = 20_000;
 
 #[derive(Debug, thiserror::Error)]
@@ -52,9 +57,9 @@ fn list(diagnostics: &[Diagnostic]) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Submitted {
     New(ReportRecord),
-    /// The same bytes were received before under this report id: nothing changed.
+    /// The same bytes as the current revision: nothing changed.
     AlreadyReceived(ReportRecord),
-    /// A new revision replaced the one before.
+    /// A new revision replaced the current one.
     Correction(ReportRecord),
 }
 
@@ -126,8 +131,10 @@ impl<R: Read> Read for Counting<R> {
 struct Read1 {
     header: ReportHeader,
     format: ReportFormat,
-    usage: Vec<UsageRow>,
-    summary: ReportSummary,
+    /// Usage per rating key; empty for a DSR file, whose usage is summed after its lines are linked.
+    usage: BTreeMap<UsageKey, UsageRow>,
+    lines: u64,
+    outputs: u64,
     warnings: Vec<Diagnostic>,
 }
 
@@ -142,27 +149,59 @@ pub async fn submit_report(
         store.licensee(intake.licensee).await?.ok_or_else(|| ReportError::UnknownLicensee(intake.licensee.into()))?;
     let agreement =
         store.agreement_of(&licensee.id).await?.ok_or_else(|| ReportError::NoAgreement(licensee.id.clone()))?;
-    let archive_for_put = archive.clone();
-    let limit = intake.max_bytes.min(MAX_REPORT_BYTES);
-    let archived =
-        blocking(move || archive_for_put.put(input, limit).map_err(|e| ReportError::Archive(e.to_string()))).await?;
-    let (archive2, sha, agreement2) = (archive.clone(), archived.sha256.clone(), agreement.clone());
-    let today = intake.now.date_naive();
-    let progress = intake.progress.clone();
-    let read = blocking(move || validate(&archive2, &sha, &agreement2, today, progress)).await?;
+    let archived = {
+        let archive = archive.clone();
+        let limit = intake.max_bytes.min(MAX_REPORT_BYTES);
+        let counted = Counting::new(input, "archiving", intake.progress.clone());
+        blocking(move || archive.put(counted, limit).map_err(|e| ReportError::Archive(e.to_string()))).await?
+    };
+    let read = {
+        let (archive, sha, progress) = (archive.clone(), archived.sha256.clone(), intake.progress.clone());
+        blocking(move || validate(&archive, &sha, progress)).await
+    };
+    let read = match read {
+        Ok(read) => read,
+        Err(e) => {
+            // A rejected file is not kept (unless the same bytes were kept before).
+            archive.discard(&archived);
+            return Err(e);
+        }
+    };
     if let Some(named) = read.header.licensee.as_ref().filter(|n| **n != licensee.id) {
+        archive.discard(&archived);
         return Err(ReportError::WrongLicensee { named: named.clone(), submitter: licensee.id.clone() });
     }
     let revisions = store.report_revisions(&licensee.id, &read.header.report_id).await?;
-    if let Some(same) = revisions.iter().find(|r| r.sha256 == archived.sha256) {
-        return Ok((Submitted::AlreadyReceived(same.clone()), read.warnings));
+    if let Some(current) = revisions.iter().find(|r| r.current && r.sha256 == archived.sha256) {
+        return Ok((Submitted::AlreadyReceived(current.clone()), read.warnings));
     }
     let revision = revisions.iter().map(|r| r.revision).max().unwrap_or(0) + 1;
-    let mut summary = read.summary;
-    // A correction is not lateness: the period's report is as timely as its first revision.
-    if let Some(first) = revisions.first() {
-        summary.late = first.summary.late;
+    let staging = staging_token()?;
+    let mut usage = read.usage;
+    if read.header.kind == ReportKind::Output {
+        let target = Staging { licensee: &licensee.id, report_id: &read.header.report_id, revision, token: &staging };
+        let linked = stage_outputs(store, archive, &archived, read.format, target, intake.progress.clone()).await?;
+        if read.format == ReportFormat::Dsr {
+            usage = linked;
+        }
     }
+    let (usage, unlicensed) = check_usage(usage, &agreement, &read.header)?;
+    let due_on = agreement
+        .record_on(read.header.period.first_day())
+        .and_then(|r| read.header.period.last_day().checked_add_days(Days::new(u64::from(r.terms.reporting.due_days))));
+    let summary = ReportSummary {
+        lines: read.lines,
+        outputs: read.outputs,
+        usage_rows: usage.len() as u64,
+        // A correction is not lateness: the period's report is as timely as its first revision.
+        late: match revisions.first() {
+            Some(first) => first.summary.late,
+            None => due_on.is_some_and(|due| intake.now.date_naive() > due),
+        },
+        due_on,
+        unlicensed_lines: usage.iter().filter(|u| !u.licensed).count() as u64,
+        unlicensed,
+    };
     let record = ReportRecord {
         licensee: licensee.id.clone(),
         report_id: read.header.report_id.clone(),
@@ -178,12 +217,17 @@ pub async fn submit_report(
         current: true,
         summary,
     };
-    if record.kind == ReportKind::Output {
-        stage_outputs(store, archive, &archived, &record, intake.progress.clone()).await?;
-    }
-    store.add_report(ReportWrite { record: record.clone(), usage: read.usage }).await?;
+    store.add_report(ReportWrite { record: record.clone(), usage, staging }).await?;
     let submitted = if revision == 1 { Submitted::New(record) } else { Submitted::Correction(record) };
     Ok((submitted, read.warnings))
+}
+
+/// A token naming one submission's staged outputs.
+fn staging_token() -> Result<String, ReportError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| ReportError::Archive(format!("no random bytes for a staging token: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 async fn blocking<T: Send + 'static>(
@@ -192,60 +236,41 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f).await.map_err(|e| ReportError::Archive(format!("the reading task failed: {e}")))?
 }
 
-/// The validating pass: reads the archived file once, sums usage per rating key, checks each use
-/// against the agreement, and collects every diagnostic.
-fn validate(
-    archive: &Archive,
-    sha256: &str,
-    agreement: &StoredAgreement,
-    today: NaiveDate,
-    progress: Option<Progress>,
-) -> Result<Read1, ReportError> {
+/// The validating pass: reads the archived file once, sums usage per rating key (except for a DSR file)
+/// and collects every diagnostic.
+fn validate(archive: &Archive, sha256: &str, progress: Option<Progress>) -> Result<Read1, ReportError> {
     let mut file = archive.open(sha256).map_err(|e| ReportError::Archive(e.to_string()))?;
     let mut head = vec![0u8; 4096];
     let n = read_up_to(&mut file, &mut head).map_err(|e| ReportError::Archive(e.to_string()))?;
     let format = ReportFormat::detect(&head[..n]).ok_or(ReportError::UnknownFormat)?;
     let file =
         Counting::new(archive.open(sha256).map_err(|e| ReportError::Archive(e.to_string()))?, "reading", progress);
-    let mut summer = Summer::default();
-    let outcome = read_report(format, BufReader::with_capacity(1 << 16, file), &mut |item| summer.take(item));
+    let mut summer = Summer { sum_usage: format != ReportFormat::Dsr, ..Summer::default() };
+    let mut outcome = read_report(format, BufReader::with_capacity(1 << 16, file), &mut |item| summer.take(item));
+    if summer.overflow {
+        outcome.errors += 1;
+        outcome.diagnostics.push(Diagnostic::new(
+            0,
+            "",
+            None,
+            Level::File,
+            "the report's figures add up beyond what Tantiem can hold: split the report",
+        ));
+    }
     let Some(header) = summer.header.clone() else {
         return Err(ReportError::Invalid { errors: outcome.errors.max(1), diagnostics: outcome.diagnostics });
     };
     if !outcome.is_ok() {
         return Err(ReportError::Invalid { errors: outcome.errors, diagnostics: outcome.diagnostics });
     }
-    let domain_agreement = agreement.domain();
-    let mut unlicensed = Vec::new();
-    let mut usage = Vec::with_capacity(summer.usage.len());
-    for (key, mut row) in summer.usage {
-        let check = domain_agreement.check(&Use {
-            stage: key.0,
-            day: header.period.first_day(),
-            territory: &key.2,
-            service: Some(key.1.as_str()).filter(|s| !s.is_empty()),
-            model_version: Some(key.3.as_str()).filter(|m| !m.is_empty()),
-            use_type: Some(key.4.as_str()).filter(|u| !u.is_empty()),
-        });
-        if let Err(reasons) = check {
-            row.licensed = false;
-            unlicensed.push(describe_unlicensed(&row, &reasons));
-        }
-        usage.push(row);
-    }
-    let due_on = agreement
-        .record_on(header.period.first_day())
-        .and_then(|r| header.period.last_day().checked_add_days(Days::new(u64::from(r.terms.reporting.due_days))));
-    let summary = ReportSummary {
+    Ok(Read1 {
+        header,
+        format,
+        usage: summer.usage,
         lines: outcome.lines,
         outputs: summer.outputs,
-        usage_rows: usage.len() as u64,
-        late: due_on.is_some_and(|due| today > due),
-        due_on,
-        unlicensed_lines: usage.iter().filter(|u| !u.licensed).count() as u64,
-        unlicensed,
-    };
-    Ok(Read1 { header, format, usage, summary, warnings: outcome.diagnostics })
+        warnings: outcome.diagnostics,
+    })
 }
 
 fn read_up_to(file: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
@@ -260,136 +285,208 @@ fn read_up_to(file: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize>
     Ok(filled)
 }
 
-fn describe_unlicensed(row: &UsageRow, reasons: &[Unlicensed]) -> String {
-    let what = match row.stage {
+/// Checks each summed use against the agreement: what is outside it is flagged (and not invoiced).
+fn check_usage(
+    usage: BTreeMap<UsageKey, UsageRow>,
+    agreement: &StoredAgreement,
+    header: &ReportHeader,
+) -> Result<(Vec<UsageRow>, Vec<String>), ReportError> {
+    let domain_agreement = agreement.domain();
+    let mut unlicensed = Vec::new();
+    let mut rows = Vec::with_capacity(usage.len());
+    for (_, mut row) in usage {
+        let check = domain_agreement.check(&Use {
+            stage: row.stage,
+            day: header.period.first_day(),
+            territory: &row.territory,
+            service: Some(row.service.as_str()).filter(|s| !s.is_empty()),
+            model_version: Some(row.model_version.as_str()).filter(|m| !m.is_empty()),
+            use_type: Some(row.use_type.as_str()).filter(|u| !u.is_empty()),
+        });
+        let mut reasons = check.err().unwrap_or_default().iter().map(reason).collect::<Vec<_>>();
+        if row.stage == Stage::Output && row.service.is_empty() {
+            reasons.push("the lines link to no AI output the licensee reported (by ISRC or id)".into());
+        }
+        if !reasons.is_empty() {
+            row.licensed = false;
+            unlicensed.push(format!("{}: {}", describe(&row), reasons.join("; ")));
+        }
+        rows.push(row);
+    }
+    Ok((rows, unlicensed))
+}
+
+fn describe(row: &UsageRow) -> String {
+    match row.stage {
+        Stage::Output if row.service.is_empty() => format!("output use {:?} in {}", row.use_type, row.territory),
         Stage::Output => format!("output use {:?} of service {:?} in {}", row.use_type, row.service, row.territory),
         _ => format!("{} use of service {:?} in {}", row.stage.as_str(), row.service, row.territory),
-    };
-    let why: Vec<String> = reasons
-        .iter()
-        .map(|r| match r {
-            Unlicensed::NoVersionInForce => "no agreement version was in force".into(),
-            Unlicensed::NotActive(s) => format!("the agreement was {s:?}").to_lowercase(),
-            Unlicensed::StageNotCovered(s) => format!("stage {} is not licensed", s.as_str()),
-            Unlicensed::TerritoryNotCovered(t) => format!("territory {t} is not licensed"),
-            Unlicensed::ServiceNotCovered(s) => format!("service {s:?} is not licensed"),
-            Unlicensed::ModelVersionNotCovered(m) => format!("model version {m:?} is not licensed"),
-            Unlicensed::UseTypeNotCovered(u) => format!("use type {u:?} is not licensed"),
-            Unlicensed::TermEnded(d) => format!("the term ended on {d}"),
-        })
-        .collect();
-    format!("{what}: {}", why.join("; "))
+    }
+}
+
+fn reason(r: &Unlicensed) -> String {
+    match r {
+        Unlicensed::NoVersionInForce => "no agreement version was in force".into(),
+        Unlicensed::NotActive(s) => format!("the agreement was {s:?}").to_lowercase(),
+        Unlicensed::StageNotCovered(s) => format!("stage {} is not licensed", s.as_str()),
+        Unlicensed::TerritoryNotCovered(t) => format!("territory {t} is not licensed"),
+        Unlicensed::ServiceNotCovered(s) => format!("service {s:?} is not licensed"),
+        Unlicensed::ModelVersionNotCovered(m) => format!("model version {m:?} is not licensed"),
+        Unlicensed::UseTypeNotCovered(u) => format!("use type {u:?} is not licensed"),
+        Unlicensed::TermEnded(d) => format!("the term ended on {d}"),
+    }
 }
 
 type UsageKey = (Stage, String, String, String, String);
 
-/// Sums usage per rating key as lines stream past.
+/// Sums usage per rating key as lines stream past; an overflow rejects the report.
 #[derive(Default)]
 struct Summer {
     header: Option<ReportHeader>,
+    sum_usage: bool,
     usage: BTreeMap<UsageKey, UsageRow>,
     outputs: u64,
+    overflow: bool,
 }
 
 impl Summer {
     fn take(&mut self, item: ReportItem) {
-        let currency = self.header.as_ref().map_or(Currency::EUR, |h| h.currency);
         match item {
             ReportItem::Header(h) => self.header = Some(h),
             ReportItem::Service(l) => {
                 let key = (Stage::Service, l.service, l.territory, l.model_version.unwrap_or_default(), String::new());
-                let row = self.row(key, currency);
-                row.revenue = add(row.revenue, l.net_revenue);
-                row.subscribers += l.subscribers;
-                row.generations += l.generations;
+                let currency = self.currency();
+                let row = usage_row(&mut self.usage, key, currency);
+                let sums = (
+                    row.revenue.checked_add(l.net_revenue).ok(),
+                    row.subscribers.checked_add(l.subscribers),
+                    row.generations.checked_add(l.generations),
+                );
+                match sums {
+                    (Some(r), Some(s), Some(g)) => (row.revenue, row.subscribers, row.generations) = (r, s, g),
+                    _ => self.overflow = true,
+                }
             }
             ReportItem::Output(o) => {
                 self.outputs += 1;
-                for e in &o.exploitation {
-                    let key = (
-                        Stage::Output,
-                        o.service.clone().unwrap_or_default(),
-                        e.territory.clone(),
-                        o.model_version.clone().unwrap_or_default(),
-                        e.use_type.clone(),
-                    );
-                    let row = self.row(key, currency);
-                    row.revenue = add(row.revenue, e.revenue);
-                    row.usages += e.usages;
+                if self.sum_usage {
+                    let currency = self.currency();
+                    self.overflow |= !add_exploitation(&mut self.usage, &o, currency);
                 }
             }
         }
     }
 
-    fn row(&mut self, key: UsageKey, currency: Currency) -> &mut UsageRow {
-        self.usage.entry(key.clone()).or_insert_with(|| UsageRow {
-            stage: key.0,
-            service: key.1,
-            territory: key.2,
-            model_version: key.3,
-            use_type: key.4,
-            revenue: Amount::zero(currency),
-            subscribers: 0,
-            generations: 0,
-            usages: 0,
-            licensed: true,
-        })
+    fn currency(&self) -> Currency {
+        self.header.as_ref().map_or(Currency::EUR, |h| h.currency)
     }
 }
 
-/// Sums within one report; a sum beyond ±9.2 × 10¹² units saturates (no real report comes near).
-fn add(a: Amount, b: Amount) -> Amount {
-    a.checked_add(b).unwrap_or(Amount::from_micros(i64::MAX, a.currency()))
+fn usage_row(usage: &mut BTreeMap<UsageKey, UsageRow>, key: UsageKey, currency: Currency) -> &mut UsageRow {
+    usage.entry(key.clone()).or_insert_with(|| UsageRow {
+        stage: key.0,
+        service: key.1,
+        territory: key.2,
+        model_version: key.3,
+        use_type: key.4,
+        revenue: Amount::zero(currency),
+        subscribers: 0,
+        generations: 0,
+        usages: 0,
+        licensed: true,
+    })
 }
 
-/// The second pass over a valid output report: outputs in chunks to the store, consecutive lines of the
-/// same output merged.
+/// Adds an output's exploitation to the usage sums; false on overflow.
+fn add_exploitation(usage: &mut BTreeMap<UsageKey, UsageRow>, o: &OutputLine, currency: Currency) -> bool {
+    for e in &o.exploitation {
+        let key = (
+            Stage::Output,
+            o.service.clone().unwrap_or_default(),
+            e.territory.clone(),
+            o.model_version.clone().unwrap_or_default(),
+            e.use_type.clone(),
+        );
+        let row = usage_row(usage, key, currency);
+        match (row.revenue.checked_add(e.revenue).ok(), row.usages.checked_add(e.usages)) {
+            (Some(r), Some(u)) => (row.revenue, row.usages) = (r, u),
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Where a submission's outputs are staged.
+struct Staging<'a> {
+    licensee: &'a str,
+    report_id: &'a str,
+    revision: u32,
+    token: &'a str,
+}
+
+/// The second pass over a valid output report: lines in chunks, linked to known outputs where they name
+/// no service, consecutive lines of the same output merged, staged. Returns the usage summed after
+/// linking (what a DSR file's rating needs).
 async fn stage_outputs(
     store: &dyn Store,
     archive: &Archive,
     archived: &Archived,
-    record: &ReportRecord,
+    format: ReportFormat,
+    target: Staging<'_>,
     progress: Option<Progress>,
-) -> Result<(), ReportError> {
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<OutputRow>>(2);
+) -> Result<BTreeMap<UsageKey, UsageRow>, ReportError> {
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<(Vec<OutputLine>, Currency)>(2);
     let file = archive.open(&archived.sha256).map_err(|e| ReportError::Archive(e.to_string()))?;
     let file = Counting::new(file, "storing outputs", progress);
-    let format = record.format;
     let reader = tokio::task::spawn_blocking(move || {
-        let mut chunk: Vec<OutputRow> = Vec::with_capacity(OUTPUT_CHUNK);
-        let mut by_id: HashMap<String, usize> = HashMap::new();
-        read_report(format, BufReader::with_capacity(1 << 16, file), &mut |item| {
-            if let ReportItem::Output(o) = item {
-                merge(&mut chunk, &mut by_id, o);
+        let mut chunk: Vec<OutputLine> = Vec::with_capacity(OUTPUT_CHUNK);
+        let mut currency = Currency::EUR;
+        read_report(format, BufReader::with_capacity(1 << 16, file), &mut |item| match item {
+            ReportItem::Header(h) => currency = h.currency,
+            ReportItem::Output(o) => {
+                chunk.push(o);
                 if chunk.len() >= OUTPUT_CHUNK {
-                    by_id.clear();
-                    let _ = sender.blocking_send(std::mem::replace(&mut chunk, Vec::with_capacity(OUTPUT_CHUNK)));
+                    let _ = sender
+                        .blocking_send((std::mem::replace(&mut chunk, Vec::with_capacity(OUTPUT_CHUNK)), currency));
                 }
             }
+            ReportItem::Service(_) => {}
         });
-        if !chunk.is_empty() {
-            let _ = sender.blocking_send(chunk);
-        }
+        let _ = sender.blocking_send((chunk, currency));
     });
-    let mut first = true;
-    while let Some(mut rows) = receiver.recv().await {
-        link_outputs(store, &record.licensee, &mut rows).await?;
-        store.stage_outputs(&record.licensee, &record.report_id, record.revision, first, rows).await?;
-        first = false;
+    let mut usage = BTreeMap::new();
+    while let Some((mut lines, currency)) = receiver.recv().await {
+        link_outputs(store, target.licensee, &mut lines).await?;
+        let mut rows: Vec<OutputRow> = Vec::with_capacity(lines.len());
+        let mut by_id: HashMap<String, usize> = HashMap::new();
+        for line in lines {
+            if !add_exploitation(&mut usage, &line, currency) {
+                return Err(ReportError::Invalid {
+                    errors: 1,
+                    diagnostics: vec![Diagnostic::new(
+                        line.line,
+                        "",
+                        None,
+                        Level::File,
+                        "the report's figures add up beyond what Tantiem can hold: split the report",
+                    )],
+                });
+            }
+            merge(&mut rows, &mut by_id, line, currency);
+        }
+        store.stage_outputs(target.token, target.licensee, target.report_id, target.revision, rows).await?;
     }
-    if first {
-        store.stage_outputs(&record.licensee, &record.report_id, record.revision, true, Vec::new()).await?;
-    }
-    reader.await.map_err(|e| ReportError::Archive(format!("the reading task failed: {e}")))
+    reader.await.map_err(|e| ReportError::Archive(format!("the reading task failed: {e}")))?;
+    Ok(usage)
 }
 
-/// Links outputs that arrived without their service and model version (DSR lines) to the outputs the
-/// licensee reported before, by ISRC or by its own id, so distribution sees one output.
-async fn link_outputs(store: &dyn Store, licensee: &str, rows: &mut [OutputRow]) -> Result<(), ReportError> {
-    let ids: Vec<String> = rows
+/// Links lines that arrived without a service and model version (DSR lines) to the outputs the licensee
+/// reported before, by ISRC or by its own id, so rating and distribution see one output.
+async fn link_outputs(store: &dyn Store, licensee: &str, lines: &mut [OutputLine]) -> Result<(), ReportError> {
+    let ids: Vec<String> = lines
         .iter()
-        .filter(|r| r.service.is_none())
-        .flat_map(|r| std::iter::once(r.output_id.clone()).chain(r.isrc.clone()))
+        .filter(|l| l.service.is_none())
+        .flat_map(|l| std::iter::once(l.output_id.clone()).chain(l.isrc.clone()))
         .filter(|id| !id.is_empty())
         .collect();
     if ids.is_empty() {
@@ -404,34 +501,35 @@ async fn link_outputs(store: &dyn Store, licensee: &str, rows: &mut [OutputRow])
             known.entry(k.output_id.clone()).or_insert(k);
         }
     }
-    for row in rows.iter_mut().filter(|r| r.service.is_none()) {
-        let found = row.isrc.as_ref().and_then(|i| known.get(i)).or_else(|| known.get(&row.output_id));
+    for line in lines.iter_mut().filter(|l| l.service.is_none()) {
+        let found = line.isrc.as_ref().and_then(|i| known.get(i)).or_else(|| known.get(&line.output_id));
         if let Some(k) = found {
-            row.output_id = k.output_id.clone();
-            row.service = k.service.clone();
-            row.model_version = k.model_version.clone();
-            row.created_on = k.created_on;
+            line.output_id = k.output_id.clone();
+            line.service = k.service.clone();
+            line.model_version = k.model_version.clone();
+            line.created_on = k.created_on;
         }
     }
     Ok(())
 }
 
-/// Adds an output line to the chunk, summing it into the row of the same output when that is in the chunk.
-fn merge(chunk: &mut Vec<OutputRow>, by_id: &mut HashMap<String, usize>, o: OutputLine) {
-    let usages: u64 = o.exploitation.iter().map(|e| e.usages).sum();
-    let currency = o.exploitation.first().map_or(Currency::EUR, |e| e.revenue.currency());
-    let revenue = o.exploitation.iter().fold(Amount::zero(currency), |sum, e| add(sum, e.revenue));
+/// Adds an output line to the chunk's rows, summing it into the row of the same output when there is one
+/// (an output's lines usually follow each other; across chunks it may have several rows).
+fn merge(rows: &mut Vec<OutputRow>, by_id: &mut HashMap<String, usize>, o: OutputLine, currency: Currency) {
+    let usages = o.exploitation.iter().fold(0u64, |sum, e| sum.saturating_add(e.usages));
+    let revenue =
+        o.exploitation.iter().fold(Amount::zero(currency), |sum, e| sum.checked_add(e.revenue).unwrap_or(sum));
     if let Some(&i) = by_id.get(&o.output_id) {
-        let row = &mut chunk[i];
-        row.usages += usages;
-        row.revenue = add(row.revenue, revenue);
+        let row = &mut rows[i];
+        row.usages = row.usages.saturating_add(usages);
+        row.revenue = row.revenue.checked_add(revenue).unwrap_or(row.revenue);
         if row.attribution.is_none() {
             row.attribution = o.attribution;
         }
         return;
     }
-    by_id.insert(o.output_id.clone(), chunk.len());
-    chunk.push(OutputRow {
+    by_id.insert(o.output_id.clone(), rows.len());
+    rows.push(OutputRow {
         output_id: o.output_id,
         service: o.service,
         model_version: o.model_version,
@@ -497,10 +595,8 @@ pub async fn reporting_status(
                 report_ids: received.iter().map(|r| r.report_id.clone()).collect(),
             });
         }
-        period = step.next();
-        if step.months().len() == 3 {
-            period = domain::Period::month_of(step.last_day()).next();
-        }
+        // The month after the step, whatever the step's length: the next version may report monthly.
+        period = domain::Period::month_of(step.last_day()).next();
     }
     Ok(out)
 }

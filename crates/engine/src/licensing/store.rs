@@ -44,12 +44,10 @@ impl StoredAgreement {
 
     /// The version in force on `day` with its terms.
     pub fn record_on(&self, day: NaiveDate) -> Option<&AgreementRecord> {
-        self.versions
-            .iter()
-            .filter(|v| v.coverage.effective_from <= day)
-            .max_by_key(|v| (v.coverage.effective_from, v.coverage.version))
+        self.versions.iter().filter(|v| v.coverage.may_be_in_force_on(day)).max_by_key(|v| v.coverage.precedence())
     }
 
+    /// The version with the highest number (drafts included): what an amendment starts from.
     pub fn latest(&self) -> Option<&AgreementRecord> {
         self.versions.iter().max_by_key(|v| v.coverage.version)
     }
@@ -117,11 +115,32 @@ pub struct OutputRow {
     pub attribution: Option<Attribution>,
 }
 
-/// A new report revision with the usage rating needs (its outputs are staged before, in chunks).
+/// A new report revision with the usage rating needs (its outputs are staged before, in chunks, under
+/// `staging`).
 #[derive(Debug, Clone)]
 pub struct ReportWrite {
     pub record: ReportRecord,
     pub usage: Vec<UsageRow>,
+    pub staging: String,
+}
+
+/// An API token as listed (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    /// The first 12 hex digits of the token's SHA-256, enough to name it for revocation.
+    pub hash_prefix: String,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// An invoice to number and store with its journal entry.
+#[derive(Debug, Clone)]
+pub struct PendingInvoice {
+    pub invoice: Invoice,
+    /// `INV-2026`, `CN-2026`.
+    pub series: String,
+    pub entry: JournalEntry,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +148,8 @@ pub struct ReportWrite {
 pub enum InvoiceKind {
     Invoice,
     CreditNote,
+    /// An advance on royalties (not a period's charges).
+    Advance,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,6 +209,18 @@ pub struct Invoice {
     pub corrects: Option<String>,
     pub status: InvoiceStatus,
     pub journal_entry: u64,
+    /// The training figures priced (kept so a re-run prices the same repertoire size).
+    #[serde(default)]
+    pub training: Vec<rating::TrainingUsage>,
+    /// Paid against the invoices this one replaced.
+    #[serde(default)]
+    pub paid_before: Option<Amount>,
+    /// Since when the presumption part has been held (the first invoice of the period to hold it).
+    #[serde(default)]
+    pub held_since: Option<NaiveDate>,
+    /// What a person should know (e.g. a model version that could not be priced).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// A payment received against an invoice.
@@ -237,21 +270,26 @@ pub trait LicensingStore: Send + Sync {
     /// Adds an agreement version; refuses one whose number already exists.
     async fn add_agreement_version(&self, id: &str, licensee: &str, record: &AgreementRecord) -> StoreResult<()>;
     async fn agreement_of(&self, licensee: &str) -> StoreResult<Option<StoredAgreement>>;
+    async fn agreement(&self, id: &str) -> StoreResult<Option<StoredAgreement>>;
     async fn agreements(&self) -> StoreResult<Vec<StoredAgreement>>;
 
     async fn add_token(&self, hash: &str, licensee: &str, label: &str, at: DateTime<Utc>) -> StoreResult<()>;
     /// The licensee a token hash belongs to, unless revoked.
     async fn token_licensee(&self, hash: &str) -> StoreResult<Option<String>>;
+    async fn tokens(&self, licensee: &str) -> StoreResult<Vec<TokenRecord>>;
+    /// Revokes the licensee's tokens whose hash starts with `hash_prefix`; returns how many.
+    async fn revoke_tokens(&self, licensee: &str, hash_prefix: &str, at: DateTime<Utc>) -> StoreResult<u64>;
 
     async fn report_revisions(&self, licensee: &str, report_id: &str) -> StoreResult<Vec<ReportRecord>>;
-    /// Stages a chunk of a revision's outputs. They are invisible until [`LicensingStore::add_report`]
-    /// records the revision; `first` clears what an interrupted earlier attempt staged.
+    /// Stages a chunk of a revision's outputs under a staging token. They are invisible until
+    /// [`LicensingStore::add_report`] records the revision and adopts the rows staged under its token
+    /// (dropping what other, interrupted or concurrent, attempts staged for the same revision).
     async fn stage_outputs(
         &self,
+        staging: &str,
         licensee: &str,
         report_id: &str,
         revision: u32,
-        first: bool,
         rows: Vec<OutputRow>,
     ) -> StoreResult<()>;
     /// Stores a new revision, marking the earlier ones superseded, in one transaction.
@@ -266,10 +304,12 @@ pub trait LicensingStore: Send + Sync {
 
     async fn journal(&self) -> StoreResult<Vec<JournalEntry>>;
     async fn journal_entry_by_key(&self, key: &str) -> StoreResult<Option<JournalEntry>>;
+    async fn journal_entry(&self, number: u64) -> StoreResult<Option<JournalEntry>>;
 
-    /// Numbers the invoice (next in its series, gapless), posts its entry (numbered next in the journal)
-    /// and stores both, in one transaction. Returns the invoice as numbered.
-    async fn issue_invoice(&self, invoice: Invoice, series: &str, entry: JournalEntry) -> StoreResult<Invoice>;
+    /// Numbers each invoice (next in its series, gapless), posts its entry (numbered next in the journal),
+    /// marks the invoice a credit note corrects as credited, and stores them all, in one transaction.
+    /// Returns the invoices as numbered.
+    async fn issue_invoices(&self, batch: Vec<PendingInvoice>) -> StoreResult<Vec<Invoice>>;
     async fn invoice(&self, number: &str) -> StoreResult<Option<Invoice>>;
     async fn invoices(&self, licensee: Option<&str>) -> StoreResult<Vec<Invoice>>;
     async fn set_invoice_status(&self, number: &str, status: InvoiceStatus) -> StoreResult<()>;

@@ -50,21 +50,28 @@ fn country(iso: &str) -> Option<&'static Country> {
 }
 
 /// The VAT treatment of an invoice from a society in `society_country` to a licensee in `customer_country`.
-pub fn treatment(society_country: &str, customer_country: &str, customer_vat_number: Option<&str>) -> Vat {
-    let (Some(seller), Some(buyer)) =
-        (iso_code(society_country).and_then(country), iso_code(customer_country).and_then(country))
-    else {
-        return Vat::OutOfScope;
-    };
+/// A society whose country the table does not know is an error (never a silent zero rate); a customer in a
+/// country the table does not list is outside the EU.
+pub fn treatment(
+    society_country: &str,
+    customer_country: &str,
+    customer_vat_number: Option<&str>,
+) -> Result<Vat, String> {
+    let seller = iso_code(society_country).and_then(country).ok_or_else(|| {
+        format!(
+            "the society's country {society_country:?} is not in the VAT table (crates/engine/data/vat.csv): add it"
+        )
+    })?;
+    let Some(buyer) = iso_code(customer_country).and_then(country) else { return Ok(Vat::OutOfScope) };
     if seller.iso == buyer.iso {
-        return Vat::Charged(seller.rate);
+        return Ok(Vat::Charged(seller.rate));
     }
-    match (seller.eu, buyer.eu, customer_vat_number.is_some_and(|v| !v.trim().is_empty())) {
+    Ok(match (seller.eu, buyer.eu, customer_vat_number.is_some_and(|v| !v.trim().is_empty())) {
         (true, true, true) => Vat::ReverseCharge,
         // A customer in the EU without a VAT number is treated as a consumer: the seller's rate applies.
         (true, true, false) => Vat::Charged(seller.rate),
         _ => Vat::OutOfScope,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -73,11 +80,13 @@ mod tests {
 
     #[test]
     fn domestic_reverse_charge_and_out_of_scope() {
-        assert_eq!(treatment("SWEDEN", "SE", None), Vat::Charged(Share::parse_percent("25").unwrap()));
-        assert_eq!(treatment("SWEDEN", "DE", Some("DE123456789")), Vat::ReverseCharge);
-        assert_eq!(treatment("FINLAND", "FI", None), Vat::Charged(Share::parse_percent("25.5").unwrap()));
-        assert_eq!(treatment("SWEDEN", "US", Some("x")), Vat::OutOfScope);
-        assert_eq!(treatment("NORWAY", "SE", Some("SE1")), Vat::OutOfScope);
-        assert_eq!(treatment("NORWAY", "NO", None), Vat::Charged(Share::parse_percent("25").unwrap()));
+        assert_eq!(treatment("SWEDEN", "SE", None), Ok(Vat::Charged(Share::parse_percent("25").unwrap())));
+        assert_eq!(treatment("SWEDEN", "DE", Some("DE123456789")), Ok(Vat::ReverseCharge));
+        assert_eq!(treatment("FINLAND", "FI", None), Ok(Vat::Charged(Share::parse_percent("25.5").unwrap())));
+        assert_eq!(treatment("SWEDEN", "US", Some("x")), Ok(Vat::OutOfScope));
+        assert_eq!(treatment("SWEDEN", "JP", None), Ok(Vat::OutOfScope));
+        assert_eq!(treatment("NORWAY", "SE", Some("SE1")), Ok(Vat::OutOfScope));
+        assert_eq!(treatment("NORWAY", "NO", None), Ok(Vat::Charged(Share::parse_percent("25").unwrap())));
+        assert!(treatment("ATLANTIS", "SE", None).is_err());
     }
 }

@@ -1,0 +1,158 @@
+//! What an invoice is priced from: the period's usage (checked against the agreement as it stands when
+//! rating, converted into the tariff's currency at recorded rates and summed per rating key) and the model
+//! versions whose training is licensed in the period.
+
+use std::collections::BTreeMap;
+
+use domain::licensing::{Licensee, Use};
+use domain::{Period, Stage};
+use money::{Amount, Currency, Rate};
+use rating::{BusinessTier, OutputUsage, ServiceUsage, TrainingUsage, UseType};
+
+use super::invoicing::InvoiceError;
+use super::store::{ConversionNote, StoredAgreement, UsageRow};
+use crate::store::Store;
+
+/// Converts a reported amount to the tariff's currency at a given rate, noting the rate once.
+pub(super) fn convert(
+    amount: Amount,
+    to: Currency,
+    rates: &[(Rate, String)],
+    notes: &mut Vec<ConversionNote>,
+) -> Result<Amount, InvoiceError> {
+    if amount.currency() == to {
+        return Ok(amount);
+    }
+    let (rate, source) = rates
+        .iter()
+        .find(|(r, _)| r.from() == amount.currency() && r.to() == to)
+        .ok_or(InvoiceError::MissingRate { from: amount.currency(), to })?;
+    if !notes.iter().any(|n| n.from == rate.from() && n.to == to) {
+        notes.push(ConversionNote { from: rate.from(), to, rate: rate.to_string(), source: source.clone() });
+    }
+    Ok(rate.convert(amount)?.result)
+}
+
+/// Checks each usage row against the agreement as it stands now (an amendment since the report counts),
+/// for the period's first day.
+pub(super) fn relicense(usage: &mut [UsageRow], agreement: &StoredAgreement, period: Period) {
+    let domain = agreement.domain();
+    for row in usage.iter_mut() {
+        let checked = domain.check(&Use {
+            stage: row.stage,
+            day: period.first_day(),
+            territory: &row.territory,
+            service: Some(row.service.as_str()).filter(|s| !s.is_empty()),
+            model_version: Some(row.model_version.as_str()).filter(|m| !m.is_empty()),
+            use_type: Some(row.use_type.as_str()).filter(|u| !u.is_empty()),
+        });
+        // A DSR line never linked to one of the licensee's AI outputs names no service: it is not AI output
+        // use the licence covers, so it is flagged, not invoiced.
+        let linked = row.stage != Stage::Output || !row.service.is_empty();
+        row.licensed = checked.is_ok() && linked;
+    }
+}
+
+/// Service lines summed per service and territory (a model-version breakdown adds up to the service).
+pub(super) fn service_usage(
+    usage: &[UsageRow],
+    currency: Currency,
+    rates: &[(Rate, String)],
+    notes: &mut Vec<ConversionNote>,
+) -> Result<Vec<ServiceUsage>, InvoiceError> {
+    let mut sums: BTreeMap<(String, String), ServiceUsage> = BTreeMap::new();
+    for u in usage.iter().filter(|u| u.stage == Stage::Service && u.licensed) {
+        let revenue = convert(u.revenue, currency, rates, notes)?;
+        let line = sums.entry((u.service.clone(), u.territory.clone())).or_insert_with(|| ServiceUsage {
+            service: u.service.clone(),
+            territory: u.territory.clone(),
+            net_revenue: Amount::zero(currency),
+            subscribers: 0,
+            generations: 0,
+        });
+        line.net_revenue = line.net_revenue.checked_add(revenue)?;
+        line.subscribers = line.subscribers.saturating_add(u.subscribers);
+        line.generations = line.generations.saturating_add(u.generations);
+    }
+    Ok(sums.into_values().collect())
+}
+
+/// Output exploitation summed per use type and territory.
+pub(super) fn output_usage(
+    usage: &[UsageRow],
+    currency: Currency,
+    rates: &[(Rate, String)],
+    notes: &mut Vec<ConversionNote>,
+) -> Result<Vec<OutputUsage>, InvoiceError> {
+    let mut sums: BTreeMap<(String, String), OutputUsage> = BTreeMap::new();
+    for u in usage.iter().filter(|u| u.stage == Stage::Output && u.licensed) {
+        let revenue = convert(u.revenue, currency, rates, notes)?;
+        let line = sums.entry((u.use_type.clone(), u.territory.clone())).or_insert_with(|| OutputUsage {
+            use_type: UseType(u.use_type.clone()),
+            territory: u.territory.clone(),
+            revenue: Amount::zero(currency),
+            usages: 0,
+        });
+        line.revenue = line.revenue.checked_add(revenue)?;
+        line.usages = line.usages.saturating_add(u.usages);
+    }
+    Ok(sums.into_values().collect())
+}
+
+pub(super) fn tier_of(licensee: &Licensee) -> BusinessTier {
+    match licensee.business_tier.as_str() {
+        "micro" => BusinessTier::Micro,
+        "small" => BusinessTier::Small,
+        "medium" => BusinessTier::Medium,
+        _ => BusinessTier::Large,
+    }
+}
+
+/// The model versions whose training is licensed in this period: those the agreement covers, placed on
+/// the market (or, failing that, trained) within the period. Until a disclosure is assessed the fee is
+/// priced on the whole licensed repertoire (the presumption rule), all of it beyond the disclosed works
+/// held. `priced_before` keeps the figures an earlier invoice of the period used, so a re-run prices the
+/// same repertoire size. Models that cannot be dated are named in `notes`.
+pub(super) async fn training_usage(
+    store: &dyn Store,
+    licensee: &Licensee,
+    agreement: &StoredAgreement,
+    period: Period,
+    priced_before: &[TrainingUsage],
+    notes: &mut Vec<String>,
+) -> Result<Vec<TrainingUsage>, InvoiceError> {
+    let Some(record) = agreement.record_on(period.first_day()) else { return Ok(Vec::new()) };
+    if !record.coverage.stages.contains(&Stage::Training) {
+        return Ok(Vec::new());
+    }
+    let models = store.model_versions(&licensee.id).await?;
+    let mut out = Vec::new();
+    let mut repertoire = None;
+    for m in models.iter().filter(|m| record.coverage.model_versions.contains(&m.id)) {
+        let Some(day) = m.placed_on_eu_market.or(m.trained_on) else {
+            notes.push(format!(
+                "model version {} has neither a market date nor a training date: its training licence is invoiced once one is recorded",
+                m.id
+            ));
+            continue;
+        };
+        if !period.contains(day) {
+            continue;
+        }
+        if let Some(before) = priced_before.iter().find(|t| t.model_version == m.id) {
+            out.push(before.clone());
+            continue;
+        }
+        let works = match repertoire {
+            Some(n) => n,
+            None => *repertoire.insert(store.licensed_repertoire_size(Stage::Training).await?),
+        };
+        out.push(TrainingUsage {
+            model_version: m.id.clone(),
+            tier: tier_of(licensee),
+            works_used: works,
+            works_disclosed: 0,
+        });
+    }
+    Ok(out)
+}
