@@ -49,6 +49,10 @@ pub enum LicenseeCommand {
         #[arg(long, default_value = "api")]
         label: String,
     },
+    /// List the licensee's API tokens (by the start of their hash).
+    Tokens { id: String },
+    /// Revoke the licensee's API tokens whose hash starts with PREFIX (at least 6 hex digits).
+    RevokeToken { id: String, prefix: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -279,18 +283,23 @@ pub enum LicenceCommand {
     Keys,
 }
 
-/// The passphrase that seals the signing key, from the environment.
-#[derive(Debug, Args)]
-pub struct Passphrase {
-    #[arg(long, env = "TANTIEM_KEY_PASSPHRASE", hide_env_values = true)]
-    key_passphrase: Option<String>,
+/// The passphrase that seals the signing key, read from `TANTIEM_KEY_PASSPHRASE` only: a command-line
+/// argument would show in the process list.
+pub struct Passphrase(Option<String>);
+
+impl std::fmt::Debug for Passphrase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Passphrase(…)")
+    }
 }
 
 impl Passphrase {
+    pub fn from_env() -> Passphrase {
+        Passphrase(std::env::var("TANTIEM_KEY_PASSPHRASE").ok().filter(|p| !p.is_empty()))
+    }
+
     fn get(&self) -> Result<&str> {
-        self.key_passphrase
-            .as_deref()
-            .context("set TANTIEM_KEY_PASSPHRASE: it seals and unseals the society's signing key")
+        self.0.as_deref().context("set TANTIEM_KEY_PASSPHRASE: it seals and unseals the society's signing key")
     }
 }
 
@@ -346,6 +355,22 @@ pub async fn licensee(store: &dyn Store, command: LicenseeCommand, now: DateTime
                 Some(a) => print_agreement(&a),
                 None => println!("  no agreement"),
             }
+        }
+        LicenseeCommand::Tokens { id } => {
+            for t in tokens::list(store, &id).await? {
+                let state =
+                    t.revoked_at.map_or("active".to_owned(), |at| format!("revoked {}", at.format("%Y-%m-%d %H:%M")));
+                println!(
+                    "{}  {:<16} created {}  {state}",
+                    t.hash_prefix,
+                    t.label,
+                    t.created_at.format("%Y-%m-%d %H:%M")
+                );
+            }
+        }
+        LicenseeCommand::RevokeToken { id, prefix } => {
+            let n = tokens::revoke(store, &id, &prefix, now).await?;
+            println!("Revoked {n} token(s) of {id}.");
         }
         LicenseeCommand::Token { id, label } => {
             let token = tokens::create(store, &id, &label, now).await?;

@@ -101,12 +101,9 @@ enum LicensingCommand {
     /// The journal's trial balance, verified.
     Ledger,
     /// Signing keys and licence certificates.
-    Licence {
-        #[command(subcommand)]
-        command: licensing::LicenceCommand,
-        #[command(flatten)]
-        passphrase: licensing::Passphrase,
-    },
+    /// The signing key's passphrase comes from TANTIEM_KEY_PASSPHRASE.
+    #[command(subcommand)]
+    Licence(licensing::LicenceCommand),
     /// Per stage, how much of a work (by ISWC or ISRC) the society's AI licence includes.
     Lookup {
         id: String,
@@ -271,19 +268,11 @@ async fn licensing_command(
 ) -> Result<()> {
     let archive =
         engine::licensing::Archive::new(archive_dir.unwrap_or_else(|| licensing::default_archive(database_url)));
-    if let LicensingCommand::Licence {
-        command: licensing::LicenceCommand::Verify { file, keys: Some(keys) },
-        passphrase,
-    } = command
-    {
+    let passphrase = licensing::Passphrase::from_env();
+    if let LicensingCommand::Licence(licensing::LicenceCommand::Verify { file, keys: Some(keys) }) = command {
         // Offline verification needs no store at all.
-        return licensing::licence(
-            None,
-            licensing::LicenceCommand::Verify { file, keys: Some(keys) },
-            &passphrase,
-            now,
-        )
-        .await;
+        let verify = licensing::LicenceCommand::Verify { file, keys: Some(keys) };
+        return licensing::licence(None, verify, &passphrase, now).await;
     }
     let store = open_store(database_url, false).await?;
     let s = store.as_ref();
@@ -298,9 +287,7 @@ async fn licensing_command(
         LicensingCommand::Payment(c) => licensing::payment(s, c, now).await,
         LicensingCommand::Presumption(c) => licensing::presumption(s, c, now).await,
         LicensingCommand::Ledger => licensing::ledger(s).await,
-        LicensingCommand::Licence { command, passphrase } => {
-            licensing::licence(Some(s), command, &passphrase, now).await
-        }
+        LicensingCommand::Licence(command) => licensing::licence(Some(s), command, &passphrase, now).await,
         LicensingCommand::Lookup { id, contact } => {
             let key = engine::licensing::offer::LookupKey::parse(&id)
                 .with_context(|| format!("{id:?} is neither an ISWC nor an ISRC"))?;

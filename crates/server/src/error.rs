@@ -34,8 +34,10 @@ impl IntoResponse for ApiError {
 }
 
 impl From<StoreError> for ApiError {
+    /// The database's own message stays in the server's log: it may name tables and queries.
     fn from(e: StoreError) -> ApiError {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store", e.to_string())
+        eprintln!("store error: {e}");
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store", "the store could not answer; try again shortly")
     }
 }
 

@@ -58,6 +58,8 @@ pub struct AppState {
     pub archive: Archive,
     pub config: Arc<Config>,
     verdicts: Arc<cache::TtlCache<serde_json::Value>>,
+    /// The AI-preferences statement reads many works: it is rebuilt at most once a minute.
+    preferences: Arc<cache::TtlCache<String>>,
     limiter: Arc<auth::RateLimiter>,
 }
 
@@ -71,7 +73,8 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, archive: Archive, config: Config) -> AppState {
         let limiter = Arc::new(auth::RateLimiter::new(config.token_rate_per_second));
         let verdicts = Arc::new(cache::TtlCache::new(config.verdict_ttl));
-        AppState { store, archive, config: Arc::new(config), verdicts, limiter }
+        let preferences = Arc::new(cache::TtlCache::new(Duration::from_secs(60)));
+        AppState { store, archive, config: Arc::new(config), verdicts, preferences, limiter }
     }
 }
 

@@ -55,12 +55,23 @@ async fn policy(State(state): State<AppState>) -> Result<Response, ApiError> {
 }
 
 async fn preferences(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let body = match state.preferences.get("preferences") {
+        Some(body) => body,
+        None => {
+            let body = build_preferences(&state).await?;
+            state.preferences.put("preferences".into(), body.clone());
+            body
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response())
+}
+
+async fn build_preferences(state: &AppState) -> Result<String, ApiError> {
     let society = state.store.society().await?.ok_or(engine::store::StoreError::NotInitialised)?;
     let today = chrono::Utc::now().date_naive();
     let candidates = state.store.works_with_reservations(domain::Stage::Training, MAX_LISTED_RESERVATIONS).await?;
     let reserved = offer::reserved_work_paths(state.store.as_ref(), &candidates, today).await?;
-    let body = offer::ai_preferences(society.rules.default_consent(domain::Stage::Training), &reserved);
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response())
+    Ok(offer::ai_preferences(society.rules.default_consent(domain::Stage::Training), &reserved))
 }
 
 async fn licence_page(State(state): State<AppState>) -> Result<Html<String>, ApiError> {

@@ -159,6 +159,12 @@ async fn reports_through_the_api(store: &Arc<dyn Store>) {
     assert_eq!((status, json(&body)["error"].as_str()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("unknown-format")));
     let (_, body) = call(&f.router, Method::GET, uri, Some(&f.songfox), vec![]).await;
     assert_eq!(json(&body)["reports"].as_array().unwrap().len(), 1);
+    // A revoked token opens nothing.
+    let listed = tokens::list(store.as_ref(), "songfox").await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(tokens::revoke(store.as_ref(), "songfox", &listed[0].hash_prefix, chrono::Utc::now()).await.unwrap(), 1);
+    let (status, _) = call(&f.router, Method::GET, uri, Some(&f.songfox), vec![]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
 async fn limits_and_verification(store: &Arc<dyn Store>) {

@@ -204,13 +204,12 @@ pub fn verify_offline(keys: Vec<PublishedKey>, text: &str) -> Verdict {
 pub async fn verify_online(store: &dyn Store, text: &str, today: NaiveDate) -> Result<Verdict, KeyError> {
     let mut verdict = verify_offline(published_keys(store).await?, text);
     let Some(certificate) = verdict.certificate.clone() else { return Ok(verdict) };
-    let agreements = store.agreements().await?;
-    let Some(agreement) = agreements.iter().find(|a| a.id == certificate.agreement) else {
+    let Some(agreement) = store.agreement(&certificate.agreement).await? else {
         verdict.status = "unknown-agreement".into();
         verdict.detail = format!("agreement {} is not known to this society", certificate.agreement);
         return Ok(verdict);
     };
-    let (status, detail) = standing(agreement, &certificate, today);
+    let (status, detail) = standing(&agreement, &certificate, today);
     verdict.status = status.into();
     verdict.detail = detail;
     Ok(verdict)

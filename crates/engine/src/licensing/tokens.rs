@@ -5,8 +5,20 @@
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use super::licences::KeyError;
+use super::store::TokenRecord;
 use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("no licensee {0:?}: add it with `tantiem licensee add`")]
+    UnknownLicensee(String),
+    #[error("the operating system gave no random bytes: {0}")]
+    Random(String),
+    #[error("give at least 6 hex digits of the token's hash (as `tantiem licensee tokens` lists them)")]
+    PrefixTooShort,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 const PREFIX: &str = "tnt_";
 
@@ -15,12 +27,12 @@ pub fn hash(token: &str) -> String {
 }
 
 /// Creates a token for a licensee and returns it; only its hash is kept.
-pub async fn create(store: &dyn Store, licensee: &str, label: &str, now: DateTime<Utc>) -> Result<String, KeyError> {
+pub async fn create(store: &dyn Store, licensee: &str, label: &str, now: DateTime<Utc>) -> Result<String, TokenError> {
     if store.licensee(licensee).await?.is_none() {
-        return Err(KeyError::NoAgreement(licensee.into()));
+        return Err(TokenError::UnknownLicensee(licensee.into()));
     }
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| KeyError::Random(e.to_string()))?;
+    getrandom::fill(&mut bytes).map_err(|e| TokenError::Random(e.to_string()))?;
     let token = format!("{PREFIX}{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
     store.add_token(&hash(&token), licensee, label, now).await?;
     Ok(token)
@@ -32,4 +44,18 @@ pub async fn licensee_of(store: &dyn Store, token: &str) -> Result<Option<String
         return Ok(None);
     }
     store.token_licensee(&hash(token)).await
+}
+
+/// The licensee's tokens (by hash prefix, label and dates; never the tokens themselves).
+pub async fn list(store: &dyn Store, licensee: &str) -> Result<Vec<TokenRecord>, TokenError> {
+    Ok(store.tokens(licensee).await?)
+}
+
+/// Revokes the licensee's tokens whose hash starts with `prefix`; returns how many.
+pub async fn revoke(store: &dyn Store, licensee: &str, prefix: &str, now: DateTime<Utc>) -> Result<u64, TokenError> {
+    let prefix = prefix.trim().to_ascii_lowercase();
+    if prefix.len() < 6 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(TokenError::PrefixTooShort);
+    }
+    Ok(store.revoke_tokens(licensee, &prefix, now).await?)
 }

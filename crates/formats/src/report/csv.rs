@@ -45,7 +45,7 @@ pub(super) fn read_csv(
         outcome.error(1, "", None, "the file is empty");
         return outcome;
     };
-    let names: Vec<&str> = head.split(',').map(str::trim).collect();
+    let names: Vec<String> = super::service::split_csv(&head).into_iter().map(|n| n.trim().to_owned()).collect();
     let mut index = vec![usize::MAX; columns.len()];
     for (slot, column) in index.iter_mut().zip(columns) {
         match names.iter().position(|n| n == column) {

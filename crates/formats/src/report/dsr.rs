@@ -15,7 +15,7 @@ use domain::Period;
 use money::Currency;
 
 use super::{
-    Exploitation, Lines, OutputLine, ReadOutcome, ReportHeader, ReportItem, ReportKind, amount, count, currency,
+    Exploitation, Lines, OutputLine, ReadOutcome, ReportHeader, ReportItem, ReportKind, count, currency, signed_amount,
 };
 
 /// Column positions when a file carries no `#` header line for a record type (DSR profile defaults).
@@ -149,10 +149,18 @@ pub fn read_dsr(input: impl BufRead, sink: &mut dyn FnMut(ReportItem)) -> ReadOu
             "SU02" | "SU03" => sale(&mut state, &mut outcome, n, record, &cells),
             "FOOT" => {
                 let names = ["NumberOfLinesInFile", "NumberOfSummaryRecords", "NumberOfBlocksInFile"];
-                let counts = names
-                    .iter()
-                    .filter_map(|name| count(state.field(record, &cells, name)).ok().map(|c| ((*name).to_owned(), c)))
-                    .collect();
+                let mut counts = Vec::new();
+                for name in names {
+                    match count(state.field(record, &cells, name)) {
+                        Ok(c) => counts.push((name.to_owned(), c)),
+                        Err(e) => outcome.error(
+                            n,
+                            record,
+                            None,
+                            format!("{name}: {e}: FOOT's counts are how a file shows it is whole"),
+                        ),
+                    }
+                }
                 state.foot = Some((n, counts));
             }
             "" => outcome.error(n, "", None, "a line without a record type"),
@@ -241,7 +249,7 @@ fn sale(state: &mut State, outcome: &mut ReadOutcome, n: u64, record: &str, cell
         return;
     };
     let usages = count(state.field(record, cells, "Usages"));
-    let revenue = amount(state.field(record, cells, "NetRevenue"), currency);
+    let revenue = signed_amount(state.field(record, cells, "NetRevenue"), currency);
     let exploitation = match (usages, revenue) {
         (Ok(usages), Ok(revenue)) => {
             Exploitation { use_type: summary.use_type.clone(), territory: summary.territory.clone(), usages, revenue }

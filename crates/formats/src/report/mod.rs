@@ -337,7 +337,17 @@ fn period(text: &str) -> Result<Period, String> {
 }
 
 /// Parses an amount written as a plain decimal in the report's currency.
+/// A revenue figure: a decimal, not negative (a refund is reported as a correction of the period).
 fn amount(text: &str, currency: Currency) -> Result<Amount, String> {
+    let parsed = signed_amount(text, currency)?;
+    if parsed.is_negative() {
+        return Err(format!("{text:?} is negative: report refunds by correcting the period's report"));
+    }
+    Ok(parsed)
+}
+
+/// An amount that may be negative (DSR sales lines carry returns as negative figures).
+fn signed_amount(text: &str, currency: Currency) -> Result<Amount, String> {
     Amount::parse(text, currency).map_err(|_| format!("{text:?} is not an amount: write a decimal like 1234.56"))
 }
 

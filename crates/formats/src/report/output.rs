@@ -194,8 +194,7 @@ const CSV_COLUMNS: [&str; 16] = [
     "influences",
 ];
 /// Columns a file may leave out.
-const OPTIONAL: [&str; 7] =
-    ["created_on", "isrc", "provider", "provider_version", "confidence", "influences", "licensee"];
+const OPTIONAL: [&str; 6] = ["created_on", "isrc", "provider", "provider_version", "confidence", "influences"];
 
 /// Reads the CSV form, one row (output × use type × territory) at a time.
 pub fn read_output_csv(input: impl BufRead, sink: &mut dyn FnMut(ReportItem)) -> ReadOutcome {

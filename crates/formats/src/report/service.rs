@@ -213,6 +213,19 @@ mod tests {
     }
 
     #[test]
+    fn negative_revenue_is_refused() {
+        let (_, outcome) = read(
+            csv,
+            "report_id,period,currency,service,territory,net_revenue,subscribers,generations\nR1,2026-03,EUR,app,SE,-5.00,1,1\n",
+        );
+        let found: Vec<String> = outcome.diagnostics.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            found,
+            ["line 2: ER net_revenue: \"-5.00\" is negative: report refunds by correcting the period's report"]
+        );
+    }
+
+    #[test]
     fn quoted_csv_cells_keep_their_commas() {
         assert_eq!(split_csv(r#"a,"b, c","say ""hi""",,"#), ["a", "b, c", "say \"hi\"", "", ""]);
     }
