@@ -199,11 +199,11 @@ macro_rules! impl_licensing_store {
                 }
 
                 async fn revoke_tokens(&self, licensee: &str, hash_prefix: &str, at: DateTime<Utc>) -> StoreResult<u64> {
-                    let result = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE licensee = $2 AND revoked_at IS NULL AND substr(hash, 1, $3) = $4")
+                    // The prefix is hexadecimal (checked by the engine), so it holds no LIKE wildcard.
+                    let result = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE licensee = $2 AND revoked_at IS NULL AND hash LIKE $3")
                         .bind($crate::timestamp(at))
                         .bind(licensee)
-                        .bind(hash_prefix.len() as i64)
-                        .bind(hash_prefix)
+                        .bind(format!("{hash_prefix}%"))
                         .execute(&self.pool)
                         .await
                         .map_err(db)?;
