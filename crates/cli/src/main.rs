@@ -9,6 +9,7 @@ mod commands;
 mod demo;
 mod licensing;
 mod print;
+mod recordings;
 mod society;
 
 use std::path::PathBuf;
@@ -64,6 +65,9 @@ enum Command {
     /// Declare the origin of a work (human, AI-assisted, fully AI-generated).
     #[command(subcommand)]
     Origin(commands::OriginCommand),
+    /// Recordings (from ERN and CWR REC), their works, origin and history.
+    #[command(subcommand)]
+    Recordings(recordings::RecordingsCommand),
     #[command(flatten)]
     Licensing(LicensingCommand),
 }
@@ -145,6 +149,11 @@ struct InitArgs {
 enum ImportCommand {
     /// Import CWR files (2.1, 2.2, 3.0, 3.1): registers works, writes the acknowledgements.
     Cwr(commands::ImportCwrArgs),
+    /// DDEX ERN release messages (3.8.2, 4.1.1, 4.2, 4.3): recordings and releases.
+    Ern {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -206,6 +215,14 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Demo(args) => demo::run(&cli.database_url, &cli.operator, args, now).await,
+        Command::Import(ImportCommand::Ern { files }) => {
+            let store = open_store(&cli.database_url, false).await?;
+            recordings::import_ern(store.as_ref(), &files, now).await
+        }
+        Command::Recordings(command) => {
+            let store = open_store(&cli.database_url, false).await?;
+            recordings::command(store.as_ref(), command, &cli.operator, now).await
+        }
         Command::Import(ImportCommand::Cwr(args)) => {
             let store = open_store(&cli.database_url, false).await?;
             commands::import_cwr(&store, args, &cli.operator, now).await

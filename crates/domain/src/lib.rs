@@ -11,6 +11,7 @@ pub mod licensing;
 pub mod origin;
 pub mod party;
 pub mod period;
+pub mod recording;
 pub mod society;
 pub mod territory;
 pub mod work;
@@ -20,6 +21,7 @@ pub use identifiers::{Ean, IdentifierError, IpiBaseNumber, IpiNameNumber, Isni, 
 pub use origin::Origin;
 pub use party::{Affiliation, Mandate, Party, PartyKey, PartyKind};
 pub use period::Period;
+pub use recording::{RecordingContributor, Release, SoundRecording, Sourced};
 pub use society::{SocietyCode, SocietyInfo, SocietyRules};
 pub use territory::{Territories, Territory, TisCode, WORLD};
 pub use work::{

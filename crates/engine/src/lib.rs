@@ -8,6 +8,7 @@
 
 pub mod import;
 pub mod licensing;
+pub mod recordings;
 pub mod registry;
 pub mod store;
 

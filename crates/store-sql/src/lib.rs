@@ -175,6 +175,7 @@ pub fn registration_ref(
 }
 
 mod licensing_impl;
+mod recordings_impl;
 mod store_impl;
 
 #[cfg(test)]

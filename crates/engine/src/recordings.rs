@@ -1,0 +1,595 @@
+//! Recordings: DDEX ERN messages in (new releases, updates, purges), one recording per ISRC merged with
+//! what CWR REC records say, each field keeping its source; links from recordings to works (from ERN, CWR
+//! and operators), because a match on a recording pays authors only through its work; and a recording's AI
+//! involvement, settable by operators.
+//!
+//! Rules: a test message changes nothing; the same file again changes nothing; an update older (by message
+//! creation time) than what is stored is ignored with a notice; every change is a numbered revision with
+//! its source; a purge withdraws the release, and a recording only on that release.
+
+use std::collections::{BTreeMap, HashMap};
+
+use async_trait::async_trait;
+use chrono::{DateTime, FixedOffset, Utc};
+use domain::{Iswc, Origin, RecordingContributor, Release, SoundRecording, Sourced};
+use formats::Diagnostic;
+use formats::ern::{ErnMessage, ErnRecording, MessageKind, read_ern};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::store::{Store, StoreError, StoreResult, StoredRecording};
+
+/// A recording as stored, with its revision number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredSoundRecording {
+    pub recording: SoundRecording,
+    pub revision: u32,
+}
+
+/// A release as stored, with its revision number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredRelease {
+    pub release: Release,
+    pub revision: u32,
+}
+
+/// One change to a recording or a release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueRevision {
+    /// `recording` or `release`.
+    pub entity: String,
+    pub key: String,
+    pub revision: u32,
+    pub changed_at: DateTime<Utc>,
+    pub source: String,
+    pub summary: String,
+    pub document: String,
+}
+
+/// A recording ↔ work link and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordingLink {
+    pub recording_key: String,
+    pub work_code: String,
+    pub source: String,
+}
+
+/// An ERN file taken in (by its SHA-256, so the same file again changes nothing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErnMessageRecord {
+    pub sha256: String,
+    pub file_name: String,
+    pub message_id: String,
+    pub sender: String,
+    pub created: DateTime<FixedOffset>,
+    pub received_at: DateTime<Utc>,
+    pub summary: String,
+}
+
+/// Everything one message changes, written in one transaction.
+#[derive(Debug, Clone)]
+pub struct ErnBatch {
+    pub message: ErnMessageRecord,
+    pub recordings: Vec<StoredSoundRecording>,
+    pub releases: Vec<StoredRelease>,
+    pub revisions: Vec<CatalogueRevision>,
+    pub links: Vec<RecordingLink>,
+}
+
+/// What the recordings side needs from a store.
+#[async_trait]
+pub trait RecordingStore: Send + Sync {
+    async fn ern_message(&self, sha256: &str) -> StoreResult<Option<ErnMessageRecord>>;
+    async fn sound_recordings(&self, keys: &[String]) -> StoreResult<Vec<StoredSoundRecording>>;
+    async fn releases(&self, keys: &[String]) -> StoreResult<Vec<StoredRelease>>;
+    async fn apply_ern(&self, batch: ErnBatch) -> StoreResult<()>;
+    /// Stores one operator's change to a recording (origin) with its revision.
+    async fn put_sound_recording(
+        &self,
+        recording: &StoredSoundRecording,
+        revision: &CatalogueRevision,
+    ) -> StoreResult<()>;
+    async fn catalogue_revisions(&self, entity: &str, key: &str) -> StoreResult<Vec<CatalogueRevision>>;
+    async fn recording_links(&self, key: &str) -> StoreResult<Vec<RecordingLink>>;
+    /// Adds a link; the same recording and work again changes nothing.
+    async fn add_recording_link(&self, link: &RecordingLink) -> StoreResult<bool>;
+    /// Recordings whose title or artists contain the folded text, at most `limit`.
+    async fn search_sound_recordings(&self, text: &str, limit: u32) -> StoreResult<Vec<StoredSoundRecording>>;
+    /// Recordings CWR REC records gave this ISRC.
+    async fn cwr_recordings_by_isrc(&self, isrc: &str) -> StoreResult<Vec<StoredRecording>>;
+    /// CWR REC recordings whose title or artist contains the text (case ignored), at most `limit`.
+    async fn search_cwr_recordings(&self, text: &str, limit: u32) -> StoreResult<Vec<StoredRecording>>;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordingError {
+    #[error("{0}")]
+    Ern(#[from] formats::ern::ErnError),
+    #[error("no recording {0:?}: give an ISRC that an ERN message or a CWR REC record brought in")]
+    UnknownRecording(String),
+    #[error("no work with ISWC {0}: import the work first, or check the ISWC")]
+    UnknownWork(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What importing a message did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ErnCounts {
+    pub recordings_new: u32,
+    pub recordings_updated: u32,
+    pub recordings_ignored: u32,
+    pub recordings_withdrawn: u32,
+    pub releases_new: u32,
+    pub releases_updated: u32,
+    pub releases_ignored: u32,
+    pub releases_withdrawn: u32,
+    pub links: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErnOutcome {
+    Applied,
+    /// A TestMessage: read and checked, nothing changed.
+    TestMessage,
+    /// The same file was imported before: nothing changed.
+    AlreadyImported,
+}
+
+/// The report of one import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErnImport {
+    pub file_name: String,
+    pub message: Option<ErnMessage>,
+    pub outcome: ErnOutcome,
+    pub counts: ErnCounts,
+    /// Things a person should know: ignored older updates, ISWCs naming no known work.
+    pub notices: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Imports one ERN file.
+pub async fn import_ern(
+    store: &dyn Store,
+    bytes: &[u8],
+    file_name: &str,
+    now: DateTime<Utc>,
+) -> Result<ErnImport, RecordingError> {
+    let sha = sha256(bytes);
+    let message = read_ern(bytes)?;
+    let mut report = ErnImport {
+        file_name: file_name.to_owned(),
+        outcome: ErnOutcome::Applied,
+        counts: ErnCounts::default(),
+        notices: Vec::new(),
+        diagnostics: message.diagnostics.clone(),
+        message: None,
+    };
+    if message.test {
+        report.outcome = ErnOutcome::TestMessage;
+        report.message = Some(message);
+        return Ok(report);
+    }
+    if store.ern_message(&sha).await?.is_some() {
+        report.outcome = ErnOutcome::AlreadyImported;
+        report.message = Some(message);
+        return Ok(report);
+    }
+    let source = format!(
+        "ERN {} from {}, {}",
+        if message.message_id.is_empty() { file_name } else { &message.message_id },
+        message.sender,
+        message.created.format("%Y-%m-%d %H:%M")
+    );
+    let mut batch = Batch::new(store, &message, &source, now).await?;
+    match message.kind {
+        MessageKind::NewRelease => batch.new_release(store, &mut report).await?,
+        MessageKind::PurgeRelease => batch.purge(store, &mut report).await?,
+    }
+    let summary = serde_json::to_string(&report.counts).unwrap_or_default();
+    let record = ErnMessageRecord {
+        sha256: sha,
+        file_name: file_name.to_owned(),
+        message_id: message.message_id.clone(),
+        sender: message.sender.clone(),
+        created: message.created,
+        received_at: now,
+        summary,
+    };
+    store.apply_ern(batch.finish(record)).await?;
+    report.message = Some(message);
+    Ok(report)
+}
+
+/// The changes of one message, built against what is stored.
+struct Batch<'m> {
+    message: &'m ErnMessage,
+    source: &'m str,
+    now: DateTime<Utc>,
+    recordings: BTreeMap<String, StoredSoundRecording>,
+    releases: BTreeMap<String, StoredRelease>,
+    changed_recordings: BTreeMap<String, String>,
+    changed_releases: BTreeMap<String, String>,
+    links: Vec<RecordingLink>,
+}
+
+/// The key of a recording: its ISRC, else its first proprietary id, else the sender's reference.
+fn recording_key(r: &ErnRecording, message: &ErnMessage) -> String {
+    r.isrc
+        .as_ref()
+        .map(|i| i.as_str().to_owned())
+        .or_else(|| r.proprietary_ids.first().cloned())
+        .unwrap_or_else(|| format!("{}:{}:{}", message.sender, message.message_id, r.reference))
+}
+
+impl<'m> Batch<'m> {
+    async fn new(
+        store: &dyn Store,
+        message: &'m ErnMessage,
+        source: &'m str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Batch<'m>> {
+        let recording_keys: Vec<String> = message.recordings.iter().map(|r| recording_key(r, message)).collect();
+        let release_keys: Vec<String> = message
+            .releases
+            .iter()
+            .map(|r| r.key().unwrap_or_else(|| format!("{}:{}", message.sender, r.reference)))
+            .chain(message.purged.iter().filter_map(|p| p.key()))
+            .collect();
+        let releases: BTreeMap<String, StoredRelease> =
+            store.releases(&release_keys).await?.into_iter().map(|r| (r.release.key.clone(), r)).collect();
+        // A purge touches the recordings of the releases it withdraws.
+        let mut all_keys = recording_keys;
+        all_keys.extend(releases.values().flat_map(|r| r.release.tracks.clone()));
+        let recordings =
+            store.sound_recordings(&all_keys).await?.into_iter().map(|r| (r.recording.key.clone(), r)).collect();
+        Ok(Batch {
+            message,
+            source,
+            now,
+            recordings,
+            releases,
+            changed_recordings: BTreeMap::new(),
+            changed_releases: BTreeMap::new(),
+            links: Vec::new(),
+        })
+    }
+
+    fn newer_than_stored(&self, stored: Option<DateTime<FixedOffset>>) -> bool {
+        stored.is_none_or(|s| s <= self.message.created)
+    }
+
+    async fn new_release(&mut self, store: &dyn Store, report: &mut ErnImport) -> StoreResult<()> {
+        let message = self.message;
+        let by_reference: HashMap<&str, String> =
+            message.recordings.iter().map(|r| (r.reference.as_str(), recording_key(r, message))).collect();
+        let mut release_of: HashMap<String, Vec<String>> = HashMap::new();
+        for r in &message.releases {
+            let key = r.key().unwrap_or_else(|| format!("{}:{}", message.sender, r.reference));
+            let tracks: Vec<String> = r.tracks.iter().filter_map(|t| by_reference.get(t.as_str()).cloned()).collect();
+            for t in &tracks {
+                release_of.entry(t.clone()).or_default().push(key.clone());
+            }
+            let existing = self.releases.get(&key);
+            if !self.newer_than_stored(existing.map(|e| e.release.updated_by_message)) {
+                report.counts.releases_ignored += 1;
+                report.notices.push(format!("release {key}: this update is older than the stored one; ignored"));
+                continue;
+            }
+            let revision = existing.map_or(1, |e| e.revision + 1);
+            let (what, count) = if existing.is_some() {
+                ("updated", &mut report.counts.releases_updated)
+            } else {
+                ("new", &mut report.counts.releases_new)
+            };
+            *count += 1;
+            let release = Release {
+                key: key.clone(),
+                icpn: r.icpn.clone(),
+                grid: r.grid.clone(),
+                title: r.title.clone(),
+                label: r.label.clone(),
+                tracks,
+                withdrawn: false,
+                source: self.source.to_owned(),
+                updated_by_message: message.created,
+            };
+            self.releases.insert(key.clone(), StoredRelease { release, revision });
+            self.changed_releases.insert(key, format!("{what} release"));
+        }
+        for r in &message.recordings {
+            let key = recording_key(r, message);
+            let existing = self.recordings.get(&key);
+            if !self.newer_than_stored(existing.and_then(|e| e.recording.updated_by_message)) {
+                report.counts.recordings_ignored += 1;
+                report.notices.push(format!("recording {key}: this update is older than the stored one; ignored"));
+                continue;
+            }
+            let is_new = existing.is_none();
+            let mut stored = existing
+                .cloned()
+                .unwrap_or(StoredSoundRecording { recording: SoundRecording::new(&key, r.isrc), revision: 0 });
+            stored.revision += 1;
+            let changed = apply_fields(&mut stored.recording, r, self.source);
+            for release in release_of.get(&key).into_iter().flatten() {
+                if !stored.recording.releases.contains(release) {
+                    stored.recording.releases.push(release.clone());
+                }
+            }
+            stored.recording.withdrawn = false;
+            stored.recording.updated_by_message = Some(message.created);
+            if is_new {
+                report.counts.recordings_new += 1;
+            } else {
+                report.counts.recordings_updated += 1;
+            }
+            let summary = if is_new { "new recording".to_owned() } else { format!("updated: {}", changed.join(", ")) };
+            self.recordings.insert(key.clone(), stored);
+            self.changed_recordings.insert(key.clone(), summary);
+            for iswc in &r.iswcs {
+                self.link(store, &key, iswc, report).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn link(&mut self, store: &dyn Store, key: &str, iswc: &Iswc, report: &mut ErnImport) -> StoreResult<()> {
+        match store.work(&iswc.to_string()).await? {
+            Some(work) => {
+                report.counts.links += 1;
+                self.links.push(RecordingLink { recording_key: key.to_owned(), work_code: work.summary.code, source: self.source.to_owned() });
+            }
+            None => report.notices.push(format!("recording {key}: ISWC {iswc} names no work in the registry yet; link it later with `tantiem recordings link`")),
+        }
+        Ok(())
+    }
+
+    async fn purge(&mut self, _store: &dyn Store, report: &mut ErnImport) -> StoreResult<()> {
+        for p in &self.message.purged {
+            let Some(key) = p.key() else { continue };
+            let Some(existing) = self.releases.get(&key).cloned() else {
+                report.notices.push(format!("release {key}: not known, nothing to purge"));
+                continue;
+            };
+            if !self.newer_than_stored(Some(existing.release.updated_by_message)) {
+                report.counts.releases_ignored += 1;
+                report.notices.push(format!("release {key}: this purge is older than the stored release; ignored"));
+                continue;
+            }
+            let mut release = existing;
+            release.revision += 1;
+            release.release.withdrawn = true;
+            release.release.source = self.source.to_owned();
+            release.release.updated_by_message = self.message.created;
+            report.counts.releases_withdrawn += 1;
+            for track in &release.release.tracks {
+                let Some(mut recording) = self.recordings.get(track).cloned() else { continue };
+                // Withdrawn only if no other release that still stands carries it.
+                let elsewhere = recording
+                    .recording
+                    .releases
+                    .iter()
+                    .any(|other| other != &key && self.releases.get(other).is_none_or(|r| !r.release.withdrawn));
+                if elsewhere || recording.recording.withdrawn {
+                    continue;
+                }
+                recording.revision += 1;
+                recording.recording.withdrawn = true;
+                recording.recording.updated_by_message = Some(self.message.created);
+                report.counts.recordings_withdrawn += 1;
+                self.changed_recordings.insert(track.clone(), format!("withdrawn with release {key}"));
+                self.recordings.insert(track.clone(), recording);
+            }
+            self.changed_releases.insert(key.clone(), "withdrawn".into());
+            self.releases.insert(key, release);
+        }
+        Ok(())
+    }
+
+    fn finish(self, message: ErnMessageRecord) -> ErnBatch {
+        let mut revisions = Vec::new();
+        let mut recordings = Vec::new();
+        for (key, summary) in &self.changed_recordings {
+            if let Some(r) = self.recordings.get(key) {
+                revisions.push(self.revision(
+                    "recording",
+                    key,
+                    r.revision,
+                    summary,
+                    serde_json::to_string(&r.recording).unwrap_or_default(),
+                ));
+                recordings.push(r.clone());
+            }
+        }
+        let mut releases = Vec::new();
+        for (key, summary) in &self.changed_releases {
+            if let Some(r) = self.releases.get(key) {
+                revisions.push(self.revision(
+                    "release",
+                    key,
+                    r.revision,
+                    summary,
+                    serde_json::to_string(&r.release).unwrap_or_default(),
+                ));
+                releases.push(r.clone());
+            }
+        }
+        ErnBatch { message, recordings, releases, revisions, links: self.links }
+    }
+
+    fn revision(&self, entity: &str, key: &str, revision: u32, summary: &str, document: String) -> CatalogueRevision {
+        CatalogueRevision {
+            entity: entity.to_owned(),
+            key: key.to_owned(),
+            revision,
+            changed_at: self.now,
+            source: self.source.to_owned(),
+            summary: summary.to_owned(),
+            document,
+        }
+    }
+}
+
+/// Sets the fields the message gives (keeping the others), each with its source; returns the names of
+/// the fields whose value changed.
+fn apply_fields(rec: &mut SoundRecording, r: &ErnRecording, source: &str) -> Vec<&'static str> {
+    let mut changed = Vec::new();
+    fn set<T: PartialEq + Clone>(
+        field: &mut Option<Sourced<T>>,
+        value: Option<T>,
+        source: &str,
+        name: &'static str,
+        changed: &mut Vec<&'static str>,
+    ) {
+        if let Some(v) = value {
+            if field.as_ref().is_none_or(|f| f.value != v) {
+                changed.push(name);
+            }
+            *field = Some(Sourced::new(v, source));
+        }
+    }
+    set(&mut rec.title, Some(r.title.clone()).filter(|t| !t.is_empty()), source, "title", &mut changed);
+    set(&mut rec.subtitle, r.subtitle.clone(), source, "subtitle", &mut changed);
+    set(
+        &mut rec.display_artists,
+        Some(r.display_artists.clone()).filter(|a| !a.is_empty()),
+        source,
+        "display artists",
+        &mut changed,
+    );
+    let contributors: Vec<RecordingContributor> = r
+        .contributors
+        .iter()
+        .map(|c| RecordingContributor { name: c.name.clone(), roles: c.roles.clone(), indirect: c.indirect })
+        .collect();
+    set(&mut rec.contributors, Some(contributors).filter(|c| !c.is_empty()), source, "contributors", &mut changed);
+    set(&mut rec.duration_seconds, r.duration_seconds, source, "duration", &mut changed);
+    set(&mut rec.label, r.label.clone(), source, "label", &mut changed);
+    set(&mut rec.p_line, r.p_line.clone(), source, "P-line", &mut changed);
+    if rec.isrc.is_none() {
+        rec.isrc = r.isrc;
+    }
+    changed
+}
+
+/// A recording as people look at it: the ERN/operator fields, completed from CWR REC records, its links to
+/// works from every source, its releases and its history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordingView {
+    pub recording: SoundRecording,
+    pub links: Vec<RecordingLink>,
+    pub releases: Vec<Release>,
+    pub history: Vec<CatalogueRevision>,
+}
+
+/// Shows a recording by ISRC (or key), merging what ERN and CWR say.
+pub async fn recording_view(store: &dyn Store, key: &str) -> Result<RecordingView, RecordingError> {
+    let key = domain::Isrc::parse(key).map(|i| i.as_str().to_owned()).unwrap_or_else(|_| key.trim().to_owned());
+    let stored = store.sound_recordings(std::slice::from_ref(&key)).await?.into_iter().next();
+    let cwr = store.cwr_recordings_by_isrc(&key).await?;
+    if stored.is_none() && cwr.is_empty() {
+        return Err(RecordingError::UnknownRecording(key));
+    }
+    let mut recording =
+        stored.map_or_else(|| SoundRecording::new(&key, domain::Isrc::parse(&key).ok()), |s| s.recording);
+    let mut links = store.recording_links(&key).await?;
+    for c in &cwr {
+        let source = format!("CWR REC of work {}", c.work_code);
+        let info = &c.recording;
+        if recording.title.is_none() && !info.title.is_empty() {
+            recording.title = Some(Sourced::new(info.title.clone(), &source));
+        }
+        // A CWR 2.1 REC record has no title: the recording then bears the title of the work it records.
+        if recording.title.is_none()
+            && let Some(work) = store.work(&c.work_code).await?
+        {
+            recording.title = Some(Sourced::new(work.summary.title, &format!("title of work {}", c.work_code)));
+        }
+        if recording.display_artists.is_none() && !info.artist.is_empty() {
+            recording.display_artists = Some(Sourced::new(vec![info.artist.clone()], &source));
+        }
+        if recording.label.is_none() && !info.label.is_empty() {
+            recording.label = Some(Sourced::new(info.label.clone(), &source));
+        }
+        if recording.duration_seconds.is_none()
+            && let Some(d) = info.duration_seconds
+        {
+            recording.duration_seconds = Some(Sourced::new(d, &source));
+        }
+        if !links.iter().any(|l| l.work_code == c.work_code) {
+            links.push(RecordingLink { recording_key: key.clone(), work_code: c.work_code.clone(), source });
+        }
+    }
+    let releases = store.releases(&recording.releases).await?.into_iter().map(|r| r.release).collect();
+    let history = store.catalogue_revisions("recording", &key).await?;
+    Ok(RecordingView { recording, links, releases, history })
+}
+
+/// Links a recording to the work with this ISWC (an operator's link).
+pub async fn link(
+    store: &dyn Store,
+    key: &str,
+    iswc: &Iswc,
+    by: &str,
+) -> Result<(RecordingLink, bool), RecordingError> {
+    let view = recording_view(store, key).await?;
+    let work = store.work(&iswc.to_string()).await?.ok_or_else(|| RecordingError::UnknownWork(iswc.to_string()))?;
+    let link = RecordingLink {
+        recording_key: view.recording.key,
+        work_code: work.summary.code,
+        source: format!("operator {by}"),
+    };
+    let added = store.add_recording_link(&link).await?;
+    Ok((link, added))
+}
+
+/// Records a recording's AI involvement (an operator's statement).
+pub async fn set_origin(
+    store: &dyn Store,
+    key: &str,
+    origin: Origin,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<SoundRecording, RecordingError> {
+    let view = recording_view(store, key).await?;
+    let stored = store.sound_recordings(std::slice::from_ref(&view.recording.key)).await?.into_iter().next();
+    let mut stored = stored.unwrap_or(StoredSoundRecording { recording: view.recording.clone(), revision: 0 });
+    stored.revision += 1;
+    let source = format!("operator {by}");
+    stored.recording.origin = Sourced::new(origin, &source);
+    let revision = CatalogueRevision {
+        entity: "recording".into(),
+        key: stored.recording.key.clone(),
+        revision: stored.revision,
+        changed_at: now,
+        source,
+        summary: format!("origin set to {}", origin.as_str()),
+        document: serde_json::to_string(&stored.recording).unwrap_or_default(),
+    };
+    store.put_sound_recording(&stored, &revision).await?;
+    Ok(stored.recording)
+}
+
+/// Searches recordings by title or artist (ERN and operator records, and CWR REC records), at most `limit`.
+pub async fn search(store: &dyn Store, text: &str, limit: u32) -> Result<Vec<SoundRecording>, RecordingError> {
+    let mut found: Vec<SoundRecording> =
+        store.search_sound_recordings(text, limit).await?.into_iter().map(|s| s.recording).collect();
+    for c in store.search_cwr_recordings(text, limit).await? {
+        let Some(isrc) = c.recording.isrc else { continue };
+        if found.len() as u32 >= limit || found.iter().any(|r| r.key == isrc.as_str()) {
+            continue;
+        }
+        let source = format!("CWR REC of work {}", c.work_code);
+        let mut r = SoundRecording::new(isrc.as_str(), Some(isrc));
+        r.title = Some(Sourced::new(c.recording.title.clone(), &source));
+        r.display_artists =
+            Some(Sourced::new(vec![c.recording.artist.clone()], &source)).filter(|a| !a.value[0].is_empty());
+        found.push(r);
+    }
+    Ok(found)
+}

@@ -1,0 +1,44 @@
+-- Recordings from DDEX ERN (and operators), one per ISRC (or proprietary id), each field with its source in
+-- the document; releases; their revisions; recording-work links from every source; ERN files taken in.
+-- CWR REC recordings stay in `recordings` and are merged when shown.
+
+CREATE TABLE sound_recordings (
+    key TEXT PRIMARY KEY,
+    isrc TEXT,
+    search TEXT NOT NULL,
+    withdrawn BIGINT NOT NULL,
+    revision BIGINT NOT NULL,
+    document TEXT NOT NULL
+);
+CREATE INDEX sound_recordings_isrc ON sound_recordings (isrc);
+
+CREATE TABLE releases (
+    key TEXT PRIMARY KEY,
+    withdrawn BIGINT NOT NULL,
+    revision BIGINT NOT NULL,
+    document TEXT NOT NULL
+);
+
+CREATE TABLE catalogue_revisions (
+    entity TEXT NOT NULL,
+    key TEXT NOT NULL,
+    revision BIGINT NOT NULL,
+    changed_at TEXT NOT NULL,
+    source TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    document TEXT NOT NULL,
+    PRIMARY KEY (entity, key, revision)
+);
+
+CREATE TABLE recording_links (
+    recording_key TEXT NOT NULL,
+    work_code TEXT NOT NULL,
+    source TEXT NOT NULL,
+    PRIMARY KEY (recording_key, work_code)
+);
+CREATE INDEX recording_links_work ON recording_links (work_code);
+
+CREATE TABLE ern_messages (
+    sha256 TEXT PRIMARY KEY,
+    document TEXT NOT NULL
+);

@@ -1,0 +1,175 @@
+//! The recordings story on SQLite and PostgreSQL: every ERN fixture imported with literal counts; a test
+//! message changes nothing; the same file again changes nothing; a newer update replaces fields with
+//! history, an older one is ignored; a purge withdraws its release and the recordings only on it; CWR REC
+//! recordings merge on ISRC with each field's source; operators link recordings to works and set origin.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use domain::{Origin, SocietyCode};
+use engine::Store;
+use engine::recordings::{self, ErnCounts, ErnOutcome};
+use story_tests::story;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).single().expect("a valid time")
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/../formats/tests/fixtures/ern/{name}", env!("CARGO_MANIFEST_DIR"))).expect("fixture")
+}
+
+fn counts(c: &ErnCounts) -> [u32; 9] {
+    [
+        c.recordings_new,
+        c.recordings_updated,
+        c.recordings_ignored,
+        c.recordings_withdrawn,
+        c.releases_new,
+        c.releases_updated,
+        c.releases_ignored,
+        c.releases_withdrawn,
+        c.links,
+    ]
+}
+
+async fn every_ern_fixture_with_updates_and_a_purge(store: &Arc<dyn Store>) {
+    engine::registry::initialise(store.as_ref(), SocietyCode::STIM, None).await.unwrap();
+    let s = store.as_ref();
+    let mut results = Vec::new();
+    for name in [
+        "1_Audio.xml",
+        "4_SimpleAudioSingle.xml",
+        "8_DjMix.xml",
+        "audius__01_delivery.xml",
+        "audius__03_delete.xml",
+        "audius__album_basic.xml",
+        "audius__track_basic.xml",
+    ] {
+        let report = recordings::import_ern(s, &fixture(name), name, now()).await.unwrap();
+        results.push((name, report.outcome, counts(&report.counts)));
+    }
+    assert_eq!(
+        results,
+        [
+            ("1_Audio.xml", ErnOutcome::Applied, [21, 0, 0, 0, 1, 0, 0, 0, 0]),
+            ("4_SimpleAudioSingle.xml", ErnOutcome::Applied, [1, 0, 0, 0, 1, 0, 0, 0, 0]),
+            // DDEX's DJ-mix sample gives two recordings the same proprietary id: the second updates the first.
+            ("8_DjMix.xml", ErnOutcome::Applied, [8, 1, 0, 0, 1, 0, 0, 0, 0]),
+            ("audius__01_delivery.xml", ErnOutcome::Applied, [1, 0, 0, 0, 1, 0, 0, 0, 0]),
+            // The purge withdraws the release and its only recording.
+            ("audius__03_delete.xml", ErnOutcome::Applied, [0, 0, 0, 1, 0, 0, 0, 1, 0]),
+            // These describe the same release as of 2024-04-01, older than the purge of 2024-04-02: ignored.
+            ("audius__album_basic.xml", ErnOutcome::Applied, [0, 0, 1, 0, 0, 0, 1, 0, 0]),
+            ("audius__track_basic.xml", ErnOutcome::Applied, [0, 0, 1, 0, 0, 0, 1, 0, 0]),
+        ]
+    );
+    let purged = recordings::recording_view(s, "USRC12345678").await.unwrap();
+    assert!(purged.recording.withdrawn && purged.releases.iter().all(|r| r.withdrawn));
+    assert_eq!(
+        purged.history.iter().map(|h| h.summary.as_str()).collect::<Vec<_>>(),
+        ["new recording", "withdrawn with release A1B2C3D4E5F6G7H8I9J0K1L2M3N4O5P6Q7R8S9T0"]
+    );
+
+    // The same file again, and a test message: nothing changes.
+    let again = recordings::import_ern(s, &fixture("1_Audio.xml"), "1_Audio.xml", now()).await.unwrap();
+    assert_eq!((again.outcome, counts(&again.counts)), (ErnOutcome::AlreadyImported, [0; 9]));
+    let single = String::from_utf8(fixture("4_SimpleAudioSingle.xml")).unwrap();
+    let test = single
+        .replace(
+            "<MessageControlType>LiveMessage</MessageControlType>",
+            "<MessageControlType>TestMessage</MessageControlType>",
+        )
+        .replace("GBAYC1700598", "GBAYC1700599");
+    let tested = recordings::import_ern(s, test.as_bytes(), "test.xml", now()).await.unwrap();
+    assert_eq!(tested.outcome, ErnOutcome::TestMessage);
+    assert!(recordings::recording_view(s, "GBAYC1700599").await.is_err());
+
+    // A newer update replaces the title, keeping history; an older one is ignored.
+    let newer = single.replace("2017-04-25T15:00:29+00:00", "2018-01-01T00:00:00+00:00").replacen(
+        "<DisplayTitleText>",
+        "<DisplayTitleText>Remastered: ",
+        1,
+    );
+    let updated = recordings::import_ern(s, newer.as_bytes(), "newer.xml", now()).await.unwrap();
+    assert_eq!(counts(&updated.counts), [0, 1, 0, 0, 0, 1, 0, 0, 0]);
+    let view = recordings::recording_view(s, "GBAYC1700598").await.unwrap();
+    let title = view.recording.title.unwrap();
+    assert!(title.value.starts_with("Remastered: "), "{}", title.value);
+    assert_eq!(title.source, "ERN W83814161 from Warner Music Group, 2018-01-01 00:00");
+    assert_eq!(view.history.len(), 2);
+    assert_eq!(view.history[1].summary, "updated: title");
+    let older = single.replace("2017-04-25T15:00:29+00:00", "2016-01-01T00:00:00+00:00");
+    let ignored = recordings::import_ern(
+        s,
+        older.replace("Warner Music Group", "Warner Music Group ").as_bytes(),
+        "older.xml",
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(counts(&ignored.counts), [0, 0, 1, 0, 0, 0, 1, 0, 0]);
+
+    // Not ERN, or broken: a clear error, nothing stored.
+    let error = recordings::import_ern(s, b"<?xml version=\"1.0\"?>\n<rss/>", "feed.xml", now()).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "line 2: ER rss: root element \"rss\" is not an ERN NewReleaseMessage or PurgeReleaseMessage"
+    );
+}
+
+async fn cwr_and_ern_recordings_merge_on_isrc_and_link_to_works(store: &Arc<dyn Store>) {
+    engine::registry::initialise(store.as_ref(), SocietyCode::STIM, None).await.unwrap();
+    let mut generator = testkit::Generator::new(11);
+    let cwr = testkit::write_cwr21(Vec::new(), generator.works(30), "20260101").expect("written");
+    let options = engine::ImportOptions::new(now(), "story");
+    let sink: engine::import::AckSink<'_> =
+        Box::new(|_| Ok(Box::new(std::io::sink()) as Box<dyn std::io::Write + Send>));
+    engine::import_cwr(store, cwr.as_slice(), "works.V21", options, sink, &|_| {}).await.unwrap();
+    let s = store.as_ref();
+    // A work with a recording that has an ISRC, and another work with an ISWC.
+    let works = s.search_works("", 100).await.unwrap();
+    let mut with_isrc = None;
+    for w in &works {
+        if let Some(rec) = s.work_recordings(&w.code).await.unwrap().into_iter().find(|r| r.recording.isrc.is_some()) {
+            with_isrc = Some((w.code.clone(), rec));
+            break;
+        }
+    }
+    let (work_code, rec) = with_isrc.expect("a generated recording with an ISRC");
+    let isrc = rec.recording.isrc.unwrap();
+    let view = recordings::recording_view(s, isrc.as_str()).await.unwrap();
+    let source = format!("CWR REC of work {work_code}");
+    // The generated REC record leaves the title blank: the recording bears its work's title.
+    let work_title = works.iter().find(|w| w.code == work_code).unwrap().title.clone();
+    let title_source = format!("title of work {work_code}");
+    assert_eq!(
+        view.recording.title.as_ref().map(|t| (t.value.as_str(), t.source.as_str())),
+        Some((work_title.as_str(), title_source.as_str()))
+    );
+    assert_eq!(
+        view.links.iter().map(|l| (l.work_code.as_str(), l.source.as_str())).collect::<Vec<_>>(),
+        [(work_code.as_str(), source.as_str())]
+    );
+    let found = recordings::search(s, isrc.as_str(), 100).await.unwrap();
+    assert!(found.iter().any(|r| r.key == isrc.as_str()), "{found:?}");
+
+    // An operator links it to a second work by ISWC (once), and says it is AI-assisted.
+    let other = works.iter().find(|w| w.iswc.is_some() && w.code != work_code).expect("a work with an ISWC");
+    let iswc = other.iswc.unwrap();
+    let (link, added) = recordings::link(s, isrc.as_str(), &iswc, "alice").await.unwrap();
+    assert!(added && link.work_code == other.code);
+    assert!(!recordings::link(s, isrc.as_str(), &iswc, "alice").await.unwrap().1);
+    let set = recordings::set_origin(s, isrc.as_str(), Origin::AiAssisted, "alice", now()).await.unwrap();
+    assert_eq!((set.origin.value, set.origin.source.as_str()), (Origin::AiAssisted, "operator alice"));
+    let view = recordings::recording_view(s, isrc.as_str()).await.unwrap();
+    assert_eq!(view.links.len(), 2);
+    assert_eq!(
+        view.recording.title.as_ref().map(|t| t.source.as_str()),
+        Some(title_source.as_str()),
+        "CWR fields still fill in"
+    );
+    assert_eq!(view.history.len(), 1);
+}
+
+story!(every_ern_fixture_with_updates_and_a_purge, cwr_and_ern_recordings_merge_on_isrc_and_link_to_works);
