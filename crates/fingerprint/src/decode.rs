@@ -1,0 +1,110 @@
+//! Decoding audio files into interleaved 16-bit samples, whatever the container and codec Symphonia reads.
+
+use std::io::Read;
+use std::path::Path;
+
+use symphonia::core::audio::SampleBuffer;
+use symphonia::core::codecs::{CODEC_TYPE_NULL, DecoderOptions};
+use symphonia::core::errors::Error;
+use symphonia::core::formats::FormatOptions;
+use symphonia::core::io::{MediaSourceStream, ReadOnlySource};
+use symphonia::core::meta::MetadataOptions;
+use symphonia::core::probe::Hint;
+
+/// Decoded audio: interleaved 16-bit samples.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audio {
+    pub sample_rate: u32,
+    pub channels: u16,
+    pub samples: Vec<i16>,
+}
+
+impl Audio {
+    /// The length in seconds.
+    pub fn seconds(&self) -> f64 {
+        self.samples.len() as f64 / f64::from(self.channels.max(1)) / f64::from(self.sample_rate.max(1))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AudioError {
+    #[error("cannot read the file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("not audio Tantiem can decode (WAV, FLAC, MP3, Ogg Vorbis): {0}")]
+    Unsupported(String),
+    #[error("the audio is damaged: {0}")]
+    Damaged(String),
+}
+
+/// Decodes a file; its extension is a hint, the content decides.
+pub fn decode_file(path: &Path) -> Result<Audio, AudioError> {
+    let file = std::fs::File::open(path)?;
+    let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if extension.as_deref() == Some("opus") {
+        return Err(AudioError::Unsupported(
+            "Opus has no well-kept pure-Rust decoder yet; convert it to FLAC or WAV".into(),
+        ));
+    }
+    decode_source(MediaSourceStream::new(Box::new(file), Default::default()), extension.as_deref())
+}
+
+/// Decodes audio from any reader (read whole, as the decoders need to seek only forward).
+pub fn decode_reader(reader: impl Read + Send + Sync + 'static, extension: Option<&str>) -> Result<Audio, AudioError> {
+    decode_source(MediaSourceStream::new(Box::new(ReadOnlySource::new(reader)), Default::default()), extension)
+}
+
+fn decode_source(source: MediaSourceStream, extension: Option<&str>) -> Result<Audio, AudioError> {
+    let mut hint = Hint::new();
+    if let Some(e) = extension {
+        hint.with_extension(e);
+    }
+    let probed = symphonia::default::get_probe()
+        .format(&hint, source, &FormatOptions::default(), &MetadataOptions::default())
+        .map_err(|e| AudioError::Unsupported(e.to_string()))?;
+    let mut format = probed.format;
+    let track = format
+        .tracks()
+        .iter()
+        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
+        .ok_or_else(|| AudioError::Unsupported("the file has no audio track".into()))?;
+    let track_id = track.id;
+    let mut decoder = symphonia::default::get_codecs()
+        .make(&track.codec_params, &DecoderOptions::default())
+        .map_err(|e| AudioError::Unsupported(e.to_string()))?;
+    let mut sample_rate = track.codec_params.sample_rate.unwrap_or(0);
+    let mut channels = track.codec_params.channels.map_or(0, |c| c.count() as u16);
+    let mut samples: Vec<i16> = Vec::new();
+    let mut buffer: Option<SampleBuffer<i16>> = None;
+    loop {
+        let packet = match format.next_packet() {
+            Ok(p) => p,
+            Err(Error::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(Error::ResetRequired) => break,
+            Err(e) => return Err(AudioError::Damaged(e.to_string())),
+        };
+        if packet.track_id() != track_id {
+            continue;
+        }
+        match decoder.decode(&packet) {
+            Ok(decoded) => {
+                let spec = *decoded.spec();
+                sample_rate = spec.rate;
+                channels = spec.channels.count() as u16;
+                let needed = decoded.capacity() as u64;
+                let buf = match &mut buffer {
+                    Some(b) if b.capacity() as u64 >= needed * u64::from(channels) => b,
+                    _ => buffer.insert(SampleBuffer::<i16>::new(needed, spec)),
+                };
+                buf.copy_interleaved_ref(decoded);
+                samples.extend_from_slice(buf.samples());
+            }
+            // A damaged packet is skipped, as players do.
+            Err(Error::DecodeError(_)) => continue,
+            Err(e) => return Err(AudioError::Damaged(e.to_string())),
+        }
+    }
+    if sample_rate == 0 || channels == 0 {
+        return Err(AudioError::Unsupported("no sample rate or channel count".into()));
+    }
+    Ok(Audio { sample_rate, channels, samples })
+}

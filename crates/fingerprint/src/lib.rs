@@ -1,0 +1,34 @@
+//! Audio fingerprints, with no database knowledge: decoding (WAV, FLAC, MP3, Ogg Vorbis, through Symphonia),
+//! and Chromaprint fingerprints (the `rusty-chromaprint` port, algorithm TEST2, the one `fpcalc` uses by
+//! default), bit-identical to `fpcalc -raw -length 0` on the same 11025 Hz mono input. Chromaprint downmixes
+//! to mono and resamples to 11025 Hz itself.
+//!
+//! Opus is not decoded: no pure-Rust Opus decoder is well kept yet (Symphonia has none; the young crates
+//! that do it are a few months old), so an Opus file gets a clear error.
+//!
+//! Architecture invariant: pure computation over bytes and samples; no store, no clock.
+
+mod decode;
+
+pub use decode::{Audio, AudioError, decode_file, decode_reader};
+use rusty_chromaprint::{Configuration, Fingerprinter};
+
+/// The sample rate Chromaprint works at.
+pub const CHROMAPRINT_RATE: u32 = 11_025;
+
+/// Seconds of audio one Chromaprint item covers (1365 samples at 11025 Hz).
+pub fn item_seconds() -> f64 {
+    f64::from(Configuration::preset_test2().item_duration_in_seconds())
+}
+
+/// The raw Chromaprint fingerprint (algorithm TEST2) of decoded audio, as `fpcalc -raw` prints it.
+pub fn chromaprint(audio: &Audio) -> Result<Vec<u32>, AudioError> {
+    // A fresh fingerprinter per file: one reused across files would keep the previous file's resampler.
+    let mut printer = Fingerprinter::new(&Configuration::preset_test2());
+    printer
+        .start(audio.sample_rate, u32::from(audio.channels))
+        .map_err(|e| AudioError::Unsupported(format!("Chromaprint cannot take this audio: {e:?}")))?;
+    printer.consume(&audio.samples);
+    printer.finish();
+    Ok(printer.fingerprint().to_vec())
+}
