@@ -5,6 +5,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod audio;
 mod commands;
 mod demo;
 mod licensing;
@@ -65,6 +66,9 @@ enum Command {
     /// Declare the origin of a work (human, AI-assisted, fully AI-generated).
     #[command(subcommand)]
     Origin(commands::OriginCommand),
+    /// Recordings' audio fingerprints, and recognising audio against them.
+    #[command(subcommand)]
+    Audio(audio::AudioCommand),
     /// Recordings (from ERN and CWR REC), their works, origin and history.
     #[command(subcommand)]
     Recordings(recordings::RecordingsCommand),
@@ -218,6 +222,10 @@ async fn main() -> Result<()> {
         Command::Import(ImportCommand::Ern { files }) => {
             let store = open_store(&cli.database_url, false).await?;
             recordings::import_ern(store.as_ref(), &files, now).await
+        }
+        Command::Audio(command) => {
+            let store = open_store(&cli.database_url, false).await?;
+            audio::command(store.as_ref(), command, &cli.operator, now).await
         }
         Command::Recordings(command) => {
             let store = open_store(&cli.database_url, false).await?;

@@ -97,6 +97,10 @@ pub trait RecordingStore: Send + Sync {
     async fn search_sound_recordings(&self, text: &str, limit: u32) -> StoreResult<Vec<StoredSoundRecording>>;
     /// Recordings CWR REC records gave this ISRC.
     async fn cwr_recordings_by_isrc(&self, isrc: &str) -> StoreResult<Vec<StoredRecording>>;
+    /// Stores (replaces) a recording's Chromaprint fingerprint.
+    async fn put_fingerprint(&self, key: &str, duration_ms: u64, items: &[u32]) -> StoreResult<()>;
+    /// Every stored fingerprint: (recording key, items).
+    async fn fingerprints(&self) -> StoreResult<Vec<(String, Vec<u32>)>>;
     /// CWR REC recordings whose title or artist contains the text (case ignored), at most `limit`.
     async fn search_cwr_recordings(&self, text: &str, limit: u32) -> StoreResult<Vec<StoredRecording>>;
 }
@@ -592,4 +596,81 @@ pub async fn search(store: &dyn Store, text: &str, limit: u32) -> Result<Vec<Sou
         found.push(r);
     }
     Ok(found)
+}
+
+/// Registers a recording's audio fingerprint (computed by the caller from the audio file). A recording not
+/// yet in the catalogue is added with its ISRC alone.
+pub async fn register_audio(
+    store: &dyn Store,
+    isrc: &domain::Isrc,
+    fingerprint: &[u32],
+    duration_ms: u64,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<(), RecordingError> {
+    let key = isrc.as_str().to_owned();
+    if store.sound_recordings(std::slice::from_ref(&key)).await?.is_empty() {
+        let recording = StoredSoundRecording { recording: SoundRecording::new(&key, Some(*isrc)), revision: 1 };
+        let revision = CatalogueRevision {
+            entity: "recording".into(),
+            key: key.clone(),
+            revision: 1,
+            changed_at: now,
+            source: format!("operator {by}"),
+            summary: "new recording, registered from its audio".into(),
+            document: serde_json::to_string(&recording.recording).unwrap_or_default(),
+        };
+        store.put_sound_recording(&recording, &revision).await?;
+    }
+    store.put_fingerprint(&key, duration_ms, fingerprint).await?;
+    Ok(())
+}
+
+/// A recognised recording with what the catalogue knows of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Identified {
+    pub key: String,
+    pub title: Option<String>,
+    pub confidence: f64,
+    pub query_offset_seconds: f64,
+    pub reference_offset_seconds: f64,
+    pub matched_seconds: f64,
+    pub whole: bool,
+    pub explanation: String,
+}
+
+/// Identifies audio (by its fingerprint) against every registered recording.
+pub async fn identify(
+    store: &dyn Store,
+    fingerprint: &[u32],
+    top: usize,
+    min_confidence: f64,
+) -> Result<Vec<Identified>, RecordingError> {
+    let references = store
+        .fingerprints()
+        .await?
+        .into_iter()
+        .map(|(key, items)| fingerprint::recognise::Reference { key, fingerprint: items })
+        .collect();
+    let index = fingerprint::recognise::Index::build(references);
+    let mut out = Vec::new();
+    for c in index.identify(fingerprint, top, min_confidence) {
+        let title = store
+            .sound_recordings(std::slice::from_ref(&c.key))
+            .await?
+            .into_iter()
+            .next()
+            .and_then(|r| r.recording.title.map(|t| t.value));
+        out.push(Identified {
+            key: c.key,
+            title,
+            confidence: c.confidence,
+            query_offset_seconds: c.query_offset_seconds,
+            reference_offset_seconds: c.reference_offset_seconds,
+            matched_seconds: c.matched_seconds,
+            whole: c.whole,
+            explanation: c.explanation,
+        });
+    }
+    Ok(out)
 }

@@ -9,6 +9,7 @@
 //! Architecture invariant: pure computation over bytes and samples; no store, no clock.
 
 mod decode;
+pub mod recognise;
 
 pub use decode::{Audio, AudioError, decode_file, decode_reader};
 use rusty_chromaprint::{Configuration, Fingerprinter};

@@ -137,3 +137,59 @@ fn flac_vorbis_and_mp3_decode_to_the_same_music() {
     assert!(fingerprint::decode_file(&junk).is_err());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_fragment_and_a_whole_file_are_recognised_and_other_music_is_not() {
+    use fingerprint::recognise::{Index, Reference};
+    let prints: Vec<Vec<u32>> = (0..5u64)
+        .map(|seed| {
+            let audio = fingerprint::Audio { sample_rate: 11_025, channels: 1, samples: clip_seeded(seed, 40) };
+            fingerprint::chromaprint(&audio).unwrap()
+        })
+        .collect();
+    let index = Index::build(
+        prints.iter().enumerate().map(|(i, p)| Reference { key: format!("R{i}"), fingerprint: p.clone() }).collect(),
+    );
+    // The whole of recording 3: the best candidate, covering it all.
+    let whole = index.identify(&prints[3], 3, 0.5);
+    assert_eq!(whole[0].key, "R3");
+    assert!(whole[0].whole && whole[0].confidence > 0.99, "{:?}", whole[0]);
+    // Ten seconds of recording 2, from its 15th second, with noise added.
+    let mut rng = Rng(99);
+    let excerpt: Vec<i16> = clip_seeded(2, 40)[15 * 11_025..25 * 11_025]
+        .iter()
+        .map(|s| s.saturating_add((rng.next() % 1500) as i16 - 750))
+        .collect();
+    let query =
+        fingerprint::chromaprint(&fingerprint::Audio { sample_rate: 11_025, channels: 1, samples: excerpt }).unwrap();
+    let found = index.identify(&query, 3, 0.5);
+    assert_eq!(found[0].key, "R2", "{found:?}");
+    assert!(!found[0].whole);
+    assert!((found[0].reference_offset_seconds - 15.0).abs() < 1.0, "{:?}", found[0]);
+    // Music that is not registered finds nothing above the threshold.
+    let other = fingerprint::chromaprint(&fingerprint::Audio {
+        sample_rate: 11_025,
+        channels: 1,
+        samples: clip_seeded(77, 10),
+    })
+    .unwrap();
+    assert!(index.identify(&other, 3, 0.5).is_empty());
+}
+
+/// A melody like `clip`, from its own seed.
+fn clip_seeded(seed: u64, seconds: u32) -> Vec<i16> {
+    let rate = 11_025u32;
+    let mut rng = Rng(seed.wrapping_mul(7919).wrapping_add(1));
+    let mut samples = Vec::with_capacity((rate * seconds) as usize);
+    let mut frequency = 440.0f64;
+    for i in 0..rate * seconds {
+        if i % (rate / 4) == 0 {
+            frequency = 220.0 * 2f64.powf((rng.next() % 24) as f64 / 12.0);
+        }
+        let t = f64::from(i) / f64::from(rate);
+        let tone = (2.0 * std::f64::consts::PI * frequency * t).sin() * 0.5
+            + (4.0 * std::f64::consts::PI * frequency * t).sin() * 0.2;
+        samples.push((tone * 12_000.0) as i16);
+    }
+    samples
+}

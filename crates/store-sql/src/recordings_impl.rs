@@ -196,6 +196,24 @@ macro_rules! impl_recording_store {
                         .collect()
                 }
 
+                async fn put_fingerprint(&self, key: &str, duration_ms: u64, items: &[u32]) -> StoreResult<()> {
+                    sqlx::query("INSERT INTO fingerprints (recording_key, algorithm, duration_ms, items) VALUES ($1, 'chromaprint-test2', $2, $3) ON CONFLICT (recording_key) DO UPDATE SET algorithm = excluded.algorithm, duration_ms = excluded.duration_ms, items = excluded.items")
+                        .bind(key)
+                        .bind(i64::try_from(duration_ms).unwrap_or(i64::MAX))
+                        .bind(to_json(&items))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    Ok(())
+                }
+
+                async fn fingerprints(&self) -> StoreResult<Vec<(String, Vec<u32>)>> {
+                    let rows = sqlx::query("SELECT recording_key, items FROM fingerprints ORDER BY recording_key").fetch_all(&self.pool).await.map_err(db)?;
+                    rows.iter()
+                        .map(|r| Ok((r.try_get(0).map_err(db)?, json(&r.try_get::<String, _>(1).map_err(db)?, "fingerprint")?)))
+                        .collect()
+                }
+
                 async fn cwr_recordings_by_isrc(&self, isrc: &str) -> StoreResult<Vec<StoredRecording>> {
                     let rows = sqlx::query("SELECT work_code, document FROM recordings WHERE isrc = $1 ORDER BY id").bind(isrc).fetch_all(&self.pool).await.map_err(db)?;
                     rows.iter().map(cwr_from).collect()

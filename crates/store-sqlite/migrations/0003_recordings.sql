@@ -42,3 +42,11 @@ CREATE TABLE ern_messages (
     sha256 TEXT PRIMARY KEY,
     document TEXT NOT NULL
 );
+
+-- A recording's Chromaprint fingerprint (raw items as a JSON array), registered from its audio.
+CREATE TABLE fingerprints (
+    recording_key TEXT PRIMARY KEY,
+    algorithm TEXT NOT NULL,
+    duration_ms BIGINT NOT NULL,
+    items TEXT NOT NULL
+);

@@ -172,4 +172,55 @@ async fn cwr_and_ern_recordings_merge_on_isrc_and_link_to_works(store: &Arc<dyn 
     assert_eq!(view.history.len(), 1);
 }
 
-story!(every_ern_fixture_with_updates_and_a_purge, cwr_and_ern_recordings_merge_on_isrc_and_link_to_works);
+/// A melody of a quarter-second notes from a seed (a generated clip; no audio is stored in the repository).
+fn melody(seed: u64, seconds: u32) -> Vec<i16> {
+    let rate = 11_025u32;
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut frequency = 440.0f64;
+    (0..rate * seconds)
+        .map(|i| {
+            if i % (rate / 4) == 0 {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                frequency = 220.0 * 2f64.powf((state % 24) as f64 / 12.0);
+            }
+            let t = f64::from(i) / f64::from(rate);
+            ((2.0 * std::f64::consts::PI * frequency * t).sin() * 12_000.0) as i16
+        })
+        .collect()
+}
+
+fn print(samples: Vec<i16>) -> Vec<u32> {
+    fingerprint::chromaprint(&fingerprint::Audio { sample_rate: 11_025, channels: 1, samples }).unwrap()
+}
+
+async fn registered_audio_is_identified_whole_and_in_fragments(store: &Arc<dyn Store>) {
+    engine::registry::initialise(store.as_ref(), SocietyCode::STIM, None).await.unwrap();
+    let s = store.as_ref();
+    recordings::import_ern(s, &fixture("4_SimpleAudioSingle.xml"), "single.xml", now()).await.unwrap();
+    let isrcs = ["GBAYC1700598", "SE5BU2600001", "SE5BU2600002"];
+    for (seed, code) in isrcs.iter().enumerate() {
+        let isrc = domain::Isrc::parse(code).unwrap();
+        recordings::register_audio(s, &isrc, &print(melody(seed as u64, 40)), 40_000, "alice", now()).await.unwrap();
+    }
+    let whole = recordings::identify(s, &print(melody(0, 40)), 3, 0.5).await.unwrap();
+    assert_eq!((whole[0].key.as_str(), whole[0].whole), ("GBAYC1700598", true));
+    assert!(whole[0].title.as_deref().is_some_and(|t| !t.is_empty()), "the catalogue's title comes with it");
+    let fragment =
+        recordings::identify(s, &print(melody(2, 40)[20 * 11_025..30 * 11_025].to_vec()), 3, 0.5).await.unwrap();
+    assert_eq!((fragment[0].key.as_str(), fragment[0].whole), ("SE5BU2600002", false));
+    assert!((fragment[0].reference_offset_seconds - 20.0).abs() < 1.0, "{:?}", fragment[0]);
+    assert!(recordings::identify(s, &print(melody(9, 10)), 3, 0.5).await.unwrap().is_empty());
+    // A recording registered from its audio alone joins the catalogue with its ISRC.
+    assert_eq!(
+        recordings::recording_view(s, "SE5BU2600001").await.unwrap().history[0].summary,
+        "new recording, registered from its audio"
+    );
+}
+
+story!(
+    every_ern_fixture_with_updates_and_a_purge,
+    cwr_and_ern_recordings_merge_on_isrc_and_link_to_works,
+    registered_audio_is_identified_whole_and_in_fragments
+);
