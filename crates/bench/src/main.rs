@@ -17,6 +17,7 @@ use engine::Store;
 use engine::import::{AckSink, ImportOptions};
 use formats::cwr::{Context as CwrContext, ReadOptions, Reader, read_work};
 
+mod audio;
 mod rating;
 mod serve;
 
@@ -26,6 +27,7 @@ fn usage() -> ! {
         "       bench rating [--service-reports N] [--output-lines N] [--licensees N] [--dir DIR] [--postgres-url URL]"
     );
     eprintln!("       bench serve [--duration SECONDS] [--connections N] [--threads N] [--skip-postgres]");
+    eprintln!("       bench audio [--quick]   (needs wesnoth-1.16-music, singularity-music, sox, lame, fpcalc)");
     std::process::exit(2)
 }
 
@@ -35,6 +37,7 @@ fn main() -> Result<()> {
         Some("cwr") => cwr(&args[1..]),
         Some("rating") => rating::run(&std::env::current_exe()?, &args[1..]),
         Some("serve") => serve::run(&args[1..]),
+        Some("audio") => audio::run_bench(&args[1..]),
         Some("phase") => phase(&args[1..]),
         _ => usage(),
     }

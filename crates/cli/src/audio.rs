@@ -30,8 +30,9 @@ pub enum AudioCommand {
         file: PathBuf,
         #[arg(long, default_value_t = 5)]
         top: usize,
-        /// Candidates below this confidence (0 to 1) are not shown.
-        #[arg(long, default_value_t = 0.5)]
+        /// Candidates below this confidence (0 to 1: the share of aligned fingerprint items that agree) are
+        /// not shown. 0.85 keeps every unregistered excerpt of the benchmark out (crates/bench/README.md).
+        #[arg(long, default_value_t = 0.85)]
         min_confidence: f64,
         #[arg(long)]
         json: bool,
@@ -91,8 +92,9 @@ pub async fn command(store: &dyn Store, command: AudioCommand, operator: &str, n
             }
         }
         AudioCommand::Identify { file, top, min_confidence, json } => {
-            let (print, _) = fingerprint_of(&file)?;
-            let found = recordings::identify(store, &print, top, min_confidence).await?;
+            let audio = fingerprint::decode_file(&file).with_context(|| format!("{}", file.display()))?;
+            let prints = fingerprint::query_fingerprints(&audio)?;
+            let found = recordings::identify(store, &prints, top, min_confidence).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&found)?);
             } else if found.is_empty() {

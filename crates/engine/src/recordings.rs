@@ -639,10 +639,11 @@ pub struct Identified {
     pub explanation: String,
 }
 
-/// Identifies audio (by its fingerprint) against every registered recording.
+/// Identifies audio against every registered recording, from the query's fingerprints (as
+/// `fingerprint::query_fingerprints` gives them: the audio as it is and at a few playback rates).
 pub async fn identify(
     store: &dyn Store,
-    fingerprint: &[u32],
+    fingerprints: &[Vec<u32>],
     top: usize,
     min_confidence: f64,
 ) -> Result<Vec<Identified>, RecordingError> {
@@ -654,7 +655,7 @@ pub async fn identify(
         .collect();
     let index = fingerprint::recognise::Index::build(references);
     let mut out = Vec::new();
-    for c in index.identify(fingerprint, top, min_confidence) {
+    for c in index.identify_variants(fingerprints, top, min_confidence) {
         let title = store
             .sound_recordings(std::slice::from_ref(&c.key))
             .await?

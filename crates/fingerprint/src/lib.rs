@@ -22,6 +22,22 @@ pub fn item_seconds() -> f64 {
     f64::from(Configuration::preset_test2().item_duration_in_seconds())
 }
 
+/// Playback-rate factors a query is also fingerprinted at, so a recording sped up or pitched by a few
+/// percent is still found: fingerprinting audio as if its rate were `rate / factor` undoes a speed change
+/// exactly, and a pitch change up to a tempo drift the recogniser's segment alignment absorbs.
+pub const QUERY_FACTORS: [f64; 7] = [0.97, 0.98, 0.99, 1.0, 1.01, 1.02, 1.03];
+
+/// The query's fingerprints at each of [`QUERY_FACTORS`] (the first is the unchanged one).
+pub fn query_fingerprints(audio: &Audio) -> Result<Vec<Vec<u32>>, AudioError> {
+    let mut out = vec![chromaprint(audio)?];
+    for factor in QUERY_FACTORS.iter().filter(|f| **f != 1.0) {
+        let rate = (f64::from(audio.sample_rate) / factor).round() as u32;
+        let shifted = Audio { sample_rate: rate, channels: audio.channels, samples: audio.samples.clone() };
+        out.push(chromaprint(&shifted)?);
+    }
+    Ok(out)
+}
+
 /// The raw Chromaprint fingerprint (algorithm TEST2) of decoded audio, as `fpcalc -raw` prints it.
 pub fn chromaprint(audio: &Audio) -> Result<Vec<u32>, AudioError> {
     // A fresh fingerprinter per file: one reused across files would keep the previous file's resampler.

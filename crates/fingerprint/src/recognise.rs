@@ -22,7 +22,7 @@ pub struct Reference {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
     pub key: String,
-    /// 0 (chance) to 1 (identical): 1 − 2 × the bit error rate over the aligned items.
+    /// 0 to 1: the share of aligned fingerprint items that agree (at most 8 of 32 bits differ).
     pub confidence: f64,
     pub bit_error_rate: f64,
     /// Where the match starts in the query and in the recording, in seconds.
@@ -44,6 +44,14 @@ pub struct Index {
 
 /// Items whose 16-bit half occurs this often are too common to vote (silence, steady tones).
 const MAX_POSTINGS: usize = 2_000;
+/// Query items per independently aligned segment.
+const SEGMENT: usize = 16;
+/// How far (in items) a segment may slide from the voted offset.
+const DRIFT: i64 = 2;
+/// An item agrees when at most this many of its 32 bits differ.
+const ITEM_BITS: u32 = 8;
+/// The least number of aligned items a confidence is taken over.
+const EVIDENCE: usize = 40;
 
 fn halves(item: u32) -> [u32; 2] {
     [item >> 16, (item & 0xFFFF) | 0x1_0000]
@@ -70,6 +78,23 @@ impl Index {
         self.references.is_empty()
     }
 
+    /// The best candidates over several fingerprints of the same query (e.g. the query resampled to undo a
+    /// speed or pitch change): each recording's best showing counts.
+    pub fn identify_variants(&self, queries: &[Vec<u32>], top: usize, min_confidence: f64) -> Vec<Candidate> {
+        let mut best: HashMap<String, Candidate> = HashMap::new();
+        for q in queries {
+            for c in self.identify(q, top, min_confidence) {
+                if best.get(&c.key).is_none_or(|b| c.confidence > b.confidence) {
+                    best.insert(c.key.clone(), c);
+                }
+            }
+        }
+        let mut out: Vec<Candidate> = best.into_values().collect();
+        out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.key.cmp(&b.key)));
+        out.truncate(top);
+        out
+    }
+
     /// The best `top` candidates for a query fingerprint, at or above `min_confidence`.
     pub fn identify(&self, query: &[u32], top: usize, min_confidence: f64) -> Vec<Candidate> {
         let mut votes: HashMap<(u32, i64), u32> = HashMap::new();
@@ -83,9 +108,10 @@ impl Index {
         }
         let mut ranked: Vec<((u32, i64), u32)> = votes.into_iter().collect();
         ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let informative = self.informative(query);
         let mut best: HashMap<u32, Candidate> = HashMap::new();
         for ((r, offset), _) in ranked.into_iter().take(50) {
-            let Some(candidate) = self.verify(r, offset, query) else { continue };
+            let Some(candidate) = self.verify(r, offset, query, &informative) else { continue };
             if candidate.confidence < min_confidence {
                 continue;
             }
@@ -100,36 +126,81 @@ impl Index {
         out
     }
 
-    /// Aligns the query with a reference at an offset and measures the agreement.
-    fn verify(&self, r: u32, offset: i64, query: &[u32]) -> Option<Candidate> {
+    /// Which query items can tell recordings apart: not a repeat of the item before (silence and held
+    /// notes repeat), and not made only of halves too common to index.
+    fn informative(&self, query: &[u32]) -> Vec<bool> {
+        query
+            .iter()
+            .enumerate()
+            .map(|(q, item)| {
+                let repeat = q > 0 && query[q - 1] == *item;
+                let common = halves(*item).iter().all(|h| self.postings.get(h).is_none_or(|l| l.len() > MAX_POSTINGS));
+                !repeat && !common
+            })
+            .collect()
+    }
+
+    /// Aligns the query with a reference around an offset and measures the agreement. The query is taken in
+    /// segments of [`SEGMENT`] items, each free to slide up to [`DRIFT`] items from the offset, so a tempo a
+    /// few percent off (a query resampled to undo a pitch change) still lines up piece by piece. An item
+    /// agrees when at most [`ITEM_BITS`] of its 32 bits differ: chance agreement between different music is
+    /// rare, while a recording under noise or lossy coding keeps most items.
+    fn verify(&self, r: u32, offset: i64, query: &[u32], informative: &[bool]) -> Option<Candidate> {
         let reference = self.references.get(r as usize)?;
-        let (q_start, r_start) = if offset >= 0 { (0usize, offset as usize) } else { ((-offset) as usize, 0usize) };
-        let length = query.len().saturating_sub(q_start).min(reference.fingerprint.len().saturating_sub(r_start));
-        if length < 8 {
+        let item = |q: usize, shift: i64| -> Option<u32> {
+            let p = q as i64 + offset + shift;
+            (p >= 0).then(|| reference.fingerprint.get(p as usize)).flatten().map(|x| (x ^ query[q]).count_ones())
+        };
+        let (mut aligned, mut agreeing, mut bits) = (0usize, 0usize, 0u64);
+        let (mut first, mut last) = (usize::MAX, 0usize);
+        for start in (0..query.len()).step_by(SEGMENT) {
+            let end = (start + SEGMENT).min(query.len());
+            let mut best: Option<(usize, usize, u64)> = None;
+            for shift in -DRIFT..=DRIFT {
+                let distances: Vec<u32> =
+                    (start..end).filter(|q| informative[*q]).filter_map(|q| item(q, shift)).collect();
+                if distances.is_empty() {
+                    continue;
+                }
+                let agree = distances.iter().filter(|d| **d <= ITEM_BITS).count();
+                let total: u64 = distances.iter().map(|d| u64::from(*d)).sum();
+                if best.is_none_or(|b| agree > b.1) {
+                    best = Some((distances.len(), agree, total));
+                }
+            }
+            if let Some((n, a, t)) = best {
+                aligned += n;
+                agreeing += a;
+                bits += t;
+                if a > 0 {
+                    first = first.min(start);
+                    last = last.max(end);
+                }
+            }
+        }
+        if aligned < 8 {
             return None;
         }
-        let differing: u32 = query[q_start..q_start + length]
-            .iter()
-            .zip(&reference.fingerprint[r_start..r_start + length])
-            .map(|(a, b)| (a ^ b).count_ones())
-            .sum();
-        let ber = f64::from(differing) / (length as f64 * 32.0);
-        let confidence = (1.0 - 2.0 * ber).clamp(0.0, 1.0);
+        // Few aligned items are weak evidence whatever their agreement: the share is taken over at least
+        // EVIDENCE items (about five seconds), so a two-second coincidence cannot look certain.
+        let confidence = agreeing as f64 / aligned.max(EVIDENCE) as f64;
+        let ber = bits as f64 / (aligned as f64 * 32.0);
         let seconds = item_seconds();
-        let whole = length as f64 >= 0.9 * reference.fingerprint.len() as f64;
+        let q_start = if first == usize::MAX { 0 } else { first };
+        let r_start = (q_start as i64 + offset).max(0) as usize;
+        let matched = last.saturating_sub(q_start);
+        let whole = aligned as f64 >= 0.9 * reference.fingerprint.len() as f64;
         Some(Candidate {
             key: reference.key.clone(),
             confidence,
             bit_error_rate: ber,
             query_offset_seconds: q_start as f64 * seconds,
             reference_offset_seconds: r_start as f64 * seconds,
-            matched_seconds: length as f64 * seconds,
+            matched_seconds: matched as f64 * seconds,
             whole,
             explanation: format!(
-                "{} of {} fingerprint items aligned ({:.1} s from {:.1} s of the recording), {:.1}% of bits differ{}",
-                length,
-                reference.fingerprint.len(),
-                length as f64 * seconds,
+                "{agreeing} of {aligned} aligned fingerprint items agree ({:.1} s from {:.1} s of the recording), {:.1}% of bits differ{}",
+                matched as f64 * seconds,
                 r_start as f64 * seconds,
                 ber * 100.0,
                 if whole { ": the whole recording" } else { ": a fragment" }

@@ -204,14 +204,18 @@ async fn registered_audio_is_identified_whole_and_in_fragments(store: &Arc<dyn S
         let isrc = domain::Isrc::parse(code).unwrap();
         recordings::register_audio(s, &isrc, &print(melody(seed as u64, 40)), 40_000, "alice", now()).await.unwrap();
     }
-    let whole = recordings::identify(s, &print(melody(0, 40)), 3, 0.5).await.unwrap();
+    let whole = recordings::identify(s, &[print(melody(0, 40))], 3, 0.85).await.unwrap();
     assert_eq!((whole[0].key.as_str(), whole[0].whole), ("GBAYC1700598", true));
     assert!(whole[0].title.as_deref().is_some_and(|t| !t.is_empty()), "the catalogue's title comes with it");
-    let fragment =
-        recordings::identify(s, &print(melody(2, 40)[20 * 11_025..30 * 11_025].to_vec()), 3, 0.5).await.unwrap();
+    let excerpt = fingerprint::Audio {
+        sample_rate: 11_025,
+        channels: 1,
+        samples: melody(2, 40)[20 * 11_025..30 * 11_025].to_vec(),
+    };
+    let fragment = recordings::identify(s, &fingerprint::query_fingerprints(&excerpt).unwrap(), 3, 0.85).await.unwrap();
     assert_eq!((fragment[0].key.as_str(), fragment[0].whole), ("SE5BU2600002", false));
     assert!((fragment[0].reference_offset_seconds - 20.0).abs() < 1.0, "{:?}", fragment[0]);
-    assert!(recordings::identify(s, &print(melody(9, 10)), 3, 0.5).await.unwrap().is_empty());
+    assert!(recordings::identify(s, &[print(melody(9, 10))], 3, 0.85).await.unwrap().is_empty());
     // A recording registered from its audio alone joins the catalogue with its ISRC.
     assert_eq!(
         recordings::recording_view(s, "SE5BU2600001").await.unwrap().history[0].summary,
