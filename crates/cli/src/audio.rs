@@ -31,8 +31,8 @@ pub enum AudioCommand {
         #[arg(long, default_value_t = 5)]
         top: usize,
         /// Candidates below this confidence (0 to 1: the share of aligned fingerprint items that agree) are
-        /// not shown. 0.85 keeps every unregistered excerpt of the benchmark out (crates/bench/README.md).
-        #[arg(long, default_value_t = 0.85)]
+        /// not shown. 0.94 is above every unregistered excerpt of the benchmark (crates/bench/README.md).
+        #[arg(long, default_value_t = 0.94)]
         min_confidence: f64,
         #[arg(long)]
         json: bool,
