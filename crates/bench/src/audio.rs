@@ -14,18 +14,8 @@ use fingerprint::recognise::{Index, Reference};
 const WESNOTH: &str = "/usr/share/games/wesnoth/1.16/data/core/music";
 const SINGULARITY: &str = "/usr/share/games/singularity/music";
 
-/// SplitMix64, so excerpt offsets and noise are the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
+/// Seeded, so excerpt offsets and noise are the same on every run.
+type Rng = testkit::SplitMix64;
 
 fn ogg_files(dir: &str) -> Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -126,7 +116,7 @@ fn add_noise(samples: &mut [i16], snr_db: f64, rng: &mut Rng) {
     // Uniform noise in [-a, a] has RMS a/√3.
     let amplitude = noise_rms * 3f64.sqrt();
     for s in samples.iter_mut() {
-        let u = (rng.next() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
+        let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
         *s = (f64::from(*s) + u * amplitude).clamp(-32768.0, 32767.0) as i16;
     }
 }
@@ -198,13 +188,13 @@ fn recognition(tracks: &[PathBuf], negatives: &[PathBuf], dir: &Path, quick: boo
         t.elapsed().as_secs_f64()
     );
     // Negatives: excerpts of music that is not registered; the threshold is set on one half.
-    let mut rng = Rng(2026);
+    let mut rng = Rng::new(2026);
     let mut negative_scores = Vec::new();
     let per_track = if quick { 4 } else { 16 };
     for f in negatives {
         let seconds = seconds_of(f)?;
         for _ in 0..per_track {
-            let offset = (rng.next() % ((seconds - 12.0).max(1.0) as u64 * 1000)) as f64 / 1000.0;
+            let offset = (rng.next_u64() % ((seconds - 12.0).max(1.0) as u64 * 1000)) as f64 / 1000.0;
             let print = excerpt(f, offset, Distortion::None, dir, &mut rng)?;
             let best = index.identify_variants(&print, 1, 0.0);
             if std::env::var("BENCH_DEBUG").is_ok()
@@ -231,10 +221,10 @@ fn recognition(tracks: &[PathBuf], negatives: &[PathBuf], dir: &Path, quick: boo
         if quick { (0..tracks.len()).step_by(8).collect() } else { (0..tracks.len()).collect() };
     for d in DISTORTIONS {
         let (mut hits, mut total, mut confidences) = (0, 0, Vec::new());
-        let mut offsets = Rng(7);
+        let mut offsets = Rng::new(7);
         for &i in &tracks_used {
             for _ in 0..3 {
-                let offset = (offsets.next() % ((lengths[i] - 12.0).max(1.0) as u64 * 1000)) as f64 / 1000.0;
+                let offset = (offsets.next_u64() % ((lengths[i] - 12.0).max(1.0) as u64 * 1000)) as f64 / 1000.0;
                 let print = excerpt(&tracks[i], offset, d, dir, &mut rng)?;
                 total += 1;
                 if let Some(best) = index.identify_variants(&print, 1, threshold).first()

@@ -6,35 +6,29 @@
 
 use std::process::Command;
 
-/// A small deterministic generator (SplitMix64), so the clip is the same bytes on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
+/// A melody (a new note every quarter second, with a harmonic) from a seed, plus white noise at `noise`
+/// of full scale: the same bytes on every run.
+fn melody(seed: u64, seconds: u32, noise: f64) -> Vec<i16> {
+    let rate = 11_025u32;
+    let mut rng = testkit::SplitMix64::new(seed);
+    let mut frequency = 440.0f64;
+    (0..rate * seconds)
+        .map(|i| {
+            if i % (rate / 4) == 0 {
+                frequency = 220.0 * 2f64.powf((rng.next_u64() % 24) as f64 / 12.0);
+            }
+            let t = f64::from(i) / f64::from(rate);
+            let tone = (2.0 * std::f64::consts::PI * frequency * t).sin() * 0.5
+                + (4.0 * std::f64::consts::PI * frequency * t).sin() * 0.2;
+            let hiss = ((rng.next_u64() % 2000) as f64 - 1000.0) / 1000.0 * noise;
+            ((tone + hiss) * 12_000.0) as i16
+        })
+        .collect()
 }
 
-/// 30 seconds of a melody (a new note every quarter second, with a harmonic) plus a little noise.
-fn clip(rate: u32, seconds: u32) -> Vec<i16> {
-    let mut rng = Rng(2026);
-    let mut samples = Vec::with_capacity((rate * seconds) as usize);
-    let mut frequency = 440.0f64;
-    for i in 0..rate * seconds {
-        if i % (rate / 4) == 0 {
-            frequency = 220.0 * 2f64.powf((rng.next() % 24) as f64 / 12.0);
-        }
-        let t = f64::from(i) / f64::from(rate);
-        let tone = (2.0 * std::f64::consts::PI * frequency * t).sin() * 0.5
-            + (4.0 * std::f64::consts::PI * frequency * t).sin() * 0.2;
-        let noise = ((rng.next() % 2000) as f64 - 1000.0) / 1000.0 * 0.02;
-        samples.push(((tone + noise) * 12_000.0) as i16);
-    }
-    samples
+/// The 30-second clip the codec tests use.
+fn clip() -> Vec<i16> {
+    melody(2026, 30, 0.02)
 }
 
 fn wav(rate: u32, samples: &[i16]) -> Vec<u8> {
@@ -63,7 +57,7 @@ fn the_fingerprint_is_bit_identical_to_fpcalc() {
     let dir = std::env::temp_dir().join(format!("tantiem-fpcalc-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("clip.wav");
-    std::fs::write(&path, wav(11_025, &clip(11_025, 30))).unwrap();
+    std::fs::write(&path, wav(11_025, &clip())).unwrap();
     let output = Command::new("fpcalc")
         .args(["-raw", "-length", "0"])
         .arg(&path)
@@ -112,7 +106,7 @@ fn flac_vorbis_and_mp3_decode_to_the_same_music() {
     let dir = std::env::temp_dir().join(format!("tantiem-codecs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let wav_path = dir.join("clip.wav");
-    std::fs::write(&wav_path, wav(11_025, &clip(11_025, 30))).unwrap();
+    std::fs::write(&wav_path, wav(11_025, &clip())).unwrap();
     let reference = fingerprint::chromaprint(&fingerprint::decode_file(&wav_path).unwrap()).unwrap();
     let flac = dir.join("clip.flac");
     let ogg = dir.join("clip.ogg");
@@ -143,7 +137,7 @@ fn a_fragment_and_a_whole_file_are_recognised_and_other_music_is_not() {
     use fingerprint::recognise::{Index, Reference};
     let prints: Vec<Vec<u32>> = (0..5u64)
         .map(|seed| {
-            let audio = fingerprint::Audio { sample_rate: 11_025, channels: 1, samples: clip_seeded(seed, 40) };
+            let audio = fingerprint::Audio { sample_rate: 11_025, channels: 1, samples: melody(seed, 40, 0.0) };
             fingerprint::chromaprint(&audio).unwrap()
         })
         .collect();
@@ -155,10 +149,10 @@ fn a_fragment_and_a_whole_file_are_recognised_and_other_music_is_not() {
     assert_eq!(whole[0].key, "R3");
     assert!(whole[0].whole && whole[0].confidence > 0.99, "{:?}", whole[0]);
     // Ten seconds of recording 2, from its 15th second, with noise added.
-    let mut rng = Rng(99);
-    let excerpt: Vec<i16> = clip_seeded(2, 40)[15 * 11_025..25 * 11_025]
+    let mut rng = testkit::SplitMix64::new(99);
+    let excerpt: Vec<i16> = melody(2, 40, 0.0)[15 * 11_025..25 * 11_025]
         .iter()
-        .map(|s| s.saturating_add((rng.next() % 1500) as i16 - 750))
+        .map(|s| s.saturating_add((rng.next_u64() % 1500) as i16 - 750))
         .collect();
     let query =
         fingerprint::chromaprint(&fingerprint::Audio { sample_rate: 11_025, channels: 1, samples: excerpt }).unwrap();
@@ -170,26 +164,8 @@ fn a_fragment_and_a_whole_file_are_recognised_and_other_music_is_not() {
     let other = fingerprint::chromaprint(&fingerprint::Audio {
         sample_rate: 11_025,
         channels: 1,
-        samples: clip_seeded(77, 10),
+        samples: melody(77, 10, 0.0),
     })
     .unwrap();
     assert!(index.identify(&other, 3, 0.5).is_empty());
-}
-
-/// A melody like `clip`, from its own seed.
-fn clip_seeded(seed: u64, seconds: u32) -> Vec<i16> {
-    let rate = 11_025u32;
-    let mut rng = Rng(seed.wrapping_mul(7919).wrapping_add(1));
-    let mut samples = Vec::with_capacity((rate * seconds) as usize);
-    let mut frequency = 440.0f64;
-    for i in 0..rate * seconds {
-        if i % (rate / 4) == 0 {
-            frequency = 220.0 * 2f64.powf((rng.next() % 24) as f64 / 12.0);
-        }
-        let t = f64::from(i) / f64::from(rate);
-        let tone = (2.0 * std::f64::consts::PI * frequency * t).sin() * 0.5
-            + (4.0 * std::f64::consts::PI * frequency * t).sin() * 0.2;
-        samples.push((tone * 12_000.0) as i16);
-    }
-    samples
 }
