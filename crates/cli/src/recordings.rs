@@ -33,7 +33,24 @@ pub enum RecordingsCommand {
 pub async fn import_ern(store: &dyn Store, files: &[PathBuf], now: DateTime<Utc>) -> Result<()> {
     let mut failed = 0;
     for path in files {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let too_big = std::fs::metadata(path).map(|m| m.len() > formats::ern::MAX_ERN_BYTES as u64).unwrap_or(false);
+        let bytes = match std::fs::read(path) {
+            Ok(_) if too_big => {
+                failed += 1;
+                eprintln!(
+                    "{}: larger than {} MiB: is it an ERN message?",
+                    path.display(),
+                    formats::ern::MAX_ERN_BYTES >> 20
+                );
+                continue;
+            }
+            Ok(b) => b,
+            Err(e) => {
+                failed += 1;
+                eprintln!("{}: cannot read: {e}", path.display());
+                continue;
+            }
+        };
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         match recordings::import_ern(store, &bytes, &name, now).await {
             Ok(report) => print_import(&report),

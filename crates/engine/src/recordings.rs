@@ -83,6 +83,8 @@ pub trait RecordingStore: Send + Sync {
     async fn sound_recordings(&self, keys: &[String]) -> StoreResult<Vec<StoredSoundRecording>>;
     async fn releases(&self, keys: &[String]) -> StoreResult<Vec<StoredRelease>>;
     async fn apply_ern(&self, batch: ErnBatch) -> StoreResult<()>;
+    /// The releases that carry a recording (only those not withdrawn, with `standing_only`).
+    async fn releases_of(&self, recording_key: &str, standing_only: bool) -> StoreResult<Vec<String>>;
     /// Stores one operator's change to a recording (origin) with its revision.
     async fn put_sound_recording(
         &self,
@@ -122,6 +124,8 @@ pub enum RecordingError {
 pub struct ErnCounts {
     pub recordings_new: u32,
     pub recordings_updated: u32,
+    /// Described again exactly as stored: no new revision.
+    pub recordings_unchanged: u32,
     pub recordings_ignored: u32,
     pub recordings_withdrawn: u32,
     pub releases_new: u32,
@@ -224,11 +228,13 @@ struct Batch<'m> {
 
 /// The key of a recording: its ISRC, else its first proprietary id, else the sender's reference.
 fn recording_key(r: &ErnRecording, message: &ErnMessage) -> String {
+    // Without an id, the sender's title and artists: stable across the sender's messages (a message-local
+    // reference would make a new recording of every update).
     r.isrc
         .as_ref()
         .map(|i| i.as_str().to_owned())
         .or_else(|| r.proprietary_ids.first().cloned())
-        .unwrap_or_else(|| format!("{}:{}:{}", message.sender, message.message_id, r.reference))
+        .unwrap_or_else(|| format!("{}:{}|{}", message.sender, r.title, r.display_artists.join(", ")))
 }
 
 impl<'m> Batch<'m> {
@@ -242,7 +248,7 @@ impl<'m> Batch<'m> {
         let release_keys: Vec<String> = message
             .releases
             .iter()
-            .map(|r| r.key().unwrap_or_else(|| format!("{}:{}", message.sender, r.reference)))
+            .filter_map(|r| r.key())
             .chain(message.purged.iter().filter_map(|p| p.key()))
             .collect();
         let releases: BTreeMap<String, StoredRelease> =
@@ -272,13 +278,15 @@ impl<'m> Batch<'m> {
         let message = self.message;
         let by_reference: HashMap<&str, String> =
             message.recordings.iter().map(|r| (r.reference.as_str(), recording_key(r, message))).collect();
-        let mut release_of: HashMap<String, Vec<String>> = HashMap::new();
         for r in &message.releases {
-            let key = r.key().unwrap_or_else(|| format!("{}:{}", message.sender, r.reference));
+            let Some(key) = r.key() else {
+                report.notices.push(format!(
+                    "release {} has no ICPN, GRid or proprietary id: its recordings are kept, the release is not",
+                    r.reference
+                ));
+                continue;
+            };
             let tracks: Vec<String> = r.tracks.iter().filter_map(|t| by_reference.get(t.as_str()).cloned()).collect();
-            for t in &tracks {
-                release_of.entry(t.clone()).or_default().push(key.clone());
-            }
             let existing = self.releases.get(&key);
             if !self.newer_than_stored(existing.map(|e| e.release.updated_by_message)) {
                 report.counts.releases_ignored += 1;
@@ -308,6 +316,17 @@ impl<'m> Batch<'m> {
         }
         for r in &message.recordings {
             let key = recording_key(r, message);
+            if self.changed_recordings.contains_key(&key) {
+                // Twice in one message (DDEX's DJ-mix sample does this): one recording, the later description.
+                report.notices.push(format!(
+                    "recording {key} is described more than once in the message; the last description ({}) is kept",
+                    r.reference
+                ));
+                if let Some(stored) = self.recordings.get_mut(&key) {
+                    apply_fields(&mut stored.recording, r, self.source);
+                }
+                continue;
+            }
             let existing = self.recordings.get(&key);
             if !self.newer_than_stored(existing.and_then(|e| e.recording.updated_by_message)) {
                 report.counts.recordings_ignored += 1;
@@ -315,29 +334,35 @@ impl<'m> Batch<'m> {
                 continue;
             }
             let is_new = existing.is_none();
+            let was_withdrawn = existing.is_some_and(|e| e.recording.withdrawn);
             let mut stored = existing
                 .cloned()
                 .unwrap_or(StoredSoundRecording { recording: SoundRecording::new(&key, r.isrc), revision: 0 });
-            stored.revision += 1;
             let changed = apply_fields(&mut stored.recording, r, self.source);
-            for release in release_of.get(&key).into_iter().flatten() {
-                if !stored.recording.releases.contains(release) {
-                    stored.recording.releases.push(release.clone());
-                }
-            }
             stored.recording.withdrawn = false;
             stored.recording.updated_by_message = Some(message.created);
+            for iswc in &r.iswcs {
+                self.link(store, &key, iswc, report).await?;
+            }
+            if !is_new && changed.is_empty() && !was_withdrawn {
+                // The same description again: no revision.
+                report.counts.recordings_unchanged += 1;
+                continue;
+            }
+            stored.revision += 1;
+            let summary = match (is_new, was_withdrawn) {
+                (true, _) => "new recording".to_owned(),
+                (false, true) if changed.is_empty() => "delivered again after its withdrawal".to_owned(),
+                (false, true) => format!("delivered again after its withdrawal; changed: {}", changed.join(", ")),
+                (false, false) => format!("updated: {}", changed.join(", ")),
+            };
             if is_new {
                 report.counts.recordings_new += 1;
             } else {
                 report.counts.recordings_updated += 1;
             }
-            let summary = if is_new { "new recording".to_owned() } else { format!("updated: {}", changed.join(", ")) };
             self.recordings.insert(key.clone(), stored);
-            self.changed_recordings.insert(key.clone(), summary);
-            for iswc in &r.iswcs {
-                self.link(store, &key, iswc, report).await?;
-            }
+            self.changed_recordings.insert(key, summary);
         }
         Ok(())
     }
@@ -345,6 +370,10 @@ impl<'m> Batch<'m> {
     async fn link(&mut self, store: &dyn Store, key: &str, iswc: &Iswc, report: &mut ErnImport) -> StoreResult<()> {
         match store.work(&iswc.to_string()).await? {
             Some(work) => {
+                let known = store.recording_links(key).await?.iter().any(|l| l.work_code == work.summary.code);
+                if known || self.links.iter().any(|l| l.recording_key == key && l.work_code == work.summary.code) {
+                    return Ok(());
+                }
                 report.counts.links += 1;
                 self.links.push(RecordingLink { recording_key: key.to_owned(), work_code: work.summary.code, source: self.source.to_owned() });
             }
@@ -353,7 +382,7 @@ impl<'m> Batch<'m> {
         Ok(())
     }
 
-    async fn purge(&mut self, _store: &dyn Store, report: &mut ErnImport) -> StoreResult<()> {
+    async fn purge(&mut self, store: &dyn Store, report: &mut ErnImport) -> StoreResult<()> {
         for p in &self.message.purged {
             let Some(key) = p.key() else { continue };
             let Some(existing) = self.releases.get(&key).cloned() else {
@@ -373,10 +402,10 @@ impl<'m> Batch<'m> {
             report.counts.releases_withdrawn += 1;
             for track in &release.release.tracks {
                 let Some(mut recording) = self.recordings.get(track).cloned() else { continue };
-                // Withdrawn only if no other release that still stands carries it.
-                let elsewhere = recording
-                    .recording
-                    .releases
+                // Withdrawn only if no other release still standing carries it (this message may withdraw
+                // several).
+                let standing = store.releases_of(track, true).await?;
+                let elsewhere = standing
                     .iter()
                     .any(|other| other != &key && self.releases.get(other).is_none_or(|r| !r.release.withdrawn));
                 if elsewhere || recording.recording.withdrawn {
@@ -442,43 +471,39 @@ impl<'m> Batch<'m> {
 /// Sets the fields the message gives (keeping the others), each with its source; returns the names of
 /// the fields whose value changed.
 fn apply_fields(rec: &mut SoundRecording, r: &ErnRecording, source: &str) -> Vec<&'static str> {
-    let mut changed = Vec::new();
-    fn set<T: PartialEq + Clone>(
-        field: &mut Option<Sourced<T>>,
-        value: Option<T>,
-        source: &str,
-        name: &'static str,
-        changed: &mut Vec<&'static str>,
-    ) {
-        if let Some(v) = value {
-            if field.as_ref().is_none_or(|f| f.value != v) {
-                changed.push(name);
-            }
-            *field = Some(Sourced::new(v, source));
-        }
-    }
-    set(&mut rec.title, Some(r.title.clone()).filter(|t| !t.is_empty()), source, "title", &mut changed);
-    set(&mut rec.subtitle, r.subtitle.clone(), source, "subtitle", &mut changed);
-    set(
-        &mut rec.display_artists,
-        Some(r.display_artists.clone()).filter(|a| !a.is_empty()),
-        source,
-        "display artists",
-        &mut changed,
-    );
+    // An update replaces the previous description: what the message leaves out is cleared. (Only the origin
+    // is set by operators; CWR REC fields are merged when shown, never stored here.)
+    let before = rec.clone();
+    let sourced = |v| Sourced::new(v, source);
+    rec.title = Some(r.title.clone()).filter(|t| !t.is_empty()).map(sourced);
+    rec.subtitle = r.subtitle.clone().map(sourced);
+    rec.display_artists = Some(r.display_artists.clone()).filter(|a| !a.is_empty()).map(|v| Sourced::new(v, source));
     let contributors: Vec<RecordingContributor> = r
         .contributors
         .iter()
         .map(|c| RecordingContributor { name: c.name.clone(), roles: c.roles.clone(), indirect: c.indirect })
         .collect();
-    set(&mut rec.contributors, Some(contributors).filter(|c| !c.is_empty()), source, "contributors", &mut changed);
-    set(&mut rec.duration_seconds, r.duration_seconds, source, "duration", &mut changed);
-    set(&mut rec.label, r.label.clone(), source, "label", &mut changed);
-    set(&mut rec.p_line, r.p_line.clone(), source, "P-line", &mut changed);
+    rec.contributors = Some(contributors).filter(|c| !c.is_empty()).map(|v| Sourced::new(v, source));
+    rec.duration_seconds = r.duration_seconds.map(|v| Sourced::new(v, source));
+    rec.label = r.label.clone().map(sourced);
+    rec.p_line = r.p_line.clone().map(sourced);
     if rec.isrc.is_none() {
         rec.isrc = r.isrc;
     }
-    changed
+    /// Whether a field's value differs (its source alone does not count).
+    fn differs<T: PartialEq>(a: &Option<Sourced<T>>, b: &Option<Sourced<T>>) -> bool {
+        a.as_ref().map(|x| &x.value) != b.as_ref().map(|x| &x.value)
+    }
+    let fields = [
+        ("title", differs(&before.title, &rec.title)),
+        ("subtitle", differs(&before.subtitle, &rec.subtitle)),
+        ("display artists", differs(&before.display_artists, &rec.display_artists)),
+        ("contributors", differs(&before.contributors, &rec.contributors)),
+        ("duration", differs(&before.duration_seconds, &rec.duration_seconds)),
+        ("label", differs(&before.label, &rec.label)),
+        ("P-line", differs(&before.p_line, &rec.p_line)),
+    ];
+    fields.into_iter().filter(|(_, d)| *d).map(|(name, _)| name).collect()
 }
 
 /// A recording as people look at it: the ERN/operator fields, completed from CWR REC records, its links to
@@ -529,6 +554,7 @@ pub async fn recording_view(store: &dyn Store, key: &str) -> Result<RecordingVie
             links.push(RecordingLink { recording_key: key.clone(), work_code: c.work_code.clone(), source });
         }
     }
+    recording.releases = store.releases_of(&key, false).await?;
     let releases = store.releases(&recording.releases).await?.into_iter().map(|r| r.release).collect();
     let history = store.catalogue_revisions("recording", &key).await?;
     Ok(RecordingView { recording, links, releases, history })
@@ -562,7 +588,11 @@ pub async fn set_origin(
 ) -> Result<SoundRecording, RecordingError> {
     let view = recording_view(store, key).await?;
     let stored = store.sound_recordings(std::slice::from_ref(&view.recording.key)).await?.into_iter().next();
-    let mut stored = stored.unwrap_or(StoredSoundRecording { recording: view.recording.clone(), revision: 0 });
+    // Start from what is stored (or nothing): the view's CWR fields are merged when shown, never copied.
+    let mut stored = stored.unwrap_or_else(|| StoredSoundRecording {
+        recording: SoundRecording::new(&view.recording.key, view.recording.isrc),
+        revision: 0,
+    });
     stored.revision += 1;
     let source = format!("operator {by}");
     stored.recording.origin = Sourced::new(origin, &source);

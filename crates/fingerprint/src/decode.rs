@@ -11,6 +11,9 @@ use symphonia::core::io::{MediaSourceStream, ReadOnlySource};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
+/// The longest audio decoded (memory grows with it).
+const MAX_SECONDS: u64 = 3 * 3600;
+
 /// Decoded audio: interleaved 16-bit samples.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Audio {
@@ -79,7 +82,11 @@ fn decode_source(source: MediaSourceStream, extension: Option<&str>) -> Result<A
         let packet = match format.next_packet() {
             Ok(p) => p,
             Err(Error::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
-            Err(Error::ResetRequired) => break,
+            Err(Error::ResetRequired) => {
+                return Err(AudioError::Unsupported(
+                    "a chained stream (several streams one after another): split it first".into(),
+                ));
+            }
             Err(e) => return Err(AudioError::Damaged(e.to_string())),
         };
         if packet.track_id() != track_id {
@@ -88,8 +95,13 @@ fn decode_source(source: MediaSourceStream, extension: Option<&str>) -> Result<A
         match decoder.decode(&packet) {
             Ok(decoded) => {
                 let spec = *decoded.spec();
-                sample_rate = spec.rate;
-                channels = spec.channels.count() as u16;
+                let (rate, count) = (spec.rate, spec.channels.count() as u16);
+                if !samples.is_empty() && (rate != sample_rate || count != channels) {
+                    return Err(AudioError::Damaged(format!(
+                        "the stream changes from {sample_rate} Hz × {channels} to {rate} Hz × {count} channels"
+                    )));
+                }
+                (sample_rate, channels) = (rate, count);
                 let needed = decoded.capacity() as u64;
                 let buf = match &mut buffer {
                     Some(b) if b.capacity() as u64 >= needed * u64::from(channels) => b,
@@ -97,6 +109,9 @@ fn decode_source(source: MediaSourceStream, extension: Option<&str>) -> Result<A
                 };
                 buf.copy_interleaved_ref(decoded);
                 samples.extend_from_slice(buf.samples());
+                if samples.len() as u64 > MAX_SECONDS * u64::from(sample_rate) * u64::from(channels) {
+                    return Err(AudioError::Unsupported(format!("longer than {} hours: split it", MAX_SECONDS / 3600)));
+                }
             }
             // A damaged packet is skipped, as players do.
             Err(Error::DecodeError(_)) => continue,

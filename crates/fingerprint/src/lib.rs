@@ -40,6 +40,15 @@ pub fn query_fingerprints(audio: &Audio) -> Result<Vec<Vec<u32>>, AudioError> {
 
 /// The raw Chromaprint fingerprint (algorithm TEST2) of decoded audio, as `fpcalc -raw` prints it.
 pub fn chromaprint(audio: &Audio) -> Result<Vec<u32>, AudioError> {
+    if audio.channels == 0 || audio.sample_rate == 0 || !audio.samples.len().is_multiple_of(usize::from(audio.channels))
+    {
+        return Err(AudioError::Damaged(format!(
+            "{} samples cannot be {} interleaved channels at {} Hz",
+            audio.samples.len(),
+            audio.channels,
+            audio.sample_rate
+        )));
+    }
     // A fresh fingerprinter per file: one reused across files would keep the previous file's resampler.
     let mut printer = Fingerprinter::new(&Configuration::preset_test2());
     printer

@@ -4,8 +4,10 @@
 //! file a repertoire recording?" (a match covering most of the recording) and "does this audio contain a
 //! fragment of one, and where?" (offsets in both files and the matched duration).
 //!
-//! Chromaprint does not survive pitch or speed changes of a few percent; a shift-robust second fingerprint
-//! is still to come (see the issue's notes).
+//! Chromaprint alone does not survive pitch or speed changes of a few percent: queries are also
+//! fingerprinted at playback rates 0.97–1.03 ([`crate::query_fingerprints`]), and each query segment may slide
+//! a little, which absorbs the tempo drift left after undoing a pitch change. A second, shift-invariant
+//! fingerprint would do it without the extra queries.
 
 use std::collections::HashMap;
 
@@ -52,6 +54,8 @@ const DRIFT: i64 = 2;
 const ITEM_BITS: u32 = 8;
 /// The least number of aligned items a confidence is taken over.
 const EVIDENCE: usize = 40;
+/// Segments in the window the confidence is measured over (5 × 16 items, about ten seconds).
+const WINDOW: usize = 5;
 
 fn halves(item: u32) -> [u32; 2] {
     [item >> 16, (item & 0xFFFF) | 0x1_0000]
@@ -151,8 +155,8 @@ impl Index {
             let p = q as i64 + offset + shift;
             (p >= 0).then(|| reference.fingerprint.get(p as usize)).flatten().map(|x| (x ^ query[q]).count_ones())
         };
-        let (mut aligned, mut agreeing, mut bits) = (0usize, 0usize, 0u64);
-        let (mut first, mut last) = (usize::MAX, 0usize);
+        // Each segment at its best shift: (first item, items aligned, items agreeing, differing bits).
+        let mut segments: Vec<(usize, usize, usize, u64)> = Vec::new();
         for start in (0..query.len()).step_by(SEGMENT) {
             let end = (start + SEGMENT).min(query.len());
             let mut best: Option<(usize, usize, u64)> = None;
@@ -169,27 +173,46 @@ impl Index {
                 }
             }
             if let Some((n, a, t)) = best {
-                aligned += n;
-                agreeing += a;
-                bits += t;
-                if a > 0 {
-                    first = first.min(start);
-                    last = last.max(end);
-                }
+                segments.push((start, n, a, t));
             }
         }
+        let aligned: usize = segments.iter().map(|s| s.1).sum();
         if aligned < 8 {
             return None;
         }
-        // Few aligned items are weak evidence whatever their agreement: the share is taken over at least
-        // EVIDENCE items (about five seconds), so a two-second coincidence cannot look certain.
-        let confidence = agreeing as f64 / aligned.max(EVIDENCE) as f64;
-        let ber = bits as f64 / (aligned as f64 * 32.0);
+        // The confidence is the best WINDOW segments in a row (about ten seconds): a fragment inside longer
+        // audio scores on its own span, not diluted by the rest. Few aligned items are weak evidence
+        // whatever their agreement: the share is taken over at least EVIDENCE items.
+        let width = WINDOW.min(segments.len());
+        let (mut confidence, mut best_at) = (0.0f64, 0usize);
+        for (at, window) in segments.windows(width).enumerate() {
+            let n: usize = window.iter().map(|s| s.1).sum();
+            let a: usize = window.iter().map(|s| s.2).sum();
+            let score = a as f64 / n.max(EVIDENCE) as f64;
+            if score > confidence {
+                (confidence, best_at) = (score, at);
+            }
+        }
+        // The matched span: the best window, grown while neighbouring segments agree on three items in four.
+        let agrees = |s: &(usize, usize, usize, u64)| s.1 > 0 && s.2 * 4 >= s.1 * 3;
+        let (mut lo, mut hi) = (best_at, best_at + width);
+        while lo > 0 && agrees(&segments[lo - 1]) {
+            lo -= 1;
+        }
+        while hi < segments.len() && agrees(&segments[hi]) {
+            hi += 1;
+        }
+        let span = &segments[lo..hi];
+        let bits: u64 = span.iter().map(|s| s.3).sum();
+        let span_items: usize = span.iter().map(|s| s.1).sum();
+        let ber = bits as f64 / (span_items.max(1) as f64 * 32.0);
         let seconds = item_seconds();
-        let q_start = if first == usize::MAX { 0 } else { first };
+        let q_start = span.first().map_or(0, |s| s.0);
+        let q_end = span.last().map_or(0, |s| (s.0 + SEGMENT).min(query.len()));
         let r_start = (q_start as i64 + offset).max(0) as usize;
-        let matched = last.saturating_sub(q_start);
-        let whole = aligned as f64 >= 0.9 * reference.fingerprint.len() as f64;
+        let matched = q_end.saturating_sub(q_start);
+        let whole = matched as f64 >= 0.9 * reference.fingerprint.len() as f64;
+        let agreeing: usize = span.iter().map(|s| s.2).sum();
         Some(Candidate {
             key: reference.key.clone(),
             confidence,
@@ -199,8 +222,9 @@ impl Index {
             matched_seconds: matched as f64 * seconds,
             whole,
             explanation: format!(
-                "{agreeing} of {aligned} aligned fingerprint items agree ({:.1} s from {:.1} s of the recording), {:.1}% of bits differ{}",
+                "{agreeing} of {span_items} aligned fingerprint items agree over {:.1} s, from {:.1} s of the query and {:.1} s of the recording; {:.1}% of bits differ{}",
                 matched as f64 * seconds,
+                q_start as f64 * seconds,
                 r_start as f64 * seconds,
                 ber * 100.0,
                 if whole { ": the whole recording" } else { ": a fragment" }

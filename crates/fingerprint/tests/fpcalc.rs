@@ -160,6 +160,19 @@ fn a_fragment_and_a_whole_file_are_recognised_and_other_music_is_not() {
     assert_eq!(found[0].key, "R2", "{found:?}");
     assert!(!found[0].whole);
     assert!((found[0].reference_offset_seconds - 15.0).abs() < 1.0, "{:?}", found[0]);
+    // Ten seconds of recording 4 inside a minute of other music (an AI output quoting it): found, and where.
+    let mut long = melody(50, 25, 0.0);
+    long.extend_from_slice(&melody(4, 40, 0.0)[5 * 11_025..15 * 11_025]);
+    long.extend(melody(51, 25, 0.0));
+    let inside =
+        fingerprint::chromaprint(&fingerprint::Audio { sample_rate: 11_025, channels: 1, samples: long }).unwrap();
+    let found = index.identify(&inside, 3, 0.5);
+    assert_eq!(found[0].key, "R4", "{found:?}");
+    assert!(
+        (found[0].query_offset_seconds - 25.0).abs() < 3.5 && (found[0].reference_offset_seconds - 5.0).abs() < 3.5,
+        "{:?}",
+        found[0]
+    );
     // Music that is not registered finds nothing above the threshold.
     let other = fingerprint::chromaprint(&fingerprint::Audio {
         sample_rate: 11_025,

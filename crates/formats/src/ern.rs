@@ -7,6 +7,9 @@
 //! keeps the ISRC in `SoundRecordingEdition` in 4.3), so each field is looked up where any version puts it.
 //! Elements Tantiem does not know are passed over and reported; malformed XML, or XML that is not an ERN
 //! message, is an error naming the element and line.
+//!
+//! A recording's AI involvement is not read: no ERN version up to 4.3 has an element for it, so it is left to
+//! operators (`tantiem recordings origin`).
 
 use std::collections::HashMap;
 
@@ -161,17 +164,23 @@ pub fn read_ern(bytes: &[u8]) -> Result<ErnMessage, ErnError> {
 
 struct Reader<'a, 'input> {
     document: &'a Document<'input>,
+    /// Byte offsets where lines start, so a node's line is a binary search (roxmltree's own lookup scans
+    /// the text from the start each time).
+    line_starts: Vec<usize>,
     parties: HashMap<String, String>,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl<'a, 'input> Reader<'a, 'input> {
     fn new(document: &'a Document<'input>) -> Self {
-        Reader { document, parties: HashMap::new(), diagnostics: Vec::new() }
+        let text = document.input_text();
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        Reader { document, line_starts, parties: HashMap::new(), diagnostics: Vec::new() }
     }
 
     fn line(&self, node: Node<'_, '_>) -> u32 {
-        self.document.text_pos_at(node.range().start).row
+        let offset = node.range().start;
+        self.line_starts.partition_point(|start| *start <= offset) as u32
     }
 
     fn message(mut self) -> Result<ErnMessage, ErnError> {
@@ -202,13 +211,28 @@ impl<'a, 'input> Reader<'a, 'input> {
             String::new()
         });
         let created_text = text_of(header, &["MessageCreatedDateTime"]).unwrap_or_default();
-        let created = DateTime::parse_from_rfc3339(&created_text).map_err(|_| {
-            error(
-                self.line(header),
-                "MessageCreatedDateTime",
-                format!("{created_text:?} is not a date and time like 2024-04-01T05:00:00Z"),
-            )
-        })?;
+        let created = match DateTime::parse_from_rfc3339(&created_text) {
+            Ok(t) => t,
+            // xs:dateTime may leave the time zone out: read it as UTC, and say so.
+            Err(_) => match chrono::NaiveDateTime::parse_from_str(&created_text, "%Y-%m-%dT%H:%M:%S%.f") {
+                Ok(naive) => {
+                    let line = self.line(header);
+                    self.warn(
+                        line,
+                        "MessageCreatedDateTime",
+                        format!("{created_text:?} has no time zone: read as UTC"),
+                    );
+                    naive.and_utc().fixed_offset()
+                }
+                Err(_) => {
+                    return Err(error(
+                        self.line(header),
+                        "MessageCreatedDateTime",
+                        format!("{created_text:?} is not a date and time like 2024-04-01T05:00:00Z"),
+                    ));
+                }
+            },
+        };
         let sender = child(header, "MessageSender")
             .and_then(|s| text_of(s, &["PartyName", "FullName"]).or_else(|| text_of(s, &["PartyId"])))
             .unwrap_or_default();
@@ -266,7 +290,8 @@ impl<'a, 'input> Reader<'a, 'input> {
     fn recording(&mut self, r: Node<'_, '_>) -> ErnRecording {
         let line = self.line(r);
         let reference = text_of(r, &["ResourceReference"]).unwrap_or_default();
-        let isrc = first_descendant_text(r, "ISRC").and_then(|text| match Isrc::parse(&text) {
+        let ids = own_ids(r);
+        let isrc = ids.iter().find_map(|i| text_of(*i, &["ISRC"])).and_then(|text| match Isrc::parse(&text) {
             Ok(isrc) => Some(isrc),
             Err(e) => {
                 self.warn(line, "ISRC", format!("ISRC {text:?} of {reference} dropped: {e}"));
@@ -346,7 +371,7 @@ impl<'a, 'input> Reader<'a, 'input> {
             line,
             reference,
             isrc,
-            proprietary_ids: proprietary_ids(r),
+            proprietary_ids: ids.into_iter().flat_map(proprietary_ids).collect(),
             title,
             subtitle,
             display_artists,
@@ -362,6 +387,10 @@ impl<'a, 'input> Reader<'a, 'input> {
         let Some(list) = child(root, "ReleaseList") else { return Vec::new() };
         let mut out = Vec::new();
         for r in children(list, "Release") {
+            // ERN 3.8.2 repeats each track as a TrackRelease: the track, not a release of its own.
+            if text_of(r, &["ReleaseType"]).is_some_and(|t| t == "TrackRelease") {
+                continue;
+            }
             let ids = child(r, "ReleaseId");
             let tracks: Vec<String> = r
                 .descendants()
@@ -457,12 +486,14 @@ fn texts(node: Node<'_, '_>, names: &[&str]) -> Vec<String> {
         .collect()
 }
 
-fn first_descendant_text(node: Node<'_, '_>, name: &str) -> Option<String> {
-    node.descendants()
-        .find(|n| n.has_tag_name(name))
-        .and_then(|n| n.text())
-        .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty())
+/// The id containers that name a sound recording itself (not a related recording or its work): 3.8.2's
+/// `SoundRecordingId`, 4.x's `ResourceId`, and 4.3's `SoundRecordingEdition/ResourceId`.
+fn own_ids<'a, 'i>(r: Node<'a, 'i>) -> Vec<Node<'a, 'i>> {
+    let mut ids: Vec<Node<'a, 'i>> = children(r, "SoundRecordingId").chain(children(r, "ResourceId")).collect();
+    for edition in children(r, "SoundRecordingEdition") {
+        ids.extend(children(edition, "ResourceId"));
+    }
+    ids
 }
 
 fn proprietary_ids(node: Node<'_, '_>) -> Vec<String> {
@@ -490,7 +521,7 @@ pub fn iso_duration_seconds(text: &str) -> Option<u32> {
     };
     let mut total: u64 = 0;
     if !days.is_empty() {
-        total += days.strip_suffix('D')?.parse::<u64>().ok()? * 86_400;
+        total = days.strip_suffix('D')?.parse::<u64>().ok()?.checked_mul(86_400)?;
     }
     let mut number = String::new();
     for c in time.chars() {
@@ -498,12 +529,12 @@ pub fn iso_duration_seconds(text: &str) -> Option<u32> {
             '0'..='9' | '.' => number.push(c),
             'H' | 'M' | 'S' => {
                 let whole: u64 = number.split('.').next()?.parse().ok()?;
-                total += whole
-                    * match c {
-                        'H' => 3_600,
-                        'M' => 60,
-                        _ => 1,
-                    };
+                let unit = match c {
+                    'H' => 3_600,
+                    'M' => 60,
+                    _ => 1,
+                };
+                total = total.checked_add(whole.checked_mul(unit)?)?;
                 number.clear();
             }
             _ => return None,
@@ -700,7 +731,6 @@ const KNOWN_ELEMENTS: &[&str] = &[
     "SequenceNumber",
     "IsMultiArtistCompilation",
     "IsCompilation",
-    "Duration",
     "DealList",
     "ReleaseDeal",
     "DealReleaseReference",
@@ -736,7 +766,7 @@ mod tests {
         assert_eq!(iso_duration_seconds("PT1H2M3.5S"), Some(3723));
         assert_eq!(iso_duration_seconds("PT0H0M0S"), Some(0));
         assert_eq!(iso_duration_seconds("P1DT1S"), Some(86_401));
-        for bad in ["3M45S", "PT3X", "PT3", "", "P"] {
+        for bad in ["3M45S", "PT3X", "PT3", "", "P", "P999999999999999999D", "PT99999999999999999H"] {
             assert_eq!(iso_duration_seconds(bad), None, "{bad}");
         }
     }

@@ -50,3 +50,12 @@ CREATE TABLE fingerprints (
     duration_ms BIGINT NOT NULL,
     items TEXT NOT NULL
 );
+
+-- Which recordings each release carries: the authority on membership (a purge withdraws a recording only
+-- when no standing release carries it).
+CREATE TABLE release_tracks (
+    release_key TEXT NOT NULL,
+    recording_key TEXT NOT NULL,
+    PRIMARY KEY (release_key, recording_key)
+);
+CREATE INDEX release_tracks_recording ON release_tracks (recording_key);

@@ -122,6 +122,15 @@ macro_rules! impl_recording_store {
                         upsert_recording(&mut tx, r).await?;
                     }
                     for r in &batch.releases {
+                        sqlx::query("DELETE FROM release_tracks WHERE release_key = $1").bind(&r.release.key).execute(&mut *tx).await.map_err(db)?;
+                        for track in &r.release.tracks {
+                            sqlx::query("INSERT INTO release_tracks (release_key, recording_key) VALUES ($1, $2) ON CONFLICT (release_key, recording_key) DO NOTHING")
+                                .bind(&r.release.key)
+                                .bind(track)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(db)?;
+                        }
                         sqlx::query("INSERT INTO releases (key, withdrawn, revision, document) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO UPDATE SET withdrawn = excluded.withdrawn, revision = excluded.revision, document = excluded.document")
                             .bind(&r.release.key)
                             .bind(i64::from(r.release.withdrawn))
@@ -138,6 +147,16 @@ macro_rules! impl_recording_store {
                         insert_link(&mut tx, l).await?;
                     }
                     tx.commit().await.map_err(db)
+                }
+
+                async fn releases_of(&self, recording_key: &str, standing_only: bool) -> StoreResult<Vec<String>> {
+                    let sql = if standing_only {
+                        "SELECT t.release_key FROM release_tracks t JOIN releases r ON r.key = t.release_key WHERE t.recording_key = $1 AND r.withdrawn = 0 ORDER BY t.release_key"
+                    } else {
+                        "SELECT release_key FROM release_tracks WHERE recording_key = $1 ORDER BY release_key"
+                    };
+                    let rows = sqlx::query(sql).bind(recording_key).fetch_all(&self.pool).await.map_err(db)?;
+                    rows.iter().map(|r| r.try_get::<String, _>(0).map_err(db)).collect()
                 }
 
                 async fn put_sound_recording(&self, recording: &StoredSoundRecording, revision: &CatalogueRevision) -> StoreResult<()> {

@@ -54,8 +54,8 @@ async fn every_ern_fixture_with_updates_and_a_purge(store: &Arc<dyn Store>) {
         [
             ("1_Audio.xml", ErnOutcome::Applied, [21, 0, 0, 0, 1, 0, 0, 0, 0]),
             ("4_SimpleAudioSingle.xml", ErnOutcome::Applied, [1, 0, 0, 0, 1, 0, 0, 0, 0]),
-            // DDEX's DJ-mix sample gives two recordings the same proprietary id: the second updates the first.
-            ("8_DjMix.xml", ErnOutcome::Applied, [8, 1, 0, 0, 1, 0, 0, 0, 0]),
+            // DDEX's DJ-mix sample gives two recordings the same proprietary id: one recording, with a notice.
+            ("8_DjMix.xml", ErnOutcome::Applied, [8, 0, 0, 0, 1, 0, 0, 0, 0]),
             ("audius__01_delivery.xml", ErnOutcome::Applied, [1, 0, 0, 0, 1, 0, 0, 0, 0]),
             // The purge withdraws the release and its only recording.
             ("audius__03_delete.xml", ErnOutcome::Applied, [0, 0, 0, 1, 0, 0, 0, 1, 0]),
@@ -109,6 +109,34 @@ async fn every_ern_fixture_with_updates_and_a_purge(store: &Arc<dyn Store>) {
     .await
     .unwrap();
     assert_eq!(counts(&ignored.counts), [0, 0, 1, 0, 0, 0, 1, 0, 0]);
+
+    // The same recording on a second release (a compilation): purging the single leaves it standing;
+    // purging the compilation too withdraws it.
+    let compilation = newer
+        .replace("2018-01-01T00:00:00+00:00", "2018-02-01T00:00:00+00:00")
+        .replace("A10302B0003989564F", "A10302B0003989564G");
+    let added = recordings::import_ern(s, compilation.as_bytes(), "compilation.xml", now()).await.unwrap();
+    assert_eq!(counts(&added.counts), [0, 0, 0, 0, 1, 0, 0, 0, 0], "an unchanged recording on a new release");
+    assert_eq!(added.counts.recordings_unchanged, 1);
+    let purge = |grid: &str, at: &str| {
+        format!(
+            "<?xml version=\"1.0\"?>\n<ern:PurgeReleaseMessage xmlns:ern=\"http://ddex.net/xml/ern/43\"><MessageHeader><MessageId>P-{grid}</MessageId><MessageSender><PartyName><FullName>Warner Music Group</FullName></PartyName></MessageSender><MessageCreatedDateTime>{at}</MessageCreatedDateTime></MessageHeader><PurgedRelease><ReleaseId><GRid>{grid}</GRid></ReleaseId></PurgedRelease></ern:PurgeReleaseMessage>"
+        )
+    };
+    let first =
+        recordings::import_ern(s, purge("A10302B0003989564F", "2019-01-01T00:00:00Z").as_bytes(), "p1.xml", now())
+            .await
+            .unwrap();
+    assert_eq!(counts(&first.counts), [0, 0, 0, 0, 0, 0, 0, 1, 0], "the compilation still carries it");
+    assert!(!recordings::recording_view(s, "GBAYC1700598").await.unwrap().recording.withdrawn);
+    let second =
+        recordings::import_ern(s, purge("A10302B0003989564G", "2019-01-02T00:00:00Z").as_bytes(), "p2.xml", now())
+            .await
+            .unwrap();
+    assert_eq!(counts(&second.counts), [0, 0, 0, 1, 0, 0, 0, 1, 0]);
+    let view = recordings::recording_view(s, "GBAYC1700598").await.unwrap();
+    assert!(view.recording.withdrawn);
+    assert_eq!(view.releases.len(), 2);
 
     // Not ERN, or broken: a clear error, nothing stored.
     let error = recordings::import_ern(s, b"<?xml version=\"1.0\"?>\n<rss/>", "feed.xml", now()).await.unwrap_err();
