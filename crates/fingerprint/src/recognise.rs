@@ -78,6 +78,13 @@ impl Index {
         self.references.len()
     }
 
+    /// The index's size in memory, in bytes (postings and fingerprints; the map's own overhead aside).
+    pub fn size_bytes(&self) -> usize {
+        let postings: usize = self.postings.values().map(|l| l.len() * 8 + 24).sum::<usize>() + self.postings.len() * 4;
+        let prints: usize = self.references.iter().map(|r| r.fingerprint.len() * 4 + r.key.len()).sum();
+        postings + prints
+    }
+
     pub fn is_empty(&self) -> bool {
         self.references.is_empty()
     }
