@@ -205,10 +205,6 @@ pub async fn open(dir: &Path, url: Option<&str>) -> Result<Arc<dyn Store>> {
     })
 }
 
-pub fn started() -> Instant {
-    Instant::now()
-}
-
 /// The parent: generates, sets up, runs each phase in a child and prints the table.
 pub fn run(me: &Path, args: &[String]) -> Result<()> {
     let mut shape = Shape { service_reports: 10_000, output_lines: 10_000_000, licensees: 100, output_files: 10 };
@@ -233,7 +229,7 @@ pub fn run(me: &Path, args: &[String]) -> Result<()> {
     let dir = dir.unwrap_or_else(|| std::env::temp_dir().join(format!("tantiem-bench-rating-{}", std::process::id())));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
-    let t = started();
+    let t = Instant::now();
     let (service, output, bytes) = generate(&dir, shape)?;
     println!(
         "generated {} service reports and {} output lines in {} files ({:.1} MB) in {:.1} s",
@@ -246,7 +242,7 @@ pub fn run(me: &Path, args: &[String]) -> Result<()> {
     write_list(&dir.join("service.list"), &service)?;
     write_list(&dir.join("output.list"), &output)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let t = started();
+    let t = Instant::now();
     runtime.block_on(async {
         let store = open(&dir, url.as_deref()).await?;
         set_up(store.as_ref(), shape).await

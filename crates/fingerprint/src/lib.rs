@@ -31,30 +31,32 @@ pub const QUERY_FACTORS: [f64; 7] = [0.97, 0.98, 0.99, 1.0, 1.01, 1.02, 1.03];
 pub fn query_fingerprints(audio: &Audio) -> Result<Vec<Vec<u32>>, AudioError> {
     let mut out = vec![chromaprint(audio)?];
     for factor in QUERY_FACTORS.iter().filter(|f| **f != 1.0) {
+        // The same samples declared at another rate: Chromaprint resamples them (no copy of the audio).
         let rate = (f64::from(audio.sample_rate) / factor).round() as u32;
-        let shifted = Audio { sample_rate: rate, channels: audio.channels, samples: audio.samples.clone() };
-        out.push(chromaprint(&shifted)?);
+        out.push(fingerprint_samples(rate, audio.channels, &audio.samples)?);
     }
     Ok(out)
 }
 
 /// The raw Chromaprint fingerprint (algorithm TEST2) of decoded audio, as `fpcalc -raw` prints it.
 pub fn chromaprint(audio: &Audio) -> Result<Vec<u32>, AudioError> {
-    if audio.channels == 0 || audio.sample_rate == 0 || !audio.samples.len().is_multiple_of(usize::from(audio.channels))
-    {
+    fingerprint_samples(audio.sample_rate, audio.channels, &audio.samples)
+}
+
+/// Chromaprint of interleaved samples at a rate.
+fn fingerprint_samples(sample_rate: u32, channels: u16, samples: &[i16]) -> Result<Vec<u32>, AudioError> {
+    if channels == 0 || sample_rate == 0 || !samples.len().is_multiple_of(usize::from(channels)) {
         return Err(AudioError::Damaged(format!(
-            "{} samples cannot be {} interleaved channels at {} Hz",
-            audio.samples.len(),
-            audio.channels,
-            audio.sample_rate
+            "{} samples cannot be {channels} interleaved channels at {sample_rate} Hz",
+            samples.len()
         )));
     }
     // A fresh fingerprinter per file: one reused across files would keep the previous file's resampler.
     let mut printer = Fingerprinter::new(&Configuration::preset_test2());
     printer
-        .start(audio.sample_rate, u32::from(audio.channels))
+        .start(sample_rate, u32::from(channels))
         .map_err(|e| AudioError::Unsupported(format!("Chromaprint cannot take this audio: {e:?}")))?;
-    printer.consume(&audio.samples);
+    printer.consume(samples);
     printer.finish();
     Ok(printer.fingerprint().to_vec())
 }

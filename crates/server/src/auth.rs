@@ -50,6 +50,9 @@ impl FromRequestParts<AppState> for Authorised {
     }
 }
 
+/// Buckets kept before idle ones are dropped.
+const MAX_BUCKETS: usize = 100_000;
+
 /// A token bucket per API token: `rate` requests a second, bursts up to three seconds' worth.
 #[derive(Debug)]
 pub struct RateLimiter {
@@ -66,6 +69,12 @@ impl RateLimiter {
         let now = Instant::now();
         let burst = self.rate * 3.0;
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if buckets.len() >= MAX_BUCKETS {
+            // Forged tokens each get a bucket: drop the ones that have refilled (idle for a burst's time),
+            // so the map stays bounded whatever clients send.
+            let rate = self.rate;
+            buckets.retain(|_, (tokens, last)| *tokens + now.duration_since(*last).as_secs_f64() * rate < burst);
+        }
         let (tokens, last) = buckets.entry(key.to_owned()).or_insert((burst, now));
         *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * self.rate).min(burst);
         *last = now;

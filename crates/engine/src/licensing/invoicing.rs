@@ -250,10 +250,10 @@ fn pending(invoice: Invoice, prefix: &str, day: NaiveDate, entry: JournalEntry) 
     PendingInvoice { invoice, series: format!("{prefix}-{}", day.year()), entry }
 }
 
+/// Numbers and stores invoices with their entries. The books are read back and verified once per run
+/// (by the caller), not after each licensee: reading the whole journal per posting grows with the books.
 async fn issue(store: &dyn Store, batch: Vec<PendingInvoice>) -> Result<Vec<Invoice>, InvoiceError> {
-    let issued = store.issue_invoices(batch).await?;
-    verify_books(store).await?;
-    Ok(issued)
+    Ok(store.issue_invoices(batch).await?)
 }
 
 fn one(mut issued: Vec<Invoice>) -> Result<Invoice, InvoiceError> {
@@ -376,7 +376,9 @@ pub async fn invoice_advance(
     let mut entry = invoice_entry(&invoice, now, None)?;
     entry.idempotency_key = Some(key);
     entry.description = format!("advance invoiced to {licensee}");
-    one(issue(store, vec![pending(invoice, "INV", issued_on, entry)]).await?)
+    let issued = one(issue(store, vec![pending(invoice, "INV", issued_on, entry)]).await?)?;
+    verify_books(store).await?;
+    Ok(issued)
 }
 
 /// The journal entry of an invoice: the receivable against the pools, the presumption account, advances

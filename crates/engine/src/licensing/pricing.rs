@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use domain::licensing::{Licensee, Use};
+use domain::licensing::Licensee;
 use domain::{Period, Stage};
 use money::{Amount, Currency, Rate};
 use rating::{BusinessTier, OutputUsage, ServiceUsage, TrainingUsage, UseType};
@@ -38,18 +38,7 @@ pub(super) fn convert(
 pub(super) fn relicense(usage: &mut [UsageRow], agreement: &StoredAgreement, period: Period) {
     let domain = agreement.domain();
     for row in usage.iter_mut() {
-        let checked = domain.check(&Use {
-            stage: row.stage,
-            day: period.first_day(),
-            territory: &row.territory,
-            service: Some(row.service.as_str()).filter(|s| !s.is_empty()),
-            model_version: Some(row.model_version.as_str()).filter(|m| !m.is_empty()),
-            use_type: Some(row.use_type.as_str()).filter(|u| !u.is_empty()),
-        });
-        // A DSR line never linked to one of the licensee's AI outputs names no service: it is not AI output
-        // use the licence covers, so it is flagged, not invoiced.
-        let linked = row.stage != Stage::Output || !row.service.is_empty();
-        row.licensed = checked.is_ok() && linked;
+        row.licensed = row.is_linked() && domain.check(&row.as_use(period.first_day())).is_ok();
     }
 }
 

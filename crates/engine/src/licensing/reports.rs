@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use domain::Stage;
-use domain::licensing::{Unlicensed, Use};
+use domain::licensing::Unlicensed;
 use formats::report::{OutputLine, ReportFormat, ReportHeader, ReportItem, ReportKind, read_report};
 use formats::{Diagnostic, Level};
 use money::{Amount, Currency};
@@ -295,16 +295,9 @@ fn check_usage(
     let mut unlicensed = Vec::new();
     let mut rows = Vec::with_capacity(usage.len());
     for (_, mut row) in usage {
-        let check = domain_agreement.check(&Use {
-            stage: row.stage,
-            day: header.period.first_day(),
-            territory: &row.territory,
-            service: Some(row.service.as_str()).filter(|s| !s.is_empty()),
-            model_version: Some(row.model_version.as_str()).filter(|m| !m.is_empty()),
-            use_type: Some(row.use_type.as_str()).filter(|u| !u.is_empty()),
-        });
+        let check = domain_agreement.check(&row.as_use(header.period.first_day()));
         let mut reasons = check.err().unwrap_or_default().iter().map(reason).collect::<Vec<_>>();
-        if row.stage == Stage::Output && row.service.is_empty() {
+        if !row.is_linked() {
             reasons.push("the lines link to no AI output the licensee reported (by ISRC or id)".into());
         }
         if !reasons.is_empty() {

@@ -82,7 +82,7 @@ pub struct ReportSummary {
     pub due_on: Option<NaiveDate>,
     /// Each distinct use outside the agreement, with its reasons, in words.
     pub unlicensed: Vec<String>,
-    /// Lines of the unlicensed uses (the first few of each).
+    /// How many of the summed usage rows are outside the agreement.
     pub unlicensed_lines: u64,
 }
 
@@ -100,6 +100,29 @@ pub struct UsageRow {
     pub generations: u64,
     pub usages: u64,
     pub licensed: bool,
+}
+
+impl UsageRow {
+    /// The use this row reports, as the agreement checks it, on `day` (a period's first day).
+    pub fn as_use(&self, day: NaiveDate) -> domain::licensing::Use<'_> {
+        fn given(text: &str) -> Option<&str> {
+            Some(text).filter(|t| !t.is_empty())
+        }
+        domain::licensing::Use {
+            stage: self.stage,
+            day,
+            territory: &self.territory,
+            service: given(&self.service),
+            model_version: given(&self.model_version),
+            use_type: given(&self.use_type),
+        }
+    }
+
+    /// Output use from DSR lines that link to none of the licensee's reported AI outputs names no service:
+    /// it is not AI output use the licence covers.
+    pub fn is_linked(&self) -> bool {
+        self.stage != Stage::Output || !self.service.is_empty()
+    }
 }
 
 /// One AI output's totals for a report, with its attribution, kept for distribution.
