@@ -77,6 +77,25 @@ fn the_ern_43_samples() {
 }
 
 #[test]
+fn the_ern_411_and_42_samples() {
+    for (prefix, version) in [("ern411", ErnVersion::V411), ("ern42", ErnVersion::V42)] {
+        let audio = read(&format!("{prefix}__1_Audio.xml"));
+        assert_eq!(
+            (audio.version, audio.kind, audio.recordings.len(), audio.releases.len()),
+            (version, MessageKind::NewRelease, 21, 1),
+            "{prefix}"
+        );
+        assert!(audio.recordings.iter().all(|r| r.isrc.is_some() && !r.title.is_empty()), "{prefix}");
+        assert_eq!(audio.releases[0].tracks.len(), 21, "{prefix}");
+        expect_test::expect_file![format!("snapshots/ern-{prefix}__1_Audio.txt")].assert_eq(&summary(&audio));
+        let mix = read(&format!("{prefix}__8_DjMix.xml"));
+        assert_eq!((mix.version, mix.recordings.len(), mix.releases.len()), (version, 9, 1), "{prefix}");
+        assert_eq!(mix.recordings.iter().filter(|r| r.isrc.is_some()).count(), 1, "{prefix}");
+        expect_test::expect_file![format!("snapshots/ern-{prefix}__8_DjMix.txt")].assert_eq(&summary(&mix));
+    }
+}
+
+#[test]
 fn the_ern_382_samples() {
     for name in ["audius__01_delivery.xml", "audius__album_basic.xml", "audius__track_basic.xml"] {
         let m = read(name);
