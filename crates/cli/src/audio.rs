@@ -8,11 +8,12 @@ use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use domain::Isrc;
 use engine::Store;
-use engine::recordings;
+use engine::recordings::{self, IndexSource};
+use fingerprint::recogniser::{Prints, Query, Thresholds};
 
 #[derive(Debug, Subcommand)]
 pub enum AudioCommand {
-    /// Register a recording's audio (WAV, FLAC, MP3, Ogg Vorbis): its fingerprint is stored.
+    /// Register a recording's audio (WAV, FLAC, MP3, Ogg Vorbis): its two fingerprints are stored.
     Register {
         #[arg(long)]
         isrc: String,
@@ -30,36 +31,51 @@ pub enum AudioCommand {
         file: PathBuf,
         #[arg(long, default_value_t = 5)]
         top: usize,
-        /// Candidates below this confidence (0 to 1: the share of aligned fingerprint items that agree) are
-        /// not shown. 0.94 is above every unregistered excerpt of the benchmark (crates/bench/README.md).
-        #[arg(long, default_value_t = 0.94)]
+        /// Chromaprint matches below this confidence (the share of aligned fingerprint items that agree)
+        /// are not shown. The default is fixed on unregistered music by the benchmark (crates/bench/README.md).
+        #[arg(long, default_value_t = Thresholds::default().chromaprint)]
         min_confidence: f64,
+        /// Spectral-peak matches below this confidence (the share of the query's peak triplets that agree
+        /// with the recording in time and pitch) are not shown. Fixed the same way.
+        #[arg(long, default_value_t = Thresholds::default().landmarks)]
+        min_landmarks: f64,
+        /// The index file (default: beside the SQLite file, `<file>.audio-index`; `tantiem.audio-index` for
+        /// PostgreSQL). Rebuilt from the store when missing or stale.
+        #[arg(long)]
+        index: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
 }
 
-fn fingerprint_of(path: &Path) -> Result<(Vec<u32>, u64)> {
+/// Both fingerprints of an audio file and its length in milliseconds.
+fn fingerprint_of(path: &Path) -> Result<(Prints, u64)> {
     let audio = fingerprint::decode_file(path).with_context(|| format!("{}", path.display()))?;
-    let print = fingerprint::chromaprint(&audio)?;
-    Ok((print, (audio.seconds() * 1000.0) as u64))
+    let prints = Prints::of("", &audio).with_context(|| format!("{}", path.display()))?;
+    Ok((prints, (audio.seconds() * 1000.0) as u64))
 }
 
 fn isrc(text: &str) -> Result<Isrc> {
     Isrc::parse(text).with_context(|| format!("{text:?} is not a valid ISRC"))
 }
 
-pub async fn command(store: &dyn Store, command: AudioCommand, operator: &str, now: DateTime<Utc>) -> Result<()> {
+pub async fn command(
+    store: &dyn Store,
+    command: AudioCommand,
+    database_url: &str,
+    operator: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     match command {
         AudioCommand::Register { isrc: code, file } => {
             let isrc = isrc(&code)?;
-            let (print, ms) = fingerprint_of(&file)?;
-            recordings::register_audio(store, &isrc, &print, ms, operator, now).await?;
+            let (prints, ms) = fingerprint_of(&file)?;
+            let (items, peaks) = (prints.chromaprint.len(), prints.peaks.len());
+            recordings::register_audio(store, &isrc, prints, ms, operator, now).await?;
             println!(
-                "Registered {} ({:.1} s, {} fingerprint items) for {isrc}.",
+                "Registered {} ({:.1} s: {items} Chromaprint items, {peaks} spectral peaks) for {isrc}.",
                 file.display(),
                 ms as f64 / 1000.0,
-                print.len()
             );
         }
         AudioCommand::RegisterBatch { folder, csv } => {
@@ -73,8 +89,8 @@ pub async fn command(store: &dyn Store, command: AudioCommand, operator: &str, n
                 };
                 let outcome = async {
                     let isrc = isrc(code.trim())?;
-                    let (print, ms) = fingerprint_of(&folder.join(name.trim()))?;
-                    recordings::register_audio(store, &isrc, &print, ms, operator, now).await?;
+                    let (prints, ms) = fingerprint_of(&folder.join(name.trim()))?;
+                    recordings::register_audio(store, &isrc, prints, ms, operator, now).await?;
                     Ok::<_, anyhow::Error>(())
                 }
                 .await;
@@ -91,21 +107,33 @@ pub async fn command(store: &dyn Store, command: AudioCommand, operator: &str, n
                 bail!("{failed} lines could not be registered");
             }
         }
-        AudioCommand::Identify { file, top, min_confidence, json } => {
+        AudioCommand::Identify { file, top, min_confidence, min_landmarks, index, json } => {
             let audio = fingerprint::decode_file(&file).with_context(|| format!("{}", file.display()))?;
-            let prints = fingerprint::query_fingerprints(&audio)?;
-            let found = recordings::identify(store, &prints, top, min_confidence).await?;
+            let query = Query::of(&audio).with_context(|| format!("{}", file.display()))?;
+            let index =
+                index.unwrap_or_else(|| crate::beside_store(database_url, "audio-index", "tantiem.audio-index"));
+            let (recogniser, source) = recordings::recogniser(store, Some(&index)).await?;
+            if source == IndexSource::Built && !json {
+                eprintln!("Built the audio index over {} recordings into {}.", recogniser.len(), index.display());
+            }
+            let thresholds = Thresholds { chromaprint: min_confidence, landmarks: min_landmarks };
+            let found = recordings::identify(store, &recogniser, &query, top, thresholds).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&found)?);
             } else if found.is_empty() {
-                println!("No registered recording found in {} (confidence ≥ {min_confidence}).", file.display());
+                println!(
+                    "No registered recording found in {} (Chromaprint confidence ≥ {min_confidence}, spectral peaks ≥ {min_landmarks}).",
+                    file.display()
+                );
             } else {
                 for c in found {
                     println!(
-                        "{:<14} {:<40} confidence {:.2}: query {:.1} s ↔ recording {:.1} s, {:.1} s matched; {}",
+                        "{:<14} {:<40} {} confidence {:.3} ({:.1}× its threshold): query {:.1} s ↔ recording {:.1} s, {:.1} s matched; {}",
                         c.key,
                         c.title.unwrap_or_default(),
+                        c.method,
                         c.confidence,
+                        c.strength,
                         c.query_offset_seconds,
                         c.reference_offset_seconds,
                         c.matched_seconds,

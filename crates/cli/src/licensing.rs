@@ -930,10 +930,5 @@ pub async fn licence(
 
 /// The archive of report files that goes with a store: beside a SQLite file, or `tantiem-archive`.
 pub fn default_archive(database_url: &str) -> PathBuf {
-    if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
-        return PathBuf::from("tantiem-archive");
-    }
-    let path =
-        database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:")).unwrap_or(database_url);
-    PathBuf::from(format!("{path}.archive"))
+    crate::beside_store(database_url, "archive", "tantiem-archive")
 }

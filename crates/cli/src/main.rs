@@ -185,6 +185,17 @@ enum PartiesCommand {
 }
 
 /// Opens the store named by `url`: PostgreSQL for `postgres://` URLs, else a SQLite file.
+/// A file kept beside the store: `<file>.<suffix>` beside a SQLite file, `for_postgres` in the working
+/// folder for PostgreSQL.
+pub fn beside_store(database_url: &str, suffix: &str, for_postgres: &str) -> PathBuf {
+    if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+        return PathBuf::from(for_postgres);
+    }
+    let path =
+        database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:")).unwrap_or(database_url);
+    PathBuf::from(format!("{path}.{suffix}"))
+}
+
 pub async fn open_store(url: &str, create: bool) -> Result<Arc<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let store = store_postgres::PostgresStore::connect(url)
@@ -225,7 +236,7 @@ async fn main() -> Result<()> {
         }
         Command::Audio(command) => {
             let store = open_store(&cli.database_url, false).await?;
-            audio::command(store.as_ref(), command, &cli.operator, now).await
+            audio::command(store.as_ref(), command, &cli.database_url, &cli.operator, now).await
         }
         Command::Recordings(command) => {
             let store = open_store(&cli.database_url, false).await?;

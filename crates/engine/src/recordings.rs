@@ -19,6 +19,9 @@ use sha2::{Digest, Sha256};
 
 use crate::store::{Store, StoreError, StoreResult, StoredRecording};
 
+/// A recording's two fingerprints as stored: Chromaprint and the spectral peaks.
+pub type StoredPrints = fingerprint::recogniser::Prints;
+
 /// A recording as stored, with its revision number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredSoundRecording {
@@ -99,10 +102,13 @@ pub trait RecordingStore: Send + Sync {
     async fn search_sound_recordings(&self, text: &str, limit: u32) -> StoreResult<Vec<StoredSoundRecording>>;
     /// Recordings CWR REC records gave this ISRC.
     async fn cwr_recordings_by_isrc(&self, isrc: &str) -> StoreResult<Vec<StoredRecording>>;
-    /// Stores (replaces) a recording's Chromaprint fingerprint.
-    async fn put_fingerprint(&self, key: &str, duration_ms: u64, items: &[u32]) -> StoreResult<()>;
-    /// Every stored fingerprint: (recording key, items).
-    async fn fingerprints(&self) -> StoreResult<Vec<(String, Vec<u32>)>>;
+    /// Stores (replaces) a recording's fingerprints.
+    async fn put_fingerprint(&self, prints: &StoredPrints, duration_ms: u64) -> StoreResult<()>;
+    /// Every stored recording's fingerprints.
+    async fn fingerprints(&self) -> StoreResult<Vec<StoredPrints>>;
+    /// What the stored fingerprints are, in a word that changes with every registration (an index file
+    /// built from them keeps it, to tell when it is stale).
+    async fn fingerprints_stamp(&self) -> StoreResult<String>;
     /// CWR REC recordings whose title or artist contains the text (case ignored), at most `limit`.
     async fn search_cwr_recordings(&self, text: &str, limit: u32) -> StoreResult<Vec<StoredRecording>>;
 }
@@ -117,6 +123,8 @@ pub enum RecordingError {
     UnknownWork(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("the audio index file {path}: {error}; delete it and it is rebuilt from the store")]
+    IndexFile { path: String, error: std::io::Error },
 }
 
 /// What importing a message did.
@@ -628,12 +636,12 @@ pub async fn search(store: &dyn Store, text: &str, limit: u32) -> Result<Vec<Sou
     Ok(found)
 }
 
-/// Registers a recording's audio fingerprint (computed by the caller from the audio file). A recording not
-/// yet in the catalogue is added with its ISRC alone.
+/// Registers a recording's audio fingerprints (computed by the caller from the audio file, keyed by
+/// anything: the key is replaced by the ISRC). A recording not yet in the catalogue is added with its ISRC alone.
 pub async fn register_audio(
     store: &dyn Store,
     isrc: &domain::Isrc,
-    fingerprint: &[u32],
+    prints: StoredPrints,
     duration_ms: u64,
     by: &str,
     now: DateTime<Utc>,
@@ -652,7 +660,7 @@ pub async fn register_audio(
         };
         store.put_sound_recording(&recording, &revision).await?;
     }
-    store.put_fingerprint(&key, duration_ms, fingerprint).await?;
+    store.put_fingerprint(&StoredPrints { key, ..prints }, duration_ms).await?;
     Ok(())
 }
 
@@ -661,7 +669,11 @@ pub async fn register_audio(
 pub struct Identified {
     pub key: String,
     pub title: Option<String>,
+    /// `chromaprint` or `landmarks`: the fingerprint that found it.
+    pub method: &'static str,
     pub confidence: f64,
+    /// The confidence over its method's threshold (1 or more).
+    pub strength: f64,
     pub query_offset_seconds: f64,
     pub reference_offset_seconds: f64,
     pub matched_seconds: f64,
@@ -669,38 +681,73 @@ pub struct Identified {
     pub explanation: String,
 }
 
-/// Identifies audio against every registered recording, from the query's fingerprints (as
-/// `fingerprint::query_fingerprints` gives them: the audio as it is and at a few playback rates).
+/// Where the recogniser came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexSource {
+    /// Read from the index file, which matched the store.
+    File,
+    /// Built from the store (no file, or it was stale), and written to the file if one was given.
+    Built,
+}
+
+/// The recogniser over every registered recording: read from `index_file` when it was built from the
+/// fingerprints the store holds now, otherwise built from the store and saved there (written beside and
+/// renamed into place, so a reader never sees half a file). A damaged file is rebuilt too.
+pub async fn recogniser(
+    store: &dyn Store,
+    index_file: Option<&std::path::Path>,
+) -> Result<(fingerprint::recogniser::Recogniser, IndexSource), RecordingError> {
+    use fingerprint::recogniser::Recogniser;
+    let stamp = store.fingerprints_stamp().await?;
+    let file_error =
+        |path: &std::path::Path, error| RecordingError::IndexFile { path: path.display().to_string(), error };
+    if let Some(path) = index_file
+        && let Ok(file) = std::fs::File::open(path)
+        && let Ok(Some(found)) = Recogniser::read(&mut std::io::BufReader::new(file), &stamp)
+    {
+        return Ok((found, IndexSource::File));
+    }
+    let built = Recogniser::build(store.fingerprints().await?);
+    if let Some(path) = index_file {
+        let partial = path.with_extension("partial");
+        let write = || -> std::io::Result<()> {
+            let mut out = std::io::BufWriter::new(std::fs::File::create(&partial)?);
+            built.write(&mut out, &stamp)?;
+            std::io::Write::flush(&mut out)?;
+            std::fs::rename(&partial, path)
+        };
+        write().map_err(|e| file_error(path, e))?;
+    }
+    Ok((built, IndexSource::Built))
+}
+
+/// Identifies audio against every registered recording (see [`recogniser`] for the index).
 pub async fn identify(
     store: &dyn Store,
-    fingerprints: &[Vec<u32>],
+    recogniser: &fingerprint::recogniser::Recogniser,
+    query: &fingerprint::recogniser::Query,
     top: usize,
-    min_confidence: f64,
+    thresholds: fingerprint::recogniser::Thresholds,
 ) -> Result<Vec<Identified>, RecordingError> {
-    let references = store
-        .fingerprints()
-        .await?
-        .into_iter()
-        .map(|(key, items)| fingerprint::recognise::Reference { key, fingerprint: items })
-        .collect();
-    let index = fingerprint::recognise::Index::build(references);
     let mut out = Vec::new();
-    for c in index.identify_variants(fingerprints, top, min_confidence) {
+    for m in recogniser.identify(query, top, thresholds) {
         let title = store
-            .sound_recordings(std::slice::from_ref(&c.key))
+            .sound_recordings(std::slice::from_ref(&m.key))
             .await?
             .into_iter()
             .next()
             .and_then(|r| r.recording.title.map(|t| t.value));
         out.push(Identified {
-            key: c.key,
+            key: m.key,
             title,
-            confidence: c.confidence,
-            query_offset_seconds: c.query_offset_seconds,
-            reference_offset_seconds: c.reference_offset_seconds,
-            matched_seconds: c.matched_seconds,
-            whole: c.whole,
-            explanation: c.explanation,
+            method: m.method.as_str(),
+            confidence: m.confidence,
+            strength: m.strength,
+            query_offset_seconds: m.query_offset_seconds,
+            reference_offset_seconds: m.reference_offset_seconds,
+            matched_seconds: m.matched_seconds,
+            whole: m.whole,
+            explanation: m.explanation,
         });
     }
     Ok(out)

@@ -9,7 +9,10 @@
 //! Architecture invariant: pure computation over bytes and samples; no store, no clock.
 
 mod decode;
+pub mod landmarks;
+mod postings;
 pub mod recognise;
+pub mod recogniser;
 
 pub use decode::{Audio, AudioError, decode_file, decode_reader};
 use rusty_chromaprint::{Configuration, Fingerprinter};

@@ -10,8 +10,10 @@
 //! fingerprint would do it without the extra queries.
 
 use std::collections::HashMap;
+use std::io::{self, Read, Write};
 
 use crate::item_seconds;
+use crate::postings::{self, Postings};
 
 /// A recording's fingerprint to index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,9 +42,12 @@ pub struct Candidate {
 #[derive(Debug, Default)]
 pub struct Index {
     references: Vec<Reference>,
-    /// Half-item (tagged high or low) → (reference, position).
-    postings: HashMap<u32, Vec<(u32, u32)>>,
+    /// Half-item (tagged high or low: 2¹⁷ keys) → `reference << 32 | position`.
+    postings: Postings,
 }
+
+/// Keys of the posting table: a 16-bit half and the bit that tags it high or low.
+const KEYS: usize = 1 << 17;
 
 /// Items whose 16-bit half occurs this often are too common to vote (silence, steady tones).
 const MAX_POSTINGS: usize = 2_000;
@@ -63,15 +68,44 @@ fn halves(item: u32) -> [u32; 2] {
 
 impl Index {
     pub fn build(references: Vec<Reference>) -> Index {
-        let mut postings: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
-        for (r, reference) in references.iter().enumerate() {
-            for (p, item) in reference.fingerprint.iter().enumerate() {
-                for half in halves(*item) {
-                    postings.entry(half).or_default().push((r as u32, p as u32));
+        let postings = Postings::build(KEYS, |emit| {
+            for (r, reference) in references.iter().enumerate() {
+                for (p, item) in reference.fingerprint.iter().enumerate() {
+                    for half in halves(*item) {
+                        emit(half, (r as u64) << 32 | p as u64);
+                    }
                 }
             }
-        }
+        });
         Index { references, postings }
+    }
+
+    /// Writes the index in its binary form (read back by [`Index::read`]).
+    pub fn write(&self, w: &mut dyn Write) -> io::Result<()> {
+        postings::write_u64(w, self.references.len() as u64)?;
+        for r in &self.references {
+            postings::write_string(w, &r.key)?;
+            postings::write_u32s(w, &r.fingerprint)?;
+        }
+        self.postings.write(w)
+    }
+
+    pub fn read(r: &mut dyn Read) -> io::Result<Index> {
+        let count = postings::read_u64(r)?;
+        let mut references = Vec::new();
+        for _ in 0..count {
+            let key = postings::read_string(r)?;
+            references.push(Reference { key, fingerprint: postings::read_u32s(r)? });
+        }
+        let index = Index { references, postings: Postings::read(r)? };
+        // Every posting must point at an item that exists, or a lookup would index out of bounds.
+        let fits = (0..KEYS as u32).flat_map(|k| index.postings.get(k)).all(|e| {
+            index.references.get((e >> 32) as usize).is_some_and(|r| ((*e as u32) as usize) < r.fingerprint.len())
+        });
+        if !fits {
+            return Err(postings::damaged("a Chromaprint posting points past its recording"));
+        }
+        Ok(index)
     }
 
     pub fn len(&self) -> usize {
@@ -80,9 +114,8 @@ impl Index {
 
     /// The index's size in memory, in bytes (postings and fingerprints; the map's own overhead aside).
     pub fn size_bytes(&self) -> usize {
-        let postings: usize = self.postings.values().map(|l| l.len() * 8 + 24).sum::<usize>() + self.postings.len() * 4;
-        let prints: usize = self.references.iter().map(|r| r.fingerprint.len() * 4 + r.key.len()).sum();
-        postings + prints
+        let prints: usize = self.references.iter().map(|r| r.fingerprint.len() * 4 + r.key.len() + 48).sum();
+        self.postings.size_bytes() + prints
     }
 
     pub fn is_empty(&self) -> bool {
@@ -111,9 +144,13 @@ impl Index {
         let mut votes: HashMap<(u32, i64), u32> = HashMap::new();
         for (q, item) in query.iter().enumerate() {
             for half in halves(*item) {
-                let Some(list) = self.postings.get(&half).filter(|l| l.len() <= MAX_POSTINGS) else { continue };
-                for (r, p) in list {
-                    *votes.entry((*r, i64::from(*p) - q as i64)).or_default() += 1;
+                let list = self.postings.get(half);
+                if list.len() > MAX_POSTINGS {
+                    continue;
+                }
+                for entry in list {
+                    let (r, p) = ((entry >> 32) as u32, *entry as u32);
+                    *votes.entry((r, i64::from(p) - q as i64)).or_default() += 1;
                 }
             }
         }
@@ -145,7 +182,10 @@ impl Index {
             .enumerate()
             .map(|(q, item)| {
                 let repeat = q > 0 && query[q - 1] == *item;
-                let common = halves(*item).iter().all(|h| self.postings.get(h).is_none_or(|l| l.len() > MAX_POSTINGS));
+                let common = halves(*item).iter().all(|h| {
+                    let n = self.postings.get(*h).len();
+                    n == 0 || n > MAX_POSTINGS
+                });
                 !repeat && !common
             })
             .collect()

@@ -6,29 +6,9 @@
 
 use std::process::Command;
 
-/// A melody (a new note every quarter second, with a harmonic) from a seed, plus white noise at `noise`
-/// of full scale: the same bytes on every run.
-fn melody(seed: u64, seconds: u32, noise: f64) -> Vec<i16> {
-    let rate = 11_025u32;
-    let mut rng = testkit::SplitMix64::new(seed);
-    let mut frequency = 440.0f64;
-    (0..rate * seconds)
-        .map(|i| {
-            if i % (rate / 4) == 0 {
-                frequency = 220.0 * 2f64.powf((rng.next_u64() % 24) as f64 / 12.0);
-            }
-            let t = f64::from(i) / f64::from(rate);
-            let tone = (2.0 * std::f64::consts::PI * frequency * t).sin() * 0.5
-                + (4.0 * std::f64::consts::PI * frequency * t).sin() * 0.2;
-            let hiss = ((rng.next_u64() % 2000) as f64 - 1000.0) / 1000.0 * noise;
-            ((tone + hiss) * 12_000.0) as i16
-        })
-        .collect()
-}
-
 /// The 30-second clip the codec tests use.
 fn clip() -> Vec<i16> {
-    melody(2026, 30, 0.02)
+    testkit::audio::melody(2026, 30.0, 1.0, 0.02)
 }
 
 fn wav(rate: u32, samples: &[i16]) -> Vec<u8> {
@@ -137,7 +117,11 @@ fn a_fragment_and_a_whole_file_are_recognised_and_other_music_is_not() {
     use fingerprint::recognise::{Index, Reference};
     let prints: Vec<Vec<u32>> = (0..5u64)
         .map(|seed| {
-            let audio = fingerprint::Audio { sample_rate: 11_025, channels: 1, samples: melody(seed, 40, 0.0) };
+            let audio = fingerprint::Audio {
+                sample_rate: 11_025,
+                channels: 1,
+                samples: testkit::audio::melody(seed, 40.0, 1.0, 0.0),
+            };
             fingerprint::chromaprint(&audio).unwrap()
         })
         .collect();
@@ -150,7 +134,7 @@ fn a_fragment_and_a_whole_file_are_recognised_and_other_music_is_not() {
     assert!(whole[0].whole && whole[0].confidence > 0.99, "{:?}", whole[0]);
     // Ten seconds of recording 2, from its 15th second, with noise added.
     let mut rng = testkit::SplitMix64::new(99);
-    let excerpt: Vec<i16> = melody(2, 40, 0.0)[15 * 11_025..25 * 11_025]
+    let excerpt: Vec<i16> = testkit::audio::melody(2, 40.0, 1.0, 0.0)[15 * 11_025..25 * 11_025]
         .iter()
         .map(|s| s.saturating_add((rng.next_u64() % 1500) as i16 - 750))
         .collect();
@@ -161,9 +145,9 @@ fn a_fragment_and_a_whole_file_are_recognised_and_other_music_is_not() {
     assert!(!found[0].whole);
     assert!((found[0].reference_offset_seconds - 15.0).abs() < 1.0, "{:?}", found[0]);
     // Ten seconds of recording 4 inside a minute of other music (an AI output quoting it): found, and where.
-    let mut long = melody(50, 25, 0.0);
-    long.extend_from_slice(&melody(4, 40, 0.0)[5 * 11_025..15 * 11_025]);
-    long.extend(melody(51, 25, 0.0));
+    let mut long = testkit::audio::melody(50, 25.0, 1.0, 0.0);
+    long.extend_from_slice(&testkit::audio::melody(4, 40.0, 1.0, 0.0)[5 * 11_025..15 * 11_025]);
+    long.extend(testkit::audio::melody(51, 25.0, 1.0, 0.0));
     let inside =
         fingerprint::chromaprint(&fingerprint::Audio { sample_rate: 11_025, channels: 1, samples: long }).unwrap();
     let found = index.identify(&inside, 3, 0.5);
@@ -177,7 +161,7 @@ fn a_fragment_and_a_whole_file_are_recognised_and_other_music_is_not() {
     let other = fingerprint::chromaprint(&fingerprint::Audio {
         sample_rate: 11_025,
         channels: 1,
-        samples: melody(77, 10, 0.0),
+        samples: testkit::audio::melody(77, 10.0, 1.0, 0.0),
     })
     .unwrap();
     assert!(index.identify(&other, 3, 0.5).is_empty());

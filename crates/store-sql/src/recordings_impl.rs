@@ -215,22 +215,35 @@ macro_rules! impl_recording_store {
                         .collect()
                 }
 
-                async fn put_fingerprint(&self, key: &str, duration_ms: u64, items: &[u32]) -> StoreResult<()> {
-                    sqlx::query("INSERT INTO fingerprints (recording_key, algorithm, duration_ms, items) VALUES ($1, 'chromaprint-test2', $2, $3) ON CONFLICT (recording_key) DO UPDATE SET algorithm = excluded.algorithm, duration_ms = excluded.duration_ms, items = excluded.items")
-                        .bind(key)
+                async fn put_fingerprint(&self, prints: &engine::recordings::StoredPrints, duration_ms: u64) -> StoreResult<()> {
+                    sqlx::query("INSERT INTO fingerprints (recording_key, algorithm, duration_ms, items, peaks, generation) VALUES ($1, 'chromaprint-test2', $2, $3, $4, (SELECT COALESCE(MAX(generation), 0) + 1 FROM fingerprints)) ON CONFLICT (recording_key) DO UPDATE SET algorithm = excluded.algorithm, duration_ms = excluded.duration_ms, items = excluded.items, peaks = excluded.peaks, generation = excluded.generation")
+                        .bind(&prints.key)
                         .bind(i64::try_from(duration_ms).unwrap_or(i64::MAX))
-                        .bind(to_json(&items))
+                        .bind(to_json(&prints.chromaprint))
+                        .bind(to_json(&prints.peaks))
                         .execute(&self.pool)
                         .await
                         .map_err(db)?;
                     Ok(())
                 }
 
-                async fn fingerprints(&self) -> StoreResult<Vec<(String, Vec<u32>)>> {
-                    let rows = sqlx::query("SELECT recording_key, items FROM fingerprints ORDER BY recording_key").fetch_all(&self.pool).await.map_err(db)?;
+                async fn fingerprints(&self) -> StoreResult<Vec<engine::recordings::StoredPrints>> {
+                    let rows = sqlx::query("SELECT recording_key, items, peaks FROM fingerprints ORDER BY recording_key").fetch_all(&self.pool).await.map_err(db)?;
                     rows.iter()
-                        .map(|r| Ok((r.try_get(0).map_err(db)?, json(&r.try_get::<String, _>(1).map_err(db)?, "fingerprint")?)))
+                        .map(|r| {
+                            Ok(engine::recordings::StoredPrints {
+                                key: r.try_get(0).map_err(db)?,
+                                chromaprint: json(&r.try_get::<String, _>(1).map_err(db)?, "fingerprint")?,
+                                peaks: json(&r.try_get::<String, _>(2).map_err(db)?, "spectral peaks")?,
+                            })
+                        })
                         .collect()
+                }
+
+                async fn fingerprints_stamp(&self) -> StoreResult<String> {
+                    let row = sqlx::query("SELECT COUNT(*), COALESCE(MAX(generation), 0) FROM fingerprints").fetch_one(&self.pool).await.map_err(db)?;
+                    let (count, generation): (i64, i64) = (row.try_get(0).map_err(db)?, row.try_get(1).map_err(db)?);
+                    Ok(format!("{count} recordings, generation {generation}"))
                 }
 
                 async fn cwr_recordings_by_isrc(&self, isrc: &str) -> StoreResult<Vec<StoredRecording>> {

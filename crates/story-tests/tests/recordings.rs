@@ -3,12 +3,15 @@
 //! history, an older one is ignored; a purge withdraws its release and the recordings only on it; CWR REC
 //! recordings merge on ISRC with each field's source; operators link recordings to works and set origin.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use domain::{Origin, SocietyCode};
 use engine::Store;
-use engine::recordings::{self, ErnCounts, ErnOutcome};
+use engine::recordings::{self, ErnCounts, ErnOutcome, IndexSource};
+use fingerprint::Audio;
+use fingerprint::recogniser::{Prints, Query, Thresholds};
 use story_tests::story;
 
 fn now() -> DateTime<Utc> {
@@ -200,27 +203,19 @@ async fn cwr_and_ern_recordings_merge_on_isrc_and_link_to_works(store: &Arc<dyn 
     assert_eq!(view.history.len(), 1);
 }
 
-/// A melody of a quarter-second notes from a seed (a generated clip; no audio is stored in the repository).
-fn melody(seed: u64, seconds: u32) -> Vec<i16> {
-    let rate = 11_025u32;
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut frequency = 440.0f64;
-    (0..rate * seconds)
-        .map(|i| {
-            if i % (rate / 4) == 0 {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                frequency = 220.0 * 2f64.powf((state % 24) as f64 / 12.0);
-            }
-            let t = f64::from(i) / f64::from(rate);
-            ((2.0 * std::f64::consts::PI * frequency * t).sin() * 12_000.0) as i16
-        })
-        .collect()
+/// A generated melody (no audio is stored in the repository), `speed` times faster.
+fn melody(seed: u64, seconds: u32, speed: f64) -> Audio {
+    Audio { sample_rate: 11_025, channels: 1, samples: testkit::audio::melody(seed, f64::from(seconds), speed, 0.0) }
 }
 
-fn print(samples: Vec<i16>) -> Vec<u32> {
-    fingerprint::chromaprint(&fingerprint::Audio { sample_rate: 11_025, channels: 1, samples }).unwrap()
+fn excerpt(audio: &Audio, from: usize, to: usize) -> Audio {
+    Audio { samples: audio.samples[from * 11_025..to * 11_025].to_vec(), ..audio.clone() }
+}
+
+async fn identify(s: &dyn Store, index: &Path, audio: &Audio) -> (Vec<recordings::Identified>, IndexSource) {
+    let (recogniser, source) = recordings::recogniser(s, Some(index)).await.unwrap();
+    let query = Query::of(audio).unwrap();
+    (recordings::identify(s, &recogniser, &query, 3, Thresholds::default()).await.unwrap(), source)
 }
 
 async fn registered_audio_is_identified_whole_and_in_fragments(store: &Arc<dyn Store>) {
@@ -228,27 +223,40 @@ async fn registered_audio_is_identified_whole_and_in_fragments(store: &Arc<dyn S
     let s = store.as_ref();
     recordings::import_ern(s, &fixture("4_SimpleAudioSingle.xml"), "single.xml", now()).await.unwrap();
     let isrcs = ["GBAYC1700598", "SE5BU2600001", "SE5BU2600002"];
-    for (seed, code) in isrcs.iter().enumerate() {
+    let dir = std::env::temp_dir().join(format!("tantiem-audio-index-{}-{}", std::process::id(), s.backend()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let index = dir.join("store.audio-index");
+    let _ = std::fs::remove_file(&index);
+    for (seed, code) in isrcs[..2].iter().enumerate() {
         let isrc = domain::Isrc::parse(code).unwrap();
-        recordings::register_audio(s, &isrc, &print(melody(seed as u64, 40)), 40_000, "alice", now()).await.unwrap();
+        let prints = Prints::of("", &melody(seed as u64, 40, 1.0)).unwrap();
+        recordings::register_audio(s, &isrc, prints, 40_000, "alice", now()).await.unwrap();
     }
-    let whole = recordings::identify(s, &[print(melody(0, 40))], 3, 0.85).await.unwrap();
-    assert_eq!((whole[0].key.as_str(), whole[0].whole), ("GBAYC1700598", true));
+    let (whole, source) = identify(s, &index, &melody(0, 40, 1.0)).await;
+    assert_eq!((whole[0].key.as_str(), whole[0].whole, source), ("GBAYC1700598", true, IndexSource::Built));
     assert!(whole[0].title.as_deref().is_some_and(|t| !t.is_empty()), "the catalogue's title comes with it");
-    let excerpt = fingerprint::Audio {
-        sample_rate: 11_025,
-        channels: 1,
-        samples: melody(2, 40)[20 * 11_025..30 * 11_025].to_vec(),
-    };
-    let fragment = recordings::identify(s, &fingerprint::query_fingerprints(&excerpt).unwrap(), 3, 0.85).await.unwrap();
-    assert_eq!((fragment[0].key.as_str(), fragment[0].whole), ("SE5BU2600002", false));
+    // The index file is used while the store is unchanged, and rebuilt when a recording is registered.
+    assert_eq!(identify(s, &index, &melody(0, 40, 1.0)).await.1, IndexSource::File);
+    let third = Prints::of("", &melody(2, 40, 1.0)).unwrap();
+    recordings::register_audio(s, &domain::Isrc::parse(isrcs[2]).unwrap(), third, 40_000, "alice", now())
+        .await
+        .unwrap();
+    let (fragment, source) = identify(s, &index, &excerpt(&melody(2, 40, 1.0), 20, 30)).await;
+    assert_eq!((fragment[0].key.as_str(), fragment[0].whole, source), ("SE5BU2600002", false, IndexSource::Built));
     assert!((fragment[0].reference_offset_seconds - 20.0).abs() < 1.0, "{:?}", fragment[0]);
-    assert!(recordings::identify(s, &[print(melody(9, 10))], 3, 0.85).await.unwrap().is_empty());
+    // Sped up by 3%, a fragment is still found, by the spectral peaks or by Chromaprint at another rate.
+    let (faster, _) = identify(s, &index, &excerpt(&melody(1, 40, 1.03), 10, 25)).await;
+    assert_eq!(faster.first().map(|m| m.key.as_str()), Some("SE5BU2600001"), "{faster:?}");
+    assert!(identify(s, &index, &melody(9, 10, 1.0)).await.0.is_empty());
+    // A damaged index file is rebuilt, not trusted.
+    std::fs::write(&index, b"TANTIEM AUDIO INDEX 1\n\x05").unwrap();
+    assert_eq!(identify(s, &index, &melody(0, 40, 1.0)).await.1, IndexSource::Built);
     // A recording registered from its audio alone joins the catalogue with its ISRC.
     assert_eq!(
         recordings::recording_view(s, "SE5BU2600001").await.unwrap().history[0].summary,
         "new recording, registered from its audio"
     );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 story!(

@@ -1,11 +1,13 @@
 //! A deterministic, seeded generator of realistic repertoires: several writers and publishers per work,
 //! sub-publishing in the Nordic countries, Nordic names with diacritics, recordings with ISRCs, and skewed
 //! title and name distributions with collisions. It writes what it generates as CWR 2.1, so tests, the demo
-//! and the benchmarks feed Tantiem the same bytes a publisher would send.
+//! and the benchmarks feed Tantiem the same bytes a publisher would send. It also generates seeded melodies
+//! for the audio tests (`audio`).
 //!
 //! Architecture invariant: the same seed gives the same repertoire and the same bytes, on every machine and
 //! every version of the dependencies (the random source is our own SplitMix64, not a library's).
 
+pub mod audio;
 mod cwr;
 mod names;
 mod rng;

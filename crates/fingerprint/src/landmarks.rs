@@ -1,0 +1,492 @@
+//! The second fingerprint, robust to pitch and speed changes by design: spectral peaks ("landmarks") in
+//! the 300–3,400 Hz telephone band, hashed in triplets by what a change of a few percent in pitch or speed
+//! leaves alone.
+//!
+//! A pitch change moves every peak by the same number of semitones, and a speed change does that and
+//! stretches time by one factor. So a triplet of peaks (an anchor and two later partners) is hashed by the
+//! ratio of its two time gaps, the partners' distances from the anchor in semitones, a coarse log of its
+//! span and a coarse band of the anchor's pitch (looked up in the neighbouring band too when the anchor sits
+//! near a band's edge). None of these moves with a few percent of pitch or speed; the band also survives
+//! band-limiting to the telephone band, and the strongest peaks survive heavy noise.
+//!
+//! Matching collects, per recording, the hits `(query frame, recording frame, pitch difference)` and looks
+//! for the speed `s` and offset `c` with the most hits on `t_recording = s · t_query + c`, then keeps those
+//! that agree on the pitch difference. The explanation says the speed and pitch change it found.
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+
+use realfft::RealFftPlanner;
+
+use crate::postings::{self, Postings};
+use crate::{Audio, AudioError};
+
+/// Frames per second of the peak spectrogram: a hop of 256 samples at 11,025 Hz, whatever the input rate.
+pub const FRAMES_PER_SECOND: f64 = 11_025.0 / 256.0;
+const FLOOR_HZ: f64 = 300.0;
+const CEILING_HZ: f64 = 3_400.0;
+/// A peak's pitch is kept in tenths of a semitone above [`FLOOR_HZ`] (the band spans 420 of them).
+const STEPS_PER_SEMITONE: f64 = 10.0;
+/// A peak is the greatest value within this many bins (about ±32 Hz) and frames (about ±140 ms).
+const NEIGHBOUR_BINS: usize = 3;
+const NEIGHBOUR_FRAMES: usize = 6;
+/// A peak is kept when fewer than this many stronger peaks lie within half a second of it.
+const PEAKS_PER_SECOND: usize = 10;
+/// Quieter than about −70 dBFS is silence, not a peak.
+const SILENCE: f32 = 1.8;
+/// An anchor pairs with the first [`FAN`] peaks after it within [`MAX_SPAN`] frames and two octaves.
+const FAN: usize = 4;
+const MAX_SPAN: u32 = 63;
+const MAX_SEMITONES: i32 = 24;
+/// Pitch bands of the anchor, in semitones.
+const BAND_SEMITONES: i32 = 3;
+/// How near (as a share of a step) a query's component must be to its step's edge for the neighbouring step
+/// to be looked up too. Only the anchor's band needs it (a pitch change moves it by up to a sixth of a band):
+/// measured on the benchmark, the same tolerance on the time ratio, the span and the semitones let in more
+/// chance hits from unregistered music than it recovered true ones.
+const BAND_MARGIN: f64 = 0.2;
+const RATIO_MARGIN: f64 = 0.0;
+const SPAN_MARGIN: f64 = 0.0;
+const SEMITONE_MARGIN: f64 = 0.0;
+/// Bits of a triplet hash.
+const HASH_BITS: u32 = 22;
+/// Hashes this common (silence, steady tones) do not vote.
+const MAX_POSTINGS: usize = 5_000;
+/// The recordings with the most hits that are aligned.
+const CANDIDATES: usize = 20;
+/// The least number of query moments (frames with a peak) a confidence is taken over.
+const EVIDENCE: usize = 50;
+
+/// A peak packed as `frame << 10 | pitch` (pitch in tenths of a semitone above 300 Hz).
+pub type Peak = u32;
+
+fn frame_of(p: Peak) -> u32 {
+    p >> 10
+}
+
+fn pitch_of(p: Peak) -> i32 {
+    (p & 0x3FF) as i32
+}
+
+/// The spectral peaks of decoded audio, in time order: the second fingerprint, stored beside Chromaprint's.
+pub fn peaks(audio: &Audio) -> Result<Vec<Peak>, AudioError> {
+    if audio.channels == 0 || audio.sample_rate < 8_000 {
+        return Err(AudioError::Unsupported(format!(
+            "{} Hz × {} channels is too little to find spectral peaks in",
+            audio.sample_rate, audio.channels
+        )));
+    }
+    let spectrogram = Spectrogram::of(audio);
+    Ok(spectrogram.peaks())
+}
+
+/// Log power per frame over the band's bins.
+struct Spectrogram {
+    values: Vec<f32>,
+    bins: usize,
+    frames: usize,
+    first_bin: usize,
+    bin_hz: f64,
+}
+
+impl Spectrogram {
+    fn of(audio: &Audio) -> Spectrogram {
+        let channels = usize::from(audio.channels);
+        let mono: Vec<f32> = audio
+            .samples
+            .chunks_exact(channels)
+            .map(|c| c.iter().map(|s| f32::from(*s)).sum::<f32>() / channels as f32)
+            .collect();
+        let rate = f64::from(audio.sample_rate);
+        // About 93 ms a frame at any rate: the power of two nearest 1024 samples at 11,025 Hz.
+        let size = 1usize << (rate * 1024.0 / 11_025.0).log2().round() as u32;
+        let hop = rate / FRAMES_PER_SECOND;
+        let bin_hz = rate / size as f64;
+        let first_bin = (FLOOR_HZ / bin_hz).ceil() as usize;
+        let last_bin = ((CEILING_HZ / bin_hz).floor() as usize).min(size / 2);
+        let bins = last_bin.saturating_sub(first_bin) + 1;
+        let frames = if mono.len() < size { 0 } else { ((mono.len() - size) as f64 / hop) as usize + 1 };
+        let window: Vec<f32> = (0..size)
+            .map(|i| (0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / size as f64).cos()) as f32)
+            .collect();
+        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(size);
+        let (mut input, mut output) = (fft.make_input_vec(), fft.make_output_vec());
+        let scale = 1.0 / size as f32;
+        let mut values = Vec::with_capacity(frames * bins);
+        for f in 0..frames {
+            let start = (f as f64 * hop).round() as usize;
+            for (i, x) in input.iter_mut().enumerate() {
+                *x = mono.get(start + i).copied().unwrap_or(0.0) * window[i];
+            }
+            // The sizes are the planner's own, so processing cannot fail.
+            let _ = fft.process(&mut input, &mut output);
+            values.extend(output[first_bin..first_bin + bins].iter().map(|c| ((c * scale).norm_sqr() + 1e-9).ln()));
+        }
+        Spectrogram { values, bins, frames, first_bin, bin_hz }
+    }
+
+    fn at(&self, frame: usize, bin: usize) -> f32 {
+        self.values[frame * self.bins + bin]
+    }
+
+    /// Local maxima over a neighbourhood, thinned to the strongest few per second, as packed peaks.
+    fn peaks(&self) -> Vec<Peak> {
+        let (frames, bins) = (self.frames, self.bins);
+        // The neighbourhood maximum, separably: over bins, then over frames.
+        let mut over_bins = vec![f32::MIN; frames * bins];
+        for f in 0..frames {
+            for b in 0..bins {
+                let (lo, hi) = (b.saturating_sub(NEIGHBOUR_BINS), (b + NEIGHBOUR_BINS).min(bins - 1));
+                over_bins[f * bins + b] = (lo..=hi).map(|x| self.at(f, x)).fold(f32::MIN, f32::max);
+            }
+        }
+        let mut found: Vec<(u32, f32, Peak)> = Vec::new();
+        for f in 0..frames {
+            let (lo, hi) = (f.saturating_sub(NEIGHBOUR_FRAMES), (f + NEIGHBOUR_FRAMES).min(frames - 1));
+            for b in 1..bins.saturating_sub(1) {
+                let value = self.at(f, b);
+                // Strictly above what comes before and at least what comes after: a held note peaks once.
+                let earlier = (lo..f).any(|g| over_bins[g * bins + b] >= value);
+                if value < SILENCE || earlier || (f..=hi).any(|g| over_bins[g * bins + b] > value) {
+                    continue;
+                }
+                if let Some(pitch) = self.pitch(f, b) {
+                    found.push((f as u32, value, (f as u32) << 10 | pitch));
+                }
+            }
+        }
+        thin(&found)
+    }
+
+    /// The peak's pitch in steps above [`FLOOR_HZ`], from its bin refined by a parabola through its
+    /// neighbours' log power.
+    fn pitch(&self, frame: usize, bin: usize) -> Option<u32> {
+        let (l, c, r) = (self.at(frame, bin - 1), self.at(frame, bin), self.at(frame, bin + 1));
+        let denominator = l - 2.0 * c + r;
+        let delta = if denominator.abs() > f32::EPSILON { (0.5 * (l - r) / denominator).clamp(-0.5, 0.5) } else { 0.0 };
+        let hz = (self.first_bin + bin) as f64 * self.bin_hz + f64::from(delta) * self.bin_hz;
+        let steps = (12.0 * (hz / FLOOR_HZ).log2() * STEPS_PER_SEMITONE).round();
+        (0.0..1024.0).contains(&steps).then_some(steps as u32)
+    }
+}
+
+/// Keeps a peak when fewer than [`PEAKS_PER_SECOND`] stronger ones lie within half a second of it: the same
+/// rule wherever a query starts, unlike fixed blocks.
+fn thin(found: &[(u32, f32, Peak)]) -> Vec<Peak> {
+    let half = (FRAMES_PER_SECOND / 2.0) as u32;
+    let mut kept = Vec::new();
+    let mut start = 0;
+    for (i, (frame, value, peak)) in found.iter().enumerate() {
+        while found[start].0 + half < *frame {
+            start += 1;
+        }
+        let stronger = found[start..]
+            .iter()
+            .take_while(|(g, _, _)| *g <= frame + half)
+            .enumerate()
+            .filter(|(j, (_, v, _))| *v > *value || (*v == *value && start + j < i))
+            .count();
+        if stronger < PEAKS_PER_SECOND {
+            kept.push(*peak);
+        }
+    }
+    kept
+}
+
+/// A triplet's hash and its anchor.
+#[derive(Debug, Clone, Copy)]
+struct Triplet {
+    hash: u32,
+    anchor: Peak,
+}
+
+/// The triplets of a peak list. With `tolerant` (queries), a component that lies near the edge of its
+/// quantisation step also gives the hash with the neighbouring step, so a peak moved a little by the
+/// distortion still finds the recording's hash.
+fn triplets(peaks: &[Peak], tolerant: bool, mut each: impl FnMut(Triplet)) {
+    for (i, anchor) in peaks.iter().enumerate() {
+        let (t0, p0) = (frame_of(*anchor), pitch_of(*anchor));
+        // The first FAN later peaks within the span and two octaves, without allocating.
+        let mut partners = [0 as Peak; FAN];
+        let mut found = 0;
+        for p in peaks[i + 1..].iter().take_while(|p| frame_of(**p) <= t0 + MAX_SPAN) {
+            if frame_of(*p) > t0 && (pitch_of(*p) - p0).abs() <= MAX_SEMITONES * 10 {
+                partners[found] = *p;
+                found += 1;
+                if found == FAN {
+                    break;
+                }
+            }
+        }
+        let partners = &partners[..found];
+        for (a, first) in partners.iter().enumerate() {
+            for second in &partners[a + 1..] {
+                let (ta, tb) = (frame_of(*first) - t0, frame_of(*second) - t0);
+                if ta >= tb {
+                    continue;
+                }
+                let semitones =
+                    |p: Peak| f64::from(pitch_of(p) - p0) / STEPS_PER_SEMITONE + 0.5 + f64::from(MAX_SEMITONES);
+                // (value, margin near a step's edge, bits): each component is floor(value).
+                let components = [
+                    (f64::from(p0) / (f64::from(BAND_SEMITONES) * STEPS_PER_SEMITONE), BAND_MARGIN, 4),
+                    (8.0 * f64::from(ta) / f64::from(tb), RATIO_MARGIN, 3),
+                    (f64::from(tb).log2(), SPAN_MARGIN, 3),
+                    (semitones(*first), SEMITONE_MARGIN, 6),
+                    (semitones(*second), SEMITONE_MARGIN, 6),
+                ];
+                // Every combination of each component's step and, near an edge, its neighbour (at most 2⁵).
+                let (mut hashes, mut count) = ([0u32; 32], 1usize);
+                for (value, margin, bits) in components {
+                    let step = value.floor();
+                    let neighbour = match () {
+                        _ if tolerant && value - step < margin => Some(step - 1.0),
+                        _ if tolerant && value - step > 1.0 - margin => Some(step + 1.0),
+                        _ => None,
+                    };
+                    let limit = f64::from((1u32 << bits) - 1);
+                    let fits = |v: f64| (0.0..=limit).contains(&v);
+                    let before = count;
+                    for h in 0..before {
+                        let base = hashes[h] << bits;
+                        if let Some(n) = neighbour.filter(|n| fits(*n)) {
+                            hashes[count] = base | n as u32;
+                            count += 1;
+                        }
+                        hashes[h] = if fits(step) { base | step as u32 } else { u32::MAX };
+                    }
+                }
+                for hash in hashes[..count].iter().filter(|h| **h < 1 << HASH_BITS) {
+                    each(Triplet { hash: *hash, anchor: *anchor });
+                }
+            }
+        }
+    }
+}
+
+/// A recording's peaks to index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub key: String,
+    pub peaks: Vec<Peak>,
+}
+
+/// A match found through the peaks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub key: String,
+    /// 0 to 1: the share of the query's moments (frames with a peak) whose triplets agree with the recording
+    /// in time and pitch.
+    pub confidence: f64,
+    pub query_offset_seconds: f64,
+    pub reference_offset_seconds: f64,
+    pub matched_seconds: f64,
+    /// The query's speed relative to the recording (1.03: 3% faster) and its pitch change in semitones.
+    pub speed: f64,
+    pub semitones: f64,
+    pub whole: bool,
+    pub explanation: String,
+}
+
+/// The triplet index: for each hash, the recordings and anchors that give it.
+#[derive(Debug, Default)]
+pub struct Index {
+    keys: Vec<String>,
+    /// Each recording's length in frames.
+    frames: Vec<u32>,
+    /// Triplet hash → `recording << 32 | anchor peak`.
+    postings: Postings,
+}
+
+/// One query triplet's hit: (query frame, recording frame, pitch difference in steps).
+type Hit = (i32, i32, i32);
+
+impl Index {
+    pub fn build(references: Vec<Reference>) -> Index {
+        let postings = Postings::build(1 << HASH_BITS, |emit| {
+            for (r, reference) in references.iter().enumerate() {
+                triplets(&reference.peaks, false, |t| emit(t.hash, (r as u64) << 32 | u64::from(t.anchor)));
+            }
+        });
+        Index {
+            frames: references.iter().map(|r| r.peaks.last().map_or(0, |p| frame_of(*p) + 1)).collect(),
+            keys: references.into_iter().map(|r| r.key).collect(),
+            postings,
+        }
+    }
+
+    /// Writes the index in its binary form (read back by [`Index::read`]).
+    pub fn write(&self, w: &mut dyn Write) -> io::Result<()> {
+        postings::write_u64(w, self.keys.len() as u64)?;
+        for key in &self.keys {
+            postings::write_string(w, key)?;
+        }
+        postings::write_u32s(w, &self.frames)?;
+        self.postings.write(w)
+    }
+
+    pub fn read(r: &mut dyn Read) -> io::Result<Index> {
+        let count = postings::read_u64(r)?;
+        let mut keys = Vec::new();
+        for _ in 0..count {
+            keys.push(postings::read_string(r)?);
+        }
+        let frames = postings::read_u32s(r)?;
+        let postings = Postings::read(r)?;
+        // Every posting must name a recording that exists, or a match would index out of bounds.
+        let fits = (0..1u32 << HASH_BITS).flat_map(|h| postings.get(h)).all(|e| ((e >> 32) as usize) < keys.len());
+        if frames.len() != keys.len() || !fits {
+            return Err(postings::damaged("a landmark posting names a recording that is not there"));
+        }
+        Ok(Index { keys, frames, postings })
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The index's size in memory, in bytes.
+    pub fn size_bytes(&self) -> usize {
+        self.postings.size_bytes() + self.keys.iter().map(|k| k.len() + 28).sum::<usize>()
+    }
+
+    /// The best `top` candidates for the query's peaks, at or above `min_confidence`.
+    pub fn identify(&self, query: &[Peak], top: usize, min_confidence: f64) -> Vec<Candidate> {
+        let mut hits: HashMap<u32, Vec<Hit>> = HashMap::new();
+        // Moments with a peak: the confidence counts moments, so a burst of chance hits at one moment (a dense
+        // chord gives many triplets) weighs as one.
+        let mut moments: Vec<u32> = query.iter().map(|p| frame_of(*p)).collect();
+        moments.dedup();
+        triplets(query, true, |t| {
+            let list = self.postings.get(t.hash);
+            if list.len() > MAX_POSTINGS {
+                return;
+            }
+            for posting in list {
+                let (r, peak) = ((posting >> 32) as u32, *posting as u32);
+                hits.entry(r).or_default().push((
+                    frame_of(t.anchor) as i32,
+                    frame_of(peak) as i32,
+                    pitch_of(peak) - pitch_of(t.anchor),
+                ));
+            }
+        });
+        let mut ranked: Vec<(u32, Vec<Hit>)> = hits.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+        let mut out: Vec<Candidate> = ranked
+            .into_iter()
+            .take(CANDIDATES)
+            .filter_map(|(r, hits)| self.align(r, &hits, moments.len()))
+            .filter(|c| c.confidence >= min_confidence)
+            .collect();
+        out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.key.cmp(&b.key)));
+        out.truncate(top);
+        out
+    }
+
+    /// Finds the speed and offset that most hits agree on, then the pitch difference most of those share.
+    fn align(&self, r: u32, hits: &[Hit], query_moments: usize) -> Option<Candidate> {
+        let mut best: (usize, f64, i32) = (0, 1.0, 0);
+        let mut offsets: Vec<i32> = Vec::with_capacity(hits.len());
+        for step in -16..=16 {
+            let speed = 1.0 + f64::from(step) * 0.0025;
+            offsets.clear();
+            offsets.extend(hits.iter().map(|(q, t, _)| (f64::from(*t) - speed * f64::from(*q)).round() as i32));
+            offsets.sort_unstable();
+            // The most offsets within ±1 frame of one another.
+            let mut lo = 0;
+            for hi in 0..offsets.len() {
+                while offsets[hi] - offsets[lo] > 2 {
+                    lo += 1;
+                }
+                if hi + 1 - lo > best.0 {
+                    best = (hi + 1 - lo, speed, offsets[lo] + 1);
+                }
+            }
+        }
+        let (_, speed, offset) = best;
+        let aligned: Vec<&Hit> = hits
+            .iter()
+            .filter(|(q, t, _)| ((f64::from(*t) - speed * f64::from(*q)).round() as i32 - offset).abs() <= 1)
+            .collect();
+        // The pitch difference shared by most aligned hits, within half a semitone.
+        let mut shifts: Vec<i32> = aligned.iter().map(|h| h.2).collect();
+        shifts.sort_unstable();
+        let (mut agree, mut shift, mut lo) = (0usize, 0i32, 0usize);
+        for hi in 0..shifts.len() {
+            while shifts[hi] - shifts[lo] > 5 {
+                lo += 1;
+            }
+            if hi + 1 - lo > agree {
+                (agree, shift) = (hi + 1 - lo, shifts[(lo + hi) / 2]);
+            }
+        }
+        let agreeing: Vec<&&Hit> = aligned.iter().filter(|h| (h.2 - shift).abs() <= 5).collect();
+        let first = agreeing.iter().map(|h| h.0).min()?;
+        let last = agreeing.iter().map(|h| h.0).max()?;
+        let mut agreeing_moments: Vec<i32> = agreeing.iter().map(|h| h.0).collect();
+        agreeing_moments.sort_unstable();
+        agreeing_moments.dedup();
+        let confidence = agreeing_moments.len() as f64 / query_moments.max(EVIDENCE) as f64;
+        let matched = f64::from(last - first) / FRAMES_PER_SECOND;
+        let (q_at, r_at) = (
+            f64::from(first) / FRAMES_PER_SECOND,
+            (speed * f64::from(first) + f64::from(offset)).max(0.0) / FRAMES_PER_SECOND,
+        );
+        let whole = f64::from(last - first) * speed >= 0.9 * f64::from(self.frames[r as usize]);
+        let semitones = f64::from(shift) / STEPS_PER_SEMITONE;
+        Some(Candidate {
+            key: self.keys[r as usize].clone(),
+            confidence: confidence.min(1.0),
+            query_offset_seconds: q_at,
+            reference_offset_seconds: r_at,
+            matched_seconds: matched,
+            speed,
+            semitones: -semitones,
+            whole,
+            explanation: format!(
+                "spectral-peak triplets at {} of the query's {query_moments} peak moments agree over {matched:.1} s, from {q_at:.1} s of the query and {r_at:.1} s of the recording; the query runs at {:.1}% of the recording's speed, {:+.1} semitones{}",
+                agreeing_moments.len(),
+                100.0 * speed,
+                -semitones,
+                if whole { ": the whole recording" } else { ": a fragment" }
+            ),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn melody(seed: u64, seconds: f64, speed: f64) -> Audio {
+        Audio { sample_rate: 11_025, channels: 1, samples: testkit::audio::melody(seed, seconds, speed, 0.0) }
+    }
+
+    #[test]
+    fn a_fragment_sped_up_by_three_percent_is_found_with_its_speed() {
+        let references: Vec<Reference> = (0..4)
+            .map(|seed| Reference { key: format!("R{seed}"), peaks: peaks(&melody(seed, 30.0, 1.0)).unwrap() })
+            .collect();
+        let index = Index::build(references);
+        let query = peaks(&melody(2, 30.0, 1.03)).unwrap();
+        let found = index.identify(&query, 3, 0.03);
+        assert_eq!(found.first().map(|c| c.key.as_str()), Some("R2"), "{found:?}");
+        let best = &found[0];
+        assert!((best.speed - 1.03).abs() < 0.006, "{best:?}");
+        assert!((best.semitones - 12.0 * 1.03f64.log2()).abs() < 0.25, "{best:?}");
+        assert!(best.whole, "{best:?}");
+    }
+
+    #[test]
+    fn silence_has_no_peaks_and_matches_nothing() {
+        let silence = Audio { sample_rate: 44_100, channels: 2, samples: vec![0; 44_100 * 2 * 5] };
+        assert!(peaks(&silence).unwrap().is_empty());
+        let index = Index::build(vec![Reference { key: "R".into(), peaks: peaks(&melody(1, 20.0, 1.0)).unwrap() }]);
+        assert!(index.identify(&[], 3, 0.0).is_empty());
+    }
+}
