@@ -51,7 +51,7 @@ pub enum AudioCommand {
 /// Both fingerprints of an audio file and its length in milliseconds.
 fn fingerprint_of(path: &Path) -> Result<(Prints, u64)> {
     let audio = fingerprint::decode_file(path).with_context(|| format!("{}", path.display()))?;
-    let prints = Prints::of("", &audio).with_context(|| format!("{}", path.display()))?;
+    let prints = Prints::of(&audio).with_context(|| format!("{}", path.display()))?;
     Ok((prints, (audio.seconds() * 1000.0) as u64))
 }
 
@@ -71,7 +71,7 @@ pub async fn command(
             let isrc = isrc(&code)?;
             let (prints, ms) = fingerprint_of(&file)?;
             let (items, peaks) = (prints.chromaprint.len(), prints.peaks.len());
-            recordings::register_audio(store, &isrc, prints, ms, operator, now).await?;
+            recordings::register_audio(store, &isrc, &prints, ms, operator, now).await?;
             println!(
                 "Registered {} ({:.1} s: {items} Chromaprint items, {peaks} spectral peaks) for {isrc}.",
                 file.display(),
@@ -90,7 +90,7 @@ pub async fn command(
                 let outcome = async {
                     let isrc = isrc(code.trim())?;
                     let (prints, ms) = fingerprint_of(&folder.join(name.trim()))?;
-                    recordings::register_audio(store, &isrc, prints, ms, operator, now).await?;
+                    recordings::register_audio(store, &isrc, &prints, ms, operator, now).await?;
                     Ok::<_, anyhow::Error>(())
                 }
                 .await;
@@ -126,18 +126,18 @@ pub async fn command(
                     file.display()
                 );
             } else {
-                for c in found {
+                for recordings::Identified { found: m, title } in found {
                     println!(
                         "{:<14} {:<40} {} confidence {:.3} ({:.1}× its threshold): query {:.1} s ↔ recording {:.1} s, {:.1} s matched; {}",
-                        c.key,
-                        c.title.unwrap_or_default(),
-                        c.method,
-                        c.confidence,
-                        c.strength,
-                        c.query_offset_seconds,
-                        c.reference_offset_seconds,
-                        c.matched_seconds,
-                        c.explanation
+                        m.key,
+                        title.unwrap_or_default(),
+                        m.method.as_str(),
+                        m.confidence,
+                        m.strength,
+                        m.query_offset_seconds,
+                        m.reference_offset_seconds,
+                        m.matched_seconds,
+                        m.explanation
                     );
                 }
             }

@@ -18,9 +18,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::store::{Store, StoreError, StoreResult, StoredRecording};
-
-/// A recording's two fingerprints as stored: Chromaprint and the spectral peaks.
-pub type StoredPrints = fingerprint::recogniser::Prints;
+/// A recording's two fingerprints, as registered and stored.
+pub use fingerprint::recogniser::Prints;
+use fingerprint::recogniser::{Query, Recogniser, Thresholds};
 
 /// A recording as stored, with its revision number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,9 +103,9 @@ pub trait RecordingStore: Send + Sync {
     /// Recordings CWR REC records gave this ISRC.
     async fn cwr_recordings_by_isrc(&self, isrc: &str) -> StoreResult<Vec<StoredRecording>>;
     /// Stores (replaces) a recording's fingerprints.
-    async fn put_fingerprint(&self, prints: &StoredPrints, duration_ms: u64) -> StoreResult<()>;
-    /// Every stored recording's fingerprints.
-    async fn fingerprints(&self) -> StoreResult<Vec<StoredPrints>>;
+    async fn put_fingerprint(&self, key: &str, prints: &Prints, duration_ms: u64) -> StoreResult<()>;
+    /// Every stored recording's fingerprints, by recording key.
+    async fn fingerprints(&self) -> StoreResult<Vec<(String, Prints)>>;
     /// What the stored fingerprints are, in a word that changes with every registration (an index file
     /// built from them keeps it, to tell when it is stale).
     async fn fingerprints_stamp(&self) -> StoreResult<String>;
@@ -123,7 +123,7 @@ pub enum RecordingError {
     UnknownWork(String),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("the audio index file {path}: {error}; delete it and it is rebuilt from the store")]
+    #[error("cannot write the audio index file {path}: {error}; give it a writable place (`--index FILE`)")]
     IndexFile { path: String, error: std::io::Error },
 }
 
@@ -636,12 +636,12 @@ pub async fn search(store: &dyn Store, text: &str, limit: u32) -> Result<Vec<Sou
     Ok(found)
 }
 
-/// Registers a recording's audio fingerprints (computed by the caller from the audio file, keyed by
-/// anything: the key is replaced by the ISRC). A recording not yet in the catalogue is added with its ISRC alone.
+/// Registers a recording's audio fingerprints (computed by the caller from the audio file). A recording not
+/// yet in the catalogue is added with its ISRC alone.
 pub async fn register_audio(
     store: &dyn Store,
     isrc: &domain::Isrc,
-    prints: StoredPrints,
+    prints: &Prints,
     duration_ms: u64,
     by: &str,
     now: DateTime<Utc>,
@@ -660,25 +660,16 @@ pub async fn register_audio(
         };
         store.put_sound_recording(&recording, &revision).await?;
     }
-    store.put_fingerprint(&StoredPrints { key, ..prints }, duration_ms).await?;
+    store.put_fingerprint(&key, prints, duration_ms).await?;
     Ok(())
 }
 
 /// A recognised recording with what the catalogue knows of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Identified {
-    pub key: String,
+    #[serde(flatten)]
+    pub found: fingerprint::Match,
     pub title: Option<String>,
-    /// `chromaprint` or `landmarks`: the fingerprint that found it.
-    pub method: &'static str,
-    pub confidence: f64,
-    /// The confidence over its method's threshold (1 or more).
-    pub strength: f64,
-    pub query_offset_seconds: f64,
-    pub reference_offset_seconds: f64,
-    pub matched_seconds: f64,
-    pub whole: bool,
-    pub explanation: String,
 }
 
 /// Where the recogniser came from.
@@ -696,8 +687,7 @@ pub enum IndexSource {
 pub async fn recogniser(
     store: &dyn Store,
     index_file: Option<&std::path::Path>,
-) -> Result<(fingerprint::recogniser::Recogniser, IndexSource), RecordingError> {
-    use fingerprint::recogniser::Recogniser;
+) -> Result<(Recogniser, IndexSource), RecordingError> {
     let stamp = store.fingerprints_stamp().await?;
     let file_error =
         |path: &std::path::Path, error| RecordingError::IndexFile { path: path.display().to_string(), error };
@@ -724,31 +714,16 @@ pub async fn recogniser(
 /// Identifies audio against every registered recording (see [`recogniser`] for the index).
 pub async fn identify(
     store: &dyn Store,
-    recogniser: &fingerprint::recogniser::Recogniser,
-    query: &fingerprint::recogniser::Query,
+    recogniser: &Recogniser,
+    query: &Query,
     top: usize,
-    thresholds: fingerprint::recogniser::Thresholds,
+    thresholds: Thresholds,
 ) -> Result<Vec<Identified>, RecordingError> {
     let mut out = Vec::new();
-    for m in recogniser.identify(query, top, thresholds) {
-        let title = store
-            .sound_recordings(std::slice::from_ref(&m.key))
-            .await?
-            .into_iter()
-            .next()
-            .and_then(|r| r.recording.title.map(|t| t.value));
-        out.push(Identified {
-            key: m.key,
-            title,
-            method: m.method.as_str(),
-            confidence: m.confidence,
-            strength: m.strength,
-            query_offset_seconds: m.query_offset_seconds,
-            reference_offset_seconds: m.reference_offset_seconds,
-            matched_seconds: m.matched_seconds,
-            whole: m.whole,
-            explanation: m.explanation,
-        });
+    for found in recogniser.identify(query, top, thresholds) {
+        let recording = store.sound_recordings(std::slice::from_ref(&found.key)).await?.into_iter().next();
+        let title = recording.and_then(|r| r.recording.title.map(|t| t.value));
+        out.push(Identified { found, title });
     }
     Ok(out)
 }

@@ -19,7 +19,7 @@ use std::io::{self, Read, Write};
 use realfft::RealFftPlanner;
 
 use crate::postings::{self, Postings};
-use crate::{Audio, AudioError};
+use crate::{Audio, AudioError, Match, Method, rated, strongest};
 
 /// Frames per second of the peak spectrogram: a hop of 256 samples at 11,025 Hz, whatever the input rate.
 pub const FRAMES_PER_SECOND: f64 = 11_025.0 / 256.0;
@@ -40,14 +40,10 @@ const MAX_SPAN: u32 = 63;
 const MAX_SEMITONES: i32 = 24;
 /// Pitch bands of the anchor, in semitones.
 const BAND_SEMITONES: i32 = 3;
-/// How near (as a share of a step) a query's component must be to its step's edge for the neighbouring step
-/// to be looked up too. Only the anchor's band needs it (a pitch change moves it by up to a sixth of a band):
-/// measured on the benchmark, the same tolerance on the time ratio, the span and the semitones let in more
-/// chance hits from unregistered music than it recovered true ones.
-const BAND_MARGIN: f64 = 0.2;
-const RATIO_MARGIN: f64 = 0.0;
-const SPAN_MARGIN: f64 = 0.0;
-const SEMITONE_MARGIN: f64 = 0.0;
+/// How near (in steps) a query's anchor must be to its band's edge for the neighbouring band to be looked up
+/// too. Only the band needs this: measured on the benchmark, the same tolerance on the time ratio, the span
+/// and the semitones let in more chance hits from unregistered music than it recovered true ones.
+const BAND_MARGIN: i32 = 6;
 /// Bits of a triplet hash.
 const HASH_BITS: u32 = 22;
 /// Hashes this common (silence, steady tones) do not vote.
@@ -72,7 +68,7 @@ fn pitch_of(p: Peak) -> i32 {
 pub fn peaks(audio: &Audio) -> Result<Vec<Peak>, AudioError> {
     if audio.channels == 0 || audio.sample_rate < 8_000 {
         return Err(AudioError::Unsupported(format!(
-            "{} Hz × {} channels is too little to find spectral peaks in",
+            "{} Hz × {} channels: spectral peaks need at least 8,000 Hz and one channel; convert the file first",
             audio.sample_rate, audio.channels
         )));
     }
@@ -200,12 +196,18 @@ struct Triplet {
     anchor: Peak,
 }
 
-/// The triplets of a peak list. With `tolerant` (queries), a component that lies near the edge of its
-/// quantisation step also gives the hash with the neighbouring step, so a peak moved a little by the
-/// distortion still finds the recording's hash.
+/// The triplets of a peak list. With `tolerant` (queries), an anchor near the edge of its pitch band also
+/// gives the hash in the neighbouring band: a pitch change of a few percent moves it by up to a sixth of one.
 fn triplets(peaks: &[Peak], tolerant: bool, mut each: impl FnMut(Triplet)) {
+    let band_steps = BAND_SEMITONES * STEPS_PER_SEMITONE as i32;
     for (i, anchor) in peaks.iter().enumerate() {
         let (t0, p0) = (frame_of(*anchor), pitch_of(*anchor));
+        let (band, within) = (p0 / band_steps, p0 % band_steps);
+        let neighbour = match () {
+            _ if tolerant && within < BAND_MARGIN => Some(band - 1),
+            _ if tolerant && within > band_steps - BAND_MARGIN => Some(band + 1),
+            _ => None,
+        };
         // The first FAN later peaks within the span and two octaves, without allocating.
         let mut partners = [0 as Peak; FAN];
         let mut found = 0;
@@ -225,39 +227,16 @@ fn triplets(peaks: &[Peak], tolerant: bool, mut each: impl FnMut(Triplet)) {
                 if ta >= tb {
                     continue;
                 }
+                // 3 bits of time-gap ratio, 3 of log₂ span (1 to 5), 6 and 6 of semitones from the anchor (0 to 48).
                 let semitones =
-                    |p: Peak| f64::from(pitch_of(p) - p0) / STEPS_PER_SEMITONE + 0.5 + f64::from(MAX_SEMITONES);
-                // (value, margin near a step's edge, bits): each component is floor(value).
-                let components = [
-                    (f64::from(p0) / (f64::from(BAND_SEMITONES) * STEPS_PER_SEMITONE), BAND_MARGIN, 4),
-                    (8.0 * f64::from(ta) / f64::from(tb), RATIO_MARGIN, 3),
-                    (f64::from(tb).log2(), SPAN_MARGIN, 3),
-                    (semitones(*first), SEMITONE_MARGIN, 6),
-                    (semitones(*second), SEMITONE_MARGIN, 6),
-                ];
-                // Every combination of each component's step and, near an edge, its neighbour (at most 2⁵).
-                let (mut hashes, mut count) = ([0u32; 32], 1usize);
-                for (value, margin, bits) in components {
-                    let step = value.floor();
-                    let neighbour = match () {
-                        _ if tolerant && value - step < margin => Some(step - 1.0),
-                        _ if tolerant && value - step > 1.0 - margin => Some(step + 1.0),
-                        _ => None,
-                    };
-                    let limit = f64::from((1u32 << bits) - 1);
-                    let fits = |v: f64| (0.0..=limit).contains(&v);
-                    let before = count;
-                    for h in 0..before {
-                        let base = hashes[h] << bits;
-                        if let Some(n) = neighbour.filter(|n| fits(*n)) {
-                            hashes[count] = base | n as u32;
-                            count += 1;
-                        }
-                        hashes[h] = if fits(step) { base | step as u32 } else { u32::MAX };
-                    }
-                }
-                for hash in hashes[..count].iter().filter(|h| **h < 1 << HASH_BITS) {
-                    each(Triplet { hash: *hash, anchor: *anchor });
+                    |p: Peak| (f64::from(pitch_of(p) - p0) / STEPS_PER_SEMITONE + 0.5).floor() as i32 + MAX_SEMITONES;
+                let shape = (8 * ta / tb) << 15
+                    | (31 - tb.leading_zeros()) << 12
+                    | (semitones(*first) as u32) << 6
+                    | semitones(*second) as u32;
+                // And 4 bits of the anchor's band.
+                for b in std::iter::once(band).chain(neighbour).filter(|b| (0..16).contains(b)) {
+                    each(Triplet { hash: (b as u32) << 18 | shape, anchor: *anchor });
                 }
             }
         }
@@ -269,23 +248,6 @@ fn triplets(peaks: &[Peak], tolerant: bool, mut each: impl FnMut(Triplet)) {
 pub struct Reference {
     pub key: String,
     pub peaks: Vec<Peak>,
-}
-
-/// A match found through the peaks.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Candidate {
-    pub key: String,
-    /// 0 to 1: the share of the query's moments (frames with a peak) whose triplets agree with the recording
-    /// in time and pitch.
-    pub confidence: f64,
-    pub query_offset_seconds: f64,
-    pub reference_offset_seconds: f64,
-    pub matched_seconds: f64,
-    /// The query's speed relative to the recording (1.03: 3% faster) and its pitch change in semitones.
-    pub speed: f64,
-    pub semitones: f64,
-    pub whole: bool,
-    pub explanation: String,
 }
 
 /// The triplet index: for each hash, the recordings and anchors that give it.
@@ -355,7 +317,7 @@ impl Index {
     }
 
     /// The best `top` candidates for the query's peaks, at or above `min_confidence`.
-    pub fn identify(&self, query: &[Peak], top: usize, min_confidence: f64) -> Vec<Candidate> {
+    pub fn identify(&self, query: &[Peak], top: usize, min_confidence: f64) -> Vec<Match> {
         let mut hits: HashMap<u32, Vec<Hit>> = HashMap::new();
         // Moments with a peak: the confidence counts moments, so a burst of chance hits at one moment (a dense
         // chord gives many triplets) weighs as one.
@@ -377,19 +339,12 @@ impl Index {
         });
         let mut ranked: Vec<(u32, Vec<Hit>)> = hits.into_iter().collect();
         ranked.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
-        let mut out: Vec<Candidate> = ranked
-            .into_iter()
-            .take(CANDIDATES)
-            .filter_map(|(r, hits)| self.align(r, &hits, moments.len()))
-            .filter(|c| c.confidence >= min_confidence)
-            .collect();
-        out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.key.cmp(&b.key)));
-        out.truncate(top);
-        out
+        let aligned = ranked.into_iter().take(CANDIDATES).filter_map(|(r, hits)| self.align(r, &hits, moments.len()));
+        strongest(rated(aligned, min_confidence), top)
     }
 
     /// Finds the speed and offset that most hits agree on, then the pitch difference most of those share.
-    fn align(&self, r: u32, hits: &[Hit], query_moments: usize) -> Option<Candidate> {
+    fn align(&self, r: u32, hits: &[Hit], query_moments: usize) -> Option<Match> {
         let mut best: (usize, f64, i32) = (0, 1.0, 0);
         let mut offsets: Vec<i32> = Vec::with_capacity(hits.len());
         for step in -16..=16 {
@@ -438,21 +393,21 @@ impl Index {
             (speed * f64::from(first) + f64::from(offset)).max(0.0) / FRAMES_PER_SECOND,
         );
         let whole = f64::from(last - first) * speed >= 0.9 * f64::from(self.frames[r as usize]);
-        let semitones = f64::from(shift) / STEPS_PER_SEMITONE;
-        Some(Candidate {
+        // The recording is `shift` steps above the query: the query is that much higher the other way.
+        let semitones = -f64::from(shift) / STEPS_PER_SEMITONE;
+        Some(Match {
             key: self.keys[r as usize].clone(),
+            method: Method::Landmarks,
             confidence: confidence.min(1.0),
+            strength: 0.0,
             query_offset_seconds: q_at,
             reference_offset_seconds: r_at,
             matched_seconds: matched,
-            speed,
-            semitones: -semitones,
             whole,
             explanation: format!(
-                "spectral-peak triplets at {} of the query's {query_moments} peak moments agree over {matched:.1} s, from {q_at:.1} s of the query and {r_at:.1} s of the recording; the query runs at {:.1}% of the recording's speed, {:+.1} semitones{}",
+                "spectral peaks: triplets at {} of the query's {query_moments} peak moments agree over {matched:.1} s, from {q_at:.1} s of the query and {r_at:.1} s of the recording; the query runs at {:.1}% of the recording's speed, {semitones:+.1} semitones{}",
                 agreeing_moments.len(),
                 100.0 * speed,
-                -semitones,
                 if whole { ": the whole recording" } else { ": a fragment" }
             ),
         })
@@ -477,8 +432,11 @@ mod tests {
         let found = index.identify(&query, 3, 0.03);
         assert_eq!(found.first().map(|c| c.key.as_str()), Some("R2"), "{found:?}");
         let best = &found[0];
-        assert!((best.speed - 1.03).abs() < 0.006, "{best:?}");
-        assert!((best.semitones - 12.0 * 1.03f64.log2()).abs() < 0.25, "{best:?}");
+        // The speed it read, within one step of its 0.25% grid; 3% faster is 12 × log₂ 1.03 ≈ 0.51 semitones higher.
+        let speed: f64 =
+            best.explanation.split("runs at ").nth(1).and_then(|t| t.split('%').next()).unwrap().parse().unwrap();
+        assert!((speed - 103.0).abs() <= 0.3, "{best:?}");
+        assert!(best.explanation.contains("speed, +0.5 semitones"), "{best:?}");
         assert!(best.whole, "{best:?}");
     }
 

@@ -16,6 +16,61 @@ pub mod recogniser;
 
 pub use decode::{Audio, AudioError, decode_file, decode_reader};
 use rusty_chromaprint::{Configuration, Fingerprinter};
+use serde::Serialize;
+
+/// Which fingerprint found a match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    Chromaprint,
+    Landmarks,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Chromaprint => "chromaprint",
+            Method::Landmarks => "landmarks",
+        }
+    }
+}
+
+/// A recording found in a query, by either fingerprint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Match {
+    pub key: String,
+    pub method: Method,
+    /// The method's own measure, 0 to 1: for Chromaprint the share of aligned items that agree, for the
+    /// spectral peaks the share of the query's peak moments whose triplets agree in time and pitch.
+    pub confidence: f64,
+    /// The confidence over the threshold it was asked for: 1 or more; ranks matches of both methods.
+    pub strength: f64,
+    /// Where the match starts in the query and in the recording, in seconds.
+    pub query_offset_seconds: f64,
+    pub reference_offset_seconds: f64,
+    pub matched_seconds: f64,
+    /// Whether the match covers most (90%) of the recording: the file is the recording.
+    pub whole: bool,
+    pub explanation: String,
+}
+
+/// Rates matches against their method's threshold: drops those below it and sets the others' strength.
+fn rated(found: impl IntoIterator<Item = Match>, threshold: f64) -> impl Iterator<Item = Match> {
+    found
+        .into_iter()
+        .filter(move |m| m.confidence >= threshold)
+        .map(move |m| Match { strength: m.confidence / threshold.max(f64::EPSILON), ..m })
+}
+
+/// Each recording's strongest match, strongest first, at most `top`.
+fn strongest(found: impl IntoIterator<Item = Match>, top: usize) -> Vec<Match> {
+    let mut out: Vec<Match> = found.into_iter().collect();
+    out.sort_by(|a, b| b.strength.total_cmp(&a.strength).then(a.key.cmp(&b.key)));
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|m| seen.insert(m.key.clone()));
+    out.truncate(top);
+    out
+}
 
 /// The sample rate Chromaprint works at.
 pub const CHROMAPRINT_RATE: u32 = 11_025;

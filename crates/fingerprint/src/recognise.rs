@@ -12,30 +12,14 @@
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 
-use crate::item_seconds;
 use crate::postings::{self, Postings};
+use crate::{Match, Method, item_seconds, rated, strongest};
 
 /// A recording's fingerprint to index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
     pub key: String,
     pub fingerprint: Vec<u32>,
-}
-
-/// A candidate match, best first.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Candidate {
-    pub key: String,
-    /// 0 to 1: the share of aligned fingerprint items that agree (at most 8 of 32 bits differ).
-    pub confidence: f64,
-    pub bit_error_rate: f64,
-    /// Where the match starts in the query and in the recording, in seconds.
-    pub query_offset_seconds: f64,
-    pub reference_offset_seconds: f64,
-    pub matched_seconds: f64,
-    /// Whether the match covers most (90%) of the recording: the file is the recording.
-    pub whole: bool,
-    pub explanation: String,
 }
 
 /// The index over every reference.
@@ -122,25 +106,14 @@ impl Index {
         self.references.is_empty()
     }
 
-    /// The best candidates over several fingerprints of the same query (e.g. the query resampled to undo a
+    /// The best matches over several fingerprints of the same query (e.g. the query resampled to undo a
     /// speed or pitch change): each recording's best showing counts.
-    pub fn identify_variants(&self, queries: &[Vec<u32>], top: usize, min_confidence: f64) -> Vec<Candidate> {
-        let mut best: HashMap<String, Candidate> = HashMap::new();
-        for q in queries {
-            for c in self.identify(q, top, min_confidence) {
-                if best.get(&c.key).is_none_or(|b| c.confidence > b.confidence) {
-                    best.insert(c.key.clone(), c);
-                }
-            }
-        }
-        let mut out: Vec<Candidate> = best.into_values().collect();
-        out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.key.cmp(&b.key)));
-        out.truncate(top);
-        out
+    pub fn identify_variants(&self, queries: &[Vec<u32>], top: usize, min_confidence: f64) -> Vec<Match> {
+        strongest(queries.iter().flat_map(|q| self.identify(q, top, min_confidence)), top)
     }
 
-    /// The best `top` candidates for a query fingerprint, at or above `min_confidence`.
-    pub fn identify(&self, query: &[u32], top: usize, min_confidence: f64) -> Vec<Candidate> {
+    /// The best `top` matches for a query fingerprint, at or above `min_confidence`.
+    pub fn identify(&self, query: &[u32], top: usize, min_confidence: f64) -> Vec<Match> {
         let mut votes: HashMap<(u32, i64), u32> = HashMap::new();
         for (q, item) in query.iter().enumerate() {
             for half in halves(*item) {
@@ -157,21 +130,9 @@ impl Index {
         let mut ranked: Vec<((u32, i64), u32)> = votes.into_iter().collect();
         ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let informative = self.informative(query);
-        let mut best: HashMap<u32, Candidate> = HashMap::new();
-        for ((r, offset), _) in ranked.into_iter().take(50) {
-            let Some(candidate) = self.verify(r, offset, query, &informative) else { continue };
-            if candidate.confidence < min_confidence {
-                continue;
-            }
-            let keep = best.get(&r).is_none_or(|b| candidate.confidence > b.confidence);
-            if keep {
-                best.insert(r, candidate);
-            }
-        }
-        let mut out: Vec<Candidate> = best.into_values().collect();
-        out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.key.cmp(&b.key)));
-        out.truncate(top);
-        out
+        let verified =
+            ranked.into_iter().take(50).filter_map(|((r, offset), _)| self.verify(r, offset, query, &informative));
+        strongest(rated(verified, min_confidence), top)
     }
 
     /// Which query items can tell recordings apart: not a repeat of the item before (silence and held
@@ -196,7 +157,7 @@ impl Index {
     /// few percent off (a query resampled to undo a pitch change) still lines up piece by piece. An item
     /// agrees when at most [`ITEM_BITS`] of its 32 bits differ: chance agreement between different music is
     /// rare, while a recording under noise or lossy coding keeps most items.
-    fn verify(&self, r: u32, offset: i64, query: &[u32], informative: &[bool]) -> Option<Candidate> {
+    fn verify(&self, r: u32, offset: i64, query: &[u32], informative: &[bool]) -> Option<Match> {
         let reference = self.references.get(r as usize)?;
         let item = |q: usize, shift: i64| -> Option<u32> {
             let p = q as i64 + offset + shift;
@@ -260,16 +221,17 @@ impl Index {
         let matched = q_end.saturating_sub(q_start);
         let whole = matched as f64 >= 0.9 * reference.fingerprint.len() as f64;
         let agreeing: usize = span.iter().map(|s| s.2).sum();
-        Some(Candidate {
+        Some(Match {
             key: reference.key.clone(),
+            method: Method::Chromaprint,
             confidence,
-            bit_error_rate: ber,
+            strength: 0.0,
             query_offset_seconds: q_start as f64 * seconds,
             reference_offset_seconds: r_start as f64 * seconds,
             matched_seconds: matched as f64 * seconds,
             whole,
             explanation: format!(
-                "{agreeing} of {span_items} aligned fingerprint items agree over {:.1} s, from {:.1} s of the query and {:.1} s of the recording; {:.1}% of bits differ{}",
+                "Chromaprint: {agreeing} of {span_items} aligned fingerprint items agree over {:.1} s, from {:.1} s of the query and {:.1} s of the recording; {:.1}% of bits differ{}",
                 matched as f64 * seconds,
                 q_start as f64 * seconds,
                 r_start as f64 * seconds,

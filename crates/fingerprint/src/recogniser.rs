@@ -4,24 +4,22 @@
 //! the peaks carry band-limited audio and pitch or speed changes by design. The two indexes are saved
 //! together in one file, stamped with what the caller says they were built from.
 
-use std::collections::HashMap;
 use std::io::{self, Read, Write};
 
 use crate::postings::{self, damaged};
-use crate::{Audio, AudioError, landmarks, query_fingerprints, recognise};
+use crate::{Audio, AudioError, Match, landmarks, query_fingerprints, recognise, strongest};
 
 /// What one recording is registered with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prints {
-    pub key: String,
     pub chromaprint: Vec<u32>,
     pub peaks: Vec<landmarks::Peak>,
 }
 
 impl Prints {
     /// Both fingerprints of a recording's decoded audio.
-    pub fn of(key: &str, audio: &Audio) -> Result<Prints, AudioError> {
-        Ok(Prints { key: key.to_owned(), chromaprint: crate::chromaprint(audio)?, peaks: landmarks::peaks(audio)? })
+    pub fn of(audio: &Audio) -> Result<Prints, AudioError> {
+        Ok(Prints { chromaprint: crate::chromaprint(audio)?, peaks: landmarks::peaks(audio)? })
     }
 }
 
@@ -39,24 +37,9 @@ impl Query {
     }
 }
 
-/// Which fingerprint found a match.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    Chromaprint,
-    Landmarks,
-}
-
-impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Chromaprint => "chromaprint",
-            Method::Landmarks => "landmarks",
-        }
-    }
-}
-
-/// The confidence each method must reach. The defaults were fixed on 104 excerpts of unregistered music and
-/// gave no false positive on 104 others (`bench audio`, crates/bench/README.md).
+/// The confidence each method must reach. The defaults are the thresholds `bench audio` fixed on 104 excerpts
+/// of unregistered music (0.934 and 0.168), rounded up; they let none of 104 others through
+/// (crates/bench/README.md).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
     pub chromaprint: f64,
@@ -67,22 +50,6 @@ impl Default for Thresholds {
     fn default() -> Thresholds {
         Thresholds { chromaprint: 0.94, landmarks: 0.17 }
     }
-}
-
-/// A recognised recording.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Match {
-    pub key: String,
-    pub method: Method,
-    /// The method's own measure, 0 to 1 (see [`recognise::Candidate`] and [`landmarks::Candidate`]).
-    pub confidence: f64,
-    /// The confidence over the method's threshold: 1 or more is a match; ranks matches of both methods.
-    pub strength: f64,
-    pub query_offset_seconds: f64,
-    pub reference_offset_seconds: f64,
-    pub matched_seconds: f64,
-    pub whole: bool,
-    pub explanation: String,
 }
 
 /// The two indexes over the registry.
@@ -96,12 +63,13 @@ pub struct Recogniser {
 const MAGIC: &[u8] = b"TANTIEM AUDIO INDEX 1\n";
 
 impl Recogniser {
-    pub fn build(prints: Vec<Prints>) -> Recogniser {
+    /// Builds both indexes over the recordings' prints, each under its key.
+    pub fn build(prints: Vec<(String, Prints)>) -> Recogniser {
         let mut chromaprints = Vec::with_capacity(prints.len());
         let mut peaks = Vec::with_capacity(prints.len());
-        for p in prints {
-            chromaprints.push(recognise::Reference { key: p.key.clone(), fingerprint: p.chromaprint });
-            peaks.push(landmarks::Reference { key: p.key, peaks: p.peaks });
+        for (key, p) in prints {
+            chromaprints.push(recognise::Reference { key: key.clone(), fingerprint: p.chromaprint });
+            peaks.push(landmarks::Reference { key, peaks: p.peaks });
         }
         Recogniser { chromaprint: recognise::Index::build(chromaprints), landmarks: landmarks::Index::build(peaks) }
     }
@@ -121,46 +89,9 @@ impl Recogniser {
 
     /// The best `top` recordings in the query, each by the method that found it more strongly.
     pub fn identify(&self, query: &Query, top: usize, thresholds: Thresholds) -> Vec<Match> {
-        let mut best: HashMap<String, Match> = HashMap::new();
-        let chromaprint = self.chromaprint.identify_variants(&query.chromaprints, top, thresholds.chromaprint);
-        for c in chromaprint {
-            let strength = c.confidence / thresholds.chromaprint.max(f64::EPSILON);
-            keep(
-                &mut best,
-                Match {
-                    key: c.key,
-                    method: Method::Chromaprint,
-                    confidence: c.confidence,
-                    strength,
-                    query_offset_seconds: c.query_offset_seconds,
-                    reference_offset_seconds: c.reference_offset_seconds,
-                    matched_seconds: c.matched_seconds,
-                    whole: c.whole,
-                    explanation: format!("Chromaprint: {}", c.explanation),
-                },
-            );
-        }
-        for c in self.landmarks.identify(&query.peaks, top, thresholds.landmarks) {
-            let strength = c.confidence / thresholds.landmarks.max(f64::EPSILON);
-            keep(
-                &mut best,
-                Match {
-                    key: c.key,
-                    method: Method::Landmarks,
-                    confidence: c.confidence,
-                    strength,
-                    query_offset_seconds: c.query_offset_seconds,
-                    reference_offset_seconds: c.reference_offset_seconds,
-                    matched_seconds: c.matched_seconds,
-                    whole: c.whole,
-                    explanation: format!("spectral peaks: {}", c.explanation),
-                },
-            );
-        }
-        let mut out: Vec<Match> = best.into_values().collect();
-        out.sort_by(|a, b| b.strength.total_cmp(&a.strength).then(a.key.cmp(&b.key)));
-        out.truncate(top);
-        out
+        let mut found = self.chromaprint.identify_variants(&query.chromaprints, top, thresholds.chromaprint);
+        found.extend(self.landmarks.identify(&query.peaks, top, thresholds.landmarks));
+        strongest(found, top)
     }
 
     /// Writes both indexes, stamped with `stamp` (what they were built from), to be read back by
@@ -192,12 +123,6 @@ impl Recogniser {
     }
 }
 
-fn keep(best: &mut HashMap<String, Match>, m: Match) {
-    if best.get(&m.key).is_none_or(|b| m.strength > b.strength) {
-        best.insert(m.key.clone(), m);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,7 +133,8 @@ mod tests {
 
     #[test]
     fn an_index_file_round_trips_and_knows_when_it_is_stale() {
-        let prints: Vec<Prints> = (0..3).map(|s| Prints::of(&format!("R{s}"), &melody(s, 30)).unwrap()).collect();
+        let prints: Vec<(String, Prints)> =
+            (0..3).map(|s| (format!("R{s}"), Prints::of(&melody(s, 30)).unwrap())).collect();
         let recogniser = Recogniser::build(prints);
         let mut file = Vec::new();
         recogniser.write(&mut file, "3 recordings, generation 7").unwrap();

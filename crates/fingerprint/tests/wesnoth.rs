@@ -39,10 +39,10 @@ fn excerpt(source: &Path, offset: u32, effects: &[&str], out: &Path) -> Query {
 fn real_music_is_recognised_through_distortions_and_other_music_is_not() {
     let tracks = tracks();
     let registered: Vec<&PathBuf> = tracks.iter().step_by(7).take(6).collect();
-    let prints: Vec<Prints> = registered
+    let prints: Vec<(String, Prints)> = registered
         .iter()
         .enumerate()
-        .map(|(i, f)| Prints::of(&format!("T{i}"), &fingerprint::decode_file(f).unwrap()).unwrap())
+        .map(|(i, f)| (format!("T{i}"), Prints::of(&fingerprint::decode_file(f).unwrap()).unwrap()))
         .collect();
     let recogniser = Recogniser::build(prints);
     let dir = std::env::temp_dir().join(format!("tantiem-wesnoth-{}", std::process::id()));

@@ -215,9 +215,9 @@ macro_rules! impl_recording_store {
                         .collect()
                 }
 
-                async fn put_fingerprint(&self, prints: &engine::recordings::StoredPrints, duration_ms: u64) -> StoreResult<()> {
+                async fn put_fingerprint(&self, key: &str, prints: &engine::recordings::Prints, duration_ms: u64) -> StoreResult<()> {
                     sqlx::query("INSERT INTO fingerprints (recording_key, algorithm, duration_ms, items, peaks, generation) VALUES ($1, 'chromaprint-test2', $2, $3, $4, (SELECT COALESCE(MAX(generation), 0) + 1 FROM fingerprints)) ON CONFLICT (recording_key) DO UPDATE SET algorithm = excluded.algorithm, duration_ms = excluded.duration_ms, items = excluded.items, peaks = excluded.peaks, generation = excluded.generation")
-                        .bind(&prints.key)
+                        .bind(key)
                         .bind(i64::try_from(duration_ms).unwrap_or(i64::MAX))
                         .bind(to_json(&prints.chromaprint))
                         .bind(to_json(&prints.peaks))
@@ -227,15 +227,15 @@ macro_rules! impl_recording_store {
                     Ok(())
                 }
 
-                async fn fingerprints(&self) -> StoreResult<Vec<engine::recordings::StoredPrints>> {
+                async fn fingerprints(&self) -> StoreResult<Vec<(String, engine::recordings::Prints)>> {
                     let rows = sqlx::query("SELECT recording_key, items, peaks FROM fingerprints ORDER BY recording_key").fetch_all(&self.pool).await.map_err(db)?;
                     rows.iter()
                         .map(|r| {
-                            Ok(engine::recordings::StoredPrints {
-                                key: r.try_get(0).map_err(db)?,
+                            let prints = engine::recordings::Prints {
                                 chromaprint: json(&r.try_get::<String, _>(1).map_err(db)?, "fingerprint")?,
                                 peaks: json(&r.try_get::<String, _>(2).map_err(db)?, "spectral peaks")?,
-                            })
+                            };
+                            Ok((r.try_get(0).map_err(db)?, prints))
                         })
                         .collect()
                 }

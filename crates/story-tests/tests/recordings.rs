@@ -229,24 +229,27 @@ async fn registered_audio_is_identified_whole_and_in_fragments(store: &Arc<dyn S
     let _ = std::fs::remove_file(&index);
     for (seed, code) in isrcs[..2].iter().enumerate() {
         let isrc = domain::Isrc::parse(code).unwrap();
-        let prints = Prints::of("", &melody(seed as u64, 40, 1.0)).unwrap();
-        recordings::register_audio(s, &isrc, prints, 40_000, "alice", now()).await.unwrap();
+        let prints = Prints::of(&melody(seed as u64, 40, 1.0)).unwrap();
+        recordings::register_audio(s, &isrc, &prints, 40_000, "alice", now()).await.unwrap();
     }
     let (whole, source) = identify(s, &index, &melody(0, 40, 1.0)).await;
-    assert_eq!((whole[0].key.as_str(), whole[0].whole, source), ("GBAYC1700598", true, IndexSource::Built));
+    assert_eq!((whole[0].found.key.as_str(), whole[0].found.whole, source), ("GBAYC1700598", true, IndexSource::Built));
     assert!(whole[0].title.as_deref().is_some_and(|t| !t.is_empty()), "the catalogue's title comes with it");
     // The index file is used while the store is unchanged, and rebuilt when a recording is registered.
     assert_eq!(identify(s, &index, &melody(0, 40, 1.0)).await.1, IndexSource::File);
-    let third = Prints::of("", &melody(2, 40, 1.0)).unwrap();
-    recordings::register_audio(s, &domain::Isrc::parse(isrcs[2]).unwrap(), third, 40_000, "alice", now())
+    let third = Prints::of(&melody(2, 40, 1.0)).unwrap();
+    recordings::register_audio(s, &domain::Isrc::parse(isrcs[2]).unwrap(), &third, 40_000, "alice", now())
         .await
         .unwrap();
     let (fragment, source) = identify(s, &index, &excerpt(&melody(2, 40, 1.0), 20, 30)).await;
-    assert_eq!((fragment[0].key.as_str(), fragment[0].whole, source), ("SE5BU2600002", false, IndexSource::Built));
-    assert!((fragment[0].reference_offset_seconds - 20.0).abs() < 1.0, "{:?}", fragment[0]);
+    assert_eq!(
+        (fragment[0].found.key.as_str(), fragment[0].found.whole, source),
+        ("SE5BU2600002", false, IndexSource::Built)
+    );
+    assert!((fragment[0].found.reference_offset_seconds - 20.0).abs() < 1.0, "{:?}", fragment[0]);
     // Sped up by 3%, a fragment is still found, by the spectral peaks or by Chromaprint at another rate.
     let (faster, _) = identify(s, &index, &excerpt(&melody(1, 40, 1.03), 10, 25)).await;
-    assert_eq!(faster.first().map(|m| m.key.as_str()), Some("SE5BU2600001"), "{faster:?}");
+    assert_eq!(faster.first().map(|m| m.found.key.as_str()), Some("SE5BU2600001"), "{faster:?}");
     assert!(identify(s, &index, &melody(9, 10, 1.0)).await.0.is_empty());
     // A damaged index file is rebuilt, not trusted.
     std::fs::write(&index, b"TANTIEM AUDIO INDEX 1\n\x05").unwrap();
