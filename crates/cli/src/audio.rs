@@ -35,8 +35,9 @@ pub enum AudioCommand {
         /// are not shown. The default is fixed on unregistered music by the benchmark (crates/bench/README.md).
         #[arg(long, default_value_t = Thresholds::default().chromaprint)]
         min_confidence: f64,
-        /// Spectral-peak matches below this confidence (the share of the query's peak triplets that agree
-        /// with the recording in time and pitch) are not shown. Fixed the same way.
+        /// Spectral-peak matches below this confidence (the share of the query's peak moments, over its best
+        /// ten seconds, whose triplets agree with the recording in time and pitch) are not shown. Fixed the
+        /// same way.
         #[arg(long, default_value_t = Thresholds::default().landmarks)]
         min_landmarks: f64,
         /// The index file (default: beside the SQLite file, `<file>.audio-index`; `tantiem.audio-index` for
@@ -113,8 +114,14 @@ pub async fn command(
             let index =
                 index.unwrap_or_else(|| crate::beside_store(database_url, "audio-index", "tantiem.audio-index"));
             let (recogniser, source) = recordings::recogniser(store, Some(&index)).await?;
-            if source == IndexSource::Built && !json {
-                eprintln!("Built the audio index over {} recordings into {}.", recogniser.len(), index.display());
+            match source {
+                IndexSource::Built if !json => {
+                    eprintln!("Built the audio index over {} recordings into {}.", recogniser.len(), index.display())
+                }
+                IndexSource::Unsaved(why) => eprintln!(
+                    "warning: the audio index was built but not saved ({why}); the next identification builds it again. Give it a writable place with --index FILE."
+                ),
+                _ => {}
             }
             let thresholds = Thresholds { chromaprint: min_confidence, landmarks: min_landmarks };
             let found = recordings::identify(store, &recogniser, &query, top, thresholds).await?;

@@ -184,7 +184,6 @@ enum PartiesCommand {
     },
 }
 
-/// Opens the store named by `url`: PostgreSQL for `postgres://` URLs, else a SQLite file.
 /// A file kept beside the store: `<file>.<suffix>` beside a SQLite file, `for_postgres` in the working
 /// folder for PostgreSQL.
 pub fn beside_store(database_url: &str, suffix: &str, for_postgres: &str) -> PathBuf {
@@ -196,6 +195,7 @@ pub fn beside_store(database_url: &str, suffix: &str, for_postgres: &str) -> Pat
     PathBuf::from(format!("{path}.{suffix}"))
 }
 
+/// Opens the store named by `url`: PostgreSQL for `postgres://` URLs, else a SQLite file.
 pub async fn open_store(url: &str, create: bool) -> Result<Arc<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let store = store_postgres::PostgresStore::connect(url)

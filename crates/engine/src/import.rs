@@ -7,6 +7,7 @@
 //! duplicate and stores nothing. Two submitters claiming more than 100% of a work is a conflict, kept and
 //! shown, never silently resolved.
 
+use crate::hex;
 use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
 use std::sync::Arc;
@@ -164,10 +165,6 @@ impl<R: BufRead> BufRead for HashingReader<R> {
         }
         self.inner.consume(amount);
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The identity of a transaction's content: every record from position 20 on, trailing spaces ignored, so

@@ -12,5 +12,10 @@ pub mod recordings;
 pub mod registry;
 pub mod store;
 
+/// Lower-case hexadecimal of bytes (digests, ids, tokens).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 pub use import::{ImportCounts, ImportError, ImportOptions, ImportReport, TransactionOutcome, import_cwr};
 pub use store::{Store, StoreError, StoreResult};

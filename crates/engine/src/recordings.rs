@@ -106,9 +106,8 @@ pub trait RecordingStore: Send + Sync {
     async fn put_fingerprint(&self, key: &str, prints: &Prints, duration_ms: u64) -> StoreResult<()>;
     /// Every stored recording's fingerprints, by recording key.
     async fn fingerprints(&self) -> StoreResult<Vec<(String, Prints)>>;
-    /// What the stored fingerprints are, in a word that changes with every registration (an index file
-    /// built from them keeps it, to tell when it is stale).
-    async fn fingerprints_stamp(&self) -> StoreResult<String>;
+    /// Every stored recording's [`prints_digest`], by recording key, in key order.
+    async fn fingerprint_digests(&self) -> StoreResult<Vec<(String, String)>>;
     /// CWR REC recordings whose title or artist contains the text (case ignored), at most `limit`.
     async fn search_cwr_recordings(&self, text: &str, limit: u32) -> StoreResult<Vec<StoredRecording>>;
 }
@@ -123,8 +122,6 @@ pub enum RecordingError {
     UnknownWork(String),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("cannot write the audio index file {path}: {error}; give it a writable place (`--index FILE`)")]
-    IndexFile { path: String, error: std::io::Error },
 }
 
 /// What importing a message did.
@@ -166,7 +163,7 @@ pub struct ErnImport {
 }
 
 fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex(&Sha256::digest(bytes))
 }
 
 /// Imports one ERN file.
@@ -672,25 +669,46 @@ pub struct Identified {
     pub title: Option<String>,
 }
 
+/// What a recording's fingerprints are, in a word (SHA-256 of their items), stored beside them.
+pub fn prints_digest(prints: &Prints) -> String {
+    let mut hash = Sha256::new();
+    for item in prints.chromaprint.iter().chain([&u32::MAX]).chain(&prints.peaks) {
+        hash.update(item.to_le_bytes());
+    }
+    crate::hex(&hash.finalize())
+}
+
+/// What every stored fingerprint is, in a word: an index file built from them keeps it, so a file built from
+/// other fingerprints (older ones, or another store's) is known to be stale.
+async fn fingerprints_stamp(store: &dyn Store) -> StoreResult<String> {
+    let digests = store.fingerprint_digests().await?;
+    let mut hash = Sha256::new();
+    for (key, digest) in &digests {
+        hash.update(format!("{key}\t{digest}\n"));
+    }
+    Ok(format!("{} recordings, {}", digests.len(), crate::hex(&hash.finalize())))
+}
+
 /// Where the recogniser came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IndexSource {
     /// Read from the index file, which matched the store.
     File,
-    /// Built from the store (no file, or it was stale), and written to the file if one was given.
+    /// Built from the store (no file, or it was stale or damaged), and saved to the file if one was given.
     Built,
+    /// Built from the store, but the file could not be written (why): the next identification builds again.
+    Unsaved(String),
 }
 
 /// The recogniser over every registered recording: read from `index_file` when it was built from the
-/// fingerprints the store holds now, otherwise built from the store and saved there (written beside and
-/// renamed into place, so a reader never sees half a file). A damaged file is rebuilt too.
+/// fingerprints the store holds now, otherwise built from the store and saved there. The file is written
+/// under a name of this process's own and renamed into place, so a reader never sees half a file and two
+/// writers do not mix; failing to save it is reported, not an error.
 pub async fn recogniser(
     store: &dyn Store,
     index_file: Option<&std::path::Path>,
 ) -> Result<(Recogniser, IndexSource), RecordingError> {
-    let stamp = store.fingerprints_stamp().await?;
-    let file_error =
-        |path: &std::path::Path, error| RecordingError::IndexFile { path: path.display().to_string(), error };
+    let stamp = fingerprints_stamp(store).await?;
     if let Some(path) = index_file
         && let Ok(file) = std::fs::File::open(path)
         && let Ok(Some(found)) = Recogniser::read(&mut std::io::BufReader::new(file), &stamp)
@@ -698,17 +716,22 @@ pub async fn recogniser(
         return Ok((found, IndexSource::File));
     }
     let built = Recogniser::build(store.fingerprints().await?);
-    if let Some(path) = index_file {
-        let partial = path.with_extension("partial");
-        let write = || -> std::io::Result<()> {
-            let mut out = std::io::BufWriter::new(std::fs::File::create(&partial)?);
-            built.write(&mut out, &stamp)?;
-            std::io::Write::flush(&mut out)?;
-            std::fs::rename(&partial, path)
-        };
-        write().map_err(|e| file_error(path, e))?;
-    }
-    Ok((built, IndexSource::Built))
+    let Some(path) = index_file else { return Ok((built, IndexSource::Built)) };
+    let partial = std::path::PathBuf::from(format!("{}.{}.partial", path.display(), std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&partial)?);
+        built.write(&mut out, &stamp)?;
+        std::io::Write::flush(&mut out)?;
+        std::fs::rename(&partial, path)
+    };
+    let source = match write() {
+        Ok(()) => IndexSource::Built,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            IndexSource::Unsaved(format!("cannot write {}: {e}", path.display()))
+        }
+    };
+    Ok((built, source))
 }
 
 /// Identifies audio against every registered recording (see [`recogniser`] for the index).

@@ -27,7 +27,7 @@ const FLOOR_HZ: f64 = 300.0;
 const CEILING_HZ: f64 = 3_400.0;
 /// A peak's pitch is kept in tenths of a semitone above [`FLOOR_HZ`] (the band spans 420 of them).
 const STEPS_PER_SEMITONE: f64 = 10.0;
-/// A peak is the greatest value within this many bins (about ±32 Hz) and frames (about ±140 ms).
+/// A peak is the greatest value within this many bins (±32 Hz) and frames (about ±140 ms).
 const NEIGHBOUR_BINS: usize = 3;
 const NEIGHBOUR_FRAMES: usize = 6;
 /// A peak is kept when fewer than this many stronger peaks lie within half a second of it.
@@ -66,9 +66,9 @@ fn pitch_of(p: Peak) -> i32 {
 
 /// The spectral peaks of decoded audio, in time order: the second fingerprint, stored beside Chromaprint's.
 pub fn peaks(audio: &Audio) -> Result<Vec<Peak>, AudioError> {
-    if audio.channels == 0 || audio.sample_rate < 8_000 {
+    if audio.channels == 0 || !(8_000..=384_000).contains(&audio.sample_rate) {
         return Err(AudioError::Unsupported(format!(
-            "{} Hz × {} channels: spectral peaks need at least 8,000 Hz and one channel; convert the file first",
+            "{} Hz × {} channels: spectral peaks need 8,000 to 384,000 Hz and one channel or more; convert the file first",
             audio.sample_rate, audio.channels
         )));
     }
@@ -88,20 +88,23 @@ struct Spectrogram {
 impl Spectrogram {
     fn of(audio: &Audio) -> Spectrogram {
         let channels = usize::from(audio.channels);
-        let mono: Vec<f32> = audio
-            .samples
-            .chunks_exact(channels)
-            .map(|c| c.iter().map(|s| f32::from(*s)).sum::<f32>() / channels as f32)
-            .collect();
+        let length = audio.samples.len() / channels;
         let rate = f64::from(audio.sample_rate);
-        // About 93 ms a frame at any rate: the power of two nearest 1024 samples at 11,025 Hz.
-        let size = 1usize << (rate * 1024.0 / 11_025.0).log2().round() as u32;
+        // 93 ms a frame at any rate (1,024 samples at 11,025 Hz), so bins are 10.77 Hz wide whatever the input.
+        let size = (rate * 1024.0 / 11_025.0).round() as usize;
         let hop = rate / FRAMES_PER_SECOND;
         let bin_hz = rate / size as f64;
         let first_bin = (FLOOR_HZ / bin_hz).ceil() as usize;
         let last_bin = ((CEILING_HZ / bin_hz).floor() as usize).min(size / 2);
         let bins = last_bin.saturating_sub(first_bin) + 1;
-        let frames = if mono.len() < size { 0 } else { ((mono.len() - size) as f64 / hop) as usize + 1 };
+        if length < size {
+            return Spectrogram { values: Vec::new(), bins, frames: 0, first_bin, bin_hz };
+        }
+        let frames = ((length - size) as f64 / hop) as usize + 1;
+        // Mixed down to mono frame by frame, not copied whole: long audio would double its memory.
+        let mono = |i: usize| {
+            audio.samples[i * channels..(i + 1) * channels].iter().map(|s| f32::from(*s)).sum::<f32>() / channels as f32
+        };
         let window: Vec<f32> = (0..size)
             .map(|i| (0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / size as f64).cos()) as f32)
             .collect();
@@ -112,7 +115,7 @@ impl Spectrogram {
         for f in 0..frames {
             let start = (f as f64 * hop).round() as usize;
             for (i, x) in input.iter_mut().enumerate() {
-                *x = mono.get(start + i).copied().unwrap_or(0.0) * window[i];
+                *x = if start + i < length { mono(start + i) * window[i] } else { 0.0 };
             }
             // The sizes are the planner's own, so processing cannot fail.
             let _ = fft.process(&mut input, &mut output);
@@ -339,79 +342,119 @@ impl Index {
         });
         let mut ranked: Vec<(u32, Vec<Hit>)> = hits.into_iter().collect();
         ranked.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
-        let aligned = ranked.into_iter().take(CANDIDATES).filter_map(|(r, hits)| self.align(r, &hits, moments.len()));
+        let aligned = ranked.into_iter().take(CANDIDATES).filter_map(|(r, hits)| self.align(r, &hits, &moments));
         strongest(rated(aligned, min_confidence), top)
     }
 
     /// Finds the speed and offset that most hits agree on, then the pitch difference most of those share.
-    fn align(&self, r: u32, hits: &[Hit], query_moments: usize) -> Option<Match> {
-        let mut best: (usize, f64, i32) = (0, 1.0, 0);
-        let mut offsets: Vec<i32> = Vec::with_capacity(hits.len());
-        for step in -16..=16 {
-            let speed = 1.0 + f64::from(step) * 0.0025;
-            offsets.clear();
-            offsets.extend(hits.iter().map(|(q, t, _)| (f64::from(*t) - speed * f64::from(*q)).round() as i32));
-            offsets.sort_unstable();
-            // The most offsets within ±1 frame of one another.
-            let mut lo = 0;
-            for hi in 0..offsets.len() {
-                while offsets[hi] - offsets[lo] > 2 {
-                    lo += 1;
-                }
-                if hi + 1 - lo > best.0 {
-                    best = (hi + 1 - lo, speed, offsets[lo] + 1);
-                }
-            }
-        }
-        let (_, speed, offset) = best;
-        let aligned: Vec<&Hit> = hits
-            .iter()
-            .filter(|(q, t, _)| ((f64::from(*t) - speed * f64::from(*q)).round() as i32 - offset).abs() <= 1)
-            .collect();
-        // The pitch difference shared by most aligned hits, within half a semitone.
-        let mut shifts: Vec<i32> = aligned.iter().map(|h| h.2).collect();
-        shifts.sort_unstable();
-        let (mut agree, mut shift, mut lo) = (0usize, 0i32, 0usize);
-        for hi in 0..shifts.len() {
-            while shifts[hi] - shifts[lo] > 5 {
-                lo += 1;
-            }
-            if hi + 1 - lo > agree {
-                (agree, shift) = (hi + 1 - lo, shifts[(lo + hi) / 2]);
-            }
-        }
-        let agreeing: Vec<&&Hit> = aligned.iter().filter(|h| (h.2 - shift).abs() <= 5).collect();
+    fn align(&self, r: u32, hits: &[Hit], moments: &[u32]) -> Option<Match> {
+        let (speed, offset) = fit_line(hits);
+        let on_line: Vec<&Hit> =
+            hits.iter().filter(|(q, t, _)| (f64::from(*t) - speed * f64::from(*q) - offset).abs() <= ON_LINE).collect();
+        let shift = common_shift(&on_line);
+        let agreeing: Vec<&&Hit> = on_line.iter().filter(|h| (h.2 - shift).abs() <= SHIFT_TOLERANCE).collect();
         let first = agreeing.iter().map(|h| h.0).min()?;
         let last = agreeing.iter().map(|h| h.0).max()?;
         let mut agreeing_moments: Vec<i32> = agreeing.iter().map(|h| h.0).collect();
         agreeing_moments.sort_unstable();
         agreeing_moments.dedup();
-        let confidence = agreeing_moments.len() as f64 / query_moments.max(EVIDENCE) as f64;
+        let confidence = windowed_confidence(&agreeing_moments, moments);
         let matched = f64::from(last - first) / FRAMES_PER_SECOND;
-        let (q_at, r_at) = (
-            f64::from(first) / FRAMES_PER_SECOND,
-            (speed * f64::from(first) + f64::from(offset)).max(0.0) / FRAMES_PER_SECOND,
-        );
+        let q_at = f64::from(first) / FRAMES_PER_SECOND;
+        let r_at = (speed * f64::from(first) + offset).max(0.0) / FRAMES_PER_SECOND;
         let whole = f64::from(last - first) * speed >= 0.9 * f64::from(self.frames[r as usize]);
         // The recording is `shift` steps above the query: the query is that much higher the other way.
         let semitones = -f64::from(shift) / STEPS_PER_SEMITONE;
         Some(Match {
             key: self.keys[r as usize].clone(),
             method: Method::Landmarks,
-            confidence: confidence.min(1.0),
+            confidence,
             strength: 0.0,
             query_offset_seconds: q_at,
             reference_offset_seconds: r_at,
             matched_seconds: matched,
             whole,
             explanation: format!(
-                "spectral peaks: triplets at {} of the query's {query_moments} peak moments agree over {matched:.1} s, from {q_at:.1} s of the query and {r_at:.1} s of the recording; the query runs at {:.1}% of the recording's speed, {semitones:+.1} semitones{}",
+                "spectral peaks: triplets at {} of the query's {} peak moments agree over {matched:.1} s, from {q_at:.1} s of the query and {r_at:.1} s of the recording; the query runs at {:.1}% of the recording's speed, {semitones:+.1} semitones{}",
                 agreeing_moments.len(),
+                moments.len(),
                 100.0 * speed,
                 if whole { ": the whole recording" } else { ": a fragment" }
             ),
         })
     }
+}
+
+/// How far (in frames) a hit may lie from the fitted line and still agree.
+const ON_LINE: f64 = 1.5;
+/// How far (in steps) a hit's pitch difference may lie from the common one and still agree.
+const SHIFT_TOLERANCE: i32 = 3;
+/// The query span a confidence is measured over: about ten seconds of frames.
+const WINDOW_FRAMES: u32 = 431;
+
+/// The line `t_recording = speed · t_query + offset` most hits lie on: the best of a coarse grid of speeds
+/// (0.96 to 1.04 by 0.25%), then of a fine one around it (±0.25% by 0.025%), so a long query at a speed between
+/// two coarse steps still lines up from end to end. Each grid is tried nearest its centre first, so a tie
+/// keeps the centre (an unchanged query reads 100%).
+fn fit_line(hits: &[Hit]) -> (f64, f64) {
+    let (_, coarse, _) = best_on_grid(hits, 1.0, 0.0025, 16);
+    let (_, speed, offset) = best_on_grid(hits, coarse, 0.000_25, 10);
+    (speed, offset)
+}
+
+/// Over the speeds `centre ± k · step` (k up to `steps`), the one whose offsets `t − speed · q` bunch most
+/// within ±1 frame: (hits in the bunch, speed, offset).
+fn best_on_grid(hits: &[Hit], centre: f64, step: f64, steps: i32) -> (usize, f64, f64) {
+    let mut best: (usize, f64, f64) = (0, centre, 0.0);
+    let mut offsets: Vec<i32> = Vec::with_capacity(hits.len());
+    for k in (0..=steps).flat_map(|k| [k, -k]).skip(1) {
+        let speed = centre + f64::from(k) * step;
+        offsets.clear();
+        offsets.extend(hits.iter().map(|(q, t, _)| (f64::from(*t) - speed * f64::from(*q)).round() as i32));
+        offsets.sort_unstable();
+        let mut lo = 0;
+        for hi in 0..offsets.len() {
+            while offsets[hi] - offsets[lo] > 2 {
+                lo += 1;
+            }
+            if hi + 1 - lo > best.0 {
+                best = (hi + 1 - lo, speed, f64::from(offsets[lo] + 1));
+            }
+        }
+    }
+    best
+}
+
+/// The pitch difference (recording minus query, in steps) shared by most hits: the middle of the
+/// half-semitone window that holds the most.
+fn common_shift(hits: &[&Hit]) -> i32 {
+    let mut shifts: Vec<i32> = hits.iter().map(|h| h.2).collect();
+    shifts.sort_unstable();
+    let (mut most, mut shift, mut lo) = (0usize, 0i32, 0usize);
+    for hi in 0..shifts.len() {
+        while shifts[hi] - shifts[lo] > 5 {
+            lo += 1;
+        }
+        if hi + 1 - lo > most {
+            (most, shift) = (hi + 1 - lo, shifts[(lo + hi) / 2]);
+        }
+    }
+    shift
+}
+
+/// The best share of the query's moments that agree, over any [`WINDOW_FRAMES`] of the query (so a fragment
+/// inside longer audio scores on its own span), taken over at least [`EVIDENCE`] moments.
+fn windowed_confidence(agreeing: &[i32], moments: &[u32]) -> f64 {
+    let count_from = |sorted: &[i64], from: i64| {
+        sorted.partition_point(|m| *m < from + i64::from(WINDOW_FRAMES)) - sorted.partition_point(|m| *m < from)
+    };
+    let agreeing: Vec<i64> = agreeing.iter().map(|m| i64::from(*m)).collect();
+    let moments: Vec<i64> = moments.iter().map(|m| i64::from(*m)).collect();
+    moments
+        .iter()
+        .map(|start| count_from(&agreeing, *start) as f64 / count_from(&moments, *start).max(EVIDENCE) as f64)
+        .fold(0.0, f64::max)
+        .min(1.0)
 }
 
 #[cfg(test)]
@@ -441,10 +484,39 @@ mod tests {
     }
 
     #[test]
-    fn silence_has_no_peaks_and_matches_nothing() {
+    fn a_long_recording_between_two_coarse_speed_steps_lines_up_end_to_end() {
+        let long = Reference { key: "LONG".into(), peaks: peaks(&melody(5, 120.0, 1.0)).unwrap() };
+        let index = Index::build(vec![long]);
+        let found = index.identify(&peaks(&melody(5, 120.0, 1.013_75)).unwrap(), 1, 0.03);
+        assert_eq!(found.first().map(|m| (m.key.as_str(), m.whole)), Some(("LONG", true)), "{found:?}");
+        assert!((speed_read(&found[0]) - 101.375).abs() <= 0.1, "{:?}", found[0].explanation);
+    }
+
+    /// The speed the explanation gives, in percent.
+    fn speed_read(m: &Match) -> f64 {
+        m.explanation.split("runs at ").nth(1).and_then(|t| t.split('%').next()).unwrap().parse().unwrap()
+    }
+
+    #[test]
+    fn silence_has_no_peaks_and_other_music_stays_under_the_threshold() {
         let silence = Audio { sample_rate: 44_100, channels: 2, samples: vec![0; 44_100 * 2 * 5] };
         assert!(peaks(&silence).unwrap().is_empty());
-        let index = Index::build(vec![Reference { key: "R".into(), peaks: peaks(&melody(1, 20.0, 1.0)).unwrap() }]);
-        assert!(index.identify(&[], 3, 0.0).is_empty());
+        let references: Vec<Reference> = (0..4)
+            .map(|seed| Reference { key: format!("R{seed}"), peaks: peaks(&melody(seed, 30.0, 1.0)).unwrap() })
+            .collect();
+        let index = Index::build(references);
+        let stranger = peaks(&melody(99, 10.0, 1.0)).unwrap();
+        assert!(!stranger.is_empty());
+        let found = index.identify(&stranger, 3, 0.0);
+        assert!(found.iter().all(|m| m.confidence < crate::recogniser::Thresholds::default().landmarks), "{found:?}");
+        // The same melody at 44,100 Hz (each sample held four times) is found: frames and bins are the same
+        // length in time and Hz at any rate.
+        let at_44k = Audio {
+            sample_rate: 44_100,
+            channels: 1,
+            samples: melody(2, 30.0, 1.0).samples.iter().flat_map(|s| std::iter::repeat_n(*s, 4)).collect(),
+        };
+        let found = index.identify(&peaks(&at_44k).unwrap(), 1, crate::recogniser::Thresholds::default().landmarks);
+        assert_eq!(found.first().map(|m| (m.key.as_str(), m.whole)), Some(("R2", true)), "{found:?}");
     }
 }

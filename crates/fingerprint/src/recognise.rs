@@ -6,8 +6,8 @@
 //!
 //! Chromaprint alone does not survive pitch or speed changes of a few percent: queries are also
 //! fingerprinted at playback rates 0.97–1.03 ([`crate::query_fingerprints`]), and each query segment may slide
-//! a little, which absorbs the tempo drift left after undoing a pitch change. A second, shift-invariant
-//! fingerprint would do it without the extra queries.
+//! a little, which absorbs the tempo drift left after undoing a pitch change. The spectral peaks
+//! ([`crate::landmarks`]) survive such changes by design; the two are used together.
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
@@ -96,7 +96,7 @@ impl Index {
         self.references.len()
     }
 
-    /// The index's size in memory, in bytes (postings and fingerprints; the map's own overhead aside).
+    /// The index's size in memory, in bytes (postings, fingerprints and keys).
     pub fn size_bytes(&self) -> usize {
         let prints: usize = self.references.iter().map(|r| r.fingerprint.len() * 4 + r.key.len() + 48).sum();
         self.postings.size_bytes() + prints

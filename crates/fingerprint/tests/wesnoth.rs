@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use fingerprint::Method;
 use fingerprint::recogniser::{Prints, Query, Recogniser, Thresholds};
 
 const WESNOTH: &str = "/usr/share/games/wesnoth/1.16/data/core/music";
@@ -54,17 +55,20 @@ fn real_music_is_recognised_through_distortions_and_other_music_is_not() {
         ("speed +3%", &["speed", "1.03"]),
         ("pitch +3%", &["pitch", "51.2"]),
     ];
-    let mut misses = Vec::new();
-    for (i, track) in registered.iter().enumerate() {
-        for (name, effects) in distortions {
+    for (name, effects) in distortions {
+        let mut misses = Vec::new();
+        for (i, track) in registered.iter().enumerate() {
             let found = recogniser.identify(&excerpt(track, 30, effects, &out), 1, Thresholds::default());
-            if found.first().is_none_or(|m| m.key != format!("T{i}")) {
-                misses.push(format!("{} {name}: {found:?}", track.display()));
+            let right = found.first().is_some_and(|m| m.key == format!("T{i}"));
+            // Chromaprint loses band-passed audio: there the spectral peaks must be what finds it.
+            let by_peaks = found.first().is_some_and(|m| m.method == Method::Landmarks);
+            if !right || (name.starts_with("band-pass") && !by_peaks) {
+                misses.push(format!("{}: {found:?}", track.display()));
             }
         }
+        // Five in six per distortion is the floor; the benchmark measures the rates over all 41 tracks.
+        assert!(misses.len() <= 1, "{name}: {misses:#?}");
     }
-    // Five in six per distortion is the floor; the benchmark measures the rates over all 41 tracks.
-    assert!(misses.len() <= distortions.len(), "{misses:#?}");
     let stranger = excerpt(&tracks[1], 30, &[], &out);
     let found = recogniser.identify(&stranger, 1, Thresholds::default());
     assert!(found.is_empty(), "an unregistered track matched: {found:?}");

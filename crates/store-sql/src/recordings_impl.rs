@@ -216,11 +216,12 @@ macro_rules! impl_recording_store {
                 }
 
                 async fn put_fingerprint(&self, key: &str, prints: &engine::recordings::Prints, duration_ms: u64) -> StoreResult<()> {
-                    sqlx::query("INSERT INTO fingerprints (recording_key, algorithm, duration_ms, items, peaks, generation) VALUES ($1, 'chromaprint-test2', $2, $3, $4, (SELECT COALESCE(MAX(generation), 0) + 1 FROM fingerprints)) ON CONFLICT (recording_key) DO UPDATE SET algorithm = excluded.algorithm, duration_ms = excluded.duration_ms, items = excluded.items, peaks = excluded.peaks, generation = excluded.generation")
+                    sqlx::query("INSERT INTO fingerprints (recording_key, algorithm, duration_ms, items, peaks, digest) VALUES ($1, 'chromaprint-test2', $2, $3, $4, $5) ON CONFLICT (recording_key) DO UPDATE SET algorithm = excluded.algorithm, duration_ms = excluded.duration_ms, items = excluded.items, peaks = excluded.peaks, digest = excluded.digest")
                         .bind(key)
                         .bind(i64::try_from(duration_ms).unwrap_or(i64::MAX))
                         .bind(to_json(&prints.chromaprint))
                         .bind(to_json(&prints.peaks))
+                        .bind(prints_digest(prints))
                         .execute(&self.pool)
                         .await
                         .map_err(db)?;
@@ -240,10 +241,9 @@ macro_rules! impl_recording_store {
                         .collect()
                 }
 
-                async fn fingerprints_stamp(&self) -> StoreResult<String> {
-                    let row = sqlx::query("SELECT COUNT(*), COALESCE(MAX(generation), 0) FROM fingerprints").fetch_one(&self.pool).await.map_err(db)?;
-                    let (count, generation): (i64, i64) = (row.try_get(0).map_err(db)?, row.try_get(1).map_err(db)?);
-                    Ok(format!("{count} recordings, generation {generation}"))
+                async fn fingerprint_digests(&self) -> StoreResult<Vec<(String, String)>> {
+                    let rows = sqlx::query("SELECT recording_key, digest FROM fingerprints ORDER BY recording_key").fetch_all(&self.pool).await.map_err(db)?;
+                    rows.iter().map(|r| Ok((r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?))).collect()
                 }
 
                 async fn cwr_recordings_by_isrc(&self, isrc: &str) -> StoreResult<Vec<StoredRecording>> {

@@ -235,8 +235,18 @@ async fn registered_audio_is_identified_whole_and_in_fragments(store: &Arc<dyn S
     let (whole, source) = identify(s, &index, &melody(0, 40, 1.0)).await;
     assert_eq!((whole[0].found.key.as_str(), whole[0].found.whole, source), ("GBAYC1700598", true, IndexSource::Built));
     assert!(whole[0].title.as_deref().is_some_and(|t| !t.is_empty()), "the catalogue's title comes with it");
-    // The index file is used while the store is unchanged, and rebuilt when a recording is registered.
+    // The index file is used while the store is unchanged, and rebuilt when a recording's audio changes
+    // (even with as many recordings as before) or one is added.
     assert_eq!(identify(s, &index, &melody(0, 40, 1.0)).await.1, IndexSource::File);
+    let other = Prints::of(&melody(7, 40, 1.0)).unwrap();
+    recordings::register_audio(s, &domain::Isrc::parse(isrcs[1]).unwrap(), &other, 40_000, "alice", now())
+        .await
+        .unwrap();
+    assert_eq!(identify(s, &index, &melody(7, 40, 1.0)).await.0[0].found.key, isrcs[1]);
+    let before = Prints::of(&melody(1, 40, 1.0)).unwrap();
+    recordings::register_audio(s, &domain::Isrc::parse(isrcs[1]).unwrap(), &before, 40_000, "alice", now())
+        .await
+        .unwrap();
     let third = Prints::of(&melody(2, 40, 1.0)).unwrap();
     recordings::register_audio(s, &domain::Isrc::parse(isrcs[2]).unwrap(), &third, 40_000, "alice", now())
         .await
@@ -251,9 +261,13 @@ async fn registered_audio_is_identified_whole_and_in_fragments(store: &Arc<dyn S
     let (faster, _) = identify(s, &index, &excerpt(&melody(1, 40, 1.03), 10, 25)).await;
     assert_eq!(faster.first().map(|m| m.found.key.as_str()), Some("SE5BU2600001"), "{faster:?}");
     assert!(identify(s, &index, &melody(9, 10, 1.0)).await.0.is_empty());
-    // A damaged index file is rebuilt, not trusted.
-    std::fs::write(&index, b"TANTIEM AUDIO INDEX 1\n\x05").unwrap();
+    // A damaged index file is rebuilt, not trusted; one that cannot be written is reported, and the
+    // identification still answers.
+    std::fs::write(&index, b"TANTIEM AUDIO INDEX 2\n\x05").unwrap();
     assert_eq!(identify(s, &index, &melody(0, 40, 1.0)).await.1, IndexSource::Built);
+    let (found, source) = identify(s, &dir.join("no-such-folder").join("x.audio-index"), &melody(0, 40, 1.0)).await;
+    assert_eq!(found[0].found.key, isrcs[0]);
+    assert!(matches!(&source, IndexSource::Unsaved(why) if why.contains("no-such-folder")), "{source:?}");
     // A recording registered from its audio alone joins the catalogue with its ISRC.
     assert_eq!(
         recordings::recording_view(s, "SE5BU2600001").await.unwrap().history[0].summary,

@@ -69,7 +69,7 @@ impl Archive {
             staging.0.write_all(&buffer[..n])?;
         }
         staging.0.sync_all()?;
-        let sha256: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let sha256 = crate::hex(&hasher.finalize());
         let path = self.path_of(&sha256);
         let fresh = !path.exists();
         if !fresh {

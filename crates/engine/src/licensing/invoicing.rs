@@ -426,7 +426,7 @@ fn basis_hash(basis: &[String]) -> String {
         h.update(b.as_bytes());
         h.update([0]);
     }
-    h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+    crate::hex(&h.finalize()[..8])
 }
 
 /// A credit note cancelling an invoice: its document states the invoice's amounts negated; its entry

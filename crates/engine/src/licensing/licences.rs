@@ -3,6 +3,7 @@
 //! agreement version, and the online check that adds what a signature cannot say: whether the agreement is
 //! still in force today.
 
+use crate::hex;
 use argon2::Argon2;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
@@ -39,10 +40,6 @@ fn random<const N: usize>() -> Result<[u8; N], KeyError> {
     let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).map_err(|e| KeyError::Random(e.to_string()))?;
     Ok(bytes)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {

@@ -227,7 +227,7 @@ fn staging_token() -> Result<String, ReportError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)
         .map_err(|e| ReportError::Archive(format!("no random bytes for a staging token: {e}")))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::hex(&bytes))
 }
 
 async fn blocking<T: Send + 'static>(

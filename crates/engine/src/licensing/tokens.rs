@@ -23,7 +23,7 @@ pub enum TokenError {
 const PREFIX: &str = "tnt_";
 
 pub fn hash(token: &str) -> String {
-    Sha256::digest(token.trim().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex(&Sha256::digest(token.trim().as_bytes()))
 }
 
 /// Creates a token for a licensee and returns it; only its hash is kept.
@@ -33,7 +33,7 @@ pub async fn create(store: &dyn Store, licensee: &str, label: &str, now: DateTim
     }
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| TokenError::Random(e.to_string()))?;
-    let token = format!("{PREFIX}{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let token = format!("{PREFIX}{}", crate::hex(&bytes));
     store.add_token(&hash(&token), licensee, label, now).await?;
     Ok(token)
 }
