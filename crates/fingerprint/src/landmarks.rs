@@ -492,6 +492,24 @@ mod tests {
         assert!((speed_read(&found[0]) - 101.375).abs() <= 0.1, "{:?}", found[0].explanation);
     }
 
+    #[test]
+    fn a_fragment_inside_longer_audio_scores_on_its_own_span() {
+        let references: Vec<Reference> = (0..4)
+            .map(|seed| Reference { key: format!("R{seed}"), peaks: peaks(&melody(seed, 30.0, 1.0)).unwrap() })
+            .collect();
+        let index = Index::build(references);
+        // Ten seconds of R1 between 25 seconds of other music before and 50 after.
+        let mut samples = melody(50, 25.0, 1.0).samples;
+        samples.extend_from_slice(&melody(1, 30.0, 1.0).samples[10 * 11_025..20 * 11_025]);
+        samples.extend(melody(51, 25.0, 1.0).samples);
+        samples.extend(melody(52, 25.0, 1.0).samples);
+        let long = Audio { sample_rate: 11_025, channels: 1, samples };
+        let found = index.identify(&peaks(&long).unwrap(), 1, crate::recogniser::Thresholds::default().landmarks);
+        assert_eq!(found.first().map(|m| m.key.as_str()), Some("R1"), "{found:?}");
+        assert!((found[0].query_offset_seconds - 25.0).abs() < 1.0, "{found:?}");
+        assert!((found[0].reference_offset_seconds - 10.0).abs() < 1.0, "{found:?}");
+    }
+
     /// The speed the explanation gives, in percent.
     fn speed_read(m: &Match) -> f64 {
         m.explanation.split("runs at ").nth(1).and_then(|t| t.split('%').next()).unwrap().parse().unwrap()
