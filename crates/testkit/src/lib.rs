@@ -2,12 +2,14 @@
 //! sub-publishing in the Nordic countries, Nordic names with diacritics, recordings with ISRCs, and skewed
 //! title and name distributions with collisions. It writes what it generates as CWR 2.1, so tests, the demo
 //! and the benchmarks feed Tantiem the same bytes a publisher would send. It also generates seeded melodies
-//! for the audio tests (`audio`).
+//! for the audio tests (`audio`), and a universe of recordings with damaged training manifests drawn from it
+//! for the matching tests and benchmarks (`catalogue`).
 //!
 //! Architecture invariant: the same seed gives the same repertoire and the same bytes, on every machine and
 //! every version of the dependencies (the random source is our own SplitMix64, not a library's).
 
 pub mod audio;
+pub mod catalogue;
 mod cwr;
 mod names;
 mod rng;

@@ -1,0 +1,554 @@
+//! The repertoire as the matcher reads it: every recording and work normalised once, in compact rows (text
+//! in one arena, lists flattened), with sorted indexes that block candidates by ISRC, by artist (exactly,
+//! and within a typo through deletion neighbourhoods of the artists' names), by title and by ISWC.
+//!
+//! It is built in batches ([`RepertoireBuilder::add_recordings`]), each normalised in parallel, so a
+//! repertoire of millions of recordings can be streamed in from a file or a store without holding its
+//! rows twice.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use crate::normalise::{self, Markers, isrc_is_valid, isrc_text, iswc_text, name_key, parse_artists, parse_title};
+use crate::similarity::signature;
+use crate::{RecordingEntry, WorkEntry};
+
+/// A stretch of the text arena.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Span {
+    start: u32,
+    len: u32,
+}
+
+/// A normalised title: its core words (in the arena) and what the comparisons need of it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TitleKey {
+    pub core: Span,
+    pub hash: u64,
+    /// The hash of the core's words sorted, and of its letters without spaces: word order and spacing
+    /// ("Love Song" / "Lovesong") are not differences.
+    pub sorted_hash: u64,
+    pub compact_hash: u64,
+    pub signature: u64,
+    pub markers: Markers,
+}
+
+/// One recording, normalised.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rec {
+    pub key: Span,
+    pub shown_title: Span,
+    pub shown_artist: Span,
+    pub title: TitleKey,
+    /// The ISRC packed base 36 (0: none).
+    pub isrc: u64,
+    /// Seconds, `u32::MAX` when unknown.
+    pub duration: u32,
+    /// Main artists then featured artists, in `artist_ids`.
+    pub artists_start: u32,
+    pub artists_main: u16,
+    pub artists_featured: u16,
+    pub works_start: u32,
+    pub works_len: u16,
+}
+
+/// One work, normalised.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WorkRec {
+    pub code: Span,
+    pub shown_title: Span,
+    pub writers_start: u32,
+    pub writers_len: u16,
+}
+
+/// A sorted (hash, row) index: every row whose key hashes to `h` is found by binary search.
+#[derive(Debug, Default)]
+pub(crate) struct HashIndex(Vec<(u64, u32)>);
+
+impl HashIndex {
+    fn from(mut pairs: Vec<(u64, u32)>) -> HashIndex {
+        pairs.par_sort_unstable();
+        pairs.dedup();
+        HashIndex(pairs)
+    }
+
+    /// The rows under `hash`.
+    pub fn get(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
+        let start = self.0.partition_point(|(h, _)| *h < hash);
+        self.0[start..].iter().take_while(move |(h, _)| *h == hash).map(|(_, row)| *row)
+    }
+
+    /// How many rows are under `hash`.
+    pub fn count(&self, hash: u64) -> usize {
+        let start = self.0.partition_point(|(h, _)| *h < hash);
+        self.0[start..].iter().take_while(|(h, _)| *h == hash).count()
+    }
+
+    fn bytes(&self) -> usize {
+        self.0.capacity() * 16
+    }
+}
+
+/// The repertoire, normalised and indexed. Build it with [`RepertoireBuilder`].
+#[derive(Debug)]
+pub struct Repertoire {
+    pub(crate) text: String,
+    pub(crate) recordings: Vec<Rec>,
+    pub(crate) works: Vec<WorkRec>,
+    /// Flattened per-recording lists.
+    pub(crate) artist_ids: Vec<u32>,
+    pub(crate) work_ids: Vec<u32>,
+    /// Flattened per-work writer name keys (spans).
+    pub(crate) writer_names: Vec<Span>,
+    /// Artist id → its name key.
+    pub(crate) artists: Vec<Span>,
+    /// Artist id → its recordings (compressed rows: `artist_offsets[a]..artist_offsets[a + 1]`).
+    pub(crate) artist_offsets: Vec<u32>,
+    pub(crate) artist_recordings: Vec<u32>,
+    pub(crate) artist_by_name: HashIndex,
+    /// Deletion neighbourhood of each artist name (without spaces): a name one typo away shares a key.
+    pub(crate) artist_variants: HashIndex,
+    pub(crate) by_title: HashIndex,
+    pub(crate) by_isrc: HashIndex,
+    pub(crate) by_key: HashIndex,
+    pub(crate) work_by_title: HashIndex,
+    pub(crate) work_by_iswc: HashIndex,
+    pub(crate) work_by_code: HashIndex,
+}
+
+/// What the repertoire holds, for reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RepertoireSize {
+    pub recordings: usize,
+    pub works: usize,
+    pub artists: usize,
+    pub bytes: usize,
+}
+
+impl Repertoire {
+    pub(crate) fn str(&self, span: Span) -> &str {
+        &self.text[span.start as usize..(span.start + span.len) as usize]
+    }
+
+    pub fn size(&self) -> RepertoireSize {
+        let indexes = [
+            &self.artist_by_name,
+            &self.artist_variants,
+            &self.by_title,
+            &self.by_isrc,
+            &self.by_key,
+            &self.work_by_title,
+            &self.work_by_iswc,
+            &self.work_by_code,
+        ];
+        let bytes = self.text.capacity()
+            + self.recordings.capacity() * std::mem::size_of::<Rec>()
+            + self.works.capacity() * std::mem::size_of::<WorkRec>()
+            + (self.artist_ids.capacity()
+                + self.work_ids.capacity()
+                + self.artist_offsets.capacity()
+                + self.artist_recordings.capacity())
+                * 4
+            + (self.writer_names.capacity() + self.artists.capacity()) * 8
+            + indexes.iter().map(|i| i.bytes()).sum::<usize>();
+        RepertoireSize {
+            recordings: self.recordings.len(),
+            works: self.works.len(),
+            artists: self.artists.len(),
+            bytes,
+        }
+    }
+
+    pub(crate) fn main_artists(&self, rec: &Rec) -> &[u32] {
+        let start = rec.artists_start as usize;
+        &self.artist_ids[start..start + rec.artists_main as usize]
+    }
+
+    pub(crate) fn all_artists(&self, rec: &Rec) -> &[u32] {
+        let start = rec.artists_start as usize;
+        &self.artist_ids[start..start + rec.artists_main as usize + rec.artists_featured as usize]
+    }
+
+    pub(crate) fn work_rows(&self, rec: &Rec) -> &[u32] {
+        let start = rec.works_start as usize;
+        &self.work_ids[start..start + rec.works_len as usize]
+    }
+
+    pub(crate) fn artist_recordings(&self, artist: u32) -> &[u32] {
+        let a = artist as usize;
+        &self.artist_recordings[self.artist_offsets[a] as usize..self.artist_offsets[a + 1] as usize]
+    }
+
+    pub(crate) fn writers(&self, work: &WorkRec) -> impl Iterator<Item = &str> {
+        let start = work.writers_start as usize;
+        self.writer_names[start..start + work.writers_len as usize].iter().map(|s| self.str(*s))
+    }
+
+    /// The recording with this key, if any.
+    pub fn recording_index(&self, key: &str) -> Option<u32> {
+        self.by_key.get(hash(key.as_bytes())).find(|r| self.str(self.recordings[*r as usize].key) == key)
+    }
+
+    /// The work with this code, if any.
+    pub fn work_index(&self, code: &str) -> Option<u32> {
+        self.work_by_code.get(hash(code.as_bytes())).find(|w| self.str(self.works[*w as usize].code) == code)
+    }
+
+    pub fn recording_key(&self, row: u32) -> &str {
+        self.str(self.recordings[row as usize].key)
+    }
+
+    pub fn work_code(&self, row: u32) -> &str {
+        self.str(self.works[row as usize].code)
+    }
+
+    /// The codes of the works a recording records.
+    pub fn recording_works(&self, row: u32) -> Vec<String> {
+        let rec = &self.recordings[row as usize];
+        self.work_rows(rec).iter().map(|w| self.work_code(*w).to_owned()).collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.recordings.is_empty() && self.works.is_empty()
+    }
+}
+
+/// A 64-bit FNV-1a hash with a final mix: stable across runs and machines (the indexes are sorted by it).
+pub(crate) fn hash(bytes: &[u8]) -> u64 {
+    hash_seeded(bytes, 0)
+}
+
+/// [`hash`] from another starting point: a second, independent hash of the same bytes.
+pub(crate) fn hash_seeded(bytes: &[u8], seed: u64) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 33)
+}
+
+/// The ISRC packed base 36 into a number (0 when it is not well formed).
+pub(crate) fn pack_isrc(isrc: &str) -> u64 {
+    if !isrc_is_valid(isrc) {
+        return 0;
+    }
+    isrc.bytes().fold(0u64, |n, b| n * 36 + u64::from(if b.is_ascii_digit() { b - b'0' } else { b - b'A' + 10 })) + 1
+}
+
+/// The ISRC text of a packed one.
+pub(crate) fn unpack_isrc(mut packed: u64) -> String {
+    packed -= 1;
+    let mut out = [0u8; 12];
+    for slot in out.iter_mut().rev() {
+        let d = (packed % 36) as u8;
+        *slot = if d < 10 { b'0' + d } else { b'A' + d - 10 };
+        packed /= 36;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The hashes of a title's key forms, from its core with the digraphs reduced (so "Sommarnaetter" is
+/// "Sommarnätter").
+pub(crate) fn title_hashes(core: &str) -> (u64, u64, u64) {
+    let core = normalise::reduce_digraphs(core);
+    let core = core.as_str();
+    let mut words: Vec<&str> = core.split(' ').collect();
+    words.sort_unstable();
+    let compact: String = core.chars().filter(|c| *c != ' ').collect();
+    (hash(core.as_bytes()), hash(words.join(" ").as_bytes()), hash(compact.as_bytes()))
+}
+
+/// The deletion neighbourhood of a name without spaces: itself and every string one character shorter
+/// (names longer than 24 characters use their first 24).
+pub(crate) fn deletion_variants(name: &str) -> Vec<u64> {
+    let compact: Vec<u8> = name.bytes().filter(|b| *b != b' ').take(24).collect();
+    let mut out = Vec::with_capacity(compact.len() + 1);
+    out.push(hash(&compact));
+    if compact.len() >= 4 {
+        let mut buffer = Vec::with_capacity(compact.len());
+        for skip in 0..compact.len() {
+            buffer.clear();
+            buffer.extend(compact.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, b)| *b));
+            out.push(hash(&buffer));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// A recording normalised, before it is given a place in the arena.
+struct Normalised {
+    key: String,
+    shown_title: String,
+    shown_artist: String,
+    core: String,
+    hashes: (u64, u64, u64),
+    signature: u64,
+    markers: Markers,
+    isrc: u64,
+    duration: u32,
+    main: Vec<String>,
+    featured: Vec<String>,
+    works: Vec<String>,
+}
+
+fn normalise_recording(e: &RecordingEntry) -> Normalised {
+    let title = parse_title(&e.title, e.version.as_deref());
+    let artists = parse_artists(&e.artists);
+    let mut featured = artists.featured;
+    featured.extend(title.featured.iter().map(|f| name_key(f)));
+    Normalised {
+        key: e.key.clone(),
+        shown_title: match &e.version {
+            Some(v) if !v.is_empty() => format!("{} ({v})", e.title),
+            _ => e.title.clone(),
+        },
+        shown_artist: e.artists.join(", "),
+        hashes: title_hashes(&title.core),
+        signature: signature(&title.core),
+        core: title.core,
+        markers: title.markers,
+        isrc: e.isrc.as_deref().map_or(0, |i| pack_isrc(&isrc_text(i))),
+        duration: e.duration_s.unwrap_or(u32::MAX),
+        main: artists.main,
+        featured,
+        works: e.works.clone(),
+    }
+}
+
+/// Builds a [`Repertoire`]: works first (so recordings can name them), then recordings in batches.
+#[derive(Debug, Default)]
+pub struct RepertoireBuilder {
+    text: String,
+    recordings: Vec<Rec>,
+    works: Vec<WorkRec>,
+    artist_ids: Vec<u32>,
+    work_ids: Vec<u32>,
+    writer_names: Vec<Span>,
+    artists: Vec<Span>,
+    artist_lookup: HashMap<String, u32>,
+    work_lookup: HashMap<String, u32>,
+    work_titles: Vec<(u64, u32)>,
+    work_iswcs: Vec<(u64, u32)>,
+    /// Works a recording named that were not added: kept as works without title or writers.
+    unknown_works: u64,
+}
+
+impl RepertoireBuilder {
+    pub fn new() -> RepertoireBuilder {
+        RepertoireBuilder::default()
+    }
+
+    fn put(&mut self, text: &str) -> Span {
+        let start = self.text.len() as u32;
+        self.text.push_str(text);
+        Span { start, len: text.len() as u32 }
+    }
+
+    /// Adds works (title and alternates, ISWC, writers). A code added twice keeps its first entry.
+    pub fn add_works(&mut self, works: &[WorkEntry]) {
+        let normalised: Vec<(Vec<String>, Option<String>, Vec<String>)> = works
+            .par_iter()
+            .map(|w| {
+                let titles = w.titles.iter().map(|t| parse_title(t, None).core).collect();
+                let writers = w.writers.iter().map(|n| name_key(n)).filter(|k| !k.is_empty()).collect();
+                (titles, w.iswc.as_deref().and_then(iswc_text), writers)
+            })
+            .collect();
+        for (w, (titles, iswc, writers)) in works.iter().zip(normalised) {
+            if self.work_lookup.contains_key(&w.code) {
+                continue;
+            }
+            let row = self.works.len() as u32;
+            let code = self.put(&w.code);
+            let shown_title = self.put(w.titles.first().map_or("", String::as_str));
+            let writers_start = self.writer_names.len() as u32;
+            for name in &writers {
+                let span = self.put(name);
+                self.writer_names.push(span);
+            }
+            self.works.push(WorkRec { code, shown_title, writers_start, writers_len: writers.len().min(500) as u16 });
+            for t in titles.iter().filter(|t| !t.is_empty()) {
+                self.work_titles.push((hash(t.as_bytes()), row));
+            }
+            if let Some(iswc) = iswc {
+                self.work_iswcs.push((hash(iswc.as_bytes()), row));
+            }
+            self.work_lookup.insert(w.code.clone(), row);
+        }
+    }
+
+    fn work_row(&mut self, code: &str) -> u32 {
+        if let Some(row) = self.work_lookup.get(code) {
+            return *row;
+        }
+        self.unknown_works += 1;
+        self.add_works(&[WorkEntry { code: code.to_owned(), titles: Vec::new(), iswc: None, writers: Vec::new() }]);
+        self.work_lookup[code]
+    }
+
+    fn artist(&mut self, key: &str) -> u32 {
+        if let Some(id) = self.artist_lookup.get(key) {
+            return *id;
+        }
+        let id = self.artists.len() as u32;
+        let span = self.put(key);
+        self.artists.push(span);
+        self.artist_lookup.insert(key.to_owned(), id);
+        id
+    }
+
+    /// Adds a batch of recordings, normalised in parallel.
+    pub fn add_recordings(&mut self, batch: &[RecordingEntry]) {
+        let normalised: Vec<Normalised> = batch.par_iter().map(normalise_recording).collect();
+        for n in normalised {
+            let key = self.put(&n.key);
+            let shown_title = self.put(&n.shown_title);
+            let shown_artist = self.put(&n.shown_artist);
+            let core = self.put(&n.core);
+            let artists_start = self.artist_ids.len() as u32;
+            let main: Vec<u32> = n.main.iter().take(64).map(|a| self.artist(a)).collect();
+            let featured: Vec<u32> = n.featured.iter().take(64).map(|a| self.artist(a)).collect();
+            self.artist_ids.extend(&main);
+            self.artist_ids.extend(&featured);
+            let works_start = self.work_ids.len() as u32;
+            let works: Vec<u32> = n.works.iter().take(64).map(|w| self.work_row(w)).collect();
+            self.work_ids.extend(&works);
+            self.recordings.push(Rec {
+                key,
+                shown_title,
+                shown_artist,
+                title: TitleKey {
+                    core,
+                    hash: n.hashes.0,
+                    sorted_hash: n.hashes.1,
+                    compact_hash: n.hashes.2,
+                    signature: n.signature,
+                    markers: n.markers,
+                },
+                isrc: n.isrc,
+                duration: n.duration,
+                artists_start,
+                artists_main: main.len() as u16,
+                artists_featured: featured.len() as u16,
+                works_start,
+                works_len: works.len() as u16,
+            });
+        }
+    }
+
+    /// Sorts the indexes and hands the repertoire over.
+    pub fn build(self) -> Repertoire {
+        let RepertoireBuilder {
+            text,
+            recordings,
+            works,
+            artist_ids,
+            work_ids,
+            writer_names,
+            artists,
+            work_titles,
+            work_iswcs,
+            ..
+        } = self;
+        let str_of = |s: Span| &text[s.start as usize..(s.start + s.len) as usize];
+        // Artist → recordings, by counting then placing (main artists only: a featured credit is not who
+        // the recording is by).
+        let mut artist_offsets = vec![0u32; artists.len() + 1];
+        for r in &recordings {
+            let start = r.artists_start as usize;
+            for a in &artist_ids[start..start + r.artists_main as usize] {
+                artist_offsets[*a as usize + 1] += 1;
+            }
+        }
+        for i in 1..artist_offsets.len() {
+            artist_offsets[i] += artist_offsets[i - 1];
+        }
+        let mut fill = artist_offsets.clone();
+        let mut artist_recordings = vec![0u32; *artist_offsets.last().unwrap_or(&0) as usize];
+        for (row, r) in recordings.iter().enumerate() {
+            let start = r.artists_start as usize;
+            for a in &artist_ids[start..start + r.artists_main as usize] {
+                artist_recordings[fill[*a as usize] as usize] = row as u32;
+                fill[*a as usize] += 1;
+            }
+        }
+        let artist_by_name =
+            HashIndex::from(artists.iter().enumerate().map(|(i, s)| (hash(str_of(*s).as_bytes()), i as u32)).collect());
+        let artist_variants = HashIndex::from(
+            artists
+                .par_iter()
+                .enumerate()
+                .flat_map_iter(|(i, s)| deletion_variants(str_of(*s)).into_iter().map(move |h| (h, i as u32)))
+                .collect(),
+        );
+        let by_title = HashIndex::from(
+            recordings
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.title.core.len > 0)
+                .map(|(i, r)| (r.title.hash, i as u32))
+                .collect(),
+        );
+        let by_isrc = HashIndex::from(
+            recordings.iter().enumerate().filter(|(_, r)| r.isrc != 0).map(|(i, r)| (r.isrc, i as u32)).collect(),
+        );
+        let by_key = HashIndex::from(
+            recordings.iter().enumerate().map(|(i, r)| (hash(str_of(r.key).as_bytes()), i as u32)).collect(),
+        );
+        let work_by_code = HashIndex::from(
+            works.iter().enumerate().map(|(i, w)| (hash(str_of(w.code).as_bytes()), i as u32)).collect(),
+        );
+        Repertoire {
+            recordings,
+            works,
+            artist_ids,
+            work_ids,
+            writer_names,
+            artists,
+            artist_offsets,
+            artist_recordings,
+            artist_by_name,
+            artist_variants,
+            by_title,
+            by_isrc,
+            by_key,
+            work_by_title: HashIndex::from(work_titles),
+            work_by_iswc: HashIndex::from(work_iswcs),
+            work_by_code,
+            text,
+        }
+    }
+}
+
+/// The folded name keys a repertoire gives an artist credit (exposed for tests and explanations).
+pub fn artist_keys(credit: &str) -> Vec<String> {
+    normalise::parse_artists(&[credit.to_owned()]).main
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn isrcs_pack_and_unpack() {
+        for isrc in ["GBAYC1700598", "SE0AB2500001", "ZZZZZ9999999", "AA0000000000"] {
+            assert_eq!(unpack_isrc(pack_isrc(isrc)), isrc);
+        }
+        assert_eq!(pack_isrc("GBAYC17OO598"), 0);
+    }
+
+    #[test]
+    fn a_typo_shares_a_deletion_variant() {
+        let a = deletion_variants("soren hansen");
+        let b = deletion_variants("soren hanson");
+        let c = deletion_variants("anna berg");
+        assert!(a.iter().any(|h| b.binary_search(h).is_ok()));
+        assert!(!a.iter().any(|h| c.binary_search(h).is_ok()));
+    }
+}

@@ -1,0 +1,130 @@
+//! How alike two folded strings are: a bounded edit distance (optimal string alignment: substitutions,
+//! insertions, deletions and swaps of neighbours, the typos people make) with a cheap bigram signature
+//! that rules most pairs out before any distance is computed.
+
+/// A 64-bit set of the string's character bigrams (spaces skipped): two strings one typo apart share
+/// most of their bits, unrelated ones few.
+pub fn signature(text: &str) -> u64 {
+    let mut bits = 0u64;
+    let mut previous = 0u8;
+    for b in text.bytes().filter(|b| *b != b' ') {
+        let h = (u32::from(previous).wrapping_mul(31) ^ u32::from(b)).wrapping_mul(0x9E37_79B1);
+        bits |= 1 << (h >> 26);
+        previous = b;
+    }
+    bits
+}
+
+/// Whether two signatures are alike enough for the strings to be within a few edits: at least half of the
+/// larger set's bigrams are shared. Only for strings of eight characters or more: in a short word one swap
+/// of neighbours changes most of its bigrams ("iron" / "iorn").
+pub fn signatures_close(a: u64, b: u64) -> bool {
+    let common = (a & b).count_ones();
+    let larger = a.count_ones().max(b.count_ones());
+    common * 2 >= larger
+}
+
+/// The typos allowed between two strings of these lengths (spaces not counted): none up to 5 characters
+/// (one letter turns "Home" into "Hope" and "Love" into "Lover"), one up to 9, two from 10.
+pub fn allowed_edits(len: usize) -> usize {
+    match len {
+        0..=5 => 0,
+        6..=9 => 1,
+        _ => 2,
+    }
+}
+
+/// The optimal-string-alignment distance between `a` and `b` (spaces skipped) if it is at most `limit`,
+/// else `None`. Works on bytes: folded text is ASCII but for scripts that have no Latin folding, where a
+/// character counts as its UTF-8 length (stricter, never looser).
+pub fn edits_within(a: &str, b: &str, limit: usize) -> Option<usize> {
+    let mut left = [0u8; 96];
+    let mut right = [0u8; 96];
+    let a = compact(a, &mut left)?;
+    let b = compact(b, &mut right)?;
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
+    if a == b {
+        return Some(0);
+    }
+    // Three rows of the dynamic programme: two back (for swaps), one back, current.
+    let width = b.len() + 1;
+    let mut before = [0usize; 97];
+    let mut previous = [0usize; 97];
+    let mut current = [0usize; 97];
+    for (j, cell) in previous.iter_mut().enumerate().take(width) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        current[0] = i;
+        let mut row_min = current[0];
+        for j in 1..width {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (previous[j] + 1).min(current[j - 1] + 1).min(previous[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(before[j - 2] + 1);
+            }
+            current[j] = d;
+            row_min = row_min.min(d);
+        }
+        if row_min > limit {
+            return None;
+        }
+        before[..width].copy_from_slice(&previous[..width]);
+        previous[..width].copy_from_slice(&current[..width]);
+    }
+    let d = previous[width - 1];
+    (d <= limit).then_some(d)
+}
+
+/// The bytes of `text` without spaces, in `buffer`; `None` when too long to compare this way.
+fn compact<'b>(text: &str, buffer: &'b mut [u8; 96]) -> Option<&'b [u8]> {
+    let mut n = 0;
+    for b in text.bytes().filter(|b| *b != b' ') {
+        *buffer.get_mut(n)? = b;
+        n += 1;
+    }
+    Some(&buffer[..n])
+}
+
+/// Words of `a` also in `b`, over the words of the longer: 1 when they have the same words.
+pub fn word_overlap_per_mille(a: &str, b: &str) -> u32 {
+    let wa: Vec<&str> = a.split(' ').filter(|w| !w.is_empty()).collect();
+    let wb: Vec<&str> = b.split(' ').filter(|w| !w.is_empty()).collect();
+    let longer = wa.len().max(wb.len());
+    if longer == 0 {
+        return 0;
+    }
+    let common = wa.iter().filter(|w| wb.contains(w)).count();
+    (common * 1000 / longer) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_are_counted_once_each() {
+        assert_eq!(edits_within("midnight", "midnight", 1), Some(0));
+        assert_eq!(edits_within("midnight", "midnihgt", 1), Some(1), "a swap of neighbours is one edit");
+        assert_eq!(edits_within("midnight", "midnght", 1), Some(1));
+        assert_eq!(edits_within("midnight", "midnightt", 1), Some(1));
+        assert_eq!(edits_within("midnight", "midmight", 1), Some(1));
+        assert_eq!(edits_within("midnight", "madmight", 1), None);
+        assert_eq!(edits_within("love song", "lovesong", 0), Some(0), "spaces do not count");
+        assert_eq!(edits_within("home", "hope", 0), None);
+    }
+
+    #[test]
+    fn signatures_rule_out_unrelated_strings() {
+        assert!(signatures_close(signature("northern lights"), signature("northren lights")));
+        assert!(!signatures_close(signature("northern lights"), signature("summer rain")));
+    }
+
+    #[test]
+    fn overlap_counts_shared_words() {
+        assert_eq!(word_overlap_per_mille("a b c", "a b d"), 666);
+        assert_eq!(word_overlap_per_mille("", "a"), 0);
+    }
+}
