@@ -12,6 +12,7 @@
 pub mod cwr;
 mod diagnostic;
 pub mod ern;
+mod reading;
 pub mod report;
 
 pub use diagnostic::{Diagnostic, Level};

@@ -19,16 +19,13 @@ use domain::Period;
 use money::{Amount, Currency, Share};
 use serde::{Deserialize, Serialize};
 
-use crate::{Diagnostic, Level};
 
 pub use dsr::read_dsr;
 pub use output::{read_output_csv, read_output_jsonl};
 pub use service::{read_service_csv, read_service_json};
 
-/// Readers stop collecting diagnostics after this many (the count goes on).
-pub const MAX_DIAGNOSTICS: usize = 200;
-/// The longest line a report may have; longer lines are an error, not an allocation.
-pub const MAX_LINE_BYTES: usize = 1 << 20;
+pub use crate::reading::{MAX_DIAGNOSTICS, MAX_LINE_BYTES, ReadOutcome};
+use crate::reading::Lines;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -168,34 +165,6 @@ pub enum ReportItem {
     Output(OutputLine),
 }
 
-/// The outcome of reading a report: what was wrong, if anything.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ReadOutcome {
-    pub lines: u64,
-    pub diagnostics: Vec<Diagnostic>,
-    /// Errors found, including those beyond [`MAX_DIAGNOSTICS`].
-    pub errors: u64,
-}
-
-impl ReadOutcome {
-    fn error(&mut self, line: u64, record: &str, field: Option<&'static str>, message: impl Into<String>) {
-        self.errors += 1;
-        if self.diagnostics.len() < MAX_DIAGNOSTICS {
-            self.diagnostics.push(Diagnostic::new(line, record, field, Level::File, message));
-        }
-    }
-
-    fn warning(&mut self, line: u64, record: &str, field: Option<&'static str>, message: impl Into<String>) {
-        if self.diagnostics.len() < MAX_DIAGNOSTICS {
-            self.diagnostics.push(Diagnostic::new(line, record, field, Level::Warning, message));
-        }
-    }
-
-    pub fn is_ok(&self) -> bool {
-        self.errors == 0
-    }
-}
-
 /// The report header from its fields, each error reported at `line`; `None` when any is wrong.
 fn header(
     outcome: &mut ReadOutcome,
@@ -226,58 +195,6 @@ pub fn read_report(format: ReportFormat, input: impl BufRead, sink: &mut dyn FnM
         ReportFormat::OutputJsonLines => read_output_jsonl(input, sink),
         ReportFormat::OutputCsv => read_output_csv(input, sink),
         ReportFormat::Dsr => read_dsr(input, sink),
-    }
-}
-
-/// Reads lines with a bound on their length, counting them; `None` at the end. An over-long or non-UTF-8
-/// line is reported and skipped.
-struct Lines<R> {
-    input: R,
-    number: u64,
-    buffer: Vec<u8>,
-}
-
-impl<R: BufRead> Lines<R> {
-    fn new(input: R) -> Self {
-        Lines { input, number: 0, buffer: Vec::new() }
-    }
-
-    fn next_line(&mut self, outcome: &mut ReadOutcome) -> Option<String> {
-        loop {
-            self.buffer.clear();
-            let read =
-                std::io::Read::take(&mut self.input, MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut self.buffer);
-            match read {
-                Ok(0) => return None,
-                Ok(_) => {}
-                Err(e) => {
-                    outcome.error(self.number + 1, "", None, format!("the file could not be read: {e}"));
-                    return None;
-                }
-            }
-            self.number += 1;
-            if self.buffer.len() > MAX_LINE_BYTES && !self.buffer.ends_with(b"\n") {
-                outcome.error(self.number, "", None, format!("line longer than {MAX_LINE_BYTES} bytes: split it"));
-                // Skip the rest of the over-long line.
-                let mut rest = Vec::new();
-                let _ = self.input.read_until(b'\n', &mut rest);
-                continue;
-            }
-            while matches!(self.buffer.last(), Some(b'\n' | b'\r')) {
-                self.buffer.pop();
-            }
-            match std::str::from_utf8(&self.buffer) {
-                Ok(text) => return Some(text.trim_start_matches('\u{feff}').to_owned()),
-                Err(e) => {
-                    outcome.error(
-                        self.number,
-                        "",
-                        None,
-                        format!("not UTF-8 at byte {}: save the file as UTF-8", e.valid_up_to()),
-                    );
-                }
-            }
-        }
     }
 }
 
