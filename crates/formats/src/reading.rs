@@ -89,4 +89,3 @@ impl<R: BufRead> Lines<R> {
         }
     }
 }
-

@@ -19,13 +19,12 @@ use domain::Period;
 use money::{Amount, Currency, Share};
 use serde::{Deserialize, Serialize};
 
-
 pub use dsr::read_dsr;
 pub use output::{read_output_csv, read_output_jsonl};
 pub use service::{read_service_csv, read_service_json};
 
-pub use crate::reading::{MAX_DIAGNOSTICS, MAX_LINE_BYTES, ReadOutcome};
 use crate::reading::Lines;
+pub use crate::reading::{MAX_DIAGNOSTICS, MAX_LINE_BYTES, ReadOutcome};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
