@@ -1,6 +1,7 @@
 //! Benchmark programs for Tantiem. `bench cwr` measures CWR parsing and import throughput and peak memory;
 //! `bench rating` the intake and invoicing of a period; `bench serve` licence verification over HTTP with
-//! `wrk`. Each phase runs in its own child process so peak memory is per phase.
+//! `wrk`; `bench audio` fingerprint extraction and recognition; `bench matching` manifest matching against
+//! Splink. Each phase runs in its own child process so peak memory is per phase.
 
 /// An import allocates and frees millions of small strings; mimalloc does that markedly faster than glibc.
 #[global_allocator]
@@ -18,6 +19,7 @@ use engine::import::{AckSink, ImportOptions};
 use formats::cwr::{Context as CwrContext, ReadOptions, Reader, read_work};
 
 mod audio;
+mod matching;
 mod rating;
 mod serve;
 
@@ -28,6 +30,9 @@ fn usage() -> ! {
     );
     eprintln!("       bench serve [--duration SECONDS] [--connections N] [--threads N] [--skip-postgres]");
     eprintln!("       bench audio [--quick]   (needs wesnoth-1.16-music, singularity-music, sox, lame, fpcalc)");
+    eprintln!(
+        "       bench matching [--recordings N] [--items N] [--dir DIR] [--splink PYTHON] [--splink-script PATH]"
+    );
     std::process::exit(2)
 }
 
@@ -38,6 +43,7 @@ fn main() -> Result<()> {
         Some("rating") => rating::run(&std::env::current_exe()?, &args[1..]),
         Some("serve") => serve::run(&args[1..]),
         Some("audio") => audio::run_bench(&args[1..]),
+        Some("matching") => matching::run(&std::env::current_exe()?, &args[1..]),
         Some("phase") => phase(&args[1..]),
         _ => usage(),
     }
@@ -161,6 +167,10 @@ fn phase(args: &[String]) -> Result<()> {
     };
     let started = Instant::now();
     match name {
+        "match-files" => {
+            let predictions = args.get(3).map(PathBuf::from).context("a predictions file")?;
+            matching::match_files(&file, &dir, &predictions)?
+        }
         "rating-service" | "rating-output" | "rating-invoice" => {
             rating::phase(name, &file, args.get(3).map(String::as_str))?
         }

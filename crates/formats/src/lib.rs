@@ -19,3 +19,4 @@ mod reading;
 pub mod report;
 
 pub use diagnostic::{Diagnostic, Level};
+pub use reading::{MAX_DIAGNOSTICS, ReadOutcome};

@@ -11,8 +11,13 @@ use rayon::prelude::*;
 use crate::normalise::{
     ParsedTitle, isrc_is_valid, isrc_text, iswc_text, marker_names, name_key, parse_artists, parse_title, sorted_words,
 };
-use crate::repertoire::{Rec, Repertoire, TitleKey, deletion_variants, hash, pack_isrc, title_hashes, unpack_isrc};
-use crate::similarity::{allowed_edits, edits_within, signature, signatures_close, word_overlap_per_mille};
+use crate::repertoire::{
+    Rec, Repertoire, TitleKey, deletion_variants, hash, isrc_key, isrc_string, pack_isrc, title_hashes, unpack_isrc,
+    word_count,
+};
+use crate::similarity::{
+    allowed_edits, edits_within, letters, letters_within, signature, signatures_close, word_overlap_per_mille,
+};
 use crate::{AudioLookup, Candidate, Item, Matched, Method, Outcome};
 
 /// The decision thresholds, in tenths of a bit of log-odds.
@@ -34,10 +39,15 @@ impl Default for Thresholds {
 
 /// Lists longer than this are too common to block on alone (a title shared by thousands of recordings).
 const TITLE_BLOCK_MAX: usize = 400;
+/// With an artist to go by, a title is blocked on only when this few recordings share it.
+const TITLE_BLOCK_WITH_ARTIST_MAX: usize = 32;
 /// An artist's recordings beyond this are not all compared (a catalogue artist such as "Various Artists").
 const ARTIST_BLOCK_MAX: usize = 20_000;
 /// At most this many artists are taken as one typo away from an item's artist.
 const FUZZY_ARTISTS_MAX: usize = 16;
+/// A narrow candidate this strong (a match probability of 98.5%) ends the search: looking wider (by title,
+/// at similar artists) could only find weaker ones.
+const CERTAIN: i32 = 60;
 /// Ambiguous items list at most this many candidates.
 const CANDIDATES_SHOWN: usize = 5;
 
@@ -164,11 +174,31 @@ fn score(weight: i32) -> u16 {
     (p * 1000.0).round() as u16
 }
 
+/// An artist name of the item: its key and the hash of its words sorted.
+struct Name {
+    key: String,
+    hash: u64,
+    sorted_hash: u64,
+    words: u8,
+}
+
+impl Name {
+    fn of(key: String) -> Name {
+        Name {
+            hash: hash(key.as_bytes()),
+            sorted_hash: hash(sorted_words(&key).as_bytes()),
+            words: word_count(&key),
+            key,
+        }
+    }
+}
+
 /// The item, normalised once for all its candidates.
 struct Query {
     title: Option<(ParsedTitle, TitleKeyOwned)>,
-    main: Vec<String>,
-    featured: Vec<String>,
+    main: Vec<Name>,
+    /// Main and featured artists together.
+    all: Vec<Name>,
     isrc: Option<String>,
     isrc_packed: u64,
     iswc_works: Vec<u32>,
@@ -183,6 +213,8 @@ struct TitleKeyOwned {
     sorted_hash: u64,
     compact_hash: u64,
     signature: u64,
+    letters: u64,
+    words: u8,
 }
 
 impl<'r> Matcher<'r> {
@@ -206,7 +238,14 @@ impl<'r> Matcher<'r> {
         let title = item.title.as_deref().filter(|t| !t.trim().is_empty()).map(|t| {
             let parsed = parse_title(t, item.version.as_deref());
             let (hash, sorted_hash, compact_hash) = title_hashes(&parsed.core);
-            let key = TitleKeyOwned { hash, sorted_hash, compact_hash, signature: signature(&parsed.core) };
+            let key = TitleKeyOwned {
+                hash,
+                sorted_hash,
+                compact_hash,
+                signature: signature(&parsed.core),
+                letters: letters(&parsed.core),
+                words: word_count(&parsed.core),
+            };
             (parsed, key)
         });
         let artists = parse_artists(&item.artists);
@@ -214,6 +253,7 @@ impl<'r> Matcher<'r> {
         if let Some((t, _)) = &title {
             featured.extend(t.featured.iter().map(|f| name_key(f)));
         }
+        let all = artists.main.iter().chain(&featured).cloned().map(Name::of).collect();
         let isrc = item.isrc.as_deref().map(isrc_text).filter(|i| !i.is_empty());
         let iswc_text = item.iswc.as_deref().and_then(iswc_text);
         let iswc_works =
@@ -230,8 +270,8 @@ impl<'r> Matcher<'r> {
             isrc_packed: isrc.as_deref().map_or(0, pack_isrc),
             isrc,
             title,
-            main: artists.main,
-            featured,
+            main: artists.main.into_iter().map(Name::of).collect(),
+            all,
             iswc_works,
             iswc_text,
             duration: item.duration_s,
@@ -240,71 +280,138 @@ impl<'r> Matcher<'r> {
         }
     }
 
-    /// The artists of the repertoire an item's artist names: exactly, and (failing that, or `widely`)
-    /// within a typo.
-    fn resolve_artist(&self, key: &str, widely: bool, out: &mut Vec<u32>) {
+    /// The artists of the repertoire with exactly one of the item's artist names.
+    fn exact_artists(&self, q: &Query) -> Vec<u32> {
         let r = self.repertoire;
-        let before = out.len();
-        out.extend(r.artist_by_name.get(hash(key.as_bytes())).filter(|a| r.str(r.artists[*a as usize]) == key));
-        if out.len() > before && !widely {
-            return;
+        let mut out: Vec<u32> = Vec::new();
+        for name in &q.main {
+            out.extend(r.artist_by_name.get(name.hash).filter(|a| r.artist_name(*a) == name.key));
         }
-        let limit = allowed_edits(key.len());
-        if limit == 0 {
-            return;
-        }
-        let mut fuzzy: Vec<u32> = deletion_variants(key).into_iter().flat_map(|v| r.artist_variants.get(v)).collect();
-        fuzzy.sort_unstable();
-        fuzzy.dedup();
-        fuzzy.retain(|a| edits_within(key, r.str(r.artists[*a as usize]), limit).is_some());
-        fuzzy.truncate(FUZZY_ARTISTS_MAX);
-        out.extend(fuzzy);
+        out
     }
 
-    /// Every recording the item could be: by ISRC, by its artists, by its title (unless too common), by
-    /// its audio. `widely` also takes artists one typo from one that exists exactly (another artist of
-    /// almost the same name may be the one meant).
-    fn candidates(&self, q: &Query, widely: bool) -> Vec<u32> {
+    /// The artists of the repertoire one typo from one of the item's artist names (not the same).
+    fn similar_artists(&self, q: &Query) -> Vec<u32> {
         let r = self.repertoire;
-        let mut rows: Vec<u32> = Vec::new();
-        if q.isrc_packed != 0 {
-            rows.extend(r.by_isrc.get(q.isrc_packed));
+        let mut out = Vec::new();
+        for name in &q.main {
+            let limit = allowed_edits(name.key.len());
+            if limit == 0 {
+                continue;
+            }
+            let mut found: Vec<u32> =
+                deletion_variants(&name.key).into_iter().flat_map(|v| r.artist_variants.get(v)).collect();
+            found.sort_unstable();
+            found.dedup();
+            found.retain(|a| {
+                let theirs = r.artist_name(*a);
+                theirs != name.key && edits_within(&name.key, theirs, limit).is_some()
+            });
+            found.truncate(FUZZY_ARTISTS_MAX);
+            out.extend(found);
         }
-        let mut artists = Vec::new();
-        for key in &q.main {
-            self.resolve_artist(key, widely, &mut artists);
-        }
+        out
+    }
+
+    /// The recordings of these artists whose titles could fit the item's (see [`Matcher::title_could_fit`]):
+    /// an artist with hundreds of recordings is swept, not weighed recording by recording.
+    fn by_artists(&self, q: &Query, artists: &[u32], rows: &mut Vec<u32>) {
+        let r = self.repertoire;
         for a in artists {
-            rows.extend(r.artist_recordings(a).iter().take(ARTIST_BLOCK_MAX));
+            let theirs = r.artist_recordings(*a).iter().take(ARTIST_BLOCK_MAX);
+            rows.extend(theirs.filter(|row| self.title_could_fit(q, &r.recordings[**row as usize].title)));
         }
+    }
+
+    /// Whether a title could come out close to the item's, by the cheap tests alone: equal keys, or
+    /// letter sets near enough for the typos allowed. (A long title sharing most words but not its letters
+    /// is let go: on its own that could not make a match.)
+    fn title_could_fit(&self, q: &Query, t: &TitleKey) -> bool {
+        let Some((parsed, key)) = &q.title else { return true };
+        if t.core.is_empty()
+            || key.hash == t.hash
+            || key.sorted_hash == t.sorted_hash
+            || key.compact_hash == t.compact_hash
+        {
+            return true;
+        }
+        let longer = parsed.core.len().max(t.core.len());
+        letters_within(key.letters, t.letters, allowed_edits(longer) + 1)
+            && (longer < 8 || signatures_close(key.signature, t.signature))
+    }
+
+    /// The recordings that share the item's title, unless too many do. By title alone only when there is
+    /// no artist to go by, or few recordings share it: with an artist, the title's other recordings are by
+    /// other artists and could not win anyway.
+    fn by_title(&self, q: &Query, rows: &mut Vec<u32>) {
+        let r = self.repertoire;
+        let limit = if q.main.is_empty() { TITLE_BLOCK_MAX } else { TITLE_BLOCK_WITH_ARTIST_MAX };
         if let Some((_, key)) = &q.title
-            && r.by_title.count(key.hash) <= TITLE_BLOCK_MAX
+            && r.by_title.count(key.hash) <= limit
         {
             rows.extend(r.by_title.get(key.hash));
         }
+    }
+
+    /// Every candidate weighed: first *narrowly* (by ISRC, audio and the item's artists, or artists a typo
+    /// away when none has its name exactly); then, unless that found a certain match, *widely* (by title,
+    /// and by artists a typo from one that exists exactly: another artist of almost the same name may be
+    /// the one meant).
+    fn weigh_candidates(&self, q: &Query) -> Vec<Evidence> {
+        let r = self.repertoire;
+        let mut rows: Vec<u32> = Vec::new();
+        if q.isrc_packed != 0 {
+            rows.extend(
+                r.by_isrc.get(isrc_key(q.isrc_packed)).filter(|row| r.recordings[*row as usize].isrc == q.isrc_packed),
+            );
+        }
         rows.extend(q.audio.iter().map(|(row, _)| *row));
+        let exact = self.exact_artists(q);
+        let similar_first = exact.is_empty();
+        if similar_first {
+            self.by_artists(q, &self.similar_artists(q), &mut rows);
+        } else {
+            self.by_artists(q, &exact, &mut rows);
+        }
         rows.sort_unstable();
         rows.dedup();
-        rows
+        let mut scored: Vec<Evidence> = rows.iter().map(|row| self.evidence(q, *row)).collect();
+        if scored.iter().any(|e| e.weight >= CERTAIN && !e.version_conflict) {
+            return scored;
+        }
+        let mut wider = Vec::new();
+        if !similar_first {
+            self.by_artists(q, &self.similar_artists(q), &mut wider);
+        }
+        self.by_title(q, &mut wider);
+        wider.sort_unstable();
+        wider.dedup();
+        scored
+            .extend(wider.into_iter().filter(|row| rows.binary_search(row).is_err()).map(|row| self.evidence(q, row)));
+        scored
     }
 
     fn compare_title(&self, q: &Query, t: &TitleKey) -> TitleLevel {
         let Some((parsed, key)) = &q.title else { return TitleLevel::Missing };
-        let theirs = self.repertoire.str(t.core);
-        if theirs.is_empty() {
+        if t.core.is_empty() {
             return TitleLevel::Missing;
         }
         if key.hash == t.hash || key.sorted_hash == t.sorted_hash || key.compact_hash == t.compact_hash {
             return TitleLevel::Exact;
         }
-        let longer = parsed.core.len().max(theirs.len());
+        // The text itself is read from the arena only when the cheap tests leave a doubt.
+        let longer = parsed.core.len().max(t.core.len());
         let limit = allowed_edits(longer);
-        if (longer < 8 || signatures_close(key.signature, t.signature))
-            && let Some(d) = edits_within(&parsed.core, theirs, limit + 1)
-        {
+        let typo_possible = letters_within(key.letters, t.letters, limit + 1)
+            && (longer < 8 || signatures_close(key.signature, t.signature));
+        let long = key.words >= 3 && t.words >= 3;
+        if !typo_possible && !long {
+            return TitleLevel::Different;
+        }
+        let theirs = self.repertoire.str(t.core);
+        if typo_possible && let Some(d) = edits_within(&parsed.core, theirs, limit + 1) {
             return if d <= limit { TitleLevel::Close(d) } else { TitleLevel::Near { short: limit == 0 } };
         }
-        let long = parsed.core.split(' ').count() >= 3 && theirs.split(' ').count() >= 3;
         if long && word_overlap_per_mille(&parsed.core, theirs) >= 667 {
             return TitleLevel::Partial;
         }
@@ -313,42 +420,47 @@ impl<'r> Matcher<'r> {
 
     fn compare_artists(&self, q: &Query, rec: &Rec) -> ArtistLevel {
         let r = self.repertoire;
-        let theirs: Vec<&str> = r.main_artists(rec).iter().map(|a| r.str(r.artists[*a as usize])).collect();
-        if q.main.is_empty() || theirs.is_empty() {
+        let (main, all) = (r.main_artists(rec), r.all_artists(rec));
+        if q.main.is_empty() || main.is_empty() {
             return ArtistLevel::Missing;
         }
-        let same = |a: &str, b: &str| a == b || (a.contains(' ') && sorted_words(a) == sorted_words(b));
-        let close = |a: &str, b: &str| {
-            let limit = allowed_edits(a.len().max(b.len()));
-            limit > 0 && edits_within(a, b, limit).is_some()
+        let same = |a: &Name, b: u32| {
+            let theirs = &r.artist_keys[b as usize];
+            a.hash == theirs.hash || a.sorted_hash == theirs.sorted_hash
         };
-        let covered = |ours: &[String], theirs: &[&str], test: &dyn Fn(&str, &str) -> bool| {
-            ours.iter().all(|a| theirs.iter().any(|b| test(a, b)))
-                && theirs.iter().all(|b| ours.iter().any(|a| test(a, b)))
+        let close = |a: &Name, b: u32| {
+            let theirs = r.artist_name(b);
+            let limit = allowed_edits(a.key.len().max(theirs.len()));
+            limit > 0 && edits_within(&a.key, theirs, limit).is_some()
         };
-        if covered(&q.main, &theirs, &same) {
-            return ArtistLevel::Exact;
-        }
+        let covered = |ours: &[Name], theirs: &[u32], test: &dyn Fn(&Name, u32) -> bool| {
+            ours.iter().all(|a| theirs.iter().any(|b| test(a, *b)))
+                && theirs.iter().all(|b| ours.iter().any(|a| test(a, *b)))
+        };
         // A featured artist moved between the title and the credit is still the same credit.
-        let all_theirs: Vec<&str> = r.all_artists(rec).iter().map(|a| r.str(r.artists[*a as usize])).collect();
-        let all_ours: Vec<String> = q.main.iter().chain(&q.featured).cloned().collect();
-        if covered(&all_ours, &all_theirs, &same) {
+        if covered(&q.main, main, &same) || covered(&q.all, all, &same) {
             return ArtistLevel::Exact;
         }
-        if covered(&q.main, &theirs, &|a, b| same(a, b) || close(a, b)) {
+        if covered(&q.main, main, &|a, b| same(a, b) || close(a, b)) {
             return ArtistLevel::Close;
         }
         // One name with a word more or less ("Tnhe Storms" / "Storms", "Anna Berg" / "Anna Berg Trio").
-        let one_word_apart = |a: &str, b: &str| {
-            let (wa, wb): (Vec<&str>, Vec<&str>) = (a.split(' ').collect(), b.split(' ').collect());
-            let (short, long) = if wa.len() < wb.len() { (wa, wb) } else { (wb, wa) };
-            long.len() == short.len() + 1 && short.iter().all(|w| long.contains(w))
+        let one_word_apart = |a: &Name, b: u32| {
+            if a.words.abs_diff(r.artist_keys[b as usize].words) != 1 {
+                return false;
+            }
+            let (x, y) = (a.key.as_str(), r.artist_name(b));
+            let (short, long) = if x.len() < y.len() { (x, y) } else { (y, x) };
+            short.split(' ').all(|w| long.split(' ').any(|v| v == w))
         };
-        if q.main.iter().any(|a| all_theirs.iter().any(|b| same(a, b) || close(a, b) || one_word_apart(a, b))) {
+        if q.main.iter().any(|a| all.iter().any(|b| same(a, *b) || close(a, *b) || one_word_apart(a, *b))) {
             return ArtistLevel::Partial;
         }
-        let near = |a: &str, b: &str| edits_within(a, b, allowed_edits(a.len().max(b.len())) + 1).is_some();
-        if q.main.len() == 1 && theirs.len() == 1 && near(&q.main[0], theirs[0]) {
+        let near = |a: &Name, b: u32| {
+            let theirs = r.artist_name(b);
+            edits_within(&a.key, theirs, allowed_edits(a.key.len().max(theirs.len())) + 1).is_some()
+        };
+        if q.main.len() == 1 && main.len() == 1 && near(&q.main[0], main[0]) {
             return ArtistLevel::Near;
         }
         ArtistLevel::Different
@@ -363,7 +475,7 @@ impl<'r> Matcher<'r> {
             return IsrcLevel::Exact;
         }
         let theirs = unpack_isrc(rec.isrc);
-        let (a, b) = (ours.as_bytes(), theirs.as_bytes());
+        let (a, b) = (ours.as_bytes(), &theirs[..]);
         if a.len() == b.len() {
             let differing: Vec<usize> = (0..a.len()).filter(|i| a[*i] != b[*i]).collect();
             let swapped = differing.len() == 2
@@ -434,15 +546,8 @@ impl<'r> Matcher<'r> {
             };
         }
         let t = self.thresholds;
-        let mut scored: Vec<Evidence> =
-            self.candidates(&q, false).into_iter().map(|row| self.evidence(&q, row)).collect();
-        if !q.main.is_empty() && !scored.iter().any(|e| e.weight >= t.accept) {
-            // Nothing certain among the exact artist's recordings: look at artists one typo away too.
-            let seen: Vec<u32> = scored.iter().map(|e| e.row).collect();
-            let wider = self.candidates(&q, true).into_iter().filter(|row| seen.binary_search(row).is_err());
-            scored.extend(wider.map(|row| self.evidence(&q, row)).collect::<Vec<_>>());
-        }
-        scored.sort_by(|a, b| b.weight.cmp(&a.weight).then(a.row.cmp(&b.row)));
+        let mut scored = self.weigh_candidates(&q);
+        scored.sort_unstable_by(|a, b| b.weight.cmp(&a.weight).then(a.row.cmp(&b.row)));
         let (conflicting, fitting): (Vec<Evidence>, Vec<Evidence>) =
             scored.into_iter().partition(|e| e.version_conflict);
         if let Some(best) = fitting.first().filter(|b| b.weight >= t.accept) {
@@ -632,7 +737,7 @@ impl<'r> Matcher<'r> {
             IsrcLevel::Near => parts.push(format!(
                 "ISRC {} is one typo from {}",
                 q.isrc.as_deref().unwrap_or(""),
-                unpack_isrc(rec.isrc)
+                isrc_string(rec.isrc)
             )),
             IsrcLevel::Different => {
                 let ours = q.isrc.as_deref().unwrap_or("");

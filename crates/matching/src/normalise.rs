@@ -216,12 +216,14 @@ fn bracket_segments(title: &str) -> Vec<(&str, bool)> {
     segments
 }
 
-/// Where an unbracketed "feat." credit starts in a lower-cased title, if anywhere.
+/// Where an unbracketed "feat." credit starts in a lower-cased text (at the space before it), and how long
+/// the marker is, if anywhere: one pass over the spaces.
 fn featuring_at(lower: &str) -> Option<(usize, usize)> {
-    [" feat. ", " feat ", " ft. ", " ft ", " featuring "]
-        .iter()
-        .filter_map(|m| lower.find(m).map(|i| (i, m.len())))
-        .min()
+    const MARKERS: [&str; 5] = [" feat. ", " feat ", " ft. ", " ft ", " featuring "];
+    lower.match_indices(' ').find_map(|(at, _)| {
+        let rest = &lower[at..];
+        MARKERS.iter().find(|m| rest.starts_with(**m)).map(|m| (at, m.len()))
+    })
 }
 
 impl ParsedTitle {
@@ -314,9 +316,8 @@ pub fn sorted_words(key: &str) -> String {
     words.join(" ")
 }
 
-/// Separators between artists sharing a credit, in lower case with their spaces.
-const SEPARATORS: [&str; 14] =
-    [" & ", " and ", " x ", ", ", " / ", " + ", " vs. ", " vs ", " with ", "; ", " og ", " och ", " ja ", " und "];
+/// Words that join artists sharing a credit ("A & B", "A x B", "A og B").
+const JOINING_WORDS: [&str; 13] = ["&", "and", "x", "/", "+", "vs.", "vs", "with", "og", "och", "ja", "und", "och"];
 
 /// Takes an artist credit apart: "A feat. B", "A & B", "B, A", "Andersen, Ole" (one name, family first).
 pub fn parse_artists(credits: &[String]) -> ParsedArtists {
@@ -357,11 +358,30 @@ fn split_names(text: &str, out: &mut Vec<String>) {
         out.push(name_key(&format!("{given} {family}")));
         return;
     }
-    let mut pieces = vec![text.to_owned()];
-    for sep in SEPARATORS {
-        pieces = pieces.iter().flat_map(|p| p.split(sep).map(str::to_owned).collect::<Vec<_>>()).collect();
+    // One pass over the words: a joining word, or a comma or semicolon after a word, ends a name.
+    let mut name = String::new();
+    let mut flush = |name: &mut String| {
+        let key = name_key(name);
+        if !key.is_empty() {
+            out.push(key);
+        }
+        name.clear();
+    };
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        if JOINING_WORDS.contains(&word) {
+            flush(&mut name);
+            continue;
+        }
+        let bare = word.trim_end_matches([',', ';']);
+        if !name.is_empty() {
+            name.push(' ');
+        }
+        name.push_str(bare);
+        if bare.len() < word.len() {
+            flush(&mut name);
+        }
     }
-    out.extend(pieces.iter().map(|p| name_key(p)).filter(|k| !k.is_empty()));
+    flush(&mut name);
 }
 
 /// An ISRC as written, reduced to its twelve characters (upper case, hyphens and spaces removed), whether or

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::normalise::{self, Markers, isrc_is_valid, isrc_text, iswc_text, name_key, parse_artists, parse_title};
-use crate::similarity::signature;
+use crate::similarity::{letters, signature};
 use crate::{RecordingEntry, WorkEntry};
 
 /// A stretch of the text arena.
@@ -19,6 +19,16 @@ use crate::{RecordingEntry, WorkEntry};
 pub(crate) struct Span {
     start: u32,
     len: u32,
+}
+
+impl Span {
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+
+    pub fn len(self) -> usize {
+        self.len as usize
+    }
 }
 
 /// A normalised title: its core words (in the arena) and what the comparisons need of it.
@@ -31,6 +41,8 @@ pub(crate) struct TitleKey {
     pub sorted_hash: u64,
     pub compact_hash: u64,
     pub signature: u64,
+    pub letters: u64,
+    pub words: u8,
     pub markers: Markers,
 }
 
@@ -43,6 +55,8 @@ pub(crate) struct Rec {
     pub title: TitleKey,
     /// The ISRC packed base 36 (0: none).
     pub isrc: u64,
+    /// How many recordings of the repertoire have this title.
+    pub title_count: u32,
     /// Seconds, `u32::MAX` when unknown.
     pub duration: u32,
     /// Main artists then featured artists, in `artist_ids`.
@@ -51,6 +65,20 @@ pub(crate) struct Rec {
     pub artists_featured: u16,
     pub works_start: u32,
     pub works_len: u16,
+}
+
+/// What comparing an artist's name needs: hashes of its key and of the key's words sorted, and how many
+/// words it has.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ArtistKey {
+    pub hash: u64,
+    pub sorted_hash: u64,
+    pub words: u8,
+}
+
+/// The number of words of a folded text (at most 255).
+pub(crate) fn word_count(text: &str) -> u8 {
+    if text.is_empty() { 0 } else { (text.bytes().filter(|b| *b == b' ').count() + 1).min(255) as u8 }
 }
 
 /// One work, normalised.
@@ -62,31 +90,57 @@ pub(crate) struct WorkRec {
     pub writers_len: u16,
 }
 
-/// A sorted (hash, row) index: every row whose key hashes to `h` is found by binary search.
+/// A (hash, row) index: the pairs sorted by hash, and a directory of where each value of the hash's top
+/// bits starts, so a lookup is two memory reads rather than a binary search's twenty.
 #[derive(Debug, Default)]
-pub(crate) struct HashIndex(Vec<(u64, u32)>);
+pub(crate) struct HashIndex {
+    pairs: Vec<(u64, u32)>,
+    /// `starts[p]` is the first pair whose hash's top `bits` bits are `p`; one more entry ends the last.
+    starts: Vec<u32>,
+    bits: u32,
+}
 
 impl HashIndex {
     fn from(mut pairs: Vec<(u64, u32)>) -> HashIndex {
         pairs.par_sort_unstable();
         pairs.dedup();
-        HashIndex(pairs)
+        // About one pair per directory entry.
+        let bits = (pairs.len().max(2).next_power_of_two().trailing_zeros()).clamp(1, 30);
+        let mut starts = vec![0u32; (1 << bits) + 1];
+        for (h, _) in &pairs {
+            starts[(h >> (64 - bits)) as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        HashIndex { pairs, starts, bits }
+    }
+
+    fn slot(&self, hash: u64) -> &[(u64, u32)] {
+        if self.pairs.is_empty() {
+            return &[];
+        }
+        let prefix = (hash >> (64 - self.bits)) as usize;
+        &self.pairs[self.starts[prefix] as usize..self.starts[prefix + 1] as usize]
     }
 
     /// The rows under `hash`.
     pub fn get(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
-        let start = self.0.partition_point(|(h, _)| *h < hash);
-        self.0[start..].iter().take_while(move |(h, _)| *h == hash).map(|(_, row)| *row)
+        self.slot(hash).iter().filter(move |(h, _)| *h == hash).map(|(_, row)| *row)
     }
 
     /// How many rows are under `hash`.
     pub fn count(&self, hash: u64) -> usize {
-        let start = self.0.partition_point(|(h, _)| *h < hash);
-        self.0[start..].iter().take_while(|(h, _)| *h == hash).count()
+        self.slot(hash).iter().filter(|(h, _)| *h == hash).count()
+    }
+
+    /// Every (hash, row) pair in hash order.
+    pub fn pairs(&self) -> &[(u64, u32)] {
+        &self.pairs
     }
 
     fn bytes(&self) -> usize {
-        self.0.capacity() * 16
+        self.pairs.capacity() * 16 + self.starts.capacity() * 4
     }
 }
 
@@ -101,8 +155,9 @@ pub struct Repertoire {
     pub(crate) work_ids: Vec<u32>,
     /// Flattened per-work writer name keys (spans).
     pub(crate) writer_names: Vec<Span>,
-    /// Artist id → its name key.
+    /// Artist id → its name key, and what comparisons need of it.
     pub(crate) artists: Vec<Span>,
+    pub(crate) artist_keys: Vec<ArtistKey>,
     /// Artist id → its recordings (compressed rows: `artist_offsets[a]..artist_offsets[a + 1]`).
     pub(crate) artist_offsets: Vec<u32>,
     pub(crate) artist_recordings: Vec<u32>,
@@ -151,6 +206,7 @@ impl Repertoire {
                 + self.artist_recordings.capacity())
                 * 4
             + (self.writer_names.capacity() + self.artists.capacity()) * 8
+            + self.artist_keys.capacity() * std::mem::size_of::<ArtistKey>()
             + indexes.iter().map(|i| i.bytes()).sum::<usize>();
         RepertoireSize {
             recordings: self.recordings.len(),
@@ -173,6 +229,10 @@ impl Repertoire {
     pub(crate) fn work_rows(&self, rec: &Rec) -> &[u32] {
         let start = rec.works_start as usize;
         &self.work_ids[start..start + rec.works_len as usize]
+    }
+
+    pub(crate) fn artist_name(&self, artist: u32) -> &str {
+        self.str(self.artists[artist as usize])
     }
 
     pub(crate) fn artist_recordings(&self, artist: u32) -> &[u32] {
@@ -239,16 +299,27 @@ pub(crate) fn pack_isrc(isrc: &str) -> u64 {
     isrc.bytes().fold(0u64, |n, b| n * 36 + u64::from(if b.is_ascii_digit() { b - b'0' } else { b - b'A' + 10 })) + 1
 }
 
-/// The ISRC text of a packed one.
-pub(crate) fn unpack_isrc(mut packed: u64) -> String {
-    packed -= 1;
+/// The index key of a packed ISRC: hashed, since packed ISRCs crowd into the low numbers and the index's
+/// directory goes by the top bits.
+pub(crate) fn isrc_key(packed: u64) -> u64 {
+    hash(&packed.to_le_bytes())
+}
+
+/// The ISRC characters of a packed one.
+pub(crate) fn unpack_isrc(mut packed: u64) -> [u8; 12] {
+    packed = packed.saturating_sub(1);
     let mut out = [0u8; 12];
     for slot in out.iter_mut().rev() {
         let d = (packed % 36) as u8;
         *slot = if d < 10 { b'0' + d } else { b'A' + d - 10 };
         packed /= 36;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
+}
+
+/// The ISRC text of a packed one.
+pub(crate) fn isrc_string(packed: u64) -> String {
+    String::from_utf8_lossy(&unpack_isrc(packed)).into_owned()
 }
 
 /// The hashes of a title's key forms, from its core with the digraphs reduced (so "Sommarnaetter" is
@@ -289,6 +360,7 @@ struct Normalised {
     core: String,
     hashes: (u64, u64, u64),
     signature: u64,
+    letters: u64,
     markers: Markers,
     isrc: u64,
     duration: u32,
@@ -311,6 +383,7 @@ fn normalise_recording(e: &RecordingEntry) -> Normalised {
         shown_artist: e.artists.join(", "),
         hashes: title_hashes(&title.core),
         signature: signature(&title.core),
+        letters: letters(&title.core),
         core: title.core,
         markers: title.markers,
         isrc: e.isrc.as_deref().map_or(0, |i| pack_isrc(&isrc_text(i))),
@@ -429,9 +502,12 @@ impl RepertoireBuilder {
                     sorted_hash: n.hashes.1,
                     compact_hash: n.hashes.2,
                     signature: n.signature,
+                    letters: n.letters,
+                    words: word_count(&n.core),
                     markers: n.markers,
                 },
                 isrc: n.isrc,
+                title_count: 0,
                 duration: n.duration,
                 artists_start,
                 artists_main: main.len() as u16,
@@ -442,11 +518,56 @@ impl RepertoireBuilder {
         }
     }
 
+    /// Puts each artist's recordings side by side, with their text and lists in the same order: an item's
+    /// candidates are mostly one artist's recordings, read in one sweep rather than a cache miss each.
+    fn regrouped(self) -> RepertoireBuilder {
+        let old = &self.text;
+        let mut text = String::with_capacity(old.len());
+        let mut copy = |s: Span| {
+            let start = text.len() as u32;
+            text.push_str(&old[s.start as usize..(s.start + s.len) as usize]);
+            Span { start, len: s.len }
+        };
+        let artists: Vec<Span> = self.artists.iter().map(|s| copy(*s)).collect();
+        let writer_names: Vec<Span> = self.writer_names.iter().map(|s| copy(*s)).collect();
+        let works: Vec<WorkRec> =
+            self.works.iter().map(|w| WorkRec { code: copy(w.code), shown_title: copy(w.shown_title), ..*w }).collect();
+        let first_artist =
+            |r: &Rec| if r.artists_main > 0 { self.artist_ids[r.artists_start as usize] } else { u32::MAX };
+        let mut order: Vec<u32> = (0..self.recordings.len() as u32).collect();
+        order.sort_by_key(|&i| (first_artist(&self.recordings[i as usize]), i));
+        let mut artist_ids = Vec::with_capacity(self.artist_ids.len());
+        let mut work_ids = Vec::with_capacity(self.work_ids.len());
+        let recordings = order
+            .iter()
+            .map(|&i| {
+                let r = self.recordings[i as usize];
+                let artists_start = artist_ids.len() as u32;
+                let a = r.artists_start as usize;
+                artist_ids
+                    .extend_from_slice(&self.artist_ids[a..a + r.artists_main as usize + r.artists_featured as usize]);
+                let works_start = work_ids.len() as u32;
+                let w = r.works_start as usize;
+                work_ids.extend_from_slice(&self.work_ids[w..w + r.works_len as usize]);
+                Rec {
+                    key: copy(r.key),
+                    shown_title: copy(r.shown_title),
+                    shown_artist: copy(r.shown_artist),
+                    title: TitleKey { core: copy(r.title.core), ..r.title },
+                    artists_start,
+                    works_start,
+                    ..r
+                }
+            })
+            .collect();
+        RepertoireBuilder { text, recordings, works, artist_ids, work_ids, writer_names, artists, ..self }
+    }
+
     /// Sorts the indexes and hands the repertoire over.
     pub fn build(self) -> Repertoire {
         let RepertoireBuilder {
             text,
-            recordings,
+            mut recordings,
             works,
             artist_ids,
             work_ids,
@@ -455,7 +576,7 @@ impl RepertoireBuilder {
             work_titles,
             work_iswcs,
             ..
-        } = self;
+        } = self.regrouped();
         let str_of = |s: Span| &text[s.start as usize..(s.start + s.len) as usize];
         // Artist → recordings, by counting then placing (main artists only: a featured credit is not who
         // the recording is by).
@@ -495,8 +616,35 @@ impl RepertoireBuilder {
                 .map(|(i, r)| (r.title.hash, i as u32))
                 .collect(),
         );
+        // Each recording knows how common its title is (the index is sorted by title hash).
+        let pairs = by_title.pairs();
+        let mut start = 0;
+        while start < pairs.len() {
+            let h = pairs[start].0;
+            let end = start + pairs[start..].iter().take_while(|(x, _)| *x == h).count();
+            for (_, row) in &pairs[start..end] {
+                recordings[*row as usize].title_count = (end - start) as u32;
+            }
+            start = end;
+        }
+        let artist_keys = artists
+            .iter()
+            .map(|s| {
+                let key = str_of(*s);
+                ArtistKey {
+                    hash: hash(key.as_bytes()),
+                    sorted_hash: hash(normalise::sorted_words(key).as_bytes()),
+                    words: word_count(key),
+                }
+            })
+            .collect();
         let by_isrc = HashIndex::from(
-            recordings.iter().enumerate().filter(|(_, r)| r.isrc != 0).map(|(i, r)| (r.isrc, i as u32)).collect(),
+            recordings
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.isrc != 0)
+                .map(|(i, r)| (isrc_key(r.isrc), i as u32))
+                .collect(),
         );
         let by_key = HashIndex::from(
             recordings.iter().enumerate().map(|(i, r)| (hash(str_of(r.key).as_bytes()), i as u32)).collect(),
@@ -511,6 +659,7 @@ impl RepertoireBuilder {
             work_ids,
             writer_names,
             artists,
+            artist_keys,
             artist_offsets,
             artist_recordings,
             artist_by_name,
@@ -538,7 +687,7 @@ mod tests {
     #[test]
     fn isrcs_pack_and_unpack() {
         for isrc in ["GBAYC1700598", "SE0AB2500001", "ZZZZZ9999999", "AA0000000000"] {
-            assert_eq!(unpack_isrc(pack_isrc(isrc)), isrc);
+            assert_eq!(isrc_string(pack_isrc(isrc)), isrc);
         }
         assert_eq!(pack_isrc("GBAYC17OO598"), 0);
     }

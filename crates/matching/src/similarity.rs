@@ -24,6 +24,17 @@ pub fn signatures_close(a: u64, b: u64) -> bool {
     common * 2 >= larger
 }
 
+/// The set of a string's characters (spaces skipped), one bit each (modulo 64): one edit changes at most
+/// two bits, whatever the length, where the bigrams of a short word change almost all ("iron" / "iorn").
+pub fn letters(text: &str) -> u64 {
+    text.bytes().filter(|b| *b != b' ').fold(0, |bits, b| bits | 1 << (b % 64))
+}
+
+/// Whether two strings' letter sets allow them to be within `edits` of each other.
+pub fn letters_within(a: u64, b: u64, edits: usize) -> bool {
+    (a ^ b).count_ones() as usize <= 2 * edits
+}
+
 /// The typos allowed between two strings of these lengths (spaces not counted): none up to 5 characters
 /// (one letter turns "Home" into "Hope" and "Love" into "Lover"), one up to 9, two from 10.
 pub fn allowed_edits(len: usize) -> usize {
@@ -48,33 +59,47 @@ pub fn edits_within(a: &str, b: &str, limit: usize) -> Option<usize> {
     if a == b {
         return Some(0);
     }
-    // Three rows of the dynamic programme: two back (for swaps), one back, current.
+    // The shared prefix and suffix cost nothing: compare what lies between.
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (a, b) = (&a[prefix..], &b[prefix..]);
+    let suffix = a.iter().rev().zip(b.iter().rev()).take_while(|(x, y)| x == y).count();
+    let (a, b) = (&a[..a.len() - suffix], &b[..b.len() - suffix]);
+    if a.is_empty() || b.is_empty() {
+        let d = a.len().max(b.len());
+        return (d <= limit).then_some(d);
+    }
+    // Three rows of the dynamic programme (two back, for swaps), in small cells, computed only within
+    // `limit` of the diagonal: a cell farther out is more than `limit` edits whatever follows.
+    let far = (limit + 1) as u8;
     let width = b.len() + 1;
-    let mut before = [0usize; 97];
-    let mut previous = [0usize; 97];
-    let mut current = [0usize; 97];
-    for (j, cell) in previous.iter_mut().enumerate().take(width) {
-        *cell = j;
+    let mut rows = [[far; 97]; 3];
+    for (j, cell) in rows[0].iter_mut().enumerate().take(width.min(limit + 1)) {
+        *cell = j as u8;
     }
     for i in 1..=a.len() {
-        current[0] = i;
-        let mut row_min = current[0];
-        for j in 1..width {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut d = (previous[j] + 1).min(current[j - 1] + 1).min(previous[j - 1] + cost);
+        let (current, previous, before) = (i % 3, (i + 2) % 3, (i + 1) % 3);
+        let from = i.saturating_sub(limit).max(1);
+        let to = (i + limit).min(width - 1);
+        rows[current][..width].fill(far);
+        if i <= limit {
+            rows[current][0] = i as u8;
+        }
+        let mut row_min = far;
+        for j in from..=to {
+            let cost = u8::from(a[i - 1] != b[j - 1]);
+            let mut d = (rows[previous][j] + 1).min(rows[current][j - 1] + 1).min(rows[previous][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d = d.min(before[j - 2] + 1);
+                d = d.min(rows[before][j - 2] + 1);
             }
-            current[j] = d;
+            let d = d.min(far);
+            rows[current][j] = d;
             row_min = row_min.min(d);
         }
-        if row_min > limit {
+        if row_min > limit as u8 {
             return None;
         }
-        before[..width].copy_from_slice(&previous[..width]);
-        previous[..width].copy_from_slice(&current[..width]);
     }
-    let d = previous[width - 1];
+    let d = usize::from(rows[a.len() % 3][width - 1]);
     (d <= limit).then_some(d)
 }
 
@@ -90,13 +115,12 @@ fn compact<'b>(text: &str, buffer: &'b mut [u8; 96]) -> Option<&'b [u8]> {
 
 /// Words of `a` also in `b`, over the words of the longer: 1 when they have the same words.
 pub fn word_overlap_per_mille(a: &str, b: &str) -> u32 {
-    let wa: Vec<&str> = a.split(' ').filter(|w| !w.is_empty()).collect();
-    let wb: Vec<&str> = b.split(' ').filter(|w| !w.is_empty()).collect();
-    let longer = wa.len().max(wb.len());
+    let words = |t: &str| t.split(' ').filter(|w| !w.is_empty()).count();
+    let longer = words(a).max(words(b));
     if longer == 0 {
         return 0;
     }
-    let common = wa.iter().filter(|w| wb.contains(w)).count();
+    let common = a.split(' ').filter(|w| !w.is_empty() && b.split(' ').any(|v| v == *w)).count();
     (common * 1000 / longer) as u32
 }
 
@@ -114,6 +138,35 @@ mod tests {
         assert_eq!(edits_within("midnight", "madmight", 1), None);
         assert_eq!(edits_within("love song", "lovesong", 0), Some(0), "spaces do not count");
         assert_eq!(edits_within("home", "hope", 0), None);
+    }
+
+    /// The plain dynamic programme, to check the banded one against.
+    fn osa(a: &[u8], b: &[u8]) -> usize {
+        let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, cell) in d[0].iter_mut().enumerate() {
+            *cell = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        d[a.len()][b.len()]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_banded_distance_agrees_with_the_plain_one(a in "[abc]{0,12}", b in "[abc]{0,12}", limit in 0usize..4) {
+            let plain = osa(a.as_bytes(), b.as_bytes());
+            proptest::prop_assert_eq!(edits_within(&a, &b, limit), (plain <= limit).then_some(plain));
+        }
     }
 
     #[test]
