@@ -128,6 +128,8 @@ pub async fn run(database_url: &str, operator: &str, args: DemoArgs, now: DateTi
 }
 
 const SERVICE_REPORT: &[u8] = include_bytes!("../../../docs/examples/songfox-service-2026-03.json");
+const MANIFEST: &[u8] = include_bytes!("../../../docs/examples/songfox-sf-1-manifest.csv");
+const SUMMARY: &[u8] = include_bytes!("../../../docs/examples/songfox-sf-1-summary.json");
 const OUTPUT_REPORT: &[u8] = include_bytes!("../../../docs/examples/songfox-outputs-2026-03.csv");
 /// Used only when TANTIEM_KEY_PASSPHRASE is not set, so the demo runs on a fresh machine.
 const DEMO_PASSPHRASE: &str = "tantiem demo passphrase: not for production";
@@ -231,6 +233,7 @@ async fn license_example(
     }
     let journal = invoicing::verify_books(store).await?;
     println!("  the journal has {} entries and balances: {}", journal.entries().len(), journal.is_balanced());
+    disclose_example(store, &archive, out, operator, now).await?;
     let passphrase = std::env::var("TANTIEM_KEY_PASSPHRASE").unwrap_or_else(|_| DEMO_PASSPHRASE.to_owned());
     if licences::published_keys(store).await?.is_empty() {
         licences::rotate_key(store, &passphrase, now).await?;
@@ -249,6 +252,64 @@ async fn license_example(
             );
         }
         Err(e) => println!("  no licence issued: {e}"),
+    }
+    Ok(())
+}
+
+/// The presumption rule in the demo: model sf-1's AI Act summary alone (no transparency: the presumption
+/// part stays held), then its item-level manifest with the summary (full transparency: the part is
+/// credited back, but for the matched works' fee).
+async fn disclose_example(
+    store: &dyn engine::Store,
+    archive: &engine::licensing::Archive,
+    out: &std::path::Path,
+    operator: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    use engine::disclosure::intake::{MAX_FILE_BYTES, Submission, submit};
+    let dir = out.join("disclosure");
+    std::fs::create_dir_all(&dir)?;
+    let manifest = dir.join("songfox-sf-1-manifest.csv");
+    let summary = dir.join("songfox-sf-1-summary.json");
+    std::fs::write(&manifest, MANIFEST)?;
+    std::fs::write(&summary, SUMMARY)?;
+    let held = |journal: &ledger::Journal| {
+        journal.balance(&ledger::Account::Presumption { licensee: "songfox".into() }, money::Currency::EUR)
+    };
+    println!("  training disclosures of model sf-1 (docs/examples):");
+    for (what, files) in [
+        ("the AI Act summary alone", vec![summary.clone()]),
+        ("the manifest with the summary", vec![manifest.clone(), summary.clone()]),
+    ] {
+        let submission = Submission {
+            licensee: "songfox",
+            model_version: "sf-1",
+            files: files
+                .iter()
+                .map(|p| (p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), p.clone()))
+                .collect(),
+            declared: engine::disclosure::DeclaredTotals::default(),
+            received_by: operator,
+            now,
+            max_bytes: MAX_FILE_BYTES,
+            progress: None,
+        };
+        let (received, set, assessment) = submit(store, archive, submission, None).await?;
+        let c = &set.counts;
+        println!(
+            "    {what}: disclosure {}, {} items ({} matched, {} ambiguous, {} unmatched), transparency {}",
+            received.disclosure().id,
+            c.items,
+            c.matched,
+            c.ambiguous,
+            c.unmatched,
+            assessment.verdict
+        );
+        for s in &assessment.settlements {
+            println!("      {s}");
+        }
+        let journal = engine::licensing::invoicing::verify_books(store).await?;
+        println!("      the presumption account holds {}", held(&journal).checked_neg()?);
     }
     Ok(())
 }

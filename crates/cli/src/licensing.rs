@@ -847,7 +847,9 @@ pub async fn presumption(store: &dyn Store, command: PresumptionCommand, now: Da
             );
         }
         PresumptionCommand::CreditBack { invoice } => {
-            match invoicing::settle_presumption(store, &invoice, Settlement::CreditBack, now).await? {
+            match invoicing::settle_presumption(store, &invoice, Settlement::CreditBack { works_matched: None }, now)
+                .await?
+            {
                 Settled::Posted(n) => {
                     println!("The presumption part of {invoice} was credited back (journal entry {n}).")
                 }

@@ -8,6 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod audio;
 mod commands;
 mod demo;
+mod disclosure;
 mod licensing;
 mod print;
 mod recordings;
@@ -106,6 +107,10 @@ enum LicensingCommand {
     /// The part of training fees held by the presumption rule.
     #[command(subcommand)]
     Presumption(licensing::PresumptionCommand),
+    /// Training disclosures: manifests, AI Act summaries and Croissant files per model version, matched to
+    /// the repertoire and assessed for transparency (the presumption rule where they fall short).
+    #[command(subcommand)]
+    Disclosure(disclosure::DisclosureCommand),
     /// The journal's trial balance, verified.
     Ledger,
     /// Signing keys and licence certificates.
@@ -232,7 +237,8 @@ async fn main() -> Result<()> {
         Command::Demo(args) => demo::run(&cli.database_url, &cli.operator, args, now).await,
         Command::Import(ImportCommand::Ern { files }) => {
             let store = open_store(&cli.database_url, false).await?;
-            recordings::import_ern(store.as_ref(), &files, now).await
+            recordings::import_ern(store.as_ref(), &files, now).await?;
+            rematch_after_import(store.as_ref(), &cli.database_url, cli.archive_dir.clone(), &cli.operator, now).await
         }
         Command::Audio(command) => {
             let store = open_store(&cli.database_url, false).await?;
@@ -244,7 +250,12 @@ async fn main() -> Result<()> {
         }
         Command::Import(ImportCommand::Cwr(args)) => {
             let store = open_store(&cli.database_url, false).await?;
-            commands::import_cwr(&store, args, &cli.operator, now).await
+            let dry_run = args.dry_run;
+            commands::import_cwr(&store, args, &cli.operator, now).await?;
+            if dry_run {
+                return Ok(());
+            }
+            rematch_after_import(store.as_ref(), &cli.database_url, cli.archive_dir.clone(), &cli.operator, now).await
         }
         Command::Works(WorksCommand::Search { text, limit, json }) => {
             let store = open_store(&cli.database_url, false).await?;
@@ -294,6 +305,29 @@ async fn main() -> Result<()> {
     }
 }
 
+/// Where licensing files (reports, disclosures) are kept as received.
+fn archive_of(database_url: &str, archive_dir: Option<PathBuf>) -> engine::licensing::Archive {
+    engine::licensing::Archive::new(archive_dir.unwrap_or_else(|| licensing::default_archive(database_url)))
+}
+
+/// After an import the repertoire has grown: disclosures in force are matched again.
+async fn rematch_after_import(
+    store: &dyn Store,
+    database_url: &str,
+    archive_dir: Option<PathBuf>,
+    operator: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let archive = archive_of(database_url, archive_dir);
+    let cx = disclosure::Setting {
+        archive: &archive,
+        audio_index: beside_store(database_url, "audio-index", "tantiem.audio-index"),
+        operator,
+        now,
+    };
+    disclosure::rematch_after_import(store, &cx).await
+}
+
 /// The licensing commands, each on the opened store.
 async fn licensing_command(
     database_url: &str,
@@ -302,8 +336,7 @@ async fn licensing_command(
     command: LicensingCommand,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
-    let archive =
-        engine::licensing::Archive::new(archive_dir.unwrap_or_else(|| licensing::default_archive(database_url)));
+    let archive = archive_of(database_url, archive_dir);
     let passphrase = licensing::Passphrase::from_env();
     if let LicensingCommand::Licence(licensing::LicenceCommand::Verify { file, keys: Some(keys) }) = command {
         // Offline verification needs no store at all.
@@ -322,6 +355,15 @@ async fn licensing_command(
         LicensingCommand::Invoice(c) => licensing::invoice(s, c, now).await,
         LicensingCommand::Payment(c) => licensing::payment(s, c, now).await,
         LicensingCommand::Presumption(c) => licensing::presumption(s, c, now).await,
+        LicensingCommand::Disclosure(c) => {
+            let cx = disclosure::Setting {
+                archive: &archive,
+                audio_index: beside_store(database_url, "audio-index", "tantiem.audio-index"),
+                operator,
+                now,
+            };
+            disclosure::command(s, c, &cx).await
+        }
         LicensingCommand::Ledger => licensing::ledger(s).await,
         LicensingCommand::Licence(command) => licensing::licence(Some(s), command, &passphrase, now).await,
         LicensingCommand::Lookup { id, contact } => {

@@ -1,11 +1,13 @@
 //! Tantiem's domain vocabulary: identifiers with check digits, CISAC territories and societies, parties and
-//! mandates, works with their ownership and collection shares, recordings, origin, and AI consent per stage.
+//! mandates, works with their ownership and collection shares, recordings, origin, AI consent per stage, and
+//! the transparency criteria a training disclosure is assessed by.
 //!
 //! Architecture invariant: this crate is pure. It does no I/O (its reference tables are compiled in), reads
 //! no clock and no environment, and knows no file format or database. Values are built by `parse`
 //! functions, so an invalid identifier or share cannot exist past the boundary.
 
 pub mod consent;
+pub mod disclosure;
 pub mod identifiers;
 pub mod licensing;
 pub mod origin;

@@ -8,6 +8,7 @@ use money::Share;
 use serde::{Deserialize, Serialize};
 
 use crate::consent::{Consent, Stage, StageDefaults};
+use crate::disclosure::TransparencyCriteria;
 
 /// A CISAC society code as CWR writes it (`079` STIM, `052` PRS).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -82,6 +83,9 @@ pub struct SocietyRules {
     pub share_total_tolerance: Share,
     /// Whether a party's AI consent is included or reserved when it has said nothing, per stage.
     pub ai_defaults: StageDefaults,
+    /// What a training disclosure needs to count as fully transparent.
+    #[serde(default)]
+    pub transparency: TransparencyCriteria,
 }
 
 impl SocietyRules {
@@ -92,6 +96,7 @@ impl SocietyRules {
             publisher_pr_cap: Share::from_cwr_hundredths(5000).unwrap_or(Share::ONE),
             share_total_tolerance: Share::from_cwr_hundredths(6).unwrap_or(Share::ZERO),
             ai_defaults: StageDefaults::all(Consent::Reserved),
+            transparency: TransparencyCriteria::default(),
         }
     }
 

@@ -9,6 +9,7 @@
 pub mod disclosure;
 pub mod import;
 pub mod licensing;
+mod progress;
 pub mod recordings;
 pub mod registry;
 pub mod store;

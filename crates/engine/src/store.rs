@@ -223,7 +223,9 @@ pub struct StoredRecording {
 
 /// The store, in the domain's words. Every write method is atomic.
 #[async_trait]
-pub trait Store: crate::licensing::LicensingStore + crate::recordings::RecordingStore + Send + Sync {
+pub trait Store:
+    crate::licensing::LicensingStore + crate::recordings::RecordingStore + crate::disclosure::DisclosureStore + Send + Sync
+{
     /// Which backend this is ("sqlite", "postgres"), for messages.
     fn backend(&self) -> &'static str;
 

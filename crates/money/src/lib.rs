@@ -39,8 +39,9 @@ pub enum MoneyError {
 }
 
 /// Parses a plain decimal string ("12", "-0.5", "3.141592") into an integer scaled by `10^scale_digits`.
-/// Shared by amounts, shares and rates so that every textual money value follows one grammar.
-pub(crate) fn parse_scaled(text: &str, scale_digits: u32) -> Option<i128> {
+/// Shared by amounts, shares and rates (and other exact decimals, such as declared hours of audio) so that
+/// every textual value follows one grammar.
+pub fn parse_scaled(text: &str, scale_digits: u32) -> Option<i128> {
     let text = text.trim();
     let (negative, digits) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),

@@ -67,6 +67,9 @@ pub enum Stage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvoiceLine {
     pub stage: Stage,
+    /// The model version a training line licenses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_version: Option<String>,
     pub description: String,
     pub territory: Option<String>,
     pub charge: Charge,
@@ -145,6 +148,7 @@ pub fn rate_period(
         let rated = tariff.training_fee(t.tier, t.works_used, t.works_disclosed)?;
         lines.push(InvoiceLine {
             stage: Stage::Training,
+            model_version: Some(t.model_version.clone()),
             description: format!("training licence, model version {}", t.model_version),
             territory: None,
             charge: rated.charge,
@@ -154,6 +158,7 @@ pub fn rate_period(
     for s in service {
         lines.push(InvoiceLine {
             stage: Stage::Service,
+            model_version: None,
             description: format!("service {}", s.service),
             territory: Some(s.territory.clone()),
             charge: tariff.service_fee(s.net_revenue, s.subscribers, s.generations)?,
@@ -163,6 +168,7 @@ pub fn rate_period(
     for o in output {
         lines.push(InvoiceLine {
             stage: Stage::Output,
+            model_version: None,
             description: format!("use of outputs: {}", o.use_type.0),
             territory: Some(o.territory.clone()),
             charge: tariff.output_fee(&o.use_type, o.revenue, o.usages)?,
@@ -180,6 +186,7 @@ pub fn rate_period(
             let top_up = guarantee.checked_sub(net)?;
             lines.push(InvoiceLine {
                 stage: Stage::Guarantee,
+                model_version: None,
                 description: "minimum guarantee top-up".into(),
                 territory: None,
                 charge: Charge {
@@ -202,6 +209,7 @@ pub fn rate_period(
         let recouped = if advance.micros() < net.micros() { advance } else { net };
         lines.push(InvoiceLine {
             stage: Stage::AdvanceRecouped,
+            model_version: None,
             description: "advance recouped (VAT was invoiced with the advance)".into(),
             territory: None,
             charge: Charge {
@@ -224,6 +232,7 @@ pub fn rate_advance(advance: Amount, vat: &Vat) -> Result<RatedPeriod, RatingErr
     let advance = advance.split_payable().0;
     let line = InvoiceLine {
         stage: Stage::Advance,
+        model_version: None,
         description: "advance on royalties, recouped from later periods".into(),
         territory: None,
         charge: Charge {

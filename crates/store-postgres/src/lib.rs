@@ -26,3 +26,4 @@ impl PostgresStore {
 store_sql::impl_store!(PostgresStore, sqlx::Postgres, "postgres");
 store_sql::impl_licensing_store!(PostgresStore, sqlx::Postgres);
 store_sql::impl_recording_store!(PostgresStore, sqlx::Postgres);
+store_sql::impl_disclosure_store!(PostgresStore, sqlx::Postgres);

@@ -15,7 +15,7 @@ use engine::store::{RegistrationRef, RegistrationStatus, RegistrationWrite, Stor
 use money::Share;
 
 #[doc(hidden)]
-pub use {async_trait, chrono, domain, engine, ledger, money, serde, serde_json, sqlx};
+pub use {async_trait, chrono, domain, engine, ledger, matching, money, serde, serde_json, sqlx};
 
 /// Rows per multi-row INSERT: keeps every statement under SQLite's 32,766 bound parameters.
 pub const MAX_PARAMETERS: usize = 4_000;
@@ -52,6 +52,16 @@ pub fn share(units: i64) -> Result<Share, StoreError> {
 
 pub fn json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// The performing artists of a work document, read without building the rest of the work.
+pub fn work_performers(document: &str) -> Result<Vec<String>, StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Performers {
+        #[serde(default)]
+        performers: Vec<String>,
+    }
+    Ok(json::<Performers>(document, "work document")?.performers)
 }
 
 pub fn to_json<T: serde::Serialize>(value: &T) -> String {
@@ -174,6 +184,7 @@ pub fn registration_ref(
     })
 }
 
+mod disclosure_impl;
 mod licensing_impl;
 mod recordings_impl;
 mod store_impl;

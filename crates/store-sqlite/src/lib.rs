@@ -52,3 +52,4 @@ impl SqliteStore {
 store_sql::impl_store!(SqliteStore, sqlx::Sqlite, "sqlite");
 store_sql::impl_licensing_store!(SqliteStore, sqlx::Sqlite);
 store_sql::impl_recording_store!(SqliteStore, sqlx::Sqlite);
+store_sql::impl_disclosure_store!(SqliteStore, sqlx::Sqlite);

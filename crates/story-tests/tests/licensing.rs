@@ -204,7 +204,14 @@ async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) 
     );
     assert!(invoicing::release_due_presumptions(s, day(2027, 6, 2), at(2027, 6, 2)).await.unwrap().is_empty());
     assert!(matches!(
-        invoicing::settle_presumption(s, "INV-2026-000002", Settlement::CreditBack, at(2027, 6, 3)).await.unwrap(),
+        invoicing::settle_presumption(
+            s,
+            "INV-2026-000002",
+            Settlement::CreditBack { works_matched: None },
+            at(2027, 6, 3)
+        )
+        .await
+        .unwrap(),
         invoicing::Settled::Already(_)
     ));
     assert_eq!(balance(store, Account::Presumption { licensee: "songfox".into() }).await, eur("0"));

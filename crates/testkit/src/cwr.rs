@@ -120,6 +120,23 @@ impl<W: Write> Cwr21Writer<W> {
         if let Some(alternate) = &work.alternate_title {
             lines.push(format!("{}{}AT  ", prefix("ALT"), cell(alternate, 60)));
         }
+        // The recordings' artists as the work's performing artists (CWR 2.1's REC has no artist field).
+        let mut performers: Vec<&str> = Vec::new();
+        for rec in &work.recordings {
+            if !performers.contains(&rec.artist.as_str()) {
+                performers.push(&rec.artist);
+            }
+        }
+        for artist in performers {
+            lines.push(format!(
+                "{}{}{}{}{}",
+                prefix("PER"),
+                cell(artist, 45),
+                cell("", 30),
+                cell("", 11),
+                cell("", 13)
+            ));
+        }
         for rec in &work.recordings {
             let (h, m, s) = (rec.duration_seconds / 3600, rec.duration_seconds / 60 % 60, rec.duration_seconds % 60);
             let (y, mo, d) = rec.release_date;

@@ -1,14 +1,23 @@
-//! Matching a manifest as it streams: the file is read on a thread of its own into batches, and each batch
-//! is matched on the matcher's threads while the next is read, so memory holds two batches whatever the
-//! size of the file, and reading and matching overlap.
+//! Matching a disclosure: its manifests stream through the matcher (read on a thread of their own into
+//! batches, each batch matched on the matcher's threads while the next is read, so memory holds two batches
+//! whatever the size of the files), people's earlier decisions are applied to the items they decided, and
+//! the rows are written in chunks as a new match set, which counts only once finished.
 
+use std::sync::Arc;
 use std::sync::mpsc;
 
+use chrono::{DateTime, Utc};
+use fingerprint::recogniser::{Recogniser, Thresholds as AudioThresholds};
 use formats::ReadOutcome;
-use formats::disclosure::ManifestItem;
-use matching::{Matcher, Outcome};
+use formats::disclosure::{ManifestFormat, ManifestItem, read_manifest, read_manifest_parquet};
+use matching::{Matcher, Method, Outcome, Thresholds};
 
-use super::matching_item;
+use super::{
+    Decision, Disclosure, DisclosureError, FileKind, MatchRow, MatchSet, MatchStatus, Progress, matching_item,
+    repertoire,
+};
+use crate::licensing::Archive;
+use crate::store::Store;
 
 /// Items per batch: big enough to keep every core busy, small enough that two fit in memory easily.
 pub const BATCH: usize = 50_000;
@@ -58,6 +67,240 @@ pub fn match_manifest<E: Send>(
             None => Ok(outcome),
         }
     })
+}
+
+/// Audio evidence from the fingerprint index of registered recordings: an item's Chromaprint is looked up
+/// as a query, at the threshold `audio identify` uses.
+struct AudioIndex(Arc<Recogniser>);
+
+impl matching::AudioLookup for AudioIndex {
+    fn identify(&self, fingerprint: &[u32]) -> Vec<(String, u16)> {
+        let threshold = AudioThresholds::default().chromaprint;
+        self.0
+            .chromaprint()
+            .identify(fingerprint, 3, threshold)
+            .into_iter()
+            .map(|m| (m.key, (m.confidence * 1000.0).round().clamp(0.0, 1000.0) as u16))
+            .collect()
+    }
+}
+
+/// "Title — Artist, Artist (ISRC)": an item in brief, as the manifest wrote it.
+fn described(item: &ManifestItem) -> String {
+    let mut out = item.title.clone().unwrap_or_else(|| "(no title)".into());
+    if let Some(v) = &item.version {
+        out.push_str(&format!(" ({v})"));
+    }
+    if !item.artists.is_empty() {
+        out.push_str(&format!(" — {}", item.artists.join(", ")));
+    }
+    if let Some(isrc) = &item.isrc {
+        out.push_str(&format!(" ({isrc})"));
+    }
+    out.chars().take(300).collect()
+}
+
+/// A match set row from an item and its outcome.
+fn row_of(number: u64, file: u32, item: &ManifestItem, outcome: Outcome) -> MatchRow {
+    let mut row = MatchRow {
+        item: number,
+        file,
+        line: item.line,
+        item_key: matching::item_identity(&matching_item(item)),
+        described: described(item),
+        status: MatchStatus::Unmatched,
+        recording: None,
+        works: Vec::new(),
+        method: None,
+        score: 0,
+        explanation: String::new(),
+        candidates: Vec::new(),
+        decided: false,
+    };
+    match outcome {
+        Outcome::Matched(m) => {
+            row.status = MatchStatus::Matched;
+            row.recording = m.recording;
+            row.works = m.works;
+            row.method = Some(m.method);
+            row.score = m.score;
+            row.explanation = m.explanation;
+        }
+        Outcome::Ambiguous { candidates, explanation } => {
+            row.status = MatchStatus::Ambiguous;
+            row.score = candidates.first().map_or(0, |c| c.score);
+            row.candidates = candidates;
+            row.explanation = explanation;
+        }
+        Outcome::Unmatched { explanation } => row.explanation = explanation,
+    }
+    row
+}
+
+/// Applies a person's decision to a row.
+pub(super) fn decided(mut row: MatchRow, decision: &Decision) -> MatchRow {
+    let note = if decision.note.is_empty() { String::new() } else { format!(": {}", decision.note) };
+    let by = format!("decided by {} on {}{note}", decision.decided_by, decision.decided_at.date_naive());
+    if decision.is_none() {
+        row.status = MatchStatus::Unmatched;
+        row.explanation = format!("not in the repertoire ({by})");
+    } else {
+        row.status = MatchStatus::Matched;
+        row.explanation = match &decision.recording {
+            Some(r) => format!("recording {r} ({by})"),
+            None => format!(
+                "work{} {} alone ({by})",
+                if decision.works.len() == 1 { "" } else { "s" },
+                decision.works.join(", ")
+            ),
+        };
+    }
+    row.recording = decision.recording.clone();
+    row.works = decision.works.clone();
+    row.method = (!decision.is_none()).then_some(Method::Decision);
+    row.score = 1000;
+    row.candidates.clear();
+    row.decided = true;
+    row
+}
+
+/// What a match run needs besides the store.
+pub struct MatchRun<'a> {
+    pub archive: &'a Archive,
+    /// The fingerprint index, when items carry fingerprints.
+    pub audio: Option<Arc<Recogniser>>,
+    pub now: DateTime<Utc>,
+    pub progress: Option<Progress>,
+}
+
+impl std::fmt::Debug for MatchRun<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MatchRun(at {}, audio: {})", self.now, self.audio.is_some())
+    }
+}
+
+/// Matches a disclosure's manifests against the repertoire as it stands now, as the disclosure's next
+/// match set.
+pub async fn match_disclosure(
+    store: &dyn Store,
+    disclosure: &Disclosure,
+    run: &MatchRun<'_>,
+) -> Result<MatchSet, DisclosureError> {
+    let (repertoire, stamp) = repertoire::load(store, run.progress.as_ref()).await?;
+    let number = store.match_sets(&disclosure.id).await?.last().map_or(1, |s| s.number + 1);
+    let set = store.begin_match_set(&disclosure.id, number, run.now, &stamp).await?;
+    let files: Vec<(u32, FileKind, std::path::PathBuf, String)> = disclosure
+        .manifests()
+        .map(|(i, f)| (i as u32, f.kind, run.archive.path_of(&f.sha256), f.name.clone()))
+        .collect();
+    let total = disclosure.stats.items;
+    let audio = run.audio.clone();
+    let (send, mut receive) = tokio::sync::mpsc::channel::<Vec<MatchRow>>(2);
+    let matching = tokio::task::spawn_blocking(move || -> Result<(), DisclosureError> {
+        let lookup = audio.map(AudioIndex);
+        let mut matcher = Matcher::new(&repertoire, Thresholds::default());
+        if let Some(lookup) = &lookup {
+            matcher = matcher.with_audio(lookup);
+        }
+        let mut number = 0u64;
+        for (file, kind, path, name) in files {
+            let unreadable = |e: std::io::Error| DisclosureError::File { file: name.clone(), message: e.to_string() };
+            let handle = std::fs::File::open(&path).map_err(unreadable)?;
+            let read = move |sink: &mut dyn FnMut(ManifestItem)| match kind {
+                FileKind::Manifest(ManifestFormat::Parquet) => read_manifest_parquet(handle, sink),
+                FileKind::Manifest(format) => {
+                    read_manifest(format, std::io::BufReader::with_capacity(1 << 20, handle), sink)
+                }
+                _ => ReadOutcome::default(),
+            };
+            let outcome = match_manifest(read, &matcher, &mut |items, outcomes| {
+                let rows: Vec<MatchRow> = items
+                    .iter()
+                    .zip(outcomes)
+                    .map(|(item, outcome)| {
+                        number += 1;
+                        row_of(number, file, item, outcome)
+                    })
+                    .collect();
+                send.blocking_send(rows).map_err(|_| ())
+            });
+            match outcome {
+                Ok(read) if read.is_ok() => {}
+                Ok(read) => {
+                    return Err(DisclosureError::Invalid {
+                        errors: read.errors,
+                        diagnostics: read.diagnostics.into_iter().map(|d| (name.clone(), d)).collect(),
+                    });
+                }
+                // The writing side stopped: its error is the one to report.
+                Err(()) => return Ok(()),
+            }
+        }
+        Ok(())
+    });
+    let mut done = 0u64;
+    let written = async {
+        while let Some(rows) = receive.recv().await {
+            let keys: Vec<String> = rows.iter().map(|r| r.item_key.clone()).collect();
+            let decisions: std::collections::HashMap<String, Decision> = store
+                .decisions(&disclosure.licensee, &keys)
+                .await?
+                .into_iter()
+                .map(|d| (d.item_key.clone(), d))
+                .collect();
+            let rows: Vec<MatchRow> = rows
+                .into_iter()
+                .map(|row| match decisions.get(&row.item_key) {
+                    Some(d) => decided(row, d),
+                    None => row,
+                })
+                .collect();
+            store.add_matches(set, &rows).await?;
+            done += rows.len() as u64;
+            if let Some(p) = &run.progress {
+                p("matching", done, total);
+            }
+        }
+        Ok::<(), DisclosureError>(())
+    }
+    .await;
+    // Closing the channel stops the matching thread if writing failed.
+    drop(receive);
+    let matched =
+        matching.await.map_err(|e| DisclosureError::File { file: "matching".into(), message: e.to_string() })?;
+    written?;
+    matched?;
+    let counts = store.finish_match_set(set).await?;
+    Ok(MatchSet {
+        id: set,
+        disclosure: disclosure.id.clone(),
+        number,
+        created_at: run.now,
+        repertoire_stamp: stamp,
+        counts,
+    })
+}
+
+/// Matches again, and assesses again, every disclosure in force whose latest match set was made against
+/// another repertoire than the one the store holds now (the repertoire grew or changed): what follows an
+/// import. Returns what was done.
+pub async fn rematch_stale(
+    store: &dyn Store,
+    run: &MatchRun<'_>,
+    by: &str,
+) -> Result<Vec<(MatchSet, super::Assessment)>, DisclosureError> {
+    let stamp = store.repertoire_stamp().await?;
+    let mut done = Vec::new();
+    for d in store.disclosures(None).await?.into_iter().filter(|d| d.current) {
+        let latest = store.match_sets(&d.id).await?.pop();
+        if latest.is_some_and(|s| s.repertoire_stamp == stamp) {
+            continue;
+        }
+        let set = match_disclosure(store, &d, run).await?;
+        let assessment = super::assess::assess(store, &d.id, by, run.now).await?;
+        done.push((set, assessment));
+    }
+    Ok(done)
 }
 
 #[cfg(test)]

@@ -22,7 +22,8 @@ use super::vat;
 use crate::store::{Store, StoreError};
 
 pub use super::settlement::{
-    Settled, Settlement, dispute, record_payment, release_due_presumptions, settle_presumption,
+    HeldPart, Settled, Settlement, dispute, held_parts, record_payment, release_due_presumptions, settle_part,
+    settle_presumption,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -440,9 +441,14 @@ async fn credit_note(
 ) -> Result<PendingInvoice, InvoiceError> {
     let original =
         store.journal_entry(old.journal_entry).await?.ok_or(InvoiceError::UnknownInvoice(old.number.clone()))?;
+    let mut settlements = Vec::new();
+    for t in &old.training {
+        settlements.extend(
+            store.journal_entry_by_key(&super::settlement::settlement_key(&old.number, &t.model_version)).await?,
+        );
+    }
     let mut reversed: Vec<&Posting> = original.postings.iter().collect();
-    let settlement = store.journal_entry_by_key(&super::settlement::settlement_key(&old.number)).await?;
-    reversed.extend(settlement.iter().flat_map(|e| &e.postings));
+    reversed.extend(settlements.iter().flat_map(|e| &e.postings));
     let mut net: BTreeMap<(Account, Currency), i64> = BTreeMap::new();
     for p in reversed {
         *net.entry((p.account.clone(), p.amount.currency())).or_default() -= p.amount.micros();

@@ -98,10 +98,11 @@ pub(super) fn tier_of(licensee: &Licensee) -> BusinessTier {
 }
 
 /// The model versions whose training is licensed in this period: those the agreement covers, placed on
-/// the market (or, failing that, trained) within the period. Until a disclosure is assessed the fee is
-/// priced on the whole licensed repertoire (the presumption rule), all of it beyond the disclosed works
-/// held. `priced_before` keeps the figures an earlier invoice of the period used, so a re-run prices the
-/// same repertoire size. Models that cannot be dated are named in `notes`.
+/// the market (or, failing that, trained) within the period. A model version whose current disclosure was
+/// assessed fully transparent is priced on the licensed works it matched. Otherwise the fee is priced on the
+/// whole licensed repertoire (the presumption rule), all of it beyond the licensed works its disclosure
+/// matched (if any) held. `priced_before` keeps the figures an earlier invoice of the period used, so a
+/// re-run prices the same repertoire size. Models that cannot be dated are named in `notes`.
 pub(super) async fn training_usage(
     store: &dyn Store,
     licensee: &Licensee,
@@ -128,6 +129,20 @@ pub(super) async fn training_usage(
         if !period.contains(day) {
             continue;
         }
+        let assessed = crate::disclosure::views::current_assessment(store, &licensee.id, &m.id).await?;
+        if let Some(a) = assessed.as_ref().filter(|a| a.verdict == domain::disclosure::Verdict::Full) {
+            notes.push(format!(
+                "model version {}: disclosure {} is fully transparent; its training is priced on the {} licensed works it matched",
+                m.id, a.disclosure, a.licensed_works_matched
+            ));
+            out.push(TrainingUsage {
+                model_version: m.id.clone(),
+                tier: tier_of(licensee),
+                works_used: a.licensed_works_matched,
+                works_disclosed: a.licensed_works_matched,
+            });
+            continue;
+        }
         if let Some(before) = priced_before.iter().find(|t| t.model_version == m.id) {
             out.push(before.clone());
             continue;
@@ -136,11 +151,18 @@ pub(super) async fn training_usage(
             Some(n) => n,
             None => *repertoire.insert(store.licensed_repertoire_size(Stage::Training).await?),
         };
+        let disclosed = assessed.as_ref().map_or(0, |a| a.licensed_works_matched.min(works));
+        if let Some(a) = &assessed {
+            notes.push(format!(
+                "model version {}: disclosure {} is {} transparency: the presumption rule prices all {works} licensed works, {disclosed} of them matched",
+                m.id, a.disclosure, a.verdict
+            ));
+        }
         out.push(TrainingUsage {
             model_version: m.id.clone(),
             tier: tier_of(licensee),
             works_used: works,
-            works_disclosed: 0,
+            works_disclosed: disclosed,
         });
     }
     Ok(out)

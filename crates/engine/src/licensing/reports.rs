@@ -22,6 +22,7 @@ use money::{Amount, Currency};
 
 use super::archive::{Archive, Archived};
 use super::store::{OutputRow, ReportRecord, ReportSummary, ReportWrite, StoredAgreement, UsageRow};
+use crate::progress::Counting;
 use crate::store::{Store, StoreError};
 
 /// The largest report file accepted (a month of output exploitation for a large service fits easily).
@@ -75,6 +76,11 @@ impl Submitted {
 /// bytes of the file done in it.
 pub type Progress = Arc<dyn Fn(&'static str, u64) + Send + Sync>;
 
+/// A phase's byte counter, for [`Counting`].
+fn phase_of(phase: &'static str, progress: Option<Progress>) -> Option<crate::progress::Counter> {
+    progress.map(|p| Arc::new(move |bytes| p(phase, bytes)) as crate::progress::Counter)
+}
+
 /// Who submits, when, within which limit.
 #[derive(Clone)]
 pub struct Intake<'a> {
@@ -95,35 +101,6 @@ impl std::fmt::Debug for Intake<'_> {
 impl<'a> Intake<'a> {
     pub fn new(licensee: &'a str, received_by: &'a str, now: DateTime<Utc>) -> Intake<'a> {
         Intake { licensee, received_by, now, max_bytes: MAX_REPORT_BYTES, progress: None }
-    }
-}
-
-/// A reader that reports the bytes read, every mebibyte.
-struct Counting<R> {
-    inner: R,
-    phase: &'static str,
-    done: u64,
-    reported: u64,
-    progress: Option<Progress>,
-}
-
-impl<R> Counting<R> {
-    fn new(inner: R, phase: &'static str, progress: Option<Progress>) -> Self {
-        Counting { inner, phase, done: 0, reported: 0, progress }
-    }
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.done += n as u64;
-        if let Some(p) = &self.progress
-            && (self.done - self.reported >= 1 << 20 || n == 0)
-        {
-            p(self.phase, self.done);
-            self.reported = self.done;
-        }
-        Ok(n)
     }
 }
 
@@ -152,7 +129,7 @@ pub async fn submit_report(
     let archived = {
         let archive = archive.clone();
         let limit = intake.max_bytes.min(MAX_REPORT_BYTES);
-        let counted = Counting::new(input, "archiving", intake.progress.clone());
+        let counted = Counting::new(input, phase_of("archiving", intake.progress.clone()));
         blocking(move || archive.put(counted, limit).map_err(|e| ReportError::Archive(e.to_string()))).await?
     };
     let read = {
@@ -243,8 +220,10 @@ fn validate(archive: &Archive, sha256: &str, progress: Option<Progress>) -> Resu
     let mut head = vec![0u8; 4096];
     let n = read_up_to(&mut file, &mut head).map_err(|e| ReportError::Archive(e.to_string()))?;
     let format = ReportFormat::detect(&head[..n]).ok_or(ReportError::UnknownFormat)?;
-    let file =
-        Counting::new(archive.open(sha256).map_err(|e| ReportError::Archive(e.to_string()))?, "reading", progress);
+    let file = Counting::new(
+        archive.open(sha256).map_err(|e| ReportError::Archive(e.to_string()))?,
+        phase_of("reading", progress),
+    );
     let mut summer = Summer { sum_usage: format != ReportFormat::Dsr, ..Summer::default() };
     let mut outcome = read_report(format, BufReader::with_capacity(1 << 16, file), &mut |item| summer.take(item));
     if summer.overflow {
@@ -430,7 +409,7 @@ async fn stage_outputs(
 ) -> Result<BTreeMap<UsageKey, UsageRow>, ReportError> {
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<(Vec<OutputLine>, Currency)>(2);
     let file = archive.open(&archived.sha256).map_err(|e| ReportError::Archive(e.to_string()))?;
-    let file = Counting::new(file, "storing outputs", progress);
+    let file = Counting::new(file, phase_of("storing outputs", progress));
     let reader = tokio::task::spawn_blocking(move || {
         let mut chunk: Vec<OutputLine> = Vec::with_capacity(OUTPUT_CHUNK);
         let mut currency = Currency::EUR;

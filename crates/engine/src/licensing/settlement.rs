@@ -7,7 +7,7 @@ use ledger::{Account, JournalEntry, PoolStage, Posting};
 use money::Amount;
 
 use super::invoicing::{InvoiceError, paid_so_far, verify_books};
-use super::store::{InvoiceKind, InvoiceStatus, Payment};
+use super::store::{Invoice, InvoiceKind, InvoiceStatus, Payment};
 use crate::store::Store;
 
 /// Records a payment; the same reference again changes nothing.
@@ -98,8 +98,13 @@ pub async fn dispute(store: &dyn Store, number: &str, open: bool) -> Result<supe
 pub enum Settlement {
     /// The window passed without a fully transparent disclosure: the money goes to the training pool.
     Release,
-    /// A fully transparent disclosure arrived within the window: the money (and its VAT) is credited back.
-    CreditBack,
+    /// A fully transparent disclosure arrived within the window: the money (and its VAT) is credited back,
+    /// all but what the disclosure itself makes owed: the fee for the licensed works it matched beyond
+    /// those the invoice already priced as disclosed, which goes to the training pool.
+    CreditBack {
+        /// Licensed works the fully transparent disclosure matched (`None`: credit the whole part back).
+        works_matched: Option<u64>,
+    },
 }
 
 /// What settling a presumption part did.
@@ -113,61 +118,145 @@ pub enum Settled {
     NothingHeld,
 }
 
-/// The idempotency key of an invoice's presumption settlement (a credit note reverses it too).
-pub(super) fn settlement_key(invoice: &str) -> String {
-    format!("presumption settled {invoice}")
+/// The idempotency key of the settlement of one model version's presumption part on an invoice (a credit
+/// note reverses it too).
+pub(super) fn settlement_key(invoice: &str, model_version: &str) -> String {
+    format!("presumption settled {invoice} model {model_version}")
 }
 
-/// Settles the presumption part held by an invoice, once.
-pub async fn settle_presumption(
+/// A model version's presumption part held on an invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldPart {
+    pub invoice: String,
+    pub model_version: String,
+    pub held: Amount,
+    /// Works the training fee was priced on, and how many of them the disclosure named then.
+    pub works_used: u64,
+    pub works_disclosed: u64,
+    /// Until this day a fully transparent disclosure credits the part back; after it, it is released.
+    pub window_ends: NaiveDate,
+}
+
+/// The training lines of an invoice holding a presumption part, by model version.
+fn held_lines(invoice: &Invoice) -> Vec<(String, Amount)> {
+    if invoice.kind != InvoiceKind::Invoice || invoice.status == InvoiceStatus::Credited {
+        return Vec::new();
+    }
+    invoice
+        .rated
+        .lines
+        .iter()
+        .filter(|l| l.stage == rating::Stage::Training && !l.presumption_part.is_zero())
+        .filter_map(|l| l.model_version.clone().map(|m| (m, l.presumption_part)))
+        .collect()
+}
+
+/// The parts an invoice holds, with their windows.
+async fn parts_of(store: &dyn Store, invoice: &Invoice) -> Result<Vec<HeldPart>, InvoiceError> {
+    let lines = held_lines(invoice);
+    if lines.is_empty() {
+        return Ok(Vec::new());
+    }
+    let window = match store.agreement(&invoice.agreement).await? {
+        Some(agreement) => agreement
+            .versions
+            .iter()
+            .find(|v| v.coverage.version == invoice.agreement_version)
+            .map_or(365, |r| r.terms.presumption.window_days),
+        None => 365,
+    };
+    let since = invoice.held_since.unwrap_or(invoice.issued_on);
+    let window_ends = since.checked_add_days(Days::new(u64::from(window))).unwrap_or(since);
+    Ok(lines
+        .into_iter()
+        .map(|(model, held)| {
+            let priced = invoice.training.iter().find(|t| t.model_version == model);
+            HeldPart {
+                invoice: invoice.number.clone(),
+                works_used: priced.map_or(0, |t| t.works_used),
+                works_disclosed: priced.map_or(0, |t| t.works_disclosed),
+                model_version: model,
+                held,
+                window_ends,
+            }
+        })
+        .collect())
+}
+
+/// The presumption parts held and not yet settled, of one licensee (or all), oldest invoice first.
+pub async fn held_parts(store: &dyn Store, licensee: Option<&str>) -> Result<Vec<HeldPart>, InvoiceError> {
+    let mut out = Vec::new();
+    for invoice in store.invoices(licensee).await? {
+        for part in parts_of(store, &invoice).await? {
+            if store.journal_entry_by_key(&settlement_key(&part.invoice, &part.model_version)).await?.is_none() {
+                out.push(part);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Settles one model version's presumption part on an invoice, once.
+pub async fn settle_part(
     store: &dyn Store,
-    number: &str,
+    invoice_number: &str,
+    model_version: &str,
     how: Settlement,
     now: DateTime<Utc>,
 ) -> Result<Settled, InvoiceError> {
-    let invoice = store.invoice(number).await?.ok_or_else(|| InvoiceError::UnknownInvoice(number.into()))?;
-    let held = invoice.rated.presumption_held;
-    if held.is_zero() || invoice.kind != InvoiceKind::Invoice || invoice.status == InvoiceStatus::Credited {
+    let invoice =
+        store.invoice(invoice_number).await?.ok_or_else(|| InvoiceError::UnknownInvoice(invoice_number.into()))?;
+    let Some(part) = parts_of(store, &invoice).await?.into_iter().find(|p| p.model_version == model_version) else {
         return Ok(Settled::NothingHeld);
-    }
-    let key = settlement_key(number);
+    };
+    let key = settlement_key(invoice_number, model_version);
     if let Some(entry) = store.journal_entry_by_key(&key).await? {
         return Ok(Settled::Already(entry.number));
     }
+    let held = part.held;
     let presumption = Account::Presumption { licensee: invoice.licensee.clone() };
+    let pool = Account::Pool { stage: PoolStage::Training, period: invoice.period.to_string() };
     let (postings, what) = match how {
         Settlement::Release => (
-            vec![
-                Posting::debit(presumption, held),
-                Posting::credit(
-                    Account::Pool { stage: PoolStage::Training, period: invoice.period.to_string() },
-                    held,
-                )?,
-            ],
-            "released to distribution",
+            vec![Posting::debit(presumption, held), Posting::credit(pool, held)?],
+            "released to distribution".to_owned(),
         ),
-        Settlement::CreditBack => {
-            // The VAT charged on the held part is credited back with it.
+        Settlement::CreditBack { works_matched } => {
+            let owed = owed_by_disclosure(store, &invoice, &part, works_matched).await?;
+            let credited = held.checked_sub(owed)?;
+            // The VAT charged on the part credited back is credited with it.
             let vat = invoice
                 .rated
                 .vat_rate
-                .map_or(Amount::zero(held.currency()), |rate| held.mul_share(rate).0.split_payable().0);
+                .map_or(Amount::zero(held.currency()), |rate| credited.mul_share(rate).0.split_payable().0);
             let mut postings = vec![Posting::debit(presumption, held)];
             if !vat.is_zero() {
                 postings.push(Posting::debit(Account::VatPayable, vat));
             }
-            postings.push(Posting::credit(
-                Account::Receivable { licensee: invoice.licensee.clone() },
-                held.checked_add(vat)?,
-            )?);
-            (postings, "credited back after a fully transparent disclosure")
+            if !owed.is_zero() {
+                postings.push(Posting::credit(pool, owed)?);
+            }
+            if !credited.is_zero() || !vat.is_zero() {
+                postings.push(Posting::credit(
+                    Account::Receivable { licensee: invoice.licensee.clone() },
+                    credited.checked_add(vat)?,
+                )?);
+            }
+            let what = if owed.is_zero() {
+                "credited back after a fully transparent disclosure".to_owned()
+            } else {
+                format!(
+                    "credited back after a fully transparent disclosure, but for {owed} its matched works make owed"
+                )
+            };
+            (postings, what)
         }
     };
     let entry = JournalEntry {
         number: 0,
         idempotency_key: Some(key),
         posted_at: now,
-        description: format!("presumption part of {number} {what}"),
+        description: format!("presumption part of {invoice_number} for model {model_version} {what}"),
         postings,
     };
     let number = store.post_entry(entry).await?;
@@ -175,33 +264,67 @@ pub async fn settle_presumption(
     Ok(Settled::Posted(number))
 }
 
+/// The part of a held amount a fully transparent disclosure makes owed: the per-work fee for the licensed
+/// works it matched beyond those the invoice already priced as disclosed, rounded down to the payable
+/// unit, and never more than is held.
+async fn owed_by_disclosure(
+    store: &dyn Store,
+    invoice: &Invoice,
+    part: &HeldPart,
+    works_matched: Option<u64>,
+) -> Result<Amount, InvoiceError> {
+    let zero = Amount::zero(part.held.currency());
+    let Some(matched) = works_matched else { return Ok(zero) };
+    let extra = matched.saturating_sub(part.works_disclosed).min(part.works_used.saturating_sub(part.works_disclosed));
+    if extra == 0 {
+        return Ok(zero);
+    }
+    let Some(agreement) = store.agreement(&invoice.agreement).await? else { return Ok(zero) };
+    let Some(record) = agreement.versions.iter().find(|v| v.coverage.version == invoice.agreement_version) else {
+        return Ok(zero);
+    };
+    let per_work = record.terms.tariff.training.per_work;
+    let count = i64::try_from(extra).map_err(|_| money::MoneyError::Overflow)?;
+    let owed = per_work.checked_mul(count)?.split_payable().0;
+    Ok(if owed.micros() > part.held.micros() { part.held } else { owed })
+}
+
+/// Settles every presumption part an invoice holds (each model version's), once each: what the CLI's
+/// `presumption credit-back` does. The first entry posted (or found) is returned.
+pub async fn settle_presumption(
+    store: &dyn Store,
+    number: &str,
+    how: Settlement,
+    now: DateTime<Utc>,
+) -> Result<Settled, InvoiceError> {
+    let invoice = store.invoice(number).await?.ok_or_else(|| InvoiceError::UnknownInvoice(number.into()))?;
+    let mut first = Settled::NothingHeld;
+    for part in parts_of(store, &invoice).await? {
+        let settled = settle_part(store, number, &part.model_version, how, now).await?;
+        if first == Settled::NothingHeld {
+            first = settled;
+        }
+    }
+    Ok(first)
+}
+
 /// Releases every held presumption part whose window (from the day the period's part was first held, under
-/// the invoice's agreement version) has passed by `today`.
+/// the invoice's agreement version) has passed by `today`; returns the invoices released from.
 pub async fn release_due_presumptions(
     store: &dyn Store,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, InvoiceError> {
-    let mut released = Vec::new();
-    for invoice in store.invoices(None).await? {
-        if invoice.rated.presumption_held.is_zero()
-            || invoice.kind != InvoiceKind::Invoice
-            || invoice.status == InvoiceStatus::Credited
+    let mut released: Vec<String> = Vec::new();
+    for part in held_parts(store, None).await? {
+        if today > part.window_ends
+            && matches!(
+                settle_part(store, &part.invoice, &part.model_version, Settlement::Release, now).await?,
+                Settled::Posted(_)
+            )
+            && !released.contains(&part.invoice)
         {
-            continue;
-        }
-        let Some(agreement) = store.agreement(&invoice.agreement).await? else { continue };
-        let window = agreement
-            .versions
-            .iter()
-            .find(|v| v.coverage.version == invoice.agreement_version)
-            .map_or(365, |r| r.terms.presumption.window_days);
-        let since = invoice.held_since.unwrap_or(invoice.issued_on);
-        let ends = since.checked_add_days(Days::new(u64::from(window))).unwrap_or(since);
-        if today > ends
-            && matches!(settle_presumption(store, &invoice.number, Settlement::Release, now).await?, Settled::Posted(_))
-        {
-            released.push(invoice.number);
+            released.push(part.invoice);
         }
     }
     Ok(released)

@@ -8,6 +8,7 @@
 //! The template names no individual works: a summary on its own is never full transparency.
 
 use chrono::NaiveDate;
+pub use domain::disclosure::AudioSize;
 use serde::{Deserialize, Serialize};
 
 use super::DocumentError;
@@ -16,52 +17,19 @@ use crate::{Diagnostic, Level};
 /// The value of the `format` member that names the form.
 pub const FORMAT_NAME: &str = "tantiem-ai-act-summary/1";
 
-/// The template's size bins for audio (1.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum AudioSize {
-    /// Less than 10,000 hours.
-    Under10kHours,
-    /// 10,000 to 1,000,000 hours.
-    From10kTo1mHours,
-    /// More than 1,000,000 hours.
-    Over1mHours,
-}
-
-impl AudioSize {
-    /// The bin a number of hours falls in.
-    pub fn of_hours(hours: u64) -> AudioSize {
-        match hours {
-            0..10_000 => AudioSize::Under10kHours,
-            10_000..=1_000_000 => AudioSize::From10kTo1mHours,
-            _ => AudioSize::Over1mHours,
+/// Reads an audio size bin as people write it: `<10k hours`, `less than 10,000 hours`, `10k-1M hours`,
+/// `>1M hours`, `more than 1 million hours`, ...
+pub fn parse_audio_size(text: &str) -> Option<AudioSize> {
+    let t: String = text.to_lowercase().chars().filter(|c| !matches!(c, ' ' | ',' | '_')).collect();
+    let t = t.trim_end_matches("hours").trim_end_matches('h');
+    Some(match t {
+        "<10k" | "<10000" | "lessthan10k" | "lessthan10000" | "under10k" | "under10000" => AudioSize::Under10kHours,
+        "10k-1m" | "10000-1000000" | "10kto1m" | "10000to1000000" | "from10kto1m" => AudioSize::From10kTo1mHours,
+        ">1m" | ">1000000" | "morethan1m" | "morethan1000000" | "over1m" | "over1000000" | "morethan1million" => {
+            AudioSize::Over1mHours
         }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            AudioSize::Under10kHours => "less than 10,000 hours",
-            AudioSize::From10kTo1mHours => "10,000 to 1,000,000 hours",
-            AudioSize::Over1mHours => "more than 1,000,000 hours",
-        }
-    }
-
-    fn parse(text: &str) -> Option<AudioSize> {
-        let t: String = text.to_lowercase().chars().filter(|c| !matches!(c, ' ' | ',' | '_')).collect();
-        let t = t.trim_end_matches("hours").trim_end_matches('h');
-        Some(match t {
-            "<10k" | "<10000" | "lessthan10k" | "lessthan10000" | "under10k" | "under10000" | "under10k-hours" => {
-                AudioSize::Under10kHours
-            }
-            "10k-1m" | "10000-1000000" | "10kto1m" | "10000to1000000" | "from10k-to1m" | "from10kto1m" => {
-                AudioSize::From10kTo1mHours
-            }
-            ">1m" | ">1000000" | "morethan1m" | "morethan1000000" | "over1m" | "over1000000" | "morethan1million" => {
-                AudioSize::Over1mHours
-            }
-            _ => return None,
-        })
-    }
+        _ => return None,
+    })
 }
 
 /// 1.1 The provider.
@@ -209,7 +177,7 @@ impl AiActSummary {
         self.modalities
             .iter()
             .find(|m| m.modality.eq_ignore_ascii_case("audio"))
-            .and_then(|m| AudioSize::parse(&m.size))
+            .and_then(|m| parse_audio_size(&m.size))
     }
 
     /// Every source the summary names: its datasets (by name and URL) and crawled domains.
@@ -244,7 +212,7 @@ pub fn read_summary(bytes: &[u8]) -> Result<(AiActSummary, Vec<Diagnostic>), Doc
         return Err(problem(0, Some("modalities"), "section 1.3 lists no modality: name at least audio"));
     }
     for m in summary.modalities.iter().filter(|m| m.modality.eq_ignore_ascii_case("audio")) {
-        if AudioSize::parse(&m.size).is_none() {
+        if parse_audio_size(&m.size).is_none() {
             return Err(problem(
                 0,
                 Some("modalities"),
@@ -291,11 +259,9 @@ mod tests {
             (">1M hours", AudioSize::Over1mHours),
             ("more than 1 million hours", AudioSize::Over1mHours),
         ] {
-            assert_eq!(AudioSize::parse(text), Some(bin), "{text}");
+            assert_eq!(parse_audio_size(text), Some(bin), "{text}");
         }
-        assert_eq!(AudioSize::parse("lots"), None);
-        assert_eq!(AudioSize::of_hours(9_999), AudioSize::Under10kHours);
-        assert_eq!(AudioSize::of_hours(10_000), AudioSize::From10kTo1mHours);
+        assert_eq!(parse_audio_size("lots"), None);
     }
 
     #[test]

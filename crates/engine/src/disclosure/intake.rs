@@ -1,0 +1,325 @@
+//! Disclosure intake: each file is kept in the archive exactly as received, told apart by its first bytes
+//! (a manifest in CSV, JSON Lines or Parquet; an AI Act summary; Croissant metadata) and read in one
+//! streaming pass to validate it and count what the assessment weighs. A disclosure with any error stores
+//! nothing (its files stay in the archive, where the same bytes land once); the same files and totals again
+//! are the disclosure already received; anything else is the model version's next disclosure.
+
+use std::io::{BufReader, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use formats::Diagnostic;
+use formats::disclosure::croissant::{CroissantDataset, read_croissant};
+use formats::disclosure::summary::{AiActSummary, FORMAT_NAME as SUMMARY_FORMAT, read_summary};
+use formats::disclosure::{DisclosureFileKind, ManifestFormat, ManifestStats, read_manifest, read_manifest_parquet};
+use sha2::{Digest, Sha256};
+
+use super::run::MatchRun;
+use super::{Assessment, DeclaredTotals, Disclosure, DisclosureError, DisclosureFile, FileKind, MatchSet, Progress};
+use crate::licensing::Archive;
+use crate::progress::Counting;
+use crate::store::Store;
+
+/// The largest disclosure file accepted: a manifest of a hundred million items fits.
+pub const MAX_FILE_BYTES: u64 = 64 << 30;
+/// The largest AI Act summary or Croissant file read.
+const MAX_DOCUMENT_BYTES: u64 = 16 << 20;
+
+/// A submission: the files of one disclosure about one model version.
+pub struct Submission<'a> {
+    pub licensee: &'a str,
+    pub model_version: &'a str,
+    /// Each file as (the name to show, where it is).
+    pub files: Vec<(String, PathBuf)>,
+    /// Totals declared with the submission; where absent, the AI Act summary's `declared_totals` count.
+    pub declared: DeclaredTotals,
+    pub received_by: &'a str,
+    pub now: DateTime<Utc>,
+    /// The largest file accepted ([`MAX_FILE_BYTES`] unless the caller sets a lower limit).
+    pub max_bytes: u64,
+    pub progress: Option<Progress>,
+}
+
+impl std::fmt::Debug for Submission<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Submission({} {} by {}, {} files)",
+            self.licensee,
+            self.model_version,
+            self.received_by,
+            self.files.len()
+        )
+    }
+}
+
+/// What receiving did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Received {
+    New(Disclosure),
+    /// The same files and totals as the model version's disclosure in force: nothing changed.
+    AlreadyReceived(Disclosure),
+}
+
+impl Received {
+    pub fn disclosure(&self) -> &Disclosure {
+        match self {
+            Received::New(d) | Received::AlreadyReceived(d) => d,
+        }
+    }
+}
+
+/// What reading one file found.
+#[derive(Default)]
+struct FileRead {
+    kind: Option<FileKind>,
+    stats: ManifestStats,
+    summary: Option<AiActSummary>,
+    croissant: Option<CroissantDataset>,
+    errors: u64,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads an archived file through, without storing anything.
+fn read_file(path: PathBuf, progress: Option<Progress>) -> Result<FileRead, std::io::Error> {
+    let mut head = vec![0u8; 64 * 1024];
+    let mut file = std::fs::File::open(&path)?;
+    let n = read_up_to(&mut file, &mut head)?;
+    head.truncate(n);
+    let mut read = FileRead::default();
+    let Some(kind) = DisclosureFileKind::detect(&head) else { return Ok(read) };
+    let count = |stats: &mut ManifestStats, item: &formats::disclosure::ManifestItem| {
+        stats.add(item);
+        if let Some(p) = &progress
+            && stats.items.is_multiple_of(100_000)
+        {
+            p("reading items", stats.items, 0);
+        }
+    };
+    match kind {
+        DisclosureFileKind::Manifest(ManifestFormat::Parquet) => {
+            let mut stats = ManifestStats::default();
+            let outcome = read_manifest_parquet(std::fs::File::open(&path)?, &mut |item| count(&mut stats, &item));
+            read = FileRead {
+                kind: Some(FileKind::Manifest(ManifestFormat::Parquet)),
+                stats,
+                errors: outcome.errors,
+                diagnostics: outcome.diagnostics,
+                ..read
+            };
+        }
+        DisclosureFileKind::Manifest(format) => {
+            let bytes = progress.clone().map(|p| Arc::new(move |b| p("reading", b, 0)) as crate::progress::Counter);
+            let input = BufReader::with_capacity(1 << 20, Counting::new(std::fs::File::open(&path)?, bytes));
+            let mut stats = ManifestStats::default();
+            let outcome = read_manifest(format, input, &mut |item| count(&mut stats, &item));
+            read = FileRead {
+                kind: Some(FileKind::Manifest(format)),
+                stats,
+                errors: outcome.errors,
+                diagnostics: outcome.diagnostics,
+                ..read
+            };
+        }
+        DisclosureFileKind::Document => {
+            let mut bytes = Vec::new();
+            std::fs::File::open(&path)?.take(MAX_DOCUMENT_BYTES + 1).read_to_end(&mut bytes)?;
+            if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
+                read.errors = 1;
+                read.diagnostics.push(Diagnostic::new(
+                    0,
+                    "",
+                    None,
+                    formats::Level::File,
+                    "an AI Act summary or Croissant file over 16 MiB is not read: is it a manifest?",
+                ));
+                return Ok(read);
+            }
+            if String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).contains(SUMMARY_FORMAT) {
+                read.kind = Some(FileKind::AiActSummary);
+                match read_summary(&bytes) {
+                    Ok((summary, warnings)) => {
+                        read.summary = Some(summary);
+                        read.diagnostics = warnings;
+                    }
+                    Err(e) => {
+                        read.errors = 1;
+                        read.diagnostics.push(e.0);
+                    }
+                }
+            } else {
+                read.kind = Some(FileKind::Croissant);
+                match read_croissant(&bytes) {
+                    Ok(dataset) => read.croissant = Some(dataset),
+                    Err(e) => {
+                        read.errors = 1;
+                        read.diagnostics.push(e.0);
+                    }
+                }
+            }
+        }
+    }
+    Ok(read)
+}
+
+fn read_up_to(file: &mut std::fs::File, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        let n = file.read(&mut buffer[filled..])?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    Ok(filled)
+}
+
+/// Hours as the summary writes them (`"1.92"`) in thousandths of an hour.
+fn milli_hours(text: &str) -> Result<u64, DisclosureError> {
+    money::parse_scaled(text, 3).and_then(|v| u64::try_from(v).ok()).ok_or_else(|| {
+        DisclosureError::NothingSubmitted(format!(
+            "the declared hours {text:?} are not a decimal number of hours with at most three decimals"
+        ))
+    })
+}
+
+/// The same files (in any order) and the same totals give the same key.
+fn content_key(files: &[DisclosureFile], declared: &DeclaredTotals) -> String {
+    let mut parts: Vec<String> = files.iter().map(|f| format!("{:?}:{}", f.kind, f.sha256)).collect();
+    parts.sort();
+    parts.push(format!("items={:?} milli_hours={:?}", declared.items, declared.milli_hours));
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    crate::hex(&h.finalize())
+}
+
+/// Takes in a submission: archives, reads and validates every file, and records the disclosure.
+pub async fn receive(store: &dyn Store, archive: &Archive, s: Submission<'_>) -> Result<Received, DisclosureError> {
+    store.licensee(s.licensee).await?.ok_or_else(|| DisclosureError::UnknownLicensee(s.licensee.into()))?;
+    if !store.model_versions(s.licensee).await?.iter().any(|m| m.id == s.model_version) {
+        return Err(DisclosureError::UnknownModel { licensee: s.licensee.into(), model: s.model_version.into() });
+    }
+    if s.files.is_empty() {
+        return Err(DisclosureError::NothingSubmitted(
+            "a disclosure needs at least one file: a manifest, an AI Act summary or Croissant metadata".into(),
+        ));
+    }
+    let mut files = Vec::new();
+    let mut stats = ManifestStats::default();
+    let mut summary: Option<AiActSummary> = None;
+    let mut croissant = Vec::new();
+    let mut warnings = Vec::new();
+    let mut errors = 0u64;
+    let mut problems = Vec::new();
+    for (name, path) in &s.files {
+        let failed = |e: std::io::Error| DisclosureError::File { file: name.clone(), message: e.to_string() };
+        let input = std::fs::File::open(path).map_err(failed)?;
+        if let Some(p) = &s.progress {
+            p("archiving", 0, input.metadata().map_or(0, |m| m.len()));
+        }
+        let archived = archive.put(input, s.max_bytes).map_err(failed)?;
+        let progress = s.progress.clone();
+        let path = archive.path_of(&archived.sha256);
+        let read = tokio::task::spawn_blocking(move || read_file(path, progress))
+            .await
+            .map_err(|e| DisclosureError::File { file: name.clone(), message: e.to_string() })?
+            .map_err(failed)?;
+        let Some(kind) = read.kind else { return Err(DisclosureError::UnknownFile { file: name.clone() }) };
+        errors += read.errors;
+        for d in read.diagnostics {
+            if d.level == formats::Level::Warning {
+                warnings.push(format!("{name}: {d}"));
+            } else {
+                problems.push((name.clone(), d));
+            }
+        }
+        if let Some(found) = read.summary {
+            if summary.is_some() {
+                errors += 1;
+                problems.push((
+                    name.clone(),
+                    Diagnostic::new(
+                        0,
+                        "",
+                        None,
+                        formats::Level::File,
+                        "a disclosure has one AI Act summary: this is a second one",
+                    ),
+                ));
+            }
+            summary = Some(found);
+        }
+        croissant.extend(read.croissant);
+        stats.merge(&read.stats);
+        files.push(DisclosureFile {
+            name: name.clone(),
+            sha256: archived.sha256,
+            size: archived.size,
+            kind,
+            items: read.stats.items,
+        });
+    }
+    if errors > 0 {
+        return Err(DisclosureError::Invalid { errors, diagnostics: problems });
+    }
+    let from_summary = summary.as_ref().and_then(|s| s.declared_totals.clone()).unwrap_or_default();
+    let declared = DeclaredTotals {
+        items: s.declared.items.or(from_summary.items),
+        milli_hours: match (s.declared.milli_hours, &from_summary.audio_hours) {
+            (Some(m), _) => Some(m),
+            (None, Some(text)) => Some(milli_hours(text)?),
+            (None, None) => None,
+        },
+    };
+    let key = content_key(&files, &declared);
+    let mine: Vec<Disclosure> =
+        store.disclosures(Some(s.licensee)).await?.into_iter().filter(|d| d.model_version == s.model_version).collect();
+    if let Some(same) = mine.iter().find(|d| d.current && d.content_key == key) {
+        return Ok(Received::AlreadyReceived(same.clone()));
+    }
+    let number = store.allocate("disclosures", 1).await?;
+    let disclosure = Disclosure {
+        id: format!("D{number:06}"),
+        licensee: s.licensee.into(),
+        model_version: s.model_version.into(),
+        revision: mine.len() as u32 + 1,
+        current: true,
+        received_at: s.now,
+        received_by: s.received_by.into(),
+        files,
+        declared,
+        stats,
+        summary,
+        croissant,
+        warnings,
+        content_key: key,
+    };
+    store.add_disclosure(&disclosure).await?;
+    Ok(Received::New(disclosure))
+}
+
+/// Receives a submission, matches it and assesses it: what `disclosure submit` does. A disclosure received
+/// before is matched and assessed again only if it never was.
+pub async fn submit(
+    store: &dyn Store,
+    archive: &Archive,
+    s: Submission<'_>,
+    audio: Option<Arc<fingerprint::recogniser::Recogniser>>,
+) -> Result<(Received, MatchSet, Assessment), DisclosureError> {
+    let (now, by, progress) = (s.now, s.received_by.to_owned(), s.progress.clone());
+    let received = receive(store, archive, s).await?;
+    let d = received.disclosure();
+    if let (Received::AlreadyReceived(_), Some(set)) = (&received, store.match_sets(&d.id).await?.pop())
+        && let Some(assessment) = store.assessments(&d.id).await?.pop()
+    {
+        return Ok((received, set, assessment));
+    }
+    let run = MatchRun { archive, audio, now, progress };
+    let set = super::run::match_disclosure(store, d, &run).await?;
+    let assessment = super::assess::assess(store, &d.id, &by, now).await?;
+    Ok((received, set, assessment))
+}

@@ -1,0 +1,76 @@
+//! What the disclosure use cases need from a store.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::{Origin, RecordingInfo, SoundRecording, Work};
+
+use super::{Assessment, Decision, Disclosure, MatchCounts, MatchRow, MatchSet, MatchStatus, PartyMatch};
+use crate::store::StoreResult;
+
+/// The disclosures, their match sets, people's decisions and the assessments. Every write is one
+/// transaction; a match set is written in chunks and only counts once finished.
+#[async_trait]
+pub trait DisclosureStore: Send + Sync {
+    /// Stores a disclosure as its model version's current one (the earlier ones stay, not current).
+    async fn add_disclosure(&self, disclosure: &Disclosure) -> StoreResult<()>;
+    async fn disclosure(&self, id: &str) -> StoreResult<Option<Disclosure>>;
+    /// Every disclosure (of one licensee), in order of receipt.
+    async fn disclosures(&self, licensee: Option<&str>) -> StoreResult<Vec<Disclosure>>;
+
+    /// Starts a match set of a disclosure, dropping any the disclosure left unfinished; returns its id.
+    async fn begin_match_set(&self, disclosure: &str, number: u32, at: DateTime<Utc>, stamp: &str) -> StoreResult<u64>;
+    /// Adds a chunk of a started match set's rows.
+    async fn add_matches(&self, match_set: u64, rows: &[MatchRow]) -> StoreResult<()>;
+    /// Marks a match set finished and counts its rows: from now on it is the disclosure's latest.
+    async fn finish_match_set(&self, match_set: u64) -> StoreResult<MatchCounts>;
+    /// A disclosure's finished match sets, oldest first.
+    async fn match_sets(&self, disclosure: &str) -> StoreResult<Vec<MatchSet>>;
+    /// Rows of a match set after item number `after` (of one status), at most `limit`, in item order.
+    async fn matches(
+        &self,
+        match_set: u64,
+        status: Option<MatchStatus>,
+        after: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<MatchRow>>;
+    async fn match_row(&self, match_set: u64, item: u64) -> StoreResult<Option<MatchRow>>;
+    /// Replaces one row (a person decided it) and counts the set again, in one transaction.
+    async fn replace_match(&self, match_set: u64, row: &MatchRow) -> StoreResult<MatchCounts>;
+    /// The works a match set's items were matched to, with how many items each.
+    async fn matched_works(&self, match_set: u64) -> StoreResult<Vec<(String, u64)>>;
+
+    /// Records a decision, replacing the licensee's earlier decision on the same item.
+    async fn put_decision(&self, decision: &Decision) -> StoreResult<()>;
+    /// The licensee's decisions on any of these items.
+    async fn decisions(&self, licensee: &str, item_keys: &[String]) -> StoreResult<Vec<Decision>>;
+
+    async fn add_assessment(&self, assessment: &Assessment) -> StoreResult<()>;
+    /// A disclosure's assessments, oldest first.
+    async fn assessments(&self, disclosure: &str) -> StoreResult<Vec<Assessment>>;
+
+    /// For a party, the items of current disclosures' latest match sets matched to works it has a share
+    /// of, by work and method.
+    async fn party_matches(&self, party_key: &str) -> StoreResult<Vec<PartyMatch>>;
+
+    /// Works for the matcher, in code order after `after`: title (then alternates), ISWC, writers.
+    async fn matching_works(&self, after: &str, limit: u32) -> StoreResult<Vec<::matching::WorkEntry>>;
+    /// Standing ERN recordings in key order after `after`, each with its works: `(code, None)` for a link,
+    /// `(code, Some(recording))` for a CWR REC record of the same ISRC.
+    async fn matching_sound_recordings(
+        &self,
+        after: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<(SoundRecording, Vec<(String, Option<RecordingInfo>)>)>>;
+    /// CWR REC recordings no standing ERN recording has the key of, as (id, work code, recording, the work's
+    /// performing artists), in id order after `after`; one without a title is given its work's title.
+    async fn matching_cwr_recordings(
+        &self,
+        after: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<(String, String, RecordingInfo, Vec<String>)>>;
+    /// A stamp of the repertoire as it stands (counts and latest changes of works, recordings and links):
+    /// when it differs from a match set's, the repertoire has changed since.
+    async fn repertoire_stamp(&self) -> StoreResult<String>;
+    /// Works by code: title, origin, and the primary registration's work (for its holders' consent).
+    async fn works_for_assessment(&self, codes: &[String]) -> StoreResult<Vec<(String, String, Origin, Option<Work>)>>;
+}

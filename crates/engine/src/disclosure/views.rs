@@ -1,0 +1,71 @@
+//! Reading disclosures back: a disclosure with its latest match set and assessment, a model version's
+//! disclosure in force, and what a rightsholder sees (which model versions' disclosures matched their
+//! works, by which method).
+
+use serde::Serialize;
+
+use super::{Assessment, Disclosure, DisclosureError, MatchSet, PartyMatch};
+use crate::store::{Store, StoreResult};
+
+/// A disclosure with what was made of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DisclosureView {
+    pub disclosure: Disclosure,
+    pub match_set: Option<MatchSet>,
+    pub match_sets: u32,
+    pub assessment: Option<Assessment>,
+    /// Whether the repertoire has changed since the latest match set.
+    pub stale: bool,
+}
+
+pub async fn show(store: &dyn Store, id: &str) -> Result<DisclosureView, DisclosureError> {
+    let disclosure = store.disclosure(id).await?.ok_or_else(|| DisclosureError::UnknownDisclosure(id.into()))?;
+    let sets = store.match_sets(id).await?;
+    let stamp = store.repertoire_stamp().await?;
+    let match_set = sets.last().cloned();
+    Ok(DisclosureView {
+        stale: match_set.as_ref().is_some_and(|s| s.repertoire_stamp != stamp),
+        match_sets: sets.len() as u32,
+        assessment: store.assessments(id).await?.pop(),
+        match_set,
+        disclosure,
+    })
+}
+
+/// The disclosure in force for a licensee's model version, if any.
+pub async fn current_disclosure(store: &dyn Store, licensee: &str, model: &str) -> StoreResult<Option<Disclosure>> {
+    Ok(store.disclosures(Some(licensee)).await?.into_iter().rfind(|d| d.current && d.model_version == model))
+}
+
+/// The latest assessment of a model version's disclosure in force.
+pub async fn current_assessment(store: &dyn Store, licensee: &str, model: &str) -> StoreResult<Option<Assessment>> {
+    match current_disclosure(store, licensee, model).await? {
+        Some(d) => Ok(store.assessments(&d.id).await?.pop()),
+        None => Ok(None),
+    }
+}
+
+/// The disclosure an operator names: by id, or the one in force for a licensee's model version.
+pub async fn find(
+    store: &dyn Store,
+    id: Option<&str>,
+    licensee: Option<&str>,
+    model: Option<&str>,
+) -> Result<Disclosure, DisclosureError> {
+    match (id, licensee, model) {
+        (Some(id), _, _) => store.disclosure(id).await?.ok_or_else(|| DisclosureError::UnknownDisclosure(id.into())),
+        (None, Some(licensee), Some(model)) => current_disclosure(store, licensee, model)
+            .await?
+            .ok_or_else(|| DisclosureError::UnknownDisclosure(format!("{licensee} {model}"))),
+        _ => Err(DisclosureError::UnknownDisclosure("(give a disclosure id, or --licensee and --model)".into())),
+    }
+}
+
+/// For a party (by key or IPI name number): the items of current disclosures matched to its works.
+pub async fn party_matches(store: &dyn Store, party: &str) -> Result<(String, Vec<PartyMatch>), DisclosureError> {
+    let detail = store.party(party).await?.ok_or_else(|| {
+        DisclosureError::Decision(format!("no party {party:?}: give an IPI name number or a party key"))
+    })?;
+    let key = detail.party.key.as_str().to_owned();
+    Ok((key.clone(), store.party_matches(&key).await?))
+}
