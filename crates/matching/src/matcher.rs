@@ -396,7 +396,11 @@ impl<'r> Matcher<'r> {
         if t.core.is_empty() {
             return TitleLevel::Missing;
         }
-        if key.hash == t.hash || key.sorted_hash == t.sorted_hash || key.compact_hash == t.compact_hash {
+        if key.hash == t.hash
+            || key.sorted_hash == t.sorted_hash
+            || key.compact_hash == t.compact_hash
+            || key.hash == t.stripped_hash
+        {
             return TitleLevel::Exact;
         }
         // The text itself is read from the arena only when the cheap tests leave a doubt.

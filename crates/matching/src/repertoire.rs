@@ -40,6 +40,9 @@ pub(crate) struct TitleKey {
     /// ("Love Song" / "Lovesong") are not differences.
     pub sorted_hash: u64,
     pub compact_hash: u64,
+    /// The hash of the title without its artist's name in front ("RIOPY: I Love You" is "I Love You"), or
+    /// 0 when it does not start with it.
+    pub stripped_hash: u64,
     pub signature: u64,
     pub letters: u64,
     pub words: u8,
@@ -359,6 +362,7 @@ struct Normalised {
     shown_artist: String,
     core: String,
     hashes: (u64, u64, u64),
+    stripped_hash: u64,
     signature: u64,
     letters: u64,
     markers: Markers,
@@ -374,8 +378,15 @@ fn normalise_recording(e: &RecordingEntry) -> Normalised {
     let artists = parse_artists(&e.artists);
     let mut featured = artists.featured;
     featured.extend(title.featured.iter().map(|f| name_key(f)));
+    let reduced = normalise::reduce_digraphs(&title.core);
+    let stripped_hash = artists
+        .main
+        .iter()
+        .find_map(|a| reduced.strip_prefix(a.as_str()).and_then(|rest| rest.strip_prefix(' ')))
+        .map_or(0, |rest| title_hashes(rest).0);
     Normalised {
         key: e.key.clone(),
+        stripped_hash,
         shown_title: match &e.version {
             Some(v) if !v.is_empty() => format!("{} ({v})", e.title),
             _ => e.title.clone(),
@@ -501,6 +512,7 @@ impl RepertoireBuilder {
                     hash: n.hashes.0,
                     sorted_hash: n.hashes.1,
                     compact_hash: n.hashes.2,
+                    stripped_hash: n.stripped_hash,
                     signature: n.signature,
                     letters: n.letters,
                     words: word_count(&n.core),
@@ -608,12 +620,16 @@ impl RepertoireBuilder {
                 .flat_map_iter(|(i, s)| deletion_variants(str_of(*s)).into_iter().map(move |h| (h, i as u32)))
                 .collect(),
         );
+        // A recording is found by its title, and by its title without its artist's name in front.
         let by_title = HashIndex::from(
             recordings
                 .iter()
                 .enumerate()
                 .filter(|(_, r)| r.title.core.len > 0)
-                .map(|(i, r)| (r.title.hash, i as u32))
+                .flat_map(|(i, r)| {
+                    let stripped = (r.title.stripped_hash != 0).then_some((r.title.stripped_hash, i as u32));
+                    std::iter::once((r.title.hash, i as u32)).chain(stripped)
+                })
                 .collect(),
         );
         // Each recording knows how common its title is (the index is sorted by title hash).
@@ -623,7 +639,10 @@ impl RepertoireBuilder {
             let h = pairs[start].0;
             let end = start + pairs[start..].iter().take_while(|(x, _)| *x == h).count();
             for (_, row) in &pairs[start..end] {
-                recordings[*row as usize].title_count = (end - start) as u32;
+                let rec = &mut recordings[*row as usize];
+                if rec.title.hash == h {
+                    rec.title_count = (end - start) as u32;
+                }
             }
             start = end;
         }

@@ -1,0 +1,449 @@
+//! The disclosure story on SQLite and PostgreSQL: an AI Act summary alone is no transparency and the
+//! presumption part stays held; a complete manifest is full transparency and the part is credited back
+//! (all but the fee its matched works make owed), both states in the journal; the hand-labelled set built
+//! from the real CWR and ERN fixtures comes out exactly as labelled; people's decisions survive
+//! re-matching and a rightsholder sees which model versions matched their works; a manifest with errors
+//! is rejected whole, naming its lines; a disclosure is matched again when the repertoire grows.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use common::{at, day, set_up};
+use domain::disclosure::Verdict;
+use domain::licensing::{Licensee, ModelVersion};
+use domain::{SocietyCode, Stage};
+use engine::Store;
+use engine::disclosure::decisions::{self, Resolution};
+use engine::disclosure::intake::{self, MAX_FILE_BYTES, Received, Submission};
+use engine::disclosure::run::{self, MatchRun};
+use engine::disclosure::{DeclaredTotals, DisclosureError, MatchStatus};
+use engine::licensing::invoicing::{self, InvoiceRun, RunOutcome};
+use engine::licensing::{Archive, licensees};
+use ledger::{Account, PoolStage};
+use money::{Amount, Currency};
+use story_tests::story;
+
+fn eur(text: &str) -> Amount {
+    Amount::parse(text, Currency::EUR).expect("an amount")
+}
+
+async fn balance(store: &Arc<dyn Store>, account: Account) -> Amount {
+    let journal = invoicing::verify_books(store.as_ref()).await.expect("the books verify");
+    assert!(journal.is_balanced());
+    journal.balance(&account, Currency::EUR)
+}
+
+const SUMMARY: &str = include_str!("../../../docs/examples/songfox-sf-1-summary.json");
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("written");
+    path
+}
+
+fn submission<'a>(model: &'a str, files: &[PathBuf], declared: DeclaredTotals, now: DateTime<Utc>) -> Submission<'a> {
+    Submission {
+        licensee: "songfox",
+        model_version: model,
+        files: files.iter().map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p.clone())).collect(),
+        declared,
+        received_by: "story",
+        now,
+        max_bytes: MAX_FILE_BYTES,
+        progress: None,
+    }
+}
+
+/// A manifest of the first recordings of the generated repertoire `set_up` imports (as Songfox's licensed
+/// catalogue), and five recordings from elsewhere: every item identifiable and sourced.
+fn complete_manifest() -> (String, u64, u64) {
+    let mut csv = String::from("item_id,isrc,title,artists,duration_s,source\n");
+    let mut items = 0;
+    let mut seconds = 0u64;
+    for work in testkit::Generator::new(7).works(400).filter(|w| !w.recordings.is_empty()).take(60) {
+        for r in work.recordings.iter().take(1) {
+            items += 1;
+            seconds += u64::from(r.duration_seconds);
+            csv.push_str(&format!(
+                "T{items:03},{},{},{},{},songfox-licensed-catalogue\n",
+                if items % 3 == 0 { String::new() } else { r.isrc.to_string() },
+                r.title.to_lowercase(),
+                r.artist,
+                r.duration_seconds
+            ));
+        }
+    }
+    for (i, (title, artist)) in [
+        ("Glaciers", "Polar Hum"),
+        ("Kaffe i Sjøen", "Bris & Bølge"),
+        ("Aurora Over Tromsø", "Nora Fjell"),
+        ("Intro", "Nora Fjell"),
+        ("Salt", "Havet"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        items += 1;
+        seconds += 200 + i as u64;
+        csv.push_str(&format!("X{i:03},,{title},{artist},{},freemusicarchive.org\n", 200 + i));
+    }
+    (csv, items, seconds)
+}
+
+fn run_march(now: DateTime<Utc>) -> InvoiceRun<'static> {
+    InvoiceRun {
+        period: domain::Period::month(2026, 3).expect("a period"),
+        licensee: Some("songfox"),
+        issued_on: now.date_naive(),
+        now,
+        rates: &[],
+    }
+}
+
+/// The presumption: March's invoice prices sf-1 and sf-2 on all 400 licensed works and holds 40.00 EUR
+/// each. sf-1's AI Act summary alone is no transparency: still held. Its complete manifest is full
+/// transparency: sf-1's 40.00 is settled, the fee for its N matched licensed works (N × 0.10) going to the
+/// training pool and the rest credited back with 25% VAT; sf-2's 40.00 stays held.
+async fn the_presumption_holds_on_a_summary_alone_and_is_credited_back_on_full_transparency(store: &Arc<dyn Store>) {
+    set_up(store).await;
+    let s = store.as_ref();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = Archive::new(dir.path().join("archive"));
+    let RunOutcome::Issued(invoice) =
+        invoicing::run_invoices(s, &run_march(at(2026, 4, 15))).await.unwrap().remove(0).1
+    else {
+        panic!("an invoice")
+    };
+    assert_eq!(invoice.rated.presumption_held, eur("80"));
+    let presumption = || Account::Presumption { licensee: "songfox".into() };
+    let training_pool = || Account::Pool { stage: PoolStage::Training, period: "2026-03".into() };
+    assert_eq!(balance(store, presumption()).await, eur("-80"));
+
+    let summary = write(dir.path(), "summary.json", SUMMARY);
+    let (received, set, assessment) = intake::submit(
+        s,
+        &archive,
+        submission("sf-1", &[summary.clone()], DeclaredTotals::default(), at(2026, 5, 1)),
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(received, Received::New(ref d) if d.id == "D000001" && d.stats.items == 0));
+    assert_eq!((set.counts.items, assessment.verdict), (0, Verdict::None));
+    assert!(assessment.results.iter().all(|r| !r.met), "{:?}", assessment.results);
+    assert!(assessment.settlements.is_empty());
+    assert_eq!(balance(store, presumption()).await, eur("-80"), "a summary alone leaves the part held");
+
+    let (csv, items, seconds) = complete_manifest();
+    let manifest = write(dir.path(), "manifest.csv", &csv);
+    let declared = DeclaredTotals { items: Some(items), milli_hours: Some(seconds * 1000 / 3600) };
+    let (received, set, assessment) = intake::submit(
+        s,
+        &archive,
+        submission("sf-1", &[manifest.clone(), summary.clone()], declared, at(2026, 5, 2)),
+        None,
+    )
+    .await
+    .unwrap();
+    let d = received.disclosure().clone();
+    assert_eq!((d.id.as_str(), d.revision, d.stats.items, d.stats.identifiable), ("D000002", 2, 65, 65));
+    assert_eq!(assessment.verdict, Verdict::Full, "{:#?}", assessment.results);
+    assert_eq!((set.counts.matched, set.counts.unmatched), (60, 5), "{:?}", set.counts);
+    let works = assessment.licensed_works_matched;
+    assert_eq!(works, 60);
+    assert_eq!(assessment.settlements.len(), 1, "{:?}", assessment.settlements);
+    // 60 works × 0.10 = 6.00 owed by the disclosure itself; 34.00 credited back, with 8.50 VAT.
+    assert_eq!(balance(store, presumption()).await, eur("-40"), "sf-2's part is still held");
+    assert_eq!(balance(store, training_pool()).await, eur("-10006"));
+    assert_eq!(
+        balance(store, Account::Receivable { licensee: "songfox".into() }).await,
+        eur("12600").checked_sub(eur("42.50")).unwrap()
+    );
+    // Under STIM's opt-in default every matched work's training share is reserved: unlicensed use, flagged.
+    assert_eq!(assessment.unlicensed_works, 60);
+    assert_eq!(assessment.unlicensed[0].reserved, money::Share::ONE);
+    assert_eq!(assessment.consent_as_of, day(2026, 2, 1));
+
+    // The same files again: nothing new, nothing posted.
+    let entries = store.journal().await.unwrap().len();
+    let declared = DeclaredTotals { items: Some(items), milli_hours: Some(seconds * 1000 / 3600) };
+    let (again, _, _) =
+        intake::submit(s, &archive, submission("sf-1", &[summary, manifest], declared, at(2026, 5, 3)), None)
+            .await
+            .unwrap();
+    assert!(matches!(again, Received::AlreadyReceived(ref d) if d.id == "D000002"));
+    assert_eq!(store.journal().await.unwrap().len(), entries);
+    // Assessing again settles nothing twice.
+    let again = engine::disclosure::assess::assess(s, "D000002", "story", at(2026, 5, 4)).await.unwrap();
+    assert!(again.settlements.is_empty());
+    assert_eq!(store.journal().await.unwrap().len(), entries);
+    // The superseded summary-only disclosure is kept, not in force.
+    let all = store.disclosures(Some("songfox")).await.unwrap();
+    assert_eq!(
+        all.iter().map(|d| (d.id.as_str(), d.current)).collect::<Vec<_>>(),
+        [("D000001", false), ("D000002", true)]
+    );
+}
+
+fn labelled() -> Vec<(&'static str, &'static str)> {
+    // What a person who knows the fixtures says each item is: a recording key, `work:CODE` for a work
+    // alone, `-` for nothing of the repertoire.
+    vec![
+        ("L01", "JPTO09404900"),
+        ("L02", "JPTO09404900"),
+        ("L03", "JPTO09404910"),
+        ("L04", "JPTO09404940"),
+        // Only the instrumental is in the repertoire: the vocal version is not it.
+        ("L05", "-"),
+        ("L06", "JPTO09404980"),
+        ("L07", "JPTO09405080"),
+        ("L08", "JPTO09405030"),
+        ("L09", "JPTO09405030"),
+        // A mistyped ISRC (JPTO09405070 with two digits swapped).
+        ("L10", "JPTO09405070"),
+        ("L11", "GBAYC1700598"),
+        ("L12", "GBAYC1700598"),
+        ("L13", "PADPIDA3897722461G:US38Y0811509"),
+        ("L14", "PADPIDA3897722461G:USAT21400507"),
+        ("L15", "PADPIDA3897722461G:CA2101200001"),
+        ("L16", "PADPIDA3897722461G:QM8RL1400011"),
+        ("L17", "PADPIDA3897722461G:GBBPW1200124"),
+        ("L18", "PADPIDA3897722461G:QMSDU1300261"),
+        // Withdrawn by the Audius purge: no longer in the repertoire.
+        ("L19", "-"),
+        ("L20", "USWE34255410"),
+        // The same title by someone else.
+        ("L21", "-"),
+        // A live recording of Pechka; only the studio one is in the repertoire.
+        ("L22", "-"),
+        ("L23", "work:W000030001"),
+        ("L24", "work:W000030003"),
+        ("L25", "-"),
+        ("L26", "-"),
+    ]
+}
+
+async fn songfox_with_a_model(store: &Arc<dyn Store>) {
+    let s = store.as_ref();
+    let licensee = Licensee {
+        id: "songfox".into(),
+        name: "Songfox AB".into(),
+        country: "SE".into(),
+        vat_number: None,
+        business_tier: "small".into(),
+        contacts: vec![],
+    };
+    licensees::put_licensee(s, licensee).await.unwrap();
+    let model = ModelVersion {
+        id: "sf-1".into(),
+        licensee: "songfox".into(),
+        name: "Songfox Music".into(),
+        version: "1".into(),
+        base_models: vec![],
+        trained_on: Some(day(2026, 2, 1)),
+        placed_on_eu_market: None,
+        training_summary_url: None,
+    };
+    licensees::put_model_version(s, model).await.unwrap();
+}
+
+/// The real fixtures as the repertoire: every CWR and ERN file of `crates/formats/tests/fixtures`.
+async fn fixture_repertoire(store: &Arc<dyn Store>) {
+    engine::registry::initialise(store.as_ref(), SocietyCode::STIM, None).await.unwrap();
+    let root = format!("{}/../formats/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
+    let mut cwr: Vec<PathBuf> = std::fs::read_dir(format!("{root}/cwr")).unwrap().map(|e| e.unwrap().path()).collect();
+    cwr.sort();
+    for path in cwr {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let sink: engine::import::AckSink<'_> =
+            Box::new(|_| Ok(Box::new(std::io::sink()) as Box<dyn std::io::Write + Send>));
+        let bytes = std::fs::read(&path).unwrap();
+        let _ = engine::import_cwr(
+            store,
+            bytes.as_slice(),
+            &name,
+            engine::ImportOptions::new(at(2026, 1, 1), "story"),
+            sink,
+            &|_| {},
+        )
+        .await;
+    }
+    for name in [
+        "1_Audio.xml",
+        "4_SimpleAudioSingle.xml",
+        "8_DjMix.xml",
+        "audius__01_delivery.xml",
+        "audius__03_delete.xml",
+        "audius__album_basic.xml",
+        "audius__track_basic.xml",
+    ] {
+        let bytes = std::fs::read(format!("{root}/ern/{name}")).unwrap();
+        engine::recordings::import_ern(store.as_ref(), &bytes, name, at(2026, 1, 2)).await.unwrap();
+    }
+}
+
+async fn the_hand_labelled_fixture_set_comes_out_exactly(store: &Arc<dyn Store>) {
+    fixture_repertoire(store).await;
+    songfox_with_a_model(store).await;
+    let s = store.as_ref();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = Archive::new(dir.path());
+    let manifest = PathBuf::from(format!("{}/tests/fixtures/labelled-manifest.csv", env!("CARGO_MANIFEST_DIR")));
+    let (received, set, _) =
+        intake::submit(s, &archive, submission("sf-1", &[manifest], DeclaredTotals::default(), at(2026, 6, 1)), None)
+            .await
+            .unwrap();
+    let rows = store.matches(set.id, None, 0, 1_000).await.unwrap();
+    assert_eq!(rows.len(), 26);
+    let mut wrong = Vec::new();
+    for ((id, expected), row) in labelled().into_iter().zip(&rows) {
+        assert_eq!(row.line, id[1..].parse::<u64>().unwrap() + 1, "{id} is on line {}", row.line);
+        let got = match (&row.status, &row.recording, row.works.first()) {
+            (MatchStatus::Matched, Some(r), _) => r.clone(),
+            (MatchStatus::Matched, None, Some(w)) => format!("work:{w}"),
+            _ => "-".to_owned(),
+        };
+        if got != expected {
+            wrong.push(format!(
+                "{id} {}: expected {expected}, got {got} ({:?}: {})",
+                row.described, row.status, row.explanation
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // The methods that decided them.
+    let methods: Vec<String> = set.counts.by_method.iter().map(|(m, n)| format!("{} {n}", m.as_str())).collect();
+    assert_eq!(methods, ["isrc 2", "iswc 1", "metadata 17"], "{:?}", set.counts);
+    assert_eq!((set.counts.recordings, set.counts.works_only, set.counts.unmatched), (18, 2, 6));
+    assert!(received.disclosure().warnings.is_empty(), "{:?}", received.disclosure().warnings);
+}
+
+/// A person decides an ambiguous item; the decision is applied at once, survives matching again (match
+/// set 2) and a later disclosure of the same item; the writer of a matched work sees the model version and
+/// how its work was found.
+async fn decisions_survive_rematching_and_a_rightsholder_sees_their_works(store: &Arc<dyn Store>) {
+    fixture_repertoire(store).await;
+    songfox_with_a_model(store).await;
+    let s = store.as_ref();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = Archive::new(dir.path().join("archive"));
+    // "Urban Pulse" without a writer or an artist the repertoire knows: nothing to go by but the title.
+    let manifest = write(
+        dir.path(),
+        "m.csv",
+        "title,artists,writers,duration_s\nUrban Pulse,Nordic Beats,,180\nMidnight Serenade,The Cover Band,John Smith,201\n",
+    );
+    let (received, set, _) =
+        intake::submit(s, &archive, submission("sf-1", &[manifest], DeclaredTotals::default(), at(2026, 6, 1)), None)
+            .await
+            .unwrap();
+    let d = received.disclosure().id.clone();
+    let first = store.match_row(set.id, 1).await.unwrap().unwrap();
+    assert_eq!(first.status, MatchStatus::Unmatched, "{first:?}");
+    let (row, counts) = decisions::resolve(
+        s,
+        &d,
+        1,
+        Resolution::Works(vec!["W000030003".into()]),
+        "a cover by the label's house band",
+        "ops",
+        at(2026, 6, 2),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (row.status, row.works.as_slice(), row.decided),
+        (MatchStatus::Matched, &["W000030003".to_owned()][..], true)
+    );
+    assert_eq!((counts.matched, counts.decided), (2, 1));
+    assert!(matches!(
+        decisions::resolve(s, &d, 1, Resolution::Works(vec!["W999".into()]), "", "ops", at(2026, 6, 2)).await,
+        Err(DisclosureError::Decision(_))
+    ));
+
+    let run = MatchRun { archive: &archive, audio: None, now: at(2026, 6, 3), progress: None };
+    let d_record = store.disclosure(&d).await.unwrap().unwrap();
+    let second = run::match_disclosure(s, &d_record, &run).await.unwrap();
+    assert_eq!((second.number, second.counts.matched, second.counts.decided), (2, 2, 1));
+    let kept = store.match_row(second.id, 1).await.unwrap().unwrap();
+    assert_eq!(kept.works, ["W000030003"]);
+    assert!(kept.explanation.contains("decided by ops"), "{}", kept.explanation);
+
+    // A writer of both works (JOHN SMITH) sees them, by method.
+    let work = store.work("W000030001").await.unwrap().unwrap();
+    let writer = work.primary().unwrap().work.interests.iter().find(|i| !i.role.is_publisher()).unwrap();
+    let key = writer.party.as_str().to_owned();
+    let (_, seen) = engine::disclosure::views::party_matches(s, &key).await.unwrap();
+    let shown: Vec<String> =
+        seen.iter().map(|m| format!("{} {} {} {}", m.model_version, m.work_code, m.method.as_str(), m.items)).collect();
+    assert_eq!(shown, ["sf-1 W000030001 metadata 1", "sf-1 W000030003 decision 1"]);
+}
+
+async fn a_manifest_with_errors_is_rejected_whole_naming_its_lines(store: &Arc<dyn Store>) {
+    set_up(store).await;
+    let s = store.as_ref();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = Archive::new(dir.path().join("archive"));
+    let bad = write(
+        dir.path(),
+        "bad.csv",
+        "title,artists,duration,acquired_on,content_sha256\nOk,A,3:10,2025-01-01,\nBad,B,ten minutes,2025-01-01,\nWorse,C,200,yesterday,abc\n",
+    );
+    let err = intake::submit(s, &archive, submission("sf-1", &[bad], DeclaredTotals::default(), at(2026, 6, 1)), None)
+        .await
+        .unwrap_err();
+    let DisclosureError::Invalid { errors, diagnostics } = &err else { panic!("{err}") };
+    assert_eq!(*errors, 3);
+    let shown: Vec<String> = diagnostics.iter().map(|(f, d)| format!("{f} {}", d.line)).collect();
+    assert_eq!(shown, ["bad.csv 3", "bad.csv 4", "bad.csv 4"]);
+    assert!(err.to_string().contains("line 3: ER duration:"), "{err}");
+    assert!(store.disclosures(None).await.unwrap().is_empty(), "nothing stored");
+    let unknown = write(dir.path(), "notes.txt", "just some notes\nabout training\n");
+    assert!(matches!(
+        intake::submit(s, &archive, submission("sf-1", &[unknown], DeclaredTotals::default(), at(2026, 6, 1)), None)
+            .await,
+        Err(DisclosureError::UnknownFile { .. })
+    ));
+    let nobody =
+        Submission { model_version: "sf-9", ..submission("sf-9", &[], DeclaredTotals::default(), at(2026, 6, 1)) };
+    assert!(matches!(intake::submit(s, &archive, nobody, None).await, Err(DisclosureError::UnknownModel { .. })));
+    assert_eq!(store.licensed_repertoire_size(Stage::Training).await.unwrap(), 400);
+}
+
+/// An item not in the repertoire is matched once a label delivers its recording.
+async fn a_disclosure_is_matched_again_when_the_repertoire_grows(store: &Arc<dyn Store>) {
+    engine::registry::initialise(store.as_ref(), SocietyCode::STIM, None).await.unwrap();
+    songfox_with_a_model(store).await;
+    let s = store.as_ref();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = Archive::new(dir.path().join("archive"));
+    let manifest = write(dir.path(), "m.csv", "isrc,title,artists,duration_s\nGBAYC1700598,I Love You,RIOPY,263\n");
+    let (received, set, _) =
+        intake::submit(s, &archive, submission("sf-1", &[manifest], DeclaredTotals::default(), at(2026, 6, 1)), None)
+            .await
+            .unwrap();
+    assert_eq!(set.counts.unmatched, 1);
+    let run = MatchRun { archive: &archive, audio: None, now: at(2026, 6, 2), progress: None };
+    assert!(run::rematch_stale(s, &run, "story").await.unwrap().is_empty(), "nothing changed yet");
+    let single =
+        std::fs::read(format!("{}/../formats/tests/fixtures/ern/4_SimpleAudioSingle.xml", env!("CARGO_MANIFEST_DIR")))
+            .unwrap();
+    engine::recordings::import_ern(s, &single, "4_SimpleAudioSingle.xml", at(2026, 6, 2)).await.unwrap();
+    let done = run::rematch_stale(s, &run, "story").await.unwrap();
+    assert_eq!(done.len(), 1);
+    let (set, _) = &done[0];
+    assert_eq!((set.disclosure.as_str(), set.number, set.counts.matched), (received.disclosure().id.as_str(), 2, 1));
+    assert_eq!(store.match_row(set.id, 1).await.unwrap().unwrap().recording.as_deref(), Some("GBAYC1700598"));
+    assert_eq!(store.match_sets(&received.disclosure().id).await.unwrap().len(), 2, "both match sets are kept");
+}
+
+story!(
+    the_presumption_holds_on_a_summary_alone_and_is_credited_back_on_full_transparency,
+    the_hand_labelled_fixture_set_comes_out_exactly,
+    decisions_survive_rematching_and_a_rightsholder_sees_their_works,
+    a_manifest_with_errors_is_rejected_whole_naming_its_lines,
+    a_disclosure_is_matched_again_when_the_repertoire_grows,
+);
