@@ -23,6 +23,10 @@ pub enum SocietyCommand {
         /// A stage's default when a rightsholder said nothing: STAGE=included|reserved (repeatable).
         #[arg(long = "default")]
         defaults: Vec<String>,
+        /// A transparency criterion (repeatable): min-identifiable=PERCENT, totals-tolerance=PERCENT,
+        /// min-sourced=PERCENT, require-summary=yes|no, sources-declared=yes|no.
+        #[arg(long = "transparency")]
+        transparency: Vec<String>,
     },
 }
 
@@ -61,7 +65,7 @@ fn percent(text: &str) -> Result<Share> {
 
 pub async fn society(store: &dyn Store, command: SocietyCommand) -> Result<()> {
     let mut config = store.society().await?.context("the store is not initialised: run `tantiem init`")?;
-    if let SocietyCommand::Set { publisher_pr_cap, tolerance, defaults } = command {
+    if let SocietyCommand::Set { publisher_pr_cap, tolerance, defaults, transparency } = command {
         let mut rules = config.rules.clone();
         if let Some(cap) = publisher_pr_cap {
             rules.publisher_pr_cap = percent(&cap)?;
@@ -80,6 +84,9 @@ pub async fn society(store: &dyn Store, command: SocietyCommand) -> Result<()> {
                 Stage::Output => rules.ai_defaults.output = consent,
             }
         }
+        for setting in transparency {
+            set_criterion(&mut rules.transparency, &setting)?;
+        }
         config = registry::set_rules(store, rules).await?;
         println!("Rules updated.");
     }
@@ -88,6 +95,35 @@ pub async fn society(store: &dyn Store, command: SocietyCommand) -> Result<()> {
     println!("  share-total tolerance  {}", config.rules.share_total_tolerance);
     for stage in Stage::ALL {
         println!("  AI {:<9} default   {}", stage.as_str(), config.rules.default_consent(stage).as_str());
+    }
+    let t = &config.rules.transparency;
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    println!("  full transparency needs:");
+    println!("    min-identifiable     {} of the items identifiable", t.min_identifiable);
+    println!("    totals-tolerance     item count and hours within {} of the declared totals", t.totals_tolerance);
+    println!("    require-summary      {} (an AI Act summary whose audio size bin agrees)", yes(t.require_summary));
+    println!("    min-sourced          {} of the items naming their source", t.min_sourced);
+    println!("    sources-declared     {} (sources declared in the summary or Croissant)", yes(t.sources_declared));
+    Ok(())
+}
+
+/// Applies one `NAME=VALUE` transparency setting.
+fn set_criterion(criteria: &mut domain::disclosure::TransparencyCriteria, setting: &str) -> Result<()> {
+    let (name, value) = setting.split_once('=').context("write a criterion as NAME=VALUE, e.g. min-identifiable=95")?;
+    let flag = |v: &str| match v.trim().to_ascii_lowercase().as_str() {
+        "yes" | "true" | "on" => Ok(true),
+        "no" | "false" | "off" => Ok(false),
+        other => bail!("{other:?} is not yes or no"),
+    };
+    match name.trim() {
+        "min-identifiable" => criteria.min_identifiable = percent(value)?,
+        "totals-tolerance" => criteria.totals_tolerance = percent(value)?,
+        "min-sourced" => criteria.min_sourced = percent(value)?,
+        "require-summary" => criteria.require_summary = flag(value)?,
+        "sources-declared" => criteria.sources_declared = flag(value)?,
+        other => bail!(
+            "unknown criterion {other:?}: use min-identifiable, totals-tolerance, min-sourced, require-summary or sources-declared"
+        ),
     }
     Ok(())
 }

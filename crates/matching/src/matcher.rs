@@ -164,7 +164,9 @@ fn weight(e: &Evidence) -> i32 {
         Some(false) => -10,
         None => 0,
     };
-    let audio = e.audio.map_or(0, |c| 100 + i32::from(c) / 10);
+    // The audio is the recording itself: a fingerprint found in it outweighs every piece of metadata
+    // disagreeing (training manifests often carry file names for titles).
+    let audio = e.audio.map_or(0, |c| 200 + i32::from(c) / 4);
     PRIOR + title + artist + duration + isrc + iswc + audio
 }
 

@@ -440,7 +440,54 @@ async fn a_disclosure_is_matched_again_when_the_repertoire_grows(store: &Arc<dyn
     assert_eq!(store.match_sets(&received.disclosure().id).await.unwrap().len(), 2, "both match sets are kept");
 }
 
+/// An item whose metadata says nothing useful is found by the Chromaprint fingerprint the licensee sent
+/// (fpcalc's compressed text), against the audio registered for the recording.
+async fn an_item_is_matched_by_its_fingerprint(store: &Arc<dyn Store>) {
+    use fingerprint::recogniser::Prints;
+    engine::registry::initialise(store.as_ref(), SocietyCode::STIM, None).await.unwrap();
+    songfox_with_a_model(store).await;
+    let s = store.as_ref();
+    let single =
+        std::fs::read(format!("{}/../formats/tests/fixtures/ern/4_SimpleAudioSingle.xml", env!("CARGO_MANIFEST_DIR")))
+            .unwrap();
+    engine::recordings::import_ern(s, &single, "single.xml", at(2026, 6, 1)).await.unwrap();
+    let audio =
+        fingerprint::Audio { sample_rate: 11_025, channels: 1, samples: testkit::audio::melody(3, 40.0, 1.0, 0.0) };
+    let prints = Prints::of(&audio).unwrap();
+    engine::recordings::register_audio(
+        s,
+        &domain::Isrc::parse("GBAYC1700598").unwrap(),
+        &prints,
+        40_000,
+        "ops",
+        at(2026, 6, 1),
+    )
+    .await
+    .unwrap();
+    let text = formats::disclosure::chromaprint::encode(&fingerprint::chromaprint(&audio).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let archive = Archive::new(dir.path().join("archive"));
+    let manifest =
+        write(dir.path(), "m.jsonl", &format!("{{\"title\": \"track_0042.wav\", \"chromaprint\": \"{text}\"}}\n"));
+    let received =
+        intake::receive(s, &archive, submission("sf-1", &[manifest], DeclaredTotals::default(), at(2026, 6, 2)))
+            .await
+            .unwrap();
+    assert_eq!(received.disclosure().stats.with_fingerprint, 1);
+    let (recogniser, _) = engine::recordings::recogniser(s, None).await.unwrap();
+    let run = MatchRun { archive: &archive, audio: Some(Arc::new(recogniser)), now: at(2026, 6, 2), progress: None };
+    let set = run::match_disclosure(s, received.disclosure(), &run).await.unwrap();
+    let row = store.match_row(set.id, 1).await.unwrap().unwrap();
+    assert_eq!(
+        (row.recording.as_deref(), row.method),
+        (Some("GBAYC1700598"), Some(matching::Method::Fingerprint)),
+        "{row:?}"
+    );
+    assert!(row.explanation.contains("audio fingerprint"), "{}", row.explanation);
+}
+
 story!(
+    an_item_is_matched_by_its_fingerprint,
     the_presumption_holds_on_a_summary_alone_and_is_credited_back_on_full_transparency,
     the_hand_labelled_fixture_set_comes_out_exactly,
     decisions_survive_rematching_and_a_rightsholder_sees_their_works,
