@@ -1,10 +1,10 @@
 //! Disclosure intake: each file is kept in the archive exactly as received, told apart by its first bytes
 //! (a manifest in CSV, JSON Lines or Parquet; an AI Act summary; Croissant metadata) and read in one
 //! streaming pass to validate it and count what the assessment weighs. A disclosure with any error stores
-//! nothing (its files stay in the archive, where the same bytes land once); the same files and totals again
-//! are the disclosure already received; anything else is the model version's next disclosure.
+//! nothing (and its files are not kept, unless the same bytes were kept before); the same files and totals
+//! again are the disclosure already received; anything else is the model version's next disclosure.
 
-use std::io::{BufReader, Read};
+use std::io::BufReader;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -82,11 +82,8 @@ struct FileRead {
 }
 
 /// Reads an archived file through, without storing anything.
-fn read_file(path: PathBuf, progress: Option<Progress>) -> Result<FileRead, std::io::Error> {
-    let mut head = vec![0u8; 64 * 1024];
-    let mut file = std::fs::File::open(&path)?;
-    let n = read_up_to(&mut file, &mut head)?;
-    head.truncate(n);
+fn read_file(archive: &Archive, sha256: &str, progress: Option<Progress>) -> Result<FileRead, std::io::Error> {
+    let head = archive.head(sha256, 64 * 1024)?;
     let mut read = FileRead::default();
     let Some(kind) = DisclosureFileKind::detect(&head) else { return Ok(read) };
     let count = |stats: &mut ManifestStats, item: &formats::disclosure::ManifestItem| {
@@ -100,7 +97,7 @@ fn read_file(path: PathBuf, progress: Option<Progress>) -> Result<FileRead, std:
     match kind {
         DisclosureFileKind::Manifest(ManifestFormat::Parquet) => {
             let mut stats = ManifestStats::default();
-            let outcome = read_manifest_parquet(std::fs::File::open(&path)?, &mut |item| count(&mut stats, &item));
+            let outcome = read_manifest_parquet(archive.open(sha256)?, &mut |item| count(&mut stats, &item));
             read = FileRead {
                 kind: Some(FileKind::Manifest(ManifestFormat::Parquet)),
                 stats,
@@ -111,7 +108,7 @@ fn read_file(path: PathBuf, progress: Option<Progress>) -> Result<FileRead, std:
         }
         DisclosureFileKind::Manifest(format) => {
             let bytes = progress.clone().map(|p| Arc::new(move |b| p("reading", b, 0)) as crate::progress::Counter);
-            let input = BufReader::with_capacity(1 << 20, Counting::new(std::fs::File::open(&path)?, bytes));
+            let input = BufReader::with_capacity(1 << 20, Counting::new(archive.open(sha256)?, bytes));
             let mut stats = ManifestStats::default();
             let outcome = read_manifest(format, input, &mut |item| count(&mut stats, &item));
             read = FileRead {
@@ -123,8 +120,7 @@ fn read_file(path: PathBuf, progress: Option<Progress>) -> Result<FileRead, std:
             };
         }
         DisclosureFileKind::Document => {
-            let mut bytes = Vec::new();
-            std::fs::File::open(&path)?.take(MAX_DOCUMENT_BYTES + 1).read_to_end(&mut bytes)?;
+            let bytes = archive.head(sha256, MAX_DOCUMENT_BYTES as usize + 1)?;
             if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
                 read.errors = 1;
                 read.diagnostics.push(Diagnostic::new(
@@ -136,26 +132,29 @@ fn read_file(path: PathBuf, progress: Option<Progress>) -> Result<FileRead, std:
                 ));
                 return Ok(read);
             }
-            if String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).contains(SUMMARY_FORMAT) {
-                read.kind = Some(FileKind::AiActSummary);
-                match read_summary(&bytes) {
-                    Ok((summary, warnings)) => {
+            let (kind, parsed) = if String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).contains(SUMMARY_FORMAT) {
+                (
+                    FileKind::AiActSummary,
+                    read_summary(&bytes).map(|(summary, warnings)| {
                         read.summary = Some(summary);
-                        read.diagnostics = warnings;
-                    }
-                    Err(e) => {
-                        read.errors = 1;
-                        read.diagnostics.push(e.0);
-                    }
-                }
+                        warnings
+                    }),
+                )
             } else {
-                read.kind = Some(FileKind::Croissant);
-                match read_croissant(&bytes) {
-                    Ok(dataset) => read.croissant = Some(dataset),
-                    Err(e) => {
-                        read.errors = 1;
-                        read.diagnostics.push(e.0);
-                    }
+                (
+                    FileKind::Croissant,
+                    read_croissant(&bytes).map(|dataset| {
+                        read.croissant = Some(dataset);
+                        Vec::new()
+                    }),
+                )
+            };
+            read.kind = Some(kind);
+            match parsed {
+                Ok(warnings) => read.diagnostics = warnings,
+                Err(e) => {
+                    read.errors = 1;
+                    read.diagnostics.push(e.0);
                 }
             }
         }
@@ -163,16 +162,11 @@ fn read_file(path: PathBuf, progress: Option<Progress>) -> Result<FileRead, std:
     Ok(read)
 }
 
-fn read_up_to(file: &mut std::fs::File, buffer: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        let n = file.read(&mut buffer[filled..])?;
-        if n == 0 {
-            break;
-        }
-        filled += n;
+/// A rejected disclosure's files are not kept (unless the same bytes were kept before).
+fn discard(archive: &Archive, kept: &[crate::licensing::archive::Archived]) {
+    for archived in kept {
+        archive.discard(archived);
     }
-    Ok(filled)
 }
 
 /// Hours as the summary writes them (`"1.92"`) in thousandths of an hour.
@@ -215,20 +209,27 @@ pub async fn receive(store: &dyn Store, archive: &Archive, s: Submission<'_>) ->
     let mut warnings = Vec::new();
     let mut errors = 0u64;
     let mut problems = Vec::new();
+    let mut kept = Vec::new();
     for (name, path) in &s.files {
-        let failed = |e: std::io::Error| DisclosureError::File { file: name.clone(), message: e.to_string() };
-        let input = std::fs::File::open(path).map_err(failed)?;
-        if let Some(p) = &s.progress {
-            p("archiving", 0, input.metadata().map_or(0, |m| m.len()));
-        }
-        let archived = archive.put(input, s.max_bytes).map_err(failed)?;
-        let progress = s.progress.clone();
-        let path = archive.path_of(&archived.sha256);
-        let read = tokio::task::spawn_blocking(move || read_file(path, progress))
-            .await
-            .map_err(|e| DisclosureError::File { file: name.clone(), message: e.to_string() })?
-            .map_err(failed)?;
-        let Some(kind) = read.kind else { return Err(DisclosureError::UnknownFile { file: name.clone() }) };
+        let failed = |message: String| DisclosureError::File { file: name.clone(), message };
+        let (task_archive, path, limit, progress) = (archive.clone(), path.clone(), s.max_bytes, s.progress.clone());
+        let (archived, read) = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
+            let input = std::fs::File::open(&path)?;
+            if let Some(p) = &progress {
+                p("archiving", 0, input.metadata().map_or(0, |m| m.len()));
+            }
+            let archived = task_archive.put(input, limit)?;
+            let read = read_file(&task_archive, &archived.sha256, progress)?;
+            Ok((archived, read))
+        })
+        .await
+        .map_err(|e| failed(e.to_string()))?
+        .map_err(|e| failed(e.to_string()))?;
+        let Some(kind) = read.kind else {
+            archive.discard(&archived);
+            discard(archive, &kept);
+            return Err(DisclosureError::UnknownFile { file: name.clone() });
+        };
         errors += read.errors;
         for d in read.diagnostics {
             if d.level == formats::Level::Warning {
@@ -240,16 +241,8 @@ pub async fn receive(store: &dyn Store, archive: &Archive, s: Submission<'_>) ->
         if let Some(found) = read.summary {
             if summary.is_some() {
                 errors += 1;
-                problems.push((
-                    name.clone(),
-                    Diagnostic::new(
-                        0,
-                        "",
-                        None,
-                        formats::Level::File,
-                        "a disclosure has one AI Act summary: this is a second one",
-                    ),
-                ));
+                let second = "a disclosure has one AI Act summary: this is a second one";
+                problems.push((name.clone(), Diagnostic::new(0, "", None, formats::Level::File, second)));
             }
             summary = Some(found);
         }
@@ -257,13 +250,15 @@ pub async fn receive(store: &dyn Store, archive: &Archive, s: Submission<'_>) ->
         stats.merge(&read.stats);
         files.push(DisclosureFile {
             name: name.clone(),
-            sha256: archived.sha256,
+            sha256: archived.sha256.clone(),
             size: archived.size,
             kind,
             items: read.stats.items,
         });
+        kept.push(archived);
     }
     if errors > 0 {
+        discard(archive, &kept);
         return Err(DisclosureError::Invalid { errors, diagnostics: problems });
     }
     let from_summary = summary.as_ref().and_then(|s| s.declared_totals.clone()).unwrap_or_default();

@@ -95,6 +95,13 @@ impl Archive {
     pub fn open(&self, sha256: &str) -> io::Result<fs::File> {
         fs::File::open(self.path_of(sha256))
     }
+
+    /// The first `bytes` bytes of a kept file (fewer if it is shorter): what its kind is told from.
+    pub fn head(&self, sha256: &str, bytes: usize) -> io::Result<Vec<u8>> {
+        let mut head = Vec::with_capacity(bytes);
+        self.open(sha256)?.take(bytes as u64).read_to_end(&mut head)?;
+        Ok(head)
+    }
 }
 
 /// A uniquely named staging file in `dir` (no extra dependency for one temporary name).

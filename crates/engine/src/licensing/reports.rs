@@ -216,10 +216,8 @@ async fn blocking<T: Send + 'static>(
 /// The validating pass: reads the archived file once, sums usage per rating key (except for a DSR file)
 /// and collects every diagnostic.
 fn validate(archive: &Archive, sha256: &str, progress: Option<Progress>) -> Result<Read1, ReportError> {
-    let mut file = archive.open(sha256).map_err(|e| ReportError::Archive(e.to_string()))?;
-    let mut head = vec![0u8; 4096];
-    let n = read_up_to(&mut file, &mut head).map_err(|e| ReportError::Archive(e.to_string()))?;
-    let format = ReportFormat::detect(&head[..n]).ok_or(ReportError::UnknownFormat)?;
+    let head = archive.head(sha256, 4096).map_err(|e| ReportError::Archive(e.to_string()))?;
+    let format = ReportFormat::detect(&head).ok_or(ReportError::UnknownFormat)?;
     let file = Counting::new(
         archive.open(sha256).map_err(|e| ReportError::Archive(e.to_string()))?,
         phase_of("reading", progress),
@@ -250,18 +248,6 @@ fn validate(archive: &Archive, sha256: &str, progress: Option<Progress>) -> Resu
         outputs: summer.outputs,
         warnings: outcome.diagnostics,
     })
-}
-
-fn read_up_to(file: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        let n = file.read(&mut buffer[filled..])?;
-        if n == 0 {
-            break;
-        }
-        filled += n;
-    }
-    Ok(filled)
 }
 
 /// Checks each summed use against the agreement: what is outside it is flagged (and not invoiced).
