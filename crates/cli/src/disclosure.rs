@@ -173,12 +173,6 @@ async fn licensee_of(store: &dyn Store, licensee: Option<String>, model: &str) -
     }
 }
 
-fn milli_hours(text: &str) -> Result<u64> {
-    money::parse_scaled(text, 3)
-        .and_then(|v| u64::try_from(v).ok())
-        .with_context(|| format!("{text:?} is not a number of hours (a decimal with at most three decimals)"))
-}
-
 pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting<'_>) -> Result<()> {
     match command {
         DisclosureCommand::Submit { model, licensee, declared_items, declared_hours, files } => {
@@ -199,7 +193,7 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
                 files: named,
                 declared: DeclaredTotals {
                     items: declared_items,
-                    milli_hours: declared_hours.as_deref().map(milli_hours).transpose()?,
+                    milli_hours: declared_hours.as_deref().map(intake::milli_hours).transpose()?,
                 },
                 received_by: cx.operator,
                 now: cx.now,

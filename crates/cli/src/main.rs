@@ -139,6 +139,9 @@ struct ServeArgs {
     /// Largest report upload in bytes.
     #[arg(long, default_value_t = 1 << 30)]
     max_report_bytes: usize,
+    /// Largest disclosure file upload (a training manifest) in bytes.
+    #[arg(long, default_value_t = 64 << 30)]
+    max_disclosure_bytes: usize,
     /// Requests per second per API token.
     #[arg(long, default_value_t = 20)]
     token_rate: u32,
@@ -381,6 +384,7 @@ async fn licensing_command(
                 base_url: args.base_url,
                 contact_email: args.contact,
                 max_report_bytes: args.max_report_bytes,
+                max_disclosure_bytes: args.max_disclosure_bytes,
                 token_rate_per_second: args.token_rate,
                 ..server::Config::default()
             };

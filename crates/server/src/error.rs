@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use engine::disclosure::DisclosureError;
 use engine::licensing::reports::ReportError;
 use engine::store::StoreError;
 use serde_json::json;
@@ -64,6 +65,39 @@ impl From<ReportError> for ApiError {
             }
             ReportError::Archive(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "archive", e.to_string()),
             ReportError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<DisclosureError> for ApiError {
+    fn from(e: DisclosureError) -> ApiError {
+        let detail = e.to_string();
+        match e {
+            DisclosureError::Invalid { errors, diagnostics } => ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                error: "invalid-disclosure",
+                detail: format!("the disclosure was rejected with {errors} error(s); nothing was stored"),
+                diagnostics: diagnostics
+                    .into_iter()
+                    .map(|(file, d)| formats::Diagnostic { message: format!("{file}: {}", d.message), ..d })
+                    .collect(),
+            },
+            DisclosureError::UnknownFile { .. } => {
+                ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unknown-format", detail)
+            }
+            DisclosureError::UnknownDisclosure(_) | DisclosureError::UnknownItem { .. } => ApiError::not_found(detail),
+            DisclosureError::UnknownModel { .. } => ApiError::new(StatusCode::NOT_FOUND, "unknown-model", detail),
+            DisclosureError::UnknownLicensee(_) => ApiError::new(StatusCode::CONFLICT, "unknown-licensee", detail),
+            DisclosureError::File { .. } if detail.contains("larger than the limit") => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", detail)
+            }
+            DisclosureError::File { .. } => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "archive", detail),
+            DisclosureError::NothingSubmitted(_) | DisclosureError::Decision(_) | DisclosureError::NotMatched(_) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "bad-request", detail)
+            }
+            DisclosureError::Invoice(engine::licensing::invoicing::InvoiceError::Store(s))
+            | DisclosureError::Store(s) => s.into(),
+            DisclosureError::Invoice(_) => ApiError::new(StatusCode::CONFLICT, "books", detail),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Tantiem's HTTP server (axum). Public: the society's machine-readable offer (TDMRep, the ODRL policy,
 //! AI preferences), the per-work lookup, the published keys and licence verification. For licensees: a
-//! JSON API, each token scoped to one licensee, through which they submit reports and read their reports,
-//! invoices and licences. The OpenAPI document at `/openapi.json` lists every route.
+//! JSON API, each token scoped to one licensee, through which they submit reports and training disclosures
+//! and read their reports, disclosures (with their matches), invoices and licences. The OpenAPI document at `/openapi.json` lists every route.
 //!
 //! Architecture invariant: handlers are glue between HTTP and the engine; they read the clock once per
 //! request and pass it in, and never touch the database except through the engine's `Store`.
@@ -9,6 +9,7 @@
 mod api;
 mod auth;
 mod cache;
+mod disclosures;
 mod error;
 pub mod openapi;
 mod public;
@@ -32,6 +33,8 @@ pub struct Config {
     pub contact_email: String,
     /// Largest report upload, in bytes.
     pub max_report_bytes: usize,
+    /// Largest disclosure file upload (a training manifest), in bytes.
+    pub max_disclosure_bytes: usize,
     /// Requests per second allowed to each API token (with a burst of three seconds' worth).
     pub token_rate_per_second: u32,
     /// How long a licence verdict may be served from the cache (under a second, so a suspension shows
@@ -45,6 +48,7 @@ impl Default for Config {
             base_url: "http://localhost:8080".into(),
             contact_email: "ai-licensing@example.org".into(),
             max_report_bytes: 1 << 30,
+            max_disclosure_bytes: 64 << 30,
             token_rate_per_second: 20,
             verdict_ttl: Duration::from_millis(500),
         }
@@ -81,9 +85,12 @@ impl AppState {
 /// Every route, with its limits.
 pub fn router(state: AppState) -> Router {
     let max_report = state.config.max_report_bytes;
+    let max_disclosure = state.config.max_disclosure_bytes;
     Router::new()
         .merge(public::routes())
         .merge(api::routes().layer(DefaultBodyLimit::max(max_report)))
+        .merge(disclosures::upload_routes().layer(DefaultBodyLimit::max(max_disclosure)))
+        .merge(disclosures::routes())
         .layer(DefaultBodyLimit::max(64 * 1024))
         .with_state(state)
 }

@@ -49,6 +49,45 @@ pub fn document(base_url: &str) -> Value {
             json!({ "name": "format", "in": "query", "schema": { "type": "string", "enum": ["json", "csv", "html"] } }),
         );
     }
+    let mut upload =
+        licensee_operation("Upload one disclosure file (the body is the file); name it in a disclosure", &[]);
+    upload["requestBody"] = json!({
+        "required": true,
+        "description": "A training manifest (CSV, JSON Lines, Parquet), an AI Act summary (tantiem-ai-act-summary/1 JSON) or Croissant metadata, exactly as written. See docs/disclosures.md.",
+        "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } }
+    });
+    upload["responses"]["201"] = json!({ "description": "Kept: its SHA-256, size and kind" });
+    upload["responses"]["200"] = json!({ "description": "The same bytes were uploaded before" });
+    upload["responses"]["413"] = json!({ "$ref": "#/components/responses/Error" });
+    upload["responses"]["415"] = json!({ "$ref": "#/components/responses/Error" });
+    let mut disclose = licensee_operation(
+        "Submit a model version's disclosure of uploaded files: validated now, matched and assessed in the background",
+        &[],
+    );
+    disclose["requestBody"] = json!({
+        "required": true,
+        "content": { "application/json": { "schema": {
+            "type": "object",
+            "required": ["model_version", "files"],
+            "properties": {
+                "model_version": { "type": "string" },
+                "files": { "type": "array", "items": { "type": "object", "required": ["sha256"], "properties": { "sha256": { "type": "string" }, "name": { "type": "string" } } } },
+                "declared_items": { "type": "integer" },
+                "declared_hours": { "type": "string", "description": "A decimal with at most three decimals" }
+            }
+        } } }
+    });
+    disclose["responses"]["202"] =
+        json!({ "description": "A new disclosure: follow `status` for its matching and verdict" });
+    disclose["responses"]["200"] =
+        json!({ "description": "The same files and totals were received before: nothing changed" });
+    disclose["responses"]["422"] = json!({ "$ref": "#/components/responses/Error" });
+    let mut matches = licensee_operation("A disclosure's items as matched (latest match set)", &["disclosure"]);
+    if let Some(p) = matches["parameters"].as_array_mut() {
+        p.push(json!({ "name": "status", "in": "query", "schema": { "type": "string", "enum": ["matched", "ambiguous", "unmatched"] } }));
+        p.push(json!({ "name": "after", "in": "query", "schema": { "type": "integer" } }));
+        p.push(json!({ "name": "limit", "in": "query", "schema": { "type": "integer", "maximum": 1000 } }));
+    }
     let mut verify =
         public_operation("Verify a licence certificate and its agreement's standing today", "application/json");
     verify["requestBody"] = json!({ "required": true, "content": { "application/json": {} } });
@@ -62,7 +101,7 @@ pub fn document(base_url: &str) -> Value {
         "info": {
             "title": "Tantiem",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "AI licensing by a music collective management organisation: the public offer and licence verification, and the API through which licensees report."
+            "description": "AI licensing by a music collective management organisation: the public offer and licence verification, and the API through which licensees report and disclose what their models trained on."
         },
         "servers": [{ "url": base_url }],
         "paths": {
@@ -84,7 +123,14 @@ pub fn document(base_url: &str) -> Value {
             "/api/v1/licensees/{licensee}/reporting-status": { "get": licensee_operation("Each period's due reports: received, late, missing or open", &[]) },
             "/api/v1/licensees/{licensee}/invoices": { "get": licensee_operation("The licensee's invoices and credit notes", &[]) },
             "/api/v1/licensees/{licensee}/invoices/{number}": { "get": invoice },
-            "/api/v1/licensees/{licensee}/licences": { "get": licensee_operation("The licensee's licence certificates", &[]) }
+            "/api/v1/licensees/{licensee}/licences": { "get": licensee_operation("The licensee's licence certificates", &[]) },
+            "/api/v1/licensees/{licensee}/disclosure-files": { "post": upload },
+            "/api/v1/licensees/{licensee}/disclosures": {
+                "get": licensee_operation("The licensee's disclosures, every revision", &[]),
+                "post": disclose
+            },
+            "/api/v1/licensees/{licensee}/disclosures/{disclosure}": { "get": licensee_operation("One disclosure: files, statistics, latest match set and assessment (status `matching` until assessed)", &["disclosure"]) },
+            "/api/v1/licensees/{licensee}/disclosures/{disclosure}/matches": { "get": matches }
         },
         "components": {
             "securitySchemes": { "token": { "type": "http", "scheme": "bearer", "description": "A licensee's API token (tnt_…), created by the society with `tantiem licensee token`" } },

@@ -126,7 +126,7 @@ async fn the_presumption_holds_on_a_summary_alone_and_is_credited_back_on_full_t
     let (received, set, assessment) = intake::submit(
         s,
         &archive,
-        submission("sf-1", &[summary.clone()], DeclaredTotals::default(), at(2026, 5, 1)),
+        submission("sf-1", std::slice::from_ref(&summary), DeclaredTotals::default(), at(2026, 5, 1)),
         None,
     )
     .await

@@ -20,6 +20,8 @@ mod common;
 use common::{add_tunebird, at, set_up};
 
 const SERVICE_REPORT: &[u8] = include_bytes!("../../../docs/examples/songfox-service-2026-03.json");
+const MANIFEST: &[u8] = include_bytes!("../../../docs/examples/songfox-sf-1-manifest.csv");
+const SUMMARY: &[u8] = include_bytes!("../../../docs/examples/songfox-sf-1-summary.json");
 const PASSPHRASE: &str = "a long test passphrase";
 
 struct Fixture {
@@ -70,6 +72,23 @@ fn fill(template: &str, licensee: &str, report_id: &str, invoice: &str, licence:
         .replace("{report_id}", report_id)
         .replace("{number}", invoice)
         .replace("{id}", licence)
+        .replace("{disclosure}", "D000001")
+}
+
+/// Uploads the example manifest and summary and discloses them for sf-1; returns the POST body used.
+async fn disclose_example(f: &Fixture) -> Vec<u8> {
+    let mut files = Vec::new();
+    for (name, bytes) in [("manifest.csv", MANIFEST), ("summary.json", SUMMARY)] {
+        let uri = "/api/v1/licensees/songfox/disclosure-files";
+        let (status, body) = call(&f.router, Method::POST, uri, Some(&f.songfox), bytes.to_vec()).await;
+        assert!(status.is_success(), "{status}: {}", String::from_utf8_lossy(&body));
+        files.push(serde_json::json!({ "sha256": json(&body)["sha256"], "name": name }));
+    }
+    let request = serde_json::to_vec(&serde_json::json!({ "model_version": "sf-1", "files": files })).unwrap();
+    let (status, body) =
+        call(&f.router, Method::POST, "/api/v1/licensees/songfox/disclosures", Some(&f.songfox), request.clone()).await;
+    assert!(status.is_success(), "{status}: {}", String::from_utf8_lossy(&body));
+    request
 }
 
 async fn no_token_reaches_another_licensees_data(store: &Arc<dyn Store>) {
@@ -87,6 +106,7 @@ async fn no_token_reaches_another_licensees_data(store: &Arc<dyn Store>) {
         rates: &[],
     };
     engine::licensing::invoicing::run_invoices(store.as_ref(), &run).await.unwrap();
+    let disclosure_request = disclose_example(&f).await;
 
     let (status, body) = call(&f.router, Method::GET, "/openapi.json", None, vec![]).await;
     assert_eq!(status, StatusCode::OK);
@@ -96,7 +116,12 @@ async fn no_token_reaches_another_licensees_data(store: &Arc<dyn Store>) {
     for (template, operations) in paths {
         for method in operations.as_object().unwrap().keys() {
             let method: Method = method.to_uppercase().parse().unwrap();
-            let body = if method == Method::POST { SERVICE_REPORT.to_vec() } else { br#"{}"#.to_vec() };
+            let body = match (method.clone(), template.as_str()) {
+                (Method::POST, t) if t.ends_with("/disclosures") => disclosure_request.clone(),
+                (Method::POST, t) if t.ends_with("/disclosure-files") => MANIFEST.to_vec(),
+                (Method::POST, _) => SERVICE_REPORT.to_vec(),
+                _ => br#"{}"#.to_vec(),
+            };
             if !template.contains("{licensee}") {
                 // Public routes answer without a token.
                 let uri = fill(template, "", "", "", &f.licence_id);
@@ -116,8 +141,8 @@ async fn no_token_reaches_another_licensees_data(store: &Arc<dyn Store>) {
             // Tunebird's token on Songfox's data: refused.
             let (status, _) = call(&f.router, method.clone(), &own, Some(&f.tunebird), body.clone()).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{method} {own} with another licensee's token");
-            // Tunebird's own path naming Songfox's report or invoice: not found.
-            if template.contains("{report_id}") || template.contains("{number}") {
+            // Tunebird's own path naming Songfox's report, invoice or disclosure: not found.
+            if template.contains("{report_id}") || template.contains("{number}") || template.contains("{disclosure}") {
                 let theirs = fill(template, "tunebird", "SF-SERVICE-2026-03", "INV-2026-000001", "");
                 let (status, _) = call(&f.router, method.clone(), &theirs, Some(&f.tunebird), body.clone()).await;
                 assert_eq!(status, StatusCode::NOT_FOUND, "{method} {theirs}");
@@ -130,7 +155,7 @@ async fn no_token_reaches_another_licensees_data(store: &Arc<dyn Store>) {
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {own} with a forged token");
         }
     }
-    assert_eq!(licensee_routes, 8);
+    assert_eq!(licensee_routes, 13);
     // Tunebird's list of invoices holds none of Songfox's.
     let (_, body) =
         call(&f.router, Method::GET, "/api/v1/licensees/tunebird/invoices", Some(&f.tunebird), vec![]).await;
@@ -208,4 +233,87 @@ async fn limits_and_verification(store: &Arc<dyn Store>) {
     assert_eq!(json(&body)["status"], "invalid");
 }
 
-story!(no_token_reaches_another_licensees_data, reports_through_the_api, limits_and_verification);
+/// A disclosure through the API: files uploaded (the same bytes twice are kept once; an unknown kind is
+/// refused), a disclosure of them validated at once and matched and assessed in the background, its matches
+/// read page by page; a manifest with errors refused with its lines.
+async fn disclosures_through_the_api(store: &Arc<dyn Store>) {
+    let f = fixture(store, server::Config::default()).await;
+    let upload = "/api/v1/licensees/songfox/disclosure-files";
+    let (status, first) = call(&f.router, Method::POST, upload, Some(&f.songfox), MANIFEST.to_vec()).await;
+    assert_eq!((status, json(&first)["kind"]["manifest"].as_str()), (StatusCode::CREATED, Some("csv")));
+    let (status, again) = call(&f.router, Method::POST, upload, Some(&f.songfox), MANIFEST.to_vec()).await;
+    assert_eq!((status, json(&again)["sha256"].clone()), (StatusCode::OK, json(&first)["sha256"].clone()));
+    let (status, body) = call(&f.router, Method::POST, upload, Some(&f.songfox), b"just notes\n".to_vec()).await;
+    assert_eq!((status, json(&body)["error"].as_str()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("unknown-format")));
+
+    let request = disclose_example(&f).await;
+    let (status, body) =
+        call(&f.router, Method::POST, "/api/v1/licensees/songfox/disclosures", Some(&f.songfox), request).await;
+    assert_eq!((status, json(&body)["outcome"].as_str()), (StatusCode::OK, Some("already-received")));
+    let show = "/api/v1/licensees/songfox/disclosures/D000001";
+    let mut view = Value::Null;
+    for _ in 0..100 {
+        let (status, body) = call(&f.router, Method::GET, show, Some(&f.songfox), vec![]).await;
+        assert_eq!(status, StatusCode::OK);
+        view = json(&body);
+        if view["status"] == "assessed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(view["status"], "assessed", "{view}");
+    assert_eq!(view["view"]["assessment"]["verdict"], "full");
+    let (_, body) =
+        call(&f.router, Method::GET, &format!("{show}/matches?status=unmatched&limit=2"), Some(&f.songfox), vec![])
+            .await;
+    let page = json(&body);
+    assert_eq!(page["matches"].as_array().unwrap().len(), 2);
+    assert_eq!(page["matches"][0]["status"], "unmatched");
+    let after = page["matches"][1]["item"].as_u64().unwrap();
+    let (_, body) = call(
+        &f.router,
+        Method::GET,
+        &format!("{show}/matches?status=unmatched&after={after}"),
+        Some(&f.songfox),
+        vec![],
+    )
+    .await;
+    assert!(json(&body)["matches"].as_array().unwrap().iter().all(|m| m["item"].as_u64().unwrap() > after));
+    // Tunebird cannot read Songfox's disclosure, even through its own path.
+    let (status, _) =
+        call(&f.router, Method::GET, "/api/v1/licensees/tunebird/disclosures/D000001", Some(&f.tunebird), vec![]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let broken = b"title,artists,duration\nOne,A,3:10\nTwo,B,ten\n".to_vec();
+    let (_, body) = call(&f.router, Method::POST, upload, Some(&f.songfox), broken).await;
+    let request = serde_json::json!({ "model_version": "sf-2", "files": [{ "sha256": json(&body)["sha256"], "name": "broken.csv" }] });
+    let (status, body) = call(
+        &f.router,
+        Method::POST,
+        "/api/v1/licensees/songfox/disclosures",
+        Some(&f.songfox),
+        serde_json::to_vec(&request).unwrap(),
+    )
+    .await;
+    let body = json(&body);
+    assert_eq!((status, body["error"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid-disclosure")));
+    assert_eq!(body["diagnostics"][0]["line"], 3);
+    assert!(body["diagnostics"][0]["message"].as_str().unwrap().starts_with("broken.csv: "), "{body}");
+    let unknown = serde_json::json!({ "model_version": "sf-2", "files": [{ "sha256": "0".repeat(64) }] });
+    let (status, _) = call(
+        &f.router,
+        Method::POST,
+        "/api/v1/licensees/songfox/disclosures",
+        Some(&f.songfox),
+        serde_json::to_vec(&unknown).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+story!(
+    no_token_reaches_another_licensees_data,
+    reports_through_the_api,
+    limits_and_verification,
+    disclosures_through_the_api
+);

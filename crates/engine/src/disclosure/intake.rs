@@ -169,8 +169,8 @@ fn discard(archive: &Archive, kept: &[crate::licensing::archive::Archived]) {
     }
 }
 
-/// Hours as the summary writes them (`"1.92"`) in thousandths of an hour.
-fn milli_hours(text: &str) -> Result<u64, DisclosureError> {
+/// Hours as people write them (`"1.92"`) in thousandths of an hour.
+pub fn milli_hours(text: &str) -> Result<u64, DisclosureError> {
     money::parse_scaled(text, 3).and_then(|v| u64::try_from(v).ok()).ok_or_else(|| {
         DisclosureError::NothingSubmitted(format!(
             "the declared hours {text:?} are not a decimal number of hours with at most three decimals"
