@@ -17,6 +17,8 @@ pub struct ReadOutcome {
     pub diagnostics: Vec<Diagnostic>,
     /// Errors found, including those beyond [`MAX_DIAGNOSTICS`].
     pub errors: u64,
+    /// Warnings found, including those not kept.
+    pub warnings: u64,
 }
 
 impl ReadOutcome {
@@ -27,8 +29,11 @@ impl ReadOutcome {
         }
     }
 
+    /// Warnings take at most half of the diagnostics kept, so the errors that reject a file are never crowded
+    /// out of the list.
     pub(crate) fn warning(&mut self, line: u64, record: &str, field: Option<&'static str>, message: impl Into<String>) {
-        if self.diagnostics.len() < MAX_DIAGNOSTICS {
+        self.warnings += 1;
+        if self.warnings <= (MAX_DIAGNOSTICS / 2) as u64 && self.diagnostics.len() < MAX_DIAGNOSTICS {
             self.diagnostics.push(Diagnostic::new(line, record, field, Level::Warning, message));
         }
     }
@@ -47,6 +52,24 @@ pub(crate) struct Lines<R> {
 }
 
 impl<R: BufRead> Lines<R> {
+    /// Consumes input up to and including the next line end, a buffer at a time; false at the end of input
+    /// or on a read error.
+    fn skip_line(&mut self) -> bool {
+        loop {
+            let (found, length) = match self.input.fill_buf() {
+                Ok([]) | Err(_) => return false,
+                Ok(buffer) => match buffer.iter().position(|b| *b == b'\n') {
+                    Some(at) => (true, at + 1),
+                    None => (false, buffer.len()),
+                },
+            };
+            self.input.consume(length);
+            if found {
+                return true;
+            }
+        }
+    }
+
     pub(crate) fn new(input: R) -> Self {
         Lines { input, number: 0, buffer: Vec::new() }
     }
@@ -67,9 +90,10 @@ impl<R: BufRead> Lines<R> {
             self.number += 1;
             if self.buffer.len() > MAX_LINE_BYTES && !self.buffer.ends_with(b"\n") {
                 outcome.error(self.number, "", None, format!("line longer than {MAX_LINE_BYTES} bytes: split it"));
-                // Skip the rest of the over-long line.
-                let mut rest = Vec::new();
-                let _ = self.input.read_until(b'\n', &mut rest);
+                // Skip the rest of the over-long line without holding it: a file may have no line end at all.
+                if !self.skip_line() {
+                    return None;
+                }
                 continue;
             }
             while matches!(self.buffer.last(), Some(b'\n' | b'\r')) {

@@ -219,6 +219,17 @@ struct TitleKeyOwned {
     words: u8,
 }
 
+impl TitleKeyOwned {
+    /// The same title once normalised: the same words, in any order, spaced any way, or the recording's
+    /// title with its artist's name in front.
+    fn same_as(&self, t: &TitleKey) -> bool {
+        self.hash == t.hash
+            || self.sorted_hash == t.sorted_hash
+            || self.compact_hash == t.compact_hash
+            || self.hash == t.stripped_hash
+    }
+}
+
 impl<'r> Matcher<'r> {
     pub fn new(repertoire: &'r Repertoire, thresholds: Thresholds) -> Matcher<'r> {
         Matcher { repertoire, audio: None, thresholds }
@@ -330,11 +341,7 @@ impl<'r> Matcher<'r> {
     /// is let go: on its own that could not make a match.)
     fn title_could_fit(&self, q: &Query, t: &TitleKey) -> bool {
         let Some((parsed, key)) = &q.title else { return true };
-        if t.core.is_empty()
-            || key.hash == t.hash
-            || key.sorted_hash == t.sorted_hash
-            || key.compact_hash == t.compact_hash
-        {
+        if t.core.is_empty() || key.same_as(t) {
             return true;
         }
         let longer = parsed.core.len().max(t.core.len());
@@ -398,11 +405,7 @@ impl<'r> Matcher<'r> {
         if t.core.is_empty() {
             return TitleLevel::Missing;
         }
-        if key.hash == t.hash
-            || key.sorted_hash == t.sorted_hash
-            || key.compact_hash == t.compact_hash
-            || key.hash == t.stripped_hash
-        {
+        if key.same_as(t) {
             return TitleLevel::Exact;
         }
         // The text itself is read from the arena only when the cheap tests leave a doubt.

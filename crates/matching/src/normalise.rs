@@ -263,9 +263,10 @@ pub fn parse_title(title: &str, version: Option<&str>) -> ParsedTitle {
     let mut kept: Vec<String> = Vec::new();
     for (i, piece) in inline.split(" - ").flat_map(|p| p.split(" – ")).flat_map(|p| p.split(" — ")).enumerate() {
         if i == 0 {
-            let lower = piece.to_lowercase();
+            // ASCII lower case keeps every byte where it was, so the offset found is one in `piece`.
+            let lower = piece.to_ascii_lowercase();
             match featuring_at(&lower) {
-                Some((at, len)) if lower.len() == piece.len() => {
+                Some((at, len)) => {
                     parsed.featured.push(fold(&piece[at + len..]));
                     parsed.removed.push("feat. credit");
                     kept.push(piece[..at].to_owned());
@@ -482,6 +483,22 @@ mod tests {
         assert_eq!((a.main, a.featured), (vec!["anna berg".to_owned()], vec!["soren hansen".to_owned()]));
         let a = parse_artists(&["Anna Berg (feat. Søren Hansen)".into()]);
         assert_eq!(a.featured, vec!["soren hansen"]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_text_makes_the_parsers_panic(title in "\\PC{0,40}", artist in "\\PC{0,40}") {
+            let t = parse_title(&title, Some(&artist));
+            let a = parse_artists(&[artist.clone(), title.clone()]);
+            proptest::prop_assert!(t.core.len() <= 4 * title.len() + 4 && a.main.len() <= 64);
+        }
+    }
+
+    #[test]
+    fn a_marker_after_letters_that_change_length_in_lower_case() {
+        // U+212A (Kelvin, 3 bytes) lower-cases to "k" (1 byte); İ (2 bytes) to "i̇" (3 bytes).
+        let p = parse_title("\u{212A} feat. \u{130}\u{130}", None);
+        assert_eq!(p.featured.len(), 1);
     }
 
     #[test]

@@ -127,14 +127,23 @@ impl HashIndex {
         &self.pairs[self.starts[prefix] as usize..self.starts[prefix + 1] as usize]
     }
 
+    /// The pairs under `hash`: a slot is sorted, so a hash shared by thousands of rows (a common title) is
+    /// found by bisection rather than a scan of all of them.
+    fn run(&self, hash: u64) -> &[(u64, u32)] {
+        let slot = self.slot(hash);
+        let start = slot.partition_point(|(h, _)| *h < hash);
+        let end = start + slot[start..].partition_point(|(h, _)| *h == hash);
+        &slot[start..end]
+    }
+
     /// The rows under `hash`.
     pub fn get(&self, hash: u64) -> impl Iterator<Item = u32> + '_ {
-        self.slot(hash).iter().filter(move |(h, _)| *h == hash).map(|(_, row)| *row)
+        self.run(hash).iter().map(|(_, row)| *row)
     }
 
     /// How many rows are under `hash`.
     pub fn count(&self, hash: u64) -> usize {
-        self.slot(hash).iter().filter(|(h, _)| *h == hash).count()
+        self.run(hash).len()
     }
 
     /// Every (hash, row) pair in hash order.

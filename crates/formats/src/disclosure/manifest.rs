@@ -468,6 +468,7 @@ fn read_jsonl(input: impl BufRead, sink: &mut dyn FnMut(ManifestItem)) -> ReadOu
     let mut lines = Lines::new(input);
     let mut unknown: BTreeSet<String> = BTreeSet::new();
     let mut count = 0u64;
+    let mut first_object = true;
     while let Some(text) = lines.next_line(&mut outcome) {
         let line = lines.number;
         if text.trim().is_empty() {
@@ -484,8 +485,12 @@ fn read_jsonl(input: impl BufRead, sink: &mut dyn FnMut(ManifestItem)) -> ReadOu
                 continue;
             }
         };
-        if let Some(format) = object.get("format") {
-            if format.as_str() != Some(MANIFEST_FORMAT) {
+        // A header, if any, is the first object and names the format; an item may have a `format` of its
+        // own (an audio file's) and is an item all the same.
+        let first = std::mem::replace(&mut first_object, false);
+        let format = object.get("format").and_then(|f| f.as_str());
+        if first && format.is_some_and(|f| f.starts_with("tantiem-")) {
+            if format != Some(MANIFEST_FORMAT) {
                 outcome.error(line, "", Some("format"), format!("the header's format must be {MANIFEST_FORMAT:?}"));
             }
             continue;
@@ -664,9 +669,10 @@ mod tests {
             ManifestFormat::JsonLines,
             "{\"format\": \"tantiem-training-manifest/1\"}\n\
              {\"title\": \"Home\", \"artists\": [\"Anna Berg\"], \"duration_s\": 201.4, \"chromaprint\": [1, 2, -3], \"mood\": \"calm\"}\n\
-             {\"title\": true}\n",
+             {\"title\": true}\n\
+             {\"title\": \"Home\", \"format\": \"flac\"}\n",
         );
-        assert_eq!(items.len(), 1);
+        assert_eq!(items.len(), 2, "an item's own format member is not a header");
         assert_eq!(items[0].chromaprint.as_deref(), Some(&[1, 2, u32::MAX - 2][..]));
         assert_eq!(items[0].duration_s, Some(201));
         assert_eq!(outcome.errors, 1);

@@ -127,8 +127,18 @@ impl ManifestItem {
     }
 }
 
-/// How many distinct sources a manifest's statistics name one by one; the rest are counted together.
-pub const MAX_SOURCES_LISTED: usize = 1_000;
+/// How many distinct sources a manifest's statistics name one by one; the rest are counted together (and
+/// cannot be checked against what the summary declares).
+pub const MAX_SOURCES_LISTED: usize = 100_000;
+
+/// A source as written, reduced for counting and comparing: lower case, without a scheme, `www.` or a
+/// trailing slash, so `https://www.Example.org/` and `example.org` are one source.
+pub fn source_key(text: &str) -> String {
+    let t = text.trim().to_lowercase();
+    let t = t.strip_prefix("https://").or_else(|| t.strip_prefix("http://")).unwrap_or(&t);
+    let t = t.strip_prefix("www.").unwrap_or(t);
+    t.trim_end_matches('/').to_owned()
+}
 
 /// What a manifest holds, counted as it is read: what the transparency assessment weighs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,7 +153,8 @@ pub struct ManifestStats {
     pub with_source: u64,
     /// The sum of the items' durations, in seconds.
     pub duration_s_total: u64,
-    /// Items per source (at most [`MAX_SOURCES_LISTED`] named), and items from sources beyond those.
+    /// Items per source (by [`source_key`], at most [`MAX_SOURCES_LISTED`] named), and items from sources
+    /// beyond those.
     pub sources: BTreeMap<String, u64>,
     pub sources_unlisted: u64,
     pub acquired_first: Option<NaiveDate>,
@@ -165,7 +176,7 @@ impl ManifestStats {
         }
         if let Some(source) = &item.source {
             self.with_source += 1;
-            self.count_source(source, 1);
+            self.count_source(&source_key(source), 1);
         }
         if let Some(day) = item.acquired_on {
             self.acquired_first = Some(self.acquired_first.map_or(day, |d| d.min(day)));

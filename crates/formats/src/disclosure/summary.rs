@@ -196,6 +196,12 @@ impl AiActSummary {
     }
 }
 
+/// Hours as people write them (`"1.92"`) in thousandths of an hour, if they are a decimal with at most three
+/// decimals.
+pub fn declared_milli_hours(text: &str) -> Option<u64> {
+    money::parse_scaled(text, 3).and_then(|v| u64::try_from(v).ok())
+}
+
 fn problem(line: u64, field: Option<&'static str>, message: impl Into<String>) -> DocumentError {
     DocumentError(Diagnostic::new(line, "", field, Level::File, message))
 }
@@ -222,6 +228,15 @@ pub fn read_summary(bytes: &[u8]) -> Result<(AiActSummary, Vec<Diagnostic>), Doc
                 ),
             ));
         }
+    }
+    if let Some(hours) = summary.declared_totals.as_ref().and_then(|d| d.audio_hours.as_deref())
+        && declared_milli_hours(hours).is_none()
+    {
+        return Err(problem(
+            0,
+            Some("declared_totals"),
+            format!("declared audio_hours {hours:?} is not a decimal number of hours with at most three decimals"),
+        ));
     }
     let warn = |field: &'static str, what: &str| {
         Diagnostic::new(0, "", Some(field), Level::Warning, format!("section {what} is not filled in"))
