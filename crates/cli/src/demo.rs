@@ -266,7 +266,7 @@ async fn disclose_example(
     operator: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    use engine::disclosure::intake::{MAX_FILE_BYTES, Submission, submit};
+    use engine::disclosure::intake::{FileSource, MAX_FILE_BYTES, Submission, submit};
     let dir = out.join("disclosure");
     std::fs::create_dir_all(&dir)?;
     let manifest = dir.join("songfox-sf-1-manifest.csv");
@@ -284,10 +284,7 @@ async fn disclose_example(
         let submission = Submission {
             licensee: "songfox",
             model_version: "sf-1",
-            files: files
-                .iter()
-                .map(|p| (p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), p.clone()))
-                .collect(),
+            files: files.iter().map(|p| FileSource::on_disk(p)).collect(),
             declared: engine::disclosure::DeclaredTotals::default(),
             received_by: operator,
             now,

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use engine::Store;
 use engine::disclosure::decisions::{self, Resolution};
-use engine::disclosure::intake::{self, MAX_FILE_BYTES, Received, Submission};
+use engine::disclosure::intake::{self, FileSource, MAX_FILE_BYTES, Received, Submission};
 use engine::disclosure::run::{self, MatchRun};
 use engine::disclosure::{
     Assessment, DeclaredTotals, Disclosure, MatchCounts, MatchRow, MatchSet, MatchStatus, Progress, views,
@@ -119,6 +119,13 @@ pub struct Setting<'a> {
     pub now: DateTime<Utc>,
 }
 
+impl<'a> Setting<'a> {
+    /// A match run in this setting, without progress.
+    fn match_run(&self) -> MatchRun<'a> {
+        MatchRun { audio_index: Some(self.audio_index.clone()), ..MatchRun::new(self.archive, self.now) }
+    }
+}
+
 /// A progress bar that follows the engine's phases: bytes while archiving and reading, items while matching.
 fn progress_bar() -> (ProgressBar, Progress) {
     let bar = ProgressBar::new(0);
@@ -138,22 +145,6 @@ fn progress_bar() -> (ProgressBar, Progress) {
         shown.set_position(done);
     });
     (bar, progress)
-}
-
-/// The fingerprint index, when a disclosure's items carry fingerprints.
-async fn audio_for(
-    store: &dyn Store,
-    d: &Disclosure,
-    index: &std::path::Path,
-) -> Result<Option<Arc<fingerprint::recogniser::Recogniser>>> {
-    if d.stats.with_fingerprint == 0 {
-        return Ok(None);
-    }
-    let (recogniser, source) = engine::recordings::recogniser(store, Some(index)).await?;
-    if let engine::recordings::IndexSource::Unsaved(why) = source {
-        eprintln!("warning: the audio index was built but not saved ({why})");
-    }
-    Ok(Some(Arc::new(recogniser)))
 }
 
 async fn licensee_of(store: &dyn Store, licensee: Option<String>, model: &str) -> Result<String> {
@@ -177,15 +168,7 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
     match command {
         DisclosureCommand::Submit { model, licensee, declared_items, declared_hours, files } => {
             let licensee = licensee_of(store, licensee, &model).await?;
-            let named = files
-                .iter()
-                .map(|p| {
-                    (
-                        p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned()),
-                        p.clone(),
-                    )
-                })
-                .collect();
+            let named = files.iter().map(|p| FileSource::on_disk(p)).collect();
             let (bar, progress) = progress_bar();
             let submission = Submission {
                 licensee: &licensee,
@@ -200,28 +183,10 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
                 max_bytes: MAX_FILE_BYTES,
                 progress: Some(progress.clone()),
             };
-            // The fingerprint index is only needed when items carry fingerprints: receive first, then match.
-            let received = intake::receive(store, cx.archive, submission).await;
-            let received = match received {
-                Ok(r) => r,
-                Err(e) => {
-                    bar.finish_and_clear();
-                    return Err(e.into());
-                }
-            };
-            let d = received.disclosure().clone();
-            let (set, assessment) =
-                match (&received, store.match_sets(&d.id).await?.pop(), store.assessments(&d.id).await?.pop()) {
-                    (Received::AlreadyReceived(_), Some(set), Some(assessment)) => (set, assessment),
-                    _ => {
-                        let audio = audio_for(store, &d, &cx.audio_index).await?;
-                        let run = MatchRun { archive: cx.archive, audio, now: cx.now, progress: Some(progress) };
-                        let set = run::match_disclosure(store, &d, &run).await?;
-                        let assessment = engine::disclosure::assess::assess(store, &d.id, cx.operator, cx.now).await?;
-                        (set, assessment)
-                    }
-                };
+            let done = intake::submit(store, cx.archive, submission, Some(cx.audio_index.clone())).await;
             bar.finish_and_clear();
+            let (received, set, assessment) = done?;
+            let d = received.disclosure().clone();
             match received {
                 Received::New(_) => {
                     println!("Disclosure {} received: {licensee}, model {model} (revision {}).", d.id, d.revision)
@@ -306,23 +271,37 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
         }
         DisclosureCommand::Rematch { id, stale } => {
             let (bar, progress) = progress_bar();
-            let mut done: Vec<(MatchSet, Assessment)> = Vec::new();
-            if stale {
-                let run = MatchRun { archive: cx.archive, audio: None, now: cx.now, progress: Some(progress) };
-                done = run::rematch_stale(store, &run, cx.operator).await?;
+            let run = MatchRun { progress: Some(progress), ..cx.match_run() };
+            let done = if stale {
+                run::rematch_stale(store, &run, cx.operator).await
             } else {
                 let id = id.context("give the disclosure to match again, or --stale")?;
-                let d = store.disclosure(&id).await?.with_context(|| format!("no disclosure {id}"))?;
-                let audio = audio_for(store, &d, &cx.audio_index).await?;
-                let run = MatchRun { archive: cx.archive, audio, now: cx.now, progress: Some(progress) };
-                let set = run::match_disclosure(store, &d, &run).await?;
-                done.push((set, engine::disclosure::assess::assess(store, &d.id, cx.operator, cx.now).await?));
-            }
+                let d = store
+                    .disclosure(&id)
+                    .await?
+                    .with_context(|| format!("no disclosure {id}: `tantiem disclosure list` shows them"))?;
+                let outcome = async {
+                    let set = run::match_disclosure(store, &d, &run).await?;
+                    Ok((set, engine::disclosure::assess::assess(store, &d.id, cx.operator, cx.now).await?))
+                }
+                .await;
+                Ok(vec![(d.id.clone(), outcome)])
+            };
             bar.finish_and_clear();
+            let done = done?;
             if done.is_empty() {
                 println!("Every disclosure in force was matched against the repertoire as it stands.");
             }
-            for (set, a) in done {
+            let mut failed = 0;
+            for (id, outcome) in done {
+                let (set, a) = match outcome {
+                    Ok(done) => done,
+                    Err(e) => {
+                        failed += 1;
+                        eprintln!("error: disclosure {id} could not be matched again: {e}");
+                        continue;
+                    }
+                };
                 println!(
                     "{} match set {}: {}; verdict {}",
                     set.disclosure,
@@ -333,6 +312,9 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
                 for s in &a.settlements {
                     println!("  {s}");
                 }
+            }
+            if failed > 0 {
+                bail!("{failed} disclosure(s) could not be matched again: see above");
             }
         }
         DisclosureCommand::Party { party, json } => {
@@ -360,23 +342,38 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
     Ok(())
 }
 
-/// After an import: matches again the disclosures whose repertoire changed, saying so.
+/// After an import: matches again the disclosures whose repertoire changed, saying so. The import is
+/// committed whatever happens here, so a failure is a warning with what to run.
 pub async fn rematch_after_import(store: &dyn Store, cx: &Setting<'_>) -> Result<()> {
     if store.disclosures(None).await?.is_empty() {
         return Ok(());
     }
     let (bar, progress) = progress_bar();
-    let run = MatchRun { archive: cx.archive, audio: None, now: cx.now, progress: Some(progress) };
+    let run = MatchRun { progress: Some(progress), ..cx.match_run() };
     let done = run::rematch_stale(store, &run, cx.operator).await;
     bar.finish_and_clear();
-    for (set, a) in done? {
-        println!(
-            "Disclosure {} matched again (match set {}): {}; verdict {}",
-            set.disclosure,
-            set.number,
-            counts_line(&set.counts),
-            a.verdict
-        );
+    let done = match done {
+        Ok(done) => done,
+        Err(e) => {
+            eprintln!(
+                "warning: the disclosures were not matched again ({e}): run `tantiem disclosure rematch --stale`"
+            );
+            return Ok(());
+        }
+    };
+    for (id, outcome) in done {
+        match outcome {
+            Ok((set, a)) => println!(
+                "Disclosure {} matched again (match set {}): {}; verdict {}",
+                set.disclosure,
+                set.number,
+                counts_line(&set.counts),
+                a.verdict
+            ),
+            Err(e) => {
+                eprintln!("warning: disclosure {id} was not matched again ({e}): run `tantiem disclosure rematch {id}`")
+            }
+        }
     }
     Ok(())
 }

@@ -386,6 +386,7 @@ async fn licensing_command(
                 max_report_bytes: args.max_report_bytes,
                 max_disclosure_bytes: args.max_disclosure_bytes,
                 token_rate_per_second: args.token_rate,
+                audio_index: Some(beside_store(database_url, "audio-index", "tantiem.audio-index")),
                 ..server::Config::default()
             };
             let state = server::AppState::new(store.clone(), archive, config);

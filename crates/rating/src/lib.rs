@@ -152,6 +152,12 @@ impl Tariff {
         }
     }
 
+    /// The per-work part of a training fee for `works` works (what each work the model used adds).
+    pub fn per_work_fee(&self, works: u64) -> Result<Amount, RatingError> {
+        let count = i64::try_from(works).map_err(|_| RatingError::Money(MoneyError::Overflow))?;
+        Ok(self.training.per_work.checked_mul(count)?)
+    }
+
     /// The training fee for one model version. `works_used`: the works the fee is priced on (matched
     /// licensed works, or the whole licensed repertoire under the presumption); `works_disclosed`: the
     /// matched licensed works the disclosure itself names (equal to `works_used` when it is transparent).
@@ -162,11 +168,10 @@ impl Tariff {
         works_disclosed: u64,
     ) -> Result<TrainingCharge, RatingError> {
         let base = *self.training.base_fee.get(&tier).ok_or(RatingError::NoBaseFee(tier))?;
-        let count = |n: u64| i64::try_from(n).map_err(|_| RatingError::Money(MoneyError::Overflow));
-        let per_works = self.training.per_work.checked_mul(count(works_used)?)?;
+        let per_works = self.per_work_fee(works_used)?;
         let total = base.checked_add(per_works)?;
         let presumed_only = works_used.saturating_sub(works_disclosed);
-        let presumption_part = self.training.per_work.checked_mul(count(presumed_only)?)?;
+        let presumption_part = self.per_work_fee(presumed_only)?;
         let mut trail = vec![
             TrailStep { what: format!("base fee, {tier:?} business"), amount: base },
             TrailStep { what: format!("{works_used} works × {} per work", self.training.per_work), amount: per_works },

@@ -10,9 +10,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use engine::disclosure::intake::{self, Received, Submission};
-use engine::disclosure::run::{self, MatchRun};
-use engine::disclosure::{DeclaredTotals, DisclosureError, MatchStatus, views};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use engine::disclosure::intake::{self, FileSource, Received, Submission};
+use engine::disclosure::run::MatchRun;
+use engine::disclosure::{DeclaredTotals, MatchStatus, views};
 use formats::disclosure::DisclosureFileKind;
 use futures::TryStreamExt;
 use serde::Deserialize;
@@ -21,6 +24,36 @@ use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use crate::auth::Authorised;
 use crate::{ApiError, AppState};
+
+/// Disclosures being matched and assessed in the background: `None` while running, the error if it failed.
+/// Lost on restart; a disclosure left unassessed is completed by submitting it again.
+#[derive(Clone, Default)]
+pub struct Runs(Arc<Mutex<HashMap<String, Option<String>>>>);
+
+impl Runs {
+    /// Marks a disclosure running; false if it already is.
+    fn start(&self, id: &str) -> bool {
+        let mut runs = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if matches!(runs.get(id), Some(None)) {
+            return false;
+        }
+        runs.insert(id.to_owned(), None);
+        true
+    }
+
+    fn end(&self, id: &str, failure: Option<String>) {
+        let mut runs = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match failure {
+            Some(e) => runs.insert(id.to_owned(), Some(e)),
+            None => runs.remove(id),
+        };
+    }
+
+    /// `None`: not known here; `Some(None)`: running; `Some(Some(e))`: failed with `e`.
+    fn state(&self, id: &str) -> Option<Option<String>> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(id).cloned()
+    }
+}
 
 /// The upload route (its body limit is the largest disclosure file's).
 pub fn upload_routes() -> Router<AppState> {
@@ -35,7 +68,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Streams one file into the archive and says what it is; an unknown kind is refused and not kept.
-async fn upload(State(state): State<AppState>, _who: Authorised, body: Body) -> Result<Response, ApiError> {
+async fn upload(State(state): State<AppState>, who: Authorised, body: Body) -> Result<Response, ApiError> {
     let stream = body.into_data_stream().map_err(std::io::Error::other);
     let reader = SyncIoBridge::new(StreamReader::new(stream));
     let archive = state.archive.clone();
@@ -44,7 +77,7 @@ async fn upload(State(state): State<AppState>, _who: Authorised, body: Body) -> 
         .await
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "archive", e.to_string()))?
         .map_err(|e| {
-            if e.to_string().contains("larger than the limit") {
+            if e.kind() == std::io::ErrorKind::FileTooLarge {
                 ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", e.to_string())
             } else {
                 ApiError::new(StatusCode::BAD_REQUEST, "unreadable", format!("the upload could not be read: {e}"))
@@ -62,6 +95,7 @@ async fn upload(State(state): State<AppState>, _who: Authorised, body: Body) -> 
             "not a disclosure file: expected a training manifest (CSV, JSON Lines, Parquet), an AI Act summary or Croissant metadata; see docs/disclosures.md",
         ));
     };
+    state.store.add_upload(&who.licensee, &archived.sha256, archived.size, chrono::Utc::now()).await?;
     let status = if archived.fresh { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(json!({ "sha256": archived.sha256, "size": archived.size, "kind": kind }))).into_response())
 }
@@ -97,15 +131,14 @@ async fn submit(State(state): State<AppState>, who: Authorised, body: axum::body
     })?;
     let mut files = Vec::new();
     for f in &request.files {
-        let well_formed = f.sha256.len() == 64 && f.sha256.bytes().all(|b| b.is_ascii_hexdigit());
-        let path = state.archive.path_of(&f.sha256.to_ascii_lowercase());
-        if !well_formed || !path.exists() {
+        let sha256 = f.sha256.to_ascii_lowercase();
+        if !state.store.uploaded(&who.licensee, &sha256).await? {
             return Err(ApiError::not_found(format!(
                 "no uploaded file {}: upload it to disclosure-files first",
                 f.sha256
             )));
         }
-        files.push((f.name.clone().unwrap_or_else(|| f.sha256.clone()), path));
+        files.push((f.name.clone().unwrap_or_else(|| sha256.clone()), FileSource::Archived(sha256)));
     }
     let milli_hours = request.declared_hours.as_deref().map(intake::milli_hours).transpose()?;
     let now = chrono::Utc::now();
@@ -122,22 +155,8 @@ async fn submit(State(state): State<AppState>, who: Authorised, body: axum::body
     };
     let received = intake::receive(state.store.as_ref(), &state.archive, submission).await?;
     let disclosure = received.disclosure().clone();
-    let matched = !state.store.match_sets(&disclosure.id).await?.is_empty();
-    if !matched {
-        let (store, archive, id) = (state.store.clone(), state.archive.clone(), disclosure.id.clone());
-        tokio::spawn(async move {
-            // The same steps as `disclosure submit`; a failure is logged and left to `disclosure rematch`.
-            let run = MatchRun { archive: &archive, audio: None, now, progress: None };
-            let outcome = async {
-                let d = store.disclosure(&id).await?.ok_or_else(|| DisclosureError::UnknownDisclosure(id.clone()))?;
-                run::match_disclosure(store.as_ref(), &d, &run).await?;
-                engine::disclosure::assess::assess(store.as_ref(), &id, &received_by, now).await
-            }
-            .await;
-            if let Err(e) = outcome {
-                eprintln!("disclosure {id} could not be matched: {e}");
-            }
-        });
+    if intake::incomplete(state.store.as_ref(), &disclosure).await? && state.disclosure_runs.start(&disclosure.id) {
+        complete_in_background(&state, disclosure.clone(), received_by, now);
     }
     let (status, outcome) = match received {
         Received::New(_) => (StatusCode::ACCEPTED, "new"),
@@ -145,6 +164,27 @@ async fn submit(State(state): State<AppState>, who: Authorised, body: axum::body
     };
     let location = format!("/api/v1/licensees/{}/disclosures/{}", who.licensee, disclosure.id);
     Ok((status, Json(json!({ "outcome": outcome, "disclosure": disclosure, "status": location }))).into_response())
+}
+
+/// Matches and assesses a disclosure as `disclosure submit` does, on a task of its own; the outcome is
+/// kept in the state's runs for `show`.
+fn complete_in_background(
+    state: &AppState,
+    disclosure: engine::disclosure::Disclosure,
+    by: String,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let (store, archive, runs) = (state.store.clone(), state.archive.clone(), state.disclosure_runs.clone());
+    let audio_index = state.config.audio_index.clone();
+    tokio::spawn(async move {
+        let run = MatchRun { audio_index, ..MatchRun::new(&archive, now) };
+        let outcome = intake::complete(store.as_ref(), &disclosure, &run, &by).await;
+        let failure = outcome.err().map(|e| {
+            eprintln!("disclosure {} could not be matched: {e}", disclosure.id);
+            e.to_string()
+        });
+        runs.end(&disclosure.id, failure);
+    });
 }
 
 async fn list(State(state): State<AppState>, who: Authorised) -> Result<Json<Value>, ApiError> {
@@ -161,8 +201,19 @@ async fn show(
     if view.disclosure.licensee != who.licensee {
         return Err(ApiError::not_found(format!("no disclosure {id}")));
     }
-    let status = if view.assessment.is_some() { "assessed" } else { "matching" };
-    Ok(Json(json!({ "status": status, "view": view })))
+    let complete =
+        view.assessment.as_ref().is_some_and(|a| view.match_set.as_ref().is_some_and(|m| m.id == a.match_set));
+    let (status, error) = match state.disclosure_runs.state(&id) {
+        Some(None) => ("matching", None),
+        Some(Some(e)) if !complete => ("failed", Some(e)),
+        _ if complete => ("assessed", None),
+        // Not assessed and not running here: the server restarted during the run.
+        _ => (
+            "interrupted",
+            Some("matching stopped before it ended: submit the disclosure again to finish it".to_owned()),
+        ),
+    };
+    Ok(Json(json!({ "status": status, "error": error, "view": view })))
 }
 
 #[derive(Debug, Deserialize)]

@@ -57,9 +57,7 @@ impl From<ReportError> for ApiError {
             ReportError::WrongLicensee { .. } => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "wrong-licensee", e.to_string())
             }
-            ReportError::Archive(ref detail) if detail.contains("larger than the limit") => {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", e.to_string())
-            }
+            ReportError::TooLarge { .. } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", e.to_string()),
             ReportError::NoAgreement(_) | ReportError::UnknownLicensee(_) => {
                 ApiError::new(StatusCode::CONFLICT, "no-agreement", e.to_string())
             }
@@ -88,10 +86,9 @@ impl From<DisclosureError> for ApiError {
             DisclosureError::UnknownDisclosure(_) | DisclosureError::UnknownItem { .. } => ApiError::not_found(detail),
             DisclosureError::UnknownModel { .. } => ApiError::new(StatusCode::NOT_FOUND, "unknown-model", detail),
             DisclosureError::UnknownLicensee(_) => ApiError::new(StatusCode::CONFLICT, "unknown-licensee", detail),
-            DisclosureError::File { .. } if detail.contains("larger than the limit") => {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", detail)
-            }
+            DisclosureError::TooLarge { .. } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", detail),
             DisclosureError::File { .. } => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "archive", detail),
+            DisclosureError::Audio(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "audio", detail),
             DisclosureError::NothingSubmitted(_) | DisclosureError::Decision(_) | DisclosureError::NotMatched(_) => {
                 ApiError::new(StatusCode::BAD_REQUEST, "bad-request", detail)
             }

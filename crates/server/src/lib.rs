@@ -40,6 +40,9 @@ pub struct Config {
     /// How long a licence verdict may be served from the cache (under a second, so a suspension shows
     /// within one second).
     pub verdict_ttl: Duration,
+    /// The fingerprint index file kept beside the store, for disclosures whose items carry fingerprints
+    /// (`None`: built in memory when needed).
+    pub audio_index: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -51,6 +54,7 @@ impl Default for Config {
             max_disclosure_bytes: 64 << 30,
             token_rate_per_second: 20,
             verdict_ttl: Duration::from_millis(500),
+            audio_index: None,
         }
     }
 }
@@ -65,6 +69,8 @@ pub struct AppState {
     /// The AI-preferences statement reads many works: it is rebuilt at most once a minute.
     preferences: Arc<cache::TtlCache<String>>,
     limiter: Arc<auth::RateLimiter>,
+    /// Disclosures being matched in the background, and those whose matching failed (with the error).
+    disclosure_runs: disclosures::Runs,
 }
 
 impl std::fmt::Debug for AppState {
@@ -78,7 +84,15 @@ impl AppState {
         let limiter = Arc::new(auth::RateLimiter::new(config.token_rate_per_second));
         let verdicts = Arc::new(cache::TtlCache::new(config.verdict_ttl));
         let preferences = Arc::new(cache::TtlCache::new(Duration::from_secs(60)));
-        AppState { store, archive, config: Arc::new(config), verdicts, preferences, limiter }
+        AppState {
+            store,
+            archive,
+            config: Arc::new(config),
+            verdicts,
+            preferences,
+            limiter,
+            disclosure_runs: disclosures::Runs::default(),
+        }
     }
 }
 

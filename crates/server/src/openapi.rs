@@ -129,7 +129,7 @@ pub fn document(base_url: &str) -> Value {
                 "get": licensee_operation("The licensee's disclosures, every revision", &[]),
                 "post": disclose
             },
-            "/api/v1/licensees/{licensee}/disclosures/{disclosure}": { "get": licensee_operation("One disclosure: files, statistics, latest match set and assessment (status `matching` until assessed)", &["disclosure"]) },
+            "/api/v1/licensees/{licensee}/disclosures/{disclosure}": { "get": licensee_operation("One disclosure: files, statistics, latest match set and assessment; status `matching`, `assessed`, `failed` (with `error`) or `interrupted` (submit it again to finish)", &["disclosure"]) },
             "/api/v1/licensees/{licensee}/disclosures/{disclosure}/matches": { "get": matches }
         },
         "components": {

@@ -19,7 +19,7 @@ macro_rules! impl_disclosure_store {
             type Tx = sqlx::Transaction<'static, $db>;
             type DbRow = <$db as sqlx::Database>::Row;
 
-            const MATCH_COLUMNS: &str = "item, file, line, item_key, described, status, recording, works, method, score, explanation, candidates, decided";
+            const MATCH_COLUMNS: &str = "item, file, line, item_key, item_id, described, status, recording, works, method, score, explanation, candidates, decided";
 
             fn disclosure_from(row: &DbRow) -> StoreResult<Disclosure> {
                 let mut d: Disclosure = json(&row.try_get::<String, _>(0).map_err(db)?, "disclosure")?;
@@ -28,29 +28,30 @@ macro_rules! impl_disclosure_store {
             }
 
             fn match_from(row: &DbRow) -> StoreResult<MatchRow> {
-                let status: String = row.try_get(5).map_err(db)?;
-                let method: Option<String> = row.try_get(8).map_err(db)?;
+                let status: String = row.try_get(6).map_err(db)?;
+                let method: Option<String> = row.try_get(9).map_err(db)?;
                 Ok(MatchRow {
                     item: row.try_get::<i64, _>(0).map_err(db)? as u64,
                     file: row.try_get::<i64, _>(1).map_err(db)? as u32,
                     line: row.try_get::<i64, _>(2).map_err(db)? as u64,
                     item_key: row.try_get(3).map_err(db)?,
-                    described: row.try_get(4).map_err(db)?,
+                    item_id: row.try_get(4).map_err(db)?,
+                    described: row.try_get(5).map_err(db)?,
                     status: MatchStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("match status {status:?}")))?,
-                    recording: row.try_get(6).map_err(db)?,
-                    works: json(&row.try_get::<String, _>(7).map_err(db)?, "matched works")?,
+                    recording: row.try_get(7).map_err(db)?,
+                    works: json(&row.try_get::<String, _>(8).map_err(db)?, "matched works")?,
                     method: method
                         .map(|m| $crate::matching::Method::parse(&m).ok_or_else(|| StoreError::Corrupt(format!("match method {m:?}"))))
                         .transpose()?,
-                    score: row.try_get::<i64, _>(9).map_err(db)?.clamp(0, 1000) as u16,
-                    explanation: row.try_get(10).map_err(db)?,
-                    candidates: json(&row.try_get::<String, _>(11).map_err(db)?, "candidates")?,
-                    decided: row.try_get::<i64, _>(12).map_err(db)? != 0,
+                    score: row.try_get::<i64, _>(10).map_err(db)?.clamp(0, 1000) as u16,
+                    explanation: row.try_get(11).map_err(db)?,
+                    candidates: json(&row.try_get::<String, _>(12).map_err(db)?, "candidates")?,
+                    decided: row.try_get::<i64, _>(13).map_err(db)? != 0,
                 })
             }
 
             async fn insert_matches(tx: &mut Tx, match_set: u64, rows: &[MatchRow]) -> StoreResult<()> {
-                let per_statement = $crate::MAX_PARAMETERS / 14;
+                let per_statement = $crate::MAX_PARAMETERS / 15;
                 for chunk in rows.chunks(per_statement) {
                     let mut qb: QueryBuilder<$db> = QueryBuilder::new(format!("INSERT INTO matches (match_set, {MATCH_COLUMNS}) "));
                     qb.push_values(chunk, |mut b, r| {
@@ -59,6 +60,7 @@ macro_rules! impl_disclosure_store {
                             .push_bind(i64::from(r.file))
                             .push_bind(r.line as i64)
                             .push_bind(r.item_key.clone())
+                            .push_bind(r.item_id.clone())
                             .push_bind(r.described.clone())
                             .push_bind(r.status.as_str())
                             .push_bind(r.recording.clone())
@@ -171,16 +173,55 @@ macro_rules! impl_disclosure_store {
                     rows.iter().map(disclosure_from).collect()
                 }
 
-                async fn begin_match_set(&self, disclosure: &str, number: u32, at: DateTime<Utc>, stamp: &str) -> StoreResult<u64> {
+                async fn add_upload(&self, licensee: &str, sha256: &str, size: u64, at: DateTime<Utc>) -> StoreResult<()> {
+                    sqlx::query("INSERT INTO disclosure_uploads (licensee, sha256, size, uploaded_at) VALUES ($1, $2, $3, $4) ON CONFLICT (licensee, sha256) DO NOTHING")
+                        .bind(licensee)
+                        .bind(sha256)
+                        .bind(size as i64)
+                        .bind(timestamp(at))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    Ok(())
+                }
+
+                async fn uploaded(&self, licensee: &str, sha256: &str) -> StoreResult<bool> {
+                    let row = sqlx::query("SELECT 1 FROM disclosure_uploads WHERE licensee = $1 AND sha256 = $2")
+                        .bind(licensee)
+                        .bind(sha256)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    Ok(row.is_some())
+                }
+
+                async fn begin_match_set(&self, disclosure: &str, at: DateTime<Utc>, stamp: &str) -> StoreResult<(u64, u32)> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
+                    // A set still running a day after it began was interrupted; one running now may be
+                    // another run's, which finishes as a set of its own.
+                    let abandoned = timestamp(at - $crate::chrono::Duration::days(1));
                     for table in ["matches", "match_works"] {
-                        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE match_set IN (SELECT id FROM match_sets WHERE disclosure = $1 AND status = 'running')")))
+                        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE match_set IN (SELECT id FROM match_sets WHERE disclosure = $1 AND status = 'running' AND created_at < $2)")))
                             .bind(disclosure)
+                            .bind(&abandoned)
                             .execute(&mut *tx)
                             .await
                             .map_err(db)?;
                     }
-                    sqlx::query("DELETE FROM match_sets WHERE disclosure = $1 AND status = 'running'").bind(disclosure).execute(&mut *tx).await.map_err(db)?;
+                    sqlx::query("DELETE FROM match_sets WHERE disclosure = $1 AND status = 'running' AND created_at < $2")
+                        .bind(disclosure)
+                        .bind(&abandoned)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    let last: Option<i64> = sqlx::query("SELECT MAX(number) FROM match_sets WHERE disclosure = $1")
+                        .bind(disclosure)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(db)?
+                        .try_get(0)
+                        .map_err(db)?;
+                    let number = last.unwrap_or(0) + 1;
                     let row = sqlx::query("INSERT INTO counters (name, value) VALUES ('match_sets', 1) ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value")
                         .fetch_one(&mut *tx)
                         .await
@@ -189,14 +230,14 @@ macro_rules! impl_disclosure_store {
                     sqlx::query("INSERT INTO match_sets (id, disclosure, number, status, created_at, repertoire_stamp, counts) VALUES ($1, $2, $3, 'running', $4, $5, '{}')")
                         .bind(id)
                         .bind(disclosure)
-                        .bind(i64::from(number))
+                        .bind(number)
                         .bind(timestamp(at))
                         .bind(stamp)
                         .execute(&mut *tx)
                         .await
                         .map_err(db)?;
                     tx.commit().await.map_err(db)?;
-                    Ok(id as u64)
+                    Ok((id as u64, number as u32))
                 }
 
                 async fn add_matches(&self, match_set: u64, rows: &[MatchRow]) -> StoreResult<()> {
@@ -208,7 +249,16 @@ macro_rules! impl_disclosure_store {
                 async fn finish_match_set(&self, match_set: u64) -> StoreResult<MatchCounts> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
                     let counts = count_set(&mut tx, match_set).await?;
-                    sqlx::query("UPDATE match_sets SET status = 'complete' WHERE id = $1").bind(match_set as i64).execute(&mut *tx).await.map_err(db)?;
+                    let finished = sqlx::query("UPDATE match_sets SET status = 'complete' WHERE id = $1 AND status = 'running'")
+                        .bind(match_set as i64)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    if finished.rows_affected() != 1 {
+                        return Err(StoreError::Database(format!(
+                            "match set {match_set} was dropped while it ran (it was taken for an interrupted run): match the disclosure again"
+                        )));
+                    }
                     tx.commit().await.map_err(db)?;
                     Ok(counts)
                 }
@@ -386,33 +436,43 @@ macro_rules! impl_disclosure_store {
                             writers: Vec::new(),
                         });
                     }
-                    let codes: Vec<String> = works.iter().map(|w| w.code.clone()).collect();
-                    let index: BTreeMap<String, usize> = codes.iter().enumerate().map(|(i, c)| (c.clone(), i)).collect();
-                    for chunk in codes.chunks($crate::MAX_PARAMETERS) {
-                        let mut qb: QueryBuilder<$db> = QueryBuilder::new("SELECT work_code, title FROM work_titles WHERE work_code IN (");
-                        in_list(&mut qb, chunk);
-                        qb.push(")");
-                        for row in qb.build().persistent(false).fetch_all(&self.pool).await.map_err(db)? {
-                            let code: String = row.try_get(0).map_err(db)?;
-                            let title: String = row.try_get(1).map_err(db)?;
-                            if let Some(w) = index.get(&code).map(|i| &mut works[*i])
-                                && !w.titles.contains(&title)
-                            {
-                                w.titles.push(title);
-                            }
+                    let Some(last) = works.last().map(|w| w.code.clone()) else { return Ok(works) };
+                    let index: BTreeMap<String, usize> = works.iter().enumerate().map(|(i, w)| (w.code.clone(), i)).collect();
+                    // The page's titles and writers by the range of its codes (index range scans, not lists of
+                    // thousands of codes); writers through the registrations, whose key indexes the interests.
+                    let titles = sqlx::query("SELECT work_code, title FROM work_titles WHERE work_code > $1 AND work_code <= $2")
+                        .bind(after)
+                        .bind(&last)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    for row in titles {
+                        let code: String = row.try_get(0).map_err(db)?;
+                        let title: String = row.try_get(1).map_err(db)?;
+                        if let Some(w) = index.get(&code).map(|i| &mut works[*i])
+                            && !w.titles.contains(&title)
+                        {
+                            w.titles.push(title);
                         }
-                        let mut qb: QueryBuilder<$db> = QueryBuilder::new(
-                            "SELECT DISTINCT wi.work_code, p.first_name, p.name FROM work_interests wi JOIN parties p ON p.key = wi.party_key WHERE wi.side = 'writer' AND wi.work_code IN (",
-                        );
-                        in_list(&mut qb, chunk);
-                        qb.push(") ORDER BY wi.work_code, p.name, p.first_name");
-                        for row in qb.build().persistent(false).fetch_all(&self.pool).await.map_err(db)? {
-                            let code: String = row.try_get(0).map_err(db)?;
-                            let first: String = row.try_get(1).map_err(db)?;
-                            let last: String = row.try_get(2).map_err(db)?;
-                            if let Some(w) = index.get(&code).map(|i| &mut works[*i]) {
-                                w.writers.push(format!("{first} {last}").trim().to_owned());
-                            }
+                    }
+                    let writers = sqlx::query(
+                        "SELECT DISTINCT g.work_code, p.first_name, p.name FROM registrations g \
+                         JOIN work_interests wi ON wi.submitter = g.submitter AND wi.work_number = g.work_number \
+                         JOIN parties p ON p.key = wi.party_key \
+                         WHERE g.work_code > $1 AND g.work_code <= $2 AND wi.side = 'writer' \
+                         ORDER BY g.work_code, p.name, p.first_name",
+                    )
+                    .bind(after)
+                    .bind(&last)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
+                    for row in writers {
+                        let code: String = row.try_get(0).map_err(db)?;
+                        let first: String = row.try_get(1).map_err(db)?;
+                        let family: String = row.try_get(2).map_err(db)?;
+                        if let Some(w) = index.get(&code).map(|i| &mut works[*i]) {
+                            w.writers.push(format!("{first} {family}").trim().to_owned());
                         }
                     }
                     Ok(works)
@@ -495,6 +555,8 @@ macro_rules! impl_disclosure_store {
                         ("works", "SELECT COUNT(*), COALESCE(MAX(updated_at), '') FROM works"),
                         ("ern", "SELECT COUNT(*), CAST(COALESCE(SUM(revision + withdrawn), 0) AS TEXT) FROM sound_recordings"),
                         ("cwr", "SELECT COUNT(*), COALESCE(MAX(updated_at), '') FROM recordings"),
+                        // Writers are matched by their parties' names.
+                        ("parties", "SELECT COUNT(*), COALESCE(MAX(updated_at), '') FROM parties"),
                         ("links", "SELECT COUNT(*), '' FROM recording_links"),
                         ("prints", "SELECT COUNT(*), '' FROM fingerprints"),
                     ] {

@@ -1,5 +1,6 @@
 -- Training disclosures (a document per disclosure: files, declared totals, statistics, the AI Act summary,
--- Croissant datasets), their match sets (one row per item, and the works each item matched, so that a
+-- Croissant datasets), the files licensees uploaded through the API (so that a licensee names only its
+-- own), their match sets (one row per item, and the works each item matched, so that a
 -- rightsholder's view joins on work codes), people's decisions on items (by licensee and item identity, so
 -- they survive re-matching), and the transparency assessments.
 
@@ -13,9 +14,19 @@ CREATE TABLE disclosures (
     content_key TEXT NOT NULL,
     document TEXT NOT NULL
 );
-CREATE INDEX disclosures_model ON disclosures (licensee, model_version);
+-- Two disclosures received at once cannot take the same revision: the second sees the first.
+CREATE UNIQUE INDEX disclosures_revision ON disclosures (licensee, model_version, revision);
 
--- A match set counts once finished ('complete'); an interrupted one ('running') is dropped by the next.
+CREATE TABLE disclosure_uploads (
+    licensee TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    uploaded_at TEXT NOT NULL,
+    PRIMARY KEY (licensee, sha256)
+);
+
+-- A match set counts once finished ('complete'); one left running for a day (an interrupted run) is
+-- dropped by the next run. Sets are numbered per disclosure.
 CREATE TABLE match_sets (
     id BIGINT PRIMARY KEY,
     disclosure TEXT NOT NULL,
@@ -25,7 +36,7 @@ CREATE TABLE match_sets (
     repertoire_stamp TEXT NOT NULL,
     counts TEXT NOT NULL
 );
-CREATE INDEX match_sets_disclosure ON match_sets (disclosure, number);
+CREATE UNIQUE INDEX match_sets_disclosure ON match_sets (disclosure, number);
 
 CREATE TABLE matches (
     match_set BIGINT NOT NULL,
@@ -33,6 +44,7 @@ CREATE TABLE matches (
     file BIGINT NOT NULL,
     line BIGINT NOT NULL,
     item_key TEXT NOT NULL,
+    item_id TEXT,
     described TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('matched', 'ambiguous', 'unmatched')),
     recording TEXT,

@@ -17,7 +17,7 @@ use domain::licensing::{Licensee, ModelVersion};
 use domain::{SocietyCode, Stage};
 use engine::Store;
 use engine::disclosure::decisions::{self, Resolution};
-use engine::disclosure::intake::{self, MAX_FILE_BYTES, Received, Submission};
+use engine::disclosure::intake::{self, FileSource, MAX_FILE_BYTES, Received, Submission};
 use engine::disclosure::run::{self, MatchRun};
 use engine::disclosure::{DeclaredTotals, DisclosureError, MatchStatus};
 use engine::licensing::invoicing::{self, InvoiceRun, RunOutcome};
@@ -38,6 +38,13 @@ async fn balance(store: &Arc<dyn Store>, account: Account) -> Amount {
 
 const SUMMARY: &str = include_str!("../../../docs/examples/songfox-sf-1-summary.json");
 
+/// A folder for a story's files, with the archive inside it.
+fn workspace() -> (tempfile::TempDir, Archive) {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = Archive::new(dir.path().join("archive"));
+    (dir, archive)
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).expect("written");
@@ -48,7 +55,7 @@ fn submission<'a>(model: &'a str, files: &[PathBuf], declared: DeclaredTotals, n
     Submission {
         licensee: "songfox",
         model_version: model,
-        files: files.iter().map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), p.clone())).collect(),
+        files: files.iter().map(|p| FileSource::on_disk(p)).collect(),
         declared,
         received_by: "story",
         now,
@@ -110,8 +117,7 @@ fn run_march(now: DateTime<Utc>) -> InvoiceRun<'static> {
 async fn the_presumption_holds_on_a_summary_alone_and_is_credited_back_on_full_transparency(store: &Arc<dyn Store>) {
     set_up(store).await;
     let s = store.as_ref();
-    let dir = tempfile::tempdir().unwrap();
-    let archive = Archive::new(dir.path().join("archive"));
+    let (dir, archive) = workspace();
     let RunOutcome::Issued(invoice) =
         invoicing::run_invoices(s, &run_march(at(2026, 4, 15))).await.unwrap().remove(0).1
     else {
@@ -328,8 +334,7 @@ async fn decisions_survive_rematching_and_a_rightsholder_sees_their_works(store:
     fixture_repertoire(store).await;
     songfox_with_a_model(store).await;
     let s = store.as_ref();
-    let dir = tempfile::tempdir().unwrap();
-    let archive = Archive::new(dir.path().join("archive"));
+    let (dir, archive) = workspace();
     // "Urban Pulse" without a writer or an artist the repertoire knows: nothing to go by but the title.
     let manifest = write(
         dir.path(),
@@ -364,13 +369,33 @@ async fn decisions_survive_rematching_and_a_rightsholder_sees_their_works(store:
         Err(DisclosureError::Decision(_))
     ));
 
-    let run = MatchRun { archive: &archive, audio: None, now: at(2026, 6, 3), progress: None };
+    let run = MatchRun::new(&archive, at(2026, 6, 3));
     let d_record = store.disclosure(&d).await.unwrap().unwrap();
     let second = run::match_disclosure(s, &d_record, &run).await.unwrap();
     assert_eq!((second.number, second.counts.matched, second.counts.decided), (2, 2, 1));
     let kept = store.match_row(second.id, 1).await.unwrap().unwrap();
     assert_eq!(kept.works, ["W000030003"]);
     assert!(kept.explanation.contains("decided by ops"), "{}", kept.explanation);
+
+    // The model version's next disclosure lists the item again, among others: the decision holds there too.
+    let revised = write(
+        dir.path(),
+        "m2.csv",
+        "title,artists,writers,duration_s
+Salt,Havet,,199
+Urban Pulse,Nordic Beats,,180
+Midnight Serenade,The Cover Band,John Smith,201
+",
+    );
+    let (next, set, _) =
+        intake::submit(s, &archive, submission("sf-1", &[revised], DeclaredTotals::default(), at(2026, 6, 4)), None)
+            .await
+            .unwrap();
+    assert!(matches!(next, Received::New(_)));
+    assert_eq!((next.disclosure().revision, set.counts.decided), (2, 1));
+    let carried = store.match_row(set.id, 2).await.unwrap().unwrap();
+    assert_eq!((carried.works.as_slice(), carried.decided), (&["W000030003".to_owned()][..], true), "{carried:?}");
+    assert!(!store.disclosure(&d).await.unwrap().unwrap().current, "revision 1 is replaced");
 
     // A writer of both works (JOHN SMITH) sees them, by method.
     let work = store.work("W000030001").await.unwrap().unwrap();
@@ -385,8 +410,7 @@ async fn decisions_survive_rematching_and_a_rightsholder_sees_their_works(store:
 async fn a_manifest_with_errors_is_rejected_whole_naming_its_lines(store: &Arc<dyn Store>) {
     set_up(store).await;
     let s = store.as_ref();
-    let dir = tempfile::tempdir().unwrap();
-    let archive = Archive::new(dir.path().join("archive"));
+    let (dir, archive) = workspace();
     let bad = write(
         dir.path(),
         "bad.csv",
@@ -401,6 +425,7 @@ async fn a_manifest_with_errors_is_rejected_whole_naming_its_lines(store: &Arc<d
     assert_eq!(shown, ["bad.csv 3", "bad.csv 4", "bad.csv 4"]);
     assert!(err.to_string().contains("line 3: ER duration:"), "{err}");
     assert!(store.disclosures(None).await.unwrap().is_empty(), "nothing stored");
+    assert_eq!(kept_files(&archive), 0, "the rejected file is not kept");
     let unknown = write(dir.path(), "notes.txt", "just some notes\nabout training\n");
     assert!(matches!(
         intake::submit(s, &archive, submission("sf-1", &[unknown], DeclaredTotals::default(), at(2026, 6, 1)), None)
@@ -413,20 +438,57 @@ async fn a_manifest_with_errors_is_rejected_whole_naming_its_lines(store: &Arc<d
     assert_eq!(store.licensed_repertoire_size(Stage::Training).await.unwrap(), 400);
 }
 
+/// The files kept in an archive.
+fn kept_files(archive: &Archive) -> usize {
+    fn count(dir: &Path) -> usize {
+        std::fs::read_dir(dir)
+            .map_or(0, |entries| entries.flatten().map(|e| if e.path().is_dir() { count(&e.path()) } else { 1 }).sum())
+    }
+    count(archive.root())
+}
+
+/// The same files submitted twice at the same moment (a client retrying): one disclosure, not two.
+async fn the_same_disclosure_sent_twice_at_once_is_received_once(store: &Arc<dyn Store>) {
+    engine::registry::initialise(store.as_ref(), SocietyCode::STIM, None).await.unwrap();
+    songfox_with_a_model(store).await;
+    let s = store.as_ref();
+    let (dir, archive) = workspace();
+    let manifest = write(
+        dir.path(),
+        "m.csv",
+        "isrc,title,artists,duration_s
+GBAYC1700598,I Love You,RIOPY,263
+",
+    );
+    let files = [manifest];
+    let (one, two) = tokio::join!(
+        intake::receive(s, &archive, submission("sf-1", &files, DeclaredTotals::default(), at(2026, 6, 1))),
+        intake::receive(s, &archive, submission("sf-1", &files, DeclaredTotals::default(), at(2026, 6, 1))),
+    );
+    let (one, two) = (one.unwrap(), two.unwrap());
+    assert_eq!(one.disclosure().id, two.disclosure().id);
+    assert_eq!(
+        [&one, &two].iter().filter(|r| matches!(r, Received::New(_))).count(),
+        1,
+        "one of them is new: {one:?} {two:?}"
+    );
+    assert_eq!(store.disclosures(None).await.unwrap().len(), 1);
+    assert_eq!(kept_files(&archive), 1);
+}
+
 /// An item not in the repertoire is matched once a label delivers its recording.
 async fn a_disclosure_is_matched_again_when_the_repertoire_grows(store: &Arc<dyn Store>) {
     engine::registry::initialise(store.as_ref(), SocietyCode::STIM, None).await.unwrap();
     songfox_with_a_model(store).await;
     let s = store.as_ref();
-    let dir = tempfile::tempdir().unwrap();
-    let archive = Archive::new(dir.path().join("archive"));
+    let (dir, archive) = workspace();
     let manifest = write(dir.path(), "m.csv", "isrc,title,artists,duration_s\nGBAYC1700598,I Love You,RIOPY,263\n");
     let (received, set, _) =
         intake::submit(s, &archive, submission("sf-1", &[manifest], DeclaredTotals::default(), at(2026, 6, 1)), None)
             .await
             .unwrap();
     assert_eq!(set.counts.unmatched, 1);
-    let run = MatchRun { archive: &archive, audio: None, now: at(2026, 6, 2), progress: None };
+    let run = MatchRun::new(&archive, at(2026, 6, 2));
     assert!(run::rematch_stale(s, &run, "story").await.unwrap().is_empty(), "nothing changed yet");
     let single =
         std::fs::read(format!("{}/../formats/tests/fixtures/ern/4_SimpleAudioSingle.xml", env!("CARGO_MANIFEST_DIR")))
@@ -434,7 +496,9 @@ async fn a_disclosure_is_matched_again_when_the_repertoire_grows(store: &Arc<dyn
     engine::recordings::import_ern(s, &single, "4_SimpleAudioSingle.xml", at(2026, 6, 2)).await.unwrap();
     let done = run::rematch_stale(s, &run, "story").await.unwrap();
     assert_eq!(done.len(), 1);
-    let (set, _) = &done[0];
+    let (id, outcome) = &done[0];
+    let (set, _) = outcome.as_ref().unwrap();
+    assert_eq!(id, &received.disclosure().id);
     assert_eq!((set.disclosure.as_str(), set.number, set.counts.matched), (received.disclosure().id.as_str(), 2, 1));
     assert_eq!(store.match_row(set.id, 1).await.unwrap().unwrap().recording.as_deref(), Some("GBAYC1700598"));
     assert_eq!(store.match_sets(&received.disclosure().id).await.unwrap().len(), 2, "both match sets are kept");
@@ -465,8 +529,7 @@ async fn an_item_is_matched_by_its_fingerprint(store: &Arc<dyn Store>) {
     .await
     .unwrap();
     let text = formats::disclosure::chromaprint::encode(&fingerprint::chromaprint(&audio).unwrap());
-    let dir = tempfile::tempdir().unwrap();
-    let archive = Archive::new(dir.path().join("archive"));
+    let (dir, archive) = workspace();
     let manifest =
         write(dir.path(), "m.jsonl", &format!("{{\"title\": \"track_0042.wav\", \"chromaprint\": \"{text}\"}}\n"));
     let received =
@@ -474,8 +537,8 @@ async fn an_item_is_matched_by_its_fingerprint(store: &Arc<dyn Store>) {
             .await
             .unwrap();
     assert_eq!(received.disclosure().stats.with_fingerprint, 1);
-    let (recogniser, _) = engine::recordings::recogniser(s, None).await.unwrap();
-    let run = MatchRun { archive: &archive, audio: Some(Arc::new(recogniser)), now: at(2026, 6, 2), progress: None };
+    // No index file: the fingerprint index is built in memory from the store.
+    let run = MatchRun::new(&archive, at(2026, 6, 2));
     let set = run::match_disclosure(s, received.disclosure(), &run).await.unwrap();
     let row = store.match_row(set.id, 1).await.unwrap().unwrap();
     assert_eq!(
@@ -488,6 +551,7 @@ async fn an_item_is_matched_by_its_fingerprint(store: &Arc<dyn Store>) {
 
 story!(
     an_item_is_matched_by_its_fingerprint,
+    the_same_disclosure_sent_twice_at_once_is_received_once,
     the_presumption_holds_on_a_summary_alone_and_is_credited_back_on_full_transparency,
     the_hand_labelled_fixture_set_comes_out_exactly,
     decisions_survive_rematching_and_a_rightsholder_sees_their_works,

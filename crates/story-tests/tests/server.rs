@@ -283,6 +283,19 @@ async fn disclosures_through_the_api(store: &Arc<dyn Store>) {
     let (status, _) =
         call(&f.router, Method::GET, "/api/v1/licensees/tunebird/disclosures/D000001", Some(&f.tunebird), vec![]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Nor name Songfox's upload in a disclosure of its own: a licensee names only the files it uploaded.
+    let borrowed = serde_json::json!({ "model_version": "tb-1", "files": [{ "sha256": json(&first)["sha256"] }] });
+    let (status, body) = call(
+        &f.router,
+        Method::POST,
+        "/api/v1/licensees/tunebird/disclosures",
+        Some(&f.tunebird),
+        serde_json::to_vec(&borrowed).unwrap(),
+    )
+    .await;
+    let body = json(&body);
+    assert_eq!((status, body["error"].as_str()), (StatusCode::NOT_FOUND, Some("not-found")), "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("upload it to disclosure-files first"), "{body}");
 
     let broken = b"title,artists,duration\nOne,A,3:10\nTwo,B,ten\n".to_vec();
     let (_, body) = call(&f.router, Method::POST, upload, Some(&f.songfox), broken).await;

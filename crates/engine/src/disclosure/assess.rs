@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::disclosure::{DisclosureFacts, Verdict, assess as judge};
 use domain::{PartyKey, Stage, consent};
+use formats::disclosure::source_key;
 
 use super::{Assessment, Disclosure, DisclosureError, UnlicensedUse};
 use crate::licensing::invoicing::{Settled, Settlement, held_parts, settle_part};
@@ -26,14 +27,6 @@ pub const UNLICENSED_LISTED: usize = 1_000;
 const SOURCES_NAMED: usize = 10;
 /// Works read from the store per query.
 const CHUNK: usize = 1_000;
-
-/// A source as written, reduced for comparing: lower case, without a scheme, `www.` or a trailing slash.
-fn source_key(text: &str) -> String {
-    let t = text.trim().to_lowercase();
-    let t = t.strip_prefix("https://").or_else(|| t.strip_prefix("http://")).unwrap_or(&t);
-    let t = t.strip_prefix("www.").unwrap_or(t);
-    t.trim_end_matches('/').to_owned()
-}
 
 /// Whether an item's source is one the licensee declared: the same, a subdomain of it, or a page under it.
 fn is_declared(source: &str, declared: &BTreeSet<String>) -> bool {

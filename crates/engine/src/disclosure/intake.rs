@@ -26,12 +26,29 @@ pub const MAX_FILE_BYTES: u64 = 64 << 30;
 /// The largest AI Act summary or Croissant file read.
 const MAX_DOCUMENT_BYTES: u64 = 16 << 20;
 
+/// Where a submitted file's bytes are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileSource {
+    /// A file on disk, copied into the archive.
+    Path(PathBuf),
+    /// A file already kept in the archive (uploaded before), by its SHA-256.
+    Archived(String),
+}
+
+impl FileSource {
+    /// A file on disk, named by its file name.
+    pub fn on_disk(path: &std::path::Path) -> (String, FileSource) {
+        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        (name, FileSource::Path(path.to_path_buf()))
+    }
+}
+
 /// A submission: the files of one disclosure about one model version.
 pub struct Submission<'a> {
     pub licensee: &'a str,
     pub model_version: &'a str,
     /// Each file as (the name to show, where it is).
-    pub files: Vec<(String, PathBuf)>,
+    pub files: Vec<(String, FileSource)>,
     /// Totals declared with the submission; where absent, the AI Act summary's `declared_totals` count.
     pub declared: DeclaredTotals,
     pub received_by: &'a str,
@@ -132,7 +149,13 @@ fn read_file(archive: &Archive, sha256: &str, progress: Option<Progress>) -> Res
                 ));
                 return Ok(read);
             }
-            let (kind, parsed) = if String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).contains(SUMMARY_FORMAT) {
+            // A summary names its format; Croissant is JSON-LD with a context. Anything else is told what to do.
+            let document: Option<serde_json::Value> = serde_json::from_slice(&bytes).ok();
+            let member = |name: &str| document.as_ref().and_then(|d| d.get(name)).cloned();
+            let (kind, parsed) = if member("format").and_then(|f| f.as_str().map(str::to_owned)).as_deref()
+                == Some(SUMMARY_FORMAT)
+                || member("@context").is_none() && member("provider").is_some()
+            {
                 (
                     FileKind::AiActSummary,
                     read_summary(&bytes).map(|(summary, warnings)| {
@@ -140,13 +163,25 @@ fn read_file(archive: &Archive, sha256: &str, progress: Option<Progress>) -> Res
                         warnings
                     }),
                 )
-            } else {
+            } else if member("@context").is_some() {
                 (
                     FileKind::Croissant,
                     read_croissant(&bytes).map(|dataset| {
                         read.croissant = Some(dataset);
                         Vec::new()
                     }),
+                )
+            } else {
+                let neither = "a JSON document that is neither an AI Act summary (format \"tantiem-ai-act-summary/1\") nor Croissant metadata (a JSON-LD @context naming http://mlcommons.org/croissant/): see docs/disclosures.md";
+                (
+                    FileKind::Croissant,
+                    Err(formats::disclosure::DocumentError(Diagnostic::new(
+                        1,
+                        "",
+                        None,
+                        formats::Level::File,
+                        neither,
+                    ))),
                 )
             };
             read.kind = Some(kind);
@@ -162,6 +197,38 @@ fn read_file(archive: &Archive, sha256: &str, progress: Option<Progress>) -> Res
     Ok(read)
 }
 
+/// Puts a submitted file in the archive (or finds it there), at most `limit` bytes.
+fn keep(
+    archive: &Archive,
+    source: FileSource,
+    limit: u64,
+    progress: Option<&Progress>,
+) -> std::io::Result<crate::licensing::archive::Archived> {
+    match source {
+        FileSource::Path(path) => {
+            let input = std::fs::File::open(&path)?;
+            if let Some(p) = progress {
+                p("archiving", 0, input.metadata().map_or(0, |m| m.len()));
+            }
+            archive.put(input, limit)
+        }
+        FileSource::Archived(sha256) => {
+            let well_formed = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
+            let path = archive.path_of(&sha256.to_ascii_lowercase());
+            if !well_formed || !path.is_file() {
+                let missing = format!("no file {sha256} is kept in the archive: upload it first");
+                return Err(std::io::Error::new(std::io::ErrorKind::NotFound, missing));
+            }
+            let size = std::fs::metadata(&path)?.len();
+            if size > limit {
+                let over = format!("the file is larger than the limit of {limit} bytes");
+                return Err(std::io::Error::new(std::io::ErrorKind::FileTooLarge, over));
+            }
+            Ok(crate::licensing::archive::Archived { sha256: sha256.to_ascii_lowercase(), size, path, fresh: false })
+        }
+    }
+}
+
 /// A rejected disclosure's files are not kept (unless the same bytes were kept before).
 fn discard(archive: &Archive, kept: &[crate::licensing::archive::Archived]) {
     for archived in kept {
@@ -171,7 +238,7 @@ fn discard(archive: &Archive, kept: &[crate::licensing::archive::Archived]) {
 
 /// Hours as people write them (`"1.92"`) in thousandths of an hour.
 pub fn milli_hours(text: &str) -> Result<u64, DisclosureError> {
-    money::parse_scaled(text, 3).and_then(|v| u64::try_from(v).ok()).ok_or_else(|| {
+    formats::disclosure::summary::declared_milli_hours(text).ok_or_else(|| {
         DisclosureError::NothingSubmitted(format!(
             "the declared hours {text:?} are not a decimal number of hours with at most three decimals"
         ))
@@ -210,21 +277,29 @@ pub async fn receive(store: &dyn Store, archive: &Archive, s: Submission<'_>) ->
     let mut errors = 0u64;
     let mut problems = Vec::new();
     let mut kept = Vec::new();
-    for (name, path) in &s.files {
+    for (name, source) in &s.files {
         let failed = |message: String| DisclosureError::File { file: name.clone(), message };
-        let (task_archive, path, limit, progress) = (archive.clone(), path.clone(), s.max_bytes, s.progress.clone());
-        let (archived, read) = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
-            let input = std::fs::File::open(&path)?;
-            if let Some(p) = &progress {
-                p("archiving", 0, input.metadata().map_or(0, |m| m.len()));
-            }
-            let archived = task_archive.put(input, limit)?;
+        let (task_archive, source, limit, progress) =
+            (archive.clone(), source.clone(), s.max_bytes, s.progress.clone());
+        let taken = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
+            let archived = keep(&task_archive, source, limit, progress.as_ref())?;
             let read = read_file(&task_archive, &archived.sha256, progress)?;
             Ok((archived, read))
         })
         .await
-        .map_err(|e| failed(e.to_string()))?
         .map_err(|e| failed(e.to_string()))?;
+        let (archived, read) = match taken {
+            Ok(taken) => taken,
+            Err(e) => {
+                discard(archive, &kept);
+                return Err(match e.kind() {
+                    std::io::ErrorKind::FileTooLarge => {
+                        DisclosureError::TooLarge { file: name.clone(), limit: s.max_bytes }
+                    }
+                    _ => failed(e.to_string()),
+                });
+            }
+        };
         let Some(kind) = read.kind else {
             archive.discard(&archived);
             discard(archive, &kept);
@@ -293,28 +368,57 @@ pub async fn receive(store: &dyn Store, archive: &Archive, s: Submission<'_>) ->
         warnings,
         content_key: key,
     };
-    store.add_disclosure(&disclosure).await?;
+    if let Err(e) = store.add_disclosure(&disclosure).await {
+        // Another submission for the model version took this revision a moment ago: if it was these files,
+        // this one is that one. (Its files stay: the other disclosure may hold the same bytes.)
+        let same = store
+            .disclosures(Some(s.licensee))
+            .await?
+            .into_iter()
+            .find(|d| d.model_version == s.model_version && d.current && d.content_key == disclosure.content_key);
+        return same.map(Received::AlreadyReceived).ok_or(e.into());
+    }
     Ok(Received::New(disclosure))
 }
 
-/// Receives a submission, matches it and assesses it: what `disclosure submit` does. A disclosure received
-/// before is matched and assessed again only if it never was.
+/// Brings a received disclosure to its end: matched if it has no match set yet, then assessed if the match
+/// set is new or nothing assessed it. What every submission ends with, also when the same files come again
+/// after a run that was interrupted.
+pub async fn complete(
+    store: &dyn Store,
+    d: &Disclosure,
+    run: &MatchRun<'_>,
+    by: &str,
+) -> Result<(MatchSet, Assessment), DisclosureError> {
+    let (set, fresh) = match store.match_sets(&d.id).await?.pop() {
+        Some(set) => (set, false),
+        None => (super::run::match_disclosure(store, d, run).await?, true),
+    };
+    let assessment = match store.assessments(&d.id).await?.pop() {
+        Some(a) if !fresh && a.match_set == set.id => a,
+        _ => super::assess::assess(store, &d.id, by, run.now).await?,
+    };
+    Ok((set, assessment))
+}
+
+/// Whether a disclosure still needs [`complete`]: it has no match set, or its latest match set is not
+/// assessed.
+pub async fn incomplete(store: &dyn Store, d: &Disclosure) -> Result<bool, DisclosureError> {
+    let Some(set) = store.match_sets(&d.id).await?.pop() else { return Ok(true) };
+    Ok(store.assessments(&d.id).await?.pop().is_none_or(|a| a.match_set != set.id))
+}
+
+/// Receives a submission, matches it and assesses it: what `disclosure submit` does. `audio_index` is the
+/// fingerprint index file kept beside the store, read only when items carry fingerprints.
 pub async fn submit(
     store: &dyn Store,
     archive: &Archive,
     s: Submission<'_>,
-    audio: Option<Arc<fingerprint::recogniser::Recogniser>>,
+    audio_index: Option<PathBuf>,
 ) -> Result<(Received, MatchSet, Assessment), DisclosureError> {
     let (now, by, progress) = (s.now, s.received_by.to_owned(), s.progress.clone());
     let received = receive(store, archive, s).await?;
-    let d = received.disclosure();
-    if let (Received::AlreadyReceived(_), Some(set)) = (&received, store.match_sets(&d.id).await?.pop())
-        && let Some(assessment) = store.assessments(&d.id).await?.pop()
-    {
-        return Ok((received, set, assessment));
-    }
-    let run = MatchRun { archive, audio, now, progress };
-    let set = super::run::match_disclosure(store, d, &run).await?;
-    let assessment = super::assess::assess(store, &d.id, &by, now).await?;
+    let run = MatchRun { archive, audio_index, now, progress };
+    let (set, assessment) = complete(store, received.disclosure(), &run, &by).await?;
     Ok((received, set, assessment))
 }

@@ -147,6 +147,9 @@ pub struct MatchRow {
     pub line: u64,
     /// The item's identity ([`::matching::item_identity`]): what people's decisions are kept by.
     pub item_key: String,
+    /// The licensee's own id for the item, if the manifest gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_id: Option<String>,
     /// "Title — Artists (ISRC)" as the manifest wrote them.
     pub described: String,
     pub status: MatchStatus,
@@ -262,7 +265,7 @@ pub enum DisclosureError {
     UnknownLicensee(String),
     #[error("licensee {licensee} has no model version {model:?}: add it with `tantiem model add`")]
     UnknownModel { licensee: String, model: String },
-    #[error("no disclosure {0:?}: list them with `tantiem disclosure show --licensee ID`")]
+    #[error("no disclosure {0:?}: `tantiem disclosure list` lists them")]
     UnknownDisclosure(String),
     #[error("{0}")]
     NothingSubmitted(String),
@@ -272,6 +275,8 @@ pub enum DisclosureError {
     UnknownFile { file: String },
     #[error("the disclosure was rejected with {errors} error(s); nothing was stored. Fix them and submit it again:\n{}", list(.diagnostics))]
     Invalid { errors: u64, diagnostics: Vec<(String, Diagnostic)> },
+    #[error("{file} is larger than the limit of {limit} bytes: split the manifest into several files")]
+    TooLarge { file: String, limit: u64 },
     #[error("{file} could not be kept or read: {message}")]
     File { file: String, message: String },
     #[error("item {item} is not in match set {match_set} of disclosure {disclosure}")]
@@ -280,6 +285,8 @@ pub enum DisclosureError {
     Decision(String),
     #[error("disclosure {0} has not been matched yet: run `tantiem disclosure rematch {0}`")]
     NotMatched(String),
+    #[error("the audio fingerprints could not be used: {0}")]
+    Audio(String),
     #[error(transparent)]
     Invoice(#[from] InvoiceError),
     #[error(transparent)]

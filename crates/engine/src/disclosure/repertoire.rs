@@ -57,7 +57,7 @@ pub async fn load(store: &dyn Store, progress: Option<&Progress>) -> StoreResult
         let Some(last) = page.last() else { break };
         after = last.code.clone();
         read += page.len() as u64;
-        builder.add_works(&page);
+        builder = off_thread(builder, move |b| b.add_works(&page)).await;
         tell(read);
     }
     let mut after = String::new();
@@ -80,7 +80,7 @@ pub async fn load(store: &dyn Store, progress: Option<&Progress>) -> StoreResult
                 ern_entry(recording, works, cwr)
             })
             .collect();
-        builder.add_recordings(&entries);
+        builder = off_thread(builder, move |b| b.add_recordings(&entries)).await;
         tell(read);
     }
     let mut after = String::new();
@@ -102,8 +102,23 @@ pub async fn load(store: &dyn Store, progress: Option<&Progress>) -> StoreResult
                 works: vec![work],
             })
             .collect();
-        builder.add_recordings(&entries);
+        builder = off_thread(builder, move |b| b.add_recordings(&entries)).await;
         tell(read);
     }
-    Ok((builder.build(), stamp))
+    let built = tokio::task::spawn_blocking(move || builder.build()).await;
+    Ok((built.unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic())), stamp))
+}
+
+/// Runs a builder step on a blocking thread (normalising a page of titles and names is CPU work that
+/// would hold up the server's other requests).
+async fn off_thread(
+    mut builder: RepertoireBuilder,
+    step: impl FnOnce(&mut RepertoireBuilder) + Send + 'static,
+) -> RepertoireBuilder {
+    let done = tokio::task::spawn_blocking(move || {
+        step(&mut builder);
+        builder
+    })
+    .await;
+    done.unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic()))
 }

@@ -6,6 +6,8 @@
 use std::sync::Arc;
 use std::sync::mpsc;
 
+use std::path::PathBuf;
+
 use chrono::{DateTime, Utc};
 use fingerprint::recogniser::{Recogniser, Thresholds as AudioThresholds};
 use formats::ReadOutcome;
@@ -107,6 +109,7 @@ fn row_of(number: u64, file: u32, item: &ManifestItem, outcome: Outcome) -> Matc
         file,
         line: item.line,
         item_key: matching::item_identity(&matching_item(item)),
+        item_id: item.item_id.clone(),
         described: described(item),
         status: MatchStatus::Unmatched,
         recording: None,
@@ -167,15 +170,62 @@ pub(super) fn decided(mut row: MatchRow, decision: &Decision) -> MatchRow {
 /// What a match run needs besides the store.
 pub struct MatchRun<'a> {
     pub archive: &'a Archive,
-    /// The fingerprint index, when items carry fingerprints.
-    pub audio: Option<Arc<Recogniser>>,
+    /// The audio index file kept beside the store (read when current, else rebuilt from the store and
+    /// saved; `None`: built in memory). Read only for disclosures whose items carry fingerprints.
+    pub audio_index: Option<PathBuf>,
     pub now: DateTime<Utc>,
     pub progress: Option<Progress>,
 }
 
+impl<'a> MatchRun<'a> {
+    pub fn new(archive: &'a Archive, now: DateTime<Utc>) -> MatchRun<'a> {
+        MatchRun { archive, audio_index: None, now, progress: None }
+    }
+}
+
 impl std::fmt::Debug for MatchRun<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "MatchRun(at {}, audio: {})", self.now, self.audio.is_some())
+        write!(f, "MatchRun(at {}, audio index {:?})", self.now, self.audio_index)
+    }
+}
+
+/// What matching needs from the store, read once for any number of disclosures: the repertoire (with the
+/// stamp it was read under) and, once some disclosure needs it, the audio index.
+pub struct Prepared {
+    repertoire: Arc<matching::Repertoire>,
+    stamp: String,
+    audio: Option<Arc<Recogniser>>,
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Prepared({})", self.stamp)
+    }
+}
+
+impl Prepared {
+    pub async fn load(store: &dyn Store, run: &MatchRun<'_>) -> Result<Prepared, DisclosureError> {
+        let (repertoire, stamp) = repertoire::load(store, run.progress.as_ref()).await?;
+        Ok(Prepared { repertoire: Arc::new(repertoire), stamp, audio: None })
+    }
+
+    /// The audio index, loaded the first time a disclosure with fingerprints asks for it.
+    async fn audio_for(
+        &mut self,
+        store: &dyn Store,
+        disclosure: &Disclosure,
+        run: &MatchRun<'_>,
+    ) -> Result<Option<Arc<Recogniser>>, DisclosureError> {
+        if disclosure.stats.with_fingerprint == 0 {
+            return Ok(None);
+        }
+        if self.audio.is_none() {
+            let (recogniser, _) = crate::recordings::recogniser(store, run.audio_index.as_deref())
+                .await
+                .map_err(|e| DisclosureError::Audio(e.to_string()))?;
+            self.audio = Some(Arc::new(recogniser));
+        }
+        Ok(self.audio.clone())
     }
 }
 
@@ -186,15 +236,26 @@ pub async fn match_disclosure(
     disclosure: &Disclosure,
     run: &MatchRun<'_>,
 ) -> Result<MatchSet, DisclosureError> {
-    let (repertoire, stamp) = repertoire::load(store, run.progress.as_ref()).await?;
-    let number = store.match_sets(&disclosure.id).await?.last().map_or(1, |s| s.number + 1);
-    let set = store.begin_match_set(&disclosure.id, number, run.now, &stamp).await?;
+    let mut prepared = Prepared::load(store, run).await?;
+    match_prepared(store, disclosure, run, &mut prepared).await
+}
+
+/// [`match_disclosure`] against a repertoire read before.
+pub async fn match_prepared(
+    store: &dyn Store,
+    disclosure: &Disclosure,
+    run: &MatchRun<'_>,
+    prepared: &mut Prepared,
+) -> Result<MatchSet, DisclosureError> {
+    let audio = prepared.audio_for(store, disclosure, run).await?;
+    let (set, number) = store.begin_match_set(&disclosure.id, run.now, &prepared.stamp).await?;
     let files: Vec<(u32, FileKind, std::path::PathBuf, String)> = disclosure
         .manifests()
         .map(|(i, f)| (i as u32, f.kind, run.archive.path_of(&f.sha256), f.name.clone()))
         .collect();
     let total = disclosure.stats.items;
-    let audio = run.audio.clone();
+    let repertoire = prepared.repertoire.clone();
+    let archive_root = run.archive.root().display().to_string();
     let (send, mut receive) = tokio::sync::mpsc::channel::<Vec<MatchRow>>(2);
     let matching = tokio::task::spawn_blocking(move || -> Result<(), DisclosureError> {
         let lookup = audio.map(AudioIndex);
@@ -204,7 +265,13 @@ pub async fn match_disclosure(
         }
         let mut number = 0u64;
         for (file, kind, path, name) in files {
-            let unreadable = |e: std::io::Error| DisclosureError::File { file: name.clone(), message: e.to_string() };
+            let unreadable = |e: std::io::Error| DisclosureError::File {
+                file: name.clone(),
+                message: format!(
+                    "{e}: it should be kept as {} (is --archive-dir {archive_root} the right folder?)",
+                    path.display()
+                ),
+            };
             let handle = std::fs::File::open(&path).map_err(unreadable)?;
             let read = move |sink: &mut dyn FnMut(ManifestItem)| match kind {
                 FileKind::Manifest(ManifestFormat::Parquet) => read_manifest_parquet(handle, sink),
@@ -266,8 +333,7 @@ pub async fn match_disclosure(
     .await;
     // Closing the channel stops the matching thread if writing failed.
     drop(receive);
-    let matched =
-        matching.await.map_err(|e| DisclosureError::File { file: "matching".into(), message: e.to_string() })?;
+    let matched = matching.await.map_err(|e| DisclosureError::Audio(format!("the matching thread failed: {e}")))?;
     written?;
     matched?;
     let counts = store.finish_match_set(set).await?;
@@ -276,29 +342,40 @@ pub async fn match_disclosure(
         disclosure: disclosure.id.clone(),
         number,
         created_at: run.now,
-        repertoire_stamp: stamp,
+        repertoire_stamp: prepared.stamp.clone(),
         counts,
     })
 }
 
 /// Matches again, and assesses again, every disclosure in force whose latest match set was made against
 /// another repertoire than the one the store holds now (the repertoire grew or changed): what follows an
-/// import. Returns what was done.
+/// import. The repertoire is read once for all of them; a disclosure that fails is reported with its error
+/// and the others go on.
 pub async fn rematch_stale(
     store: &dyn Store,
     run: &MatchRun<'_>,
     by: &str,
-) -> Result<Vec<(MatchSet, super::Assessment)>, DisclosureError> {
+) -> Result<Vec<(String, Result<(MatchSet, super::Assessment), DisclosureError>)>, DisclosureError> {
     let stamp = store.repertoire_stamp().await?;
-    let mut done = Vec::new();
+    let mut stale = Vec::new();
     for d in store.disclosures(None).await?.into_iter().filter(|d| d.current) {
-        let latest = store.match_sets(&d.id).await?.pop();
-        if latest.is_some_and(|s| s.repertoire_stamp == stamp) {
-            continue;
+        if store.match_sets(&d.id).await?.pop().is_none_or(|s| s.repertoire_stamp != stamp) {
+            stale.push(d);
         }
-        let set = match_disclosure(store, &d, run).await?;
-        let assessment = super::assess::assess(store, &d.id, by, run.now).await?;
-        done.push((set, assessment));
+    }
+    if stale.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut prepared = Prepared::load(store, run).await?;
+    let mut done = Vec::new();
+    for d in stale {
+        let outcome = async {
+            let set = match_prepared(store, &d, run, &mut prepared).await?;
+            let assessment = super::assess::assess(store, &d.id, by, run.now).await?;
+            Ok((set, assessment))
+        }
+        .await;
+        done.push((d.id.clone(), outcome));
     }
     Ok(done)
 }

@@ -17,11 +17,18 @@ pub trait DisclosureStore: Send + Sync {
     /// Every disclosure (of one licensee), in order of receipt.
     async fn disclosures(&self, licensee: Option<&str>) -> StoreResult<Vec<Disclosure>>;
 
-    /// Starts a match set of a disclosure, dropping any the disclosure left unfinished; returns its id.
-    async fn begin_match_set(&self, disclosure: &str, number: u32, at: DateTime<Utc>, stamp: &str) -> StoreResult<u64>;
+    /// Records that a licensee uploaded a file (kept in the archive under its SHA-256); again is a no-op.
+    async fn add_upload(&self, licensee: &str, sha256: &str, size: u64, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Whether a licensee uploaded a file: a disclosure through the API names only its own uploads.
+    async fn uploaded(&self, licensee: &str, sha256: &str) -> StoreResult<bool>;
+
+    /// Starts a disclosure's next match set, numbered after every other (finished or not); sets left
+    /// unfinished for more than a day (an interrupted run) are dropped. Returns its id and number.
+    async fn begin_match_set(&self, disclosure: &str, at: DateTime<Utc>, stamp: &str) -> StoreResult<(u64, u32)>;
     /// Adds a chunk of a started match set's rows.
     async fn add_matches(&self, match_set: u64, rows: &[MatchRow]) -> StoreResult<()>;
-    /// Marks a match set finished and counts its rows: from now on it is the disclosure's latest.
+    /// Marks a match set finished and counts its rows: from now on it is the disclosure's latest. An error
+    /// if the set was dropped while it ran.
     async fn finish_match_set(&self, match_set: u64) -> StoreResult<MatchCounts>;
     /// A disclosure's finished match sets, oldest first.
     async fn match_sets(&self, disclosure: &str) -> StoreResult<Vec<MatchSet>>;

@@ -37,7 +37,8 @@ impl Archive {
     }
 
     /// Streams `input` into the archive, at most `limit` bytes, hashing as it goes. An existing file with
-    /// the same hash is kept as it is (the bytes are the same). Errors leave no partial file behind.
+    /// the same hash is kept as it is (the bytes are the same). Errors leave no partial file behind; input
+    /// over the limit is an error of kind [`io::ErrorKind::FileTooLarge`].
     pub fn put(&self, input: impl Read, limit: u64) -> io::Result<Archived> {
         fs::create_dir_all(&self.root)?;
         let staging = tempfile_in(&self.root)?;
@@ -61,7 +62,7 @@ impl Archive {
             size += n as u64;
             if size > limit {
                 return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
+                    io::ErrorKind::FileTooLarge,
                     format!("the file is larger than the limit of {limit} bytes"),
                 ));
             }

@@ -441,11 +441,14 @@ async fn credit_note(
 ) -> Result<PendingInvoice, InvoiceError> {
     let original =
         store.journal_entry(old.journal_entry).await?.ok_or(InvoiceError::UnknownInvoice(old.number.clone()))?;
-    let mut settlements = Vec::new();
+    let mut settlements: Vec<JournalEntry> = Vec::new();
     for t in &old.training {
-        settlements.extend(
-            store.journal_entry_by_key(&super::settlement::settlement_key(&old.number, &t.model_version)).await?,
-        );
+        // One entry may have settled the whole invoice (before parts were settled per model version).
+        if let Some(entry) = super::settlement::settlement_of(store, &old.number, &t.model_version).await?
+            && !settlements.iter().any(|e| e.number == entry.number)
+        {
+            settlements.push(entry);
+        }
     }
     let mut reversed: Vec<&Posting> = original.postings.iter().collect();
     reversed.extend(settlements.iter().flat_map(|e| &e.postings));

@@ -44,6 +44,8 @@ pub enum ReportError {
     WrongLicensee { named: String, submitter: String },
     #[error("the report was rejected with {errors} error(s); nothing was stored. Fix them and submit it again:\n{}", list(.diagnostics))]
     Invalid { errors: u64, diagnostics: Vec<Diagnostic> },
+    #[error("the report is larger than the limit of {limit} bytes: split it by period or ask the society")]
+    TooLarge { limit: u64 },
     #[error("the report file could not be kept: {0}")]
     Archive(String),
     #[error(transparent)]
@@ -130,7 +132,13 @@ pub async fn submit_report(
         let archive = archive.clone();
         let limit = intake.max_bytes.min(MAX_REPORT_BYTES);
         let counted = Counting::new(input, phase_of("archiving", intake.progress.clone()));
-        blocking(move || archive.put(counted, limit).map_err(|e| ReportError::Archive(e.to_string()))).await?
+        blocking(move || {
+            archive.put(counted, limit).map_err(|e| match e.kind() {
+                std::io::ErrorKind::FileTooLarge => ReportError::TooLarge { limit },
+                _ => ReportError::Archive(e.to_string()),
+            })
+        })
+        .await?
     };
     let read = {
         let (archive, sha, progress) = (archive.clone(), archived.sha256.clone(), intake.progress.clone());

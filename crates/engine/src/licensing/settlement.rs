@@ -120,8 +120,27 @@ pub enum Settled {
 
 /// The idempotency key of the settlement of one model version's presumption part on an invoice (a credit
 /// note reverses it too).
-pub(super) fn settlement_key(invoice: &str, model_version: &str) -> String {
+fn settlement_key(invoice: &str, model_version: &str) -> String {
     format!("presumption settled {invoice} model {model_version}")
+}
+
+/// The key an invoice's presumption was settled under before parts were settled per model version: such
+/// an entry settled every part of the invoice.
+fn whole_invoice_key(invoice: &str) -> String {
+    format!("presumption settled {invoice}")
+}
+
+/// The entry that settled a model version's part on an invoice, if one did (its own, or one for the whole
+/// invoice from before parts were settled per model version).
+pub(super) async fn settlement_of(
+    store: &dyn Store,
+    invoice: &str,
+    model_version: &str,
+) -> Result<Option<JournalEntry>, InvoiceError> {
+    if let Some(entry) = store.journal_entry_by_key(&settlement_key(invoice, model_version)).await? {
+        return Ok(Some(entry));
+    }
+    Ok(store.journal_entry_by_key(&whole_invoice_key(invoice)).await?)
 }
 
 /// A model version's presumption part held on an invoice.
@@ -137,7 +156,8 @@ pub struct HeldPart {
     pub window_ends: NaiveDate,
 }
 
-/// The training lines of an invoice holding a presumption part, by model version.
+/// The training lines of an invoice holding a presumption part, by model version. Lines written before
+/// they named their model version follow the invoice's training figures in order, one line each.
 fn held_lines(invoice: &Invoice) -> Vec<(String, Amount)> {
     if invoice.kind != InvoiceKind::Invoice || invoice.status == InvoiceStatus::Credited {
         return Vec::new();
@@ -146,8 +166,13 @@ fn held_lines(invoice: &Invoice) -> Vec<(String, Amount)> {
         .rated
         .lines
         .iter()
-        .filter(|l| l.stage == rating::Stage::Training && !l.presumption_part.is_zero())
-        .filter_map(|l| l.model_version.clone().map(|m| (m, l.presumption_part)))
+        .filter(|l| l.stage == rating::Stage::Training)
+        .enumerate()
+        .filter(|(_, l)| !l.presumption_part.is_zero())
+        .filter_map(|(n, l)| {
+            let model = l.model_version.clone().or_else(|| invoice.training.get(n).map(|t| t.model_version.clone()));
+            model.map(|m| (m, l.presumption_part))
+        })
         .collect()
 }
 
@@ -188,7 +213,7 @@ pub async fn held_parts(store: &dyn Store, licensee: Option<&str>) -> Result<Vec
     let mut out = Vec::new();
     for invoice in store.invoices(licensee).await? {
         for part in parts_of(store, &invoice).await? {
-            if store.journal_entry_by_key(&settlement_key(&part.invoice, &part.model_version)).await?.is_none() {
+            if settlement_of(store, &part.invoice, &part.model_version).await?.is_none() {
                 out.push(part);
             }
         }
@@ -209,10 +234,10 @@ pub async fn settle_part(
     let Some(part) = parts_of(store, &invoice).await?.into_iter().find(|p| p.model_version == model_version) else {
         return Ok(Settled::NothingHeld);
     };
-    let key = settlement_key(invoice_number, model_version);
-    if let Some(entry) = store.journal_entry_by_key(&key).await? {
+    if let Some(entry) = settlement_of(store, invoice_number, model_version).await? {
         return Ok(Settled::Already(entry.number));
     }
+    let key = settlement_key(invoice_number, model_version);
     let held = part.held;
     let presumption = Account::Presumption { licensee: invoice.licensee.clone() };
     let pool = Account::Pool { stage: PoolStage::Training, period: invoice.period.to_string() };
@@ -283,9 +308,7 @@ async fn owed_by_disclosure(
     let Some(record) = agreement.versions.iter().find(|v| v.coverage.version == invoice.agreement_version) else {
         return Ok(zero);
     };
-    let per_work = record.terms.tariff.training.per_work;
-    let count = i64::try_from(extra).map_err(|_| money::MoneyError::Overflow)?;
-    let owed = per_work.checked_mul(count)?.split_payable().0;
+    let owed = record.terms.tariff.per_work_fee(extra)?.split_payable().0;
     Ok(if owed.micros() > part.held.micros() { part.held } else { owed })
 }
 
@@ -328,4 +351,82 @@ pub async fn release_due_presumptions(
         }
     }
     Ok(released)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use money::Currency;
+    use rating::{BusinessTier, Charge, InvoiceLine, RatedPeriod, TrainingUsage};
+
+    fn eur(text: &str) -> Amount {
+        Amount::parse(text, Currency::EUR).unwrap()
+    }
+
+    fn training_line(model_version: Option<&str>, presumption_part: &str) -> InvoiceLine {
+        InvoiceLine {
+            stage: rating::Stage::Training,
+            model_version: model_version.map(str::to_owned),
+            description: "training licence".into(),
+            territory: None,
+            charge: Charge { rule: "base fee + rate per work".into(), amount: eur("100"), trail: Vec::new() },
+            presumption_part: eur(presumption_part),
+        }
+    }
+
+    fn invoice(lines: Vec<InvoiceLine>, models: &[&str]) -> Invoice {
+        let zero = Amount::zero(Currency::EUR);
+        Invoice {
+            number: "INV-2026-000001".into(),
+            kind: InvoiceKind::Invoice,
+            licensee: "songfox".into(),
+            licensee_name: "Songfox AB".into(),
+            period: domain::Period::month(2026, 3).unwrap(),
+            agreement: "A1".into(),
+            agreement_version: 1,
+            issued_on: NaiveDate::from_ymd_opt(2026, 4, 15).unwrap(),
+            due_on: NaiveDate::from_ymd_opt(2026, 5, 15).unwrap(),
+            currency: Currency::EUR,
+            conversions: Vec::new(),
+            rated: RatedPeriod {
+                lines,
+                net: zero,
+                vat: zero,
+                vat_note: String::new(),
+                total: zero,
+                presumption_held: zero,
+                vat_rate: None,
+            },
+            unlicensed: Vec::new(),
+            basis: Vec::new(),
+            corrects: None,
+            status: InvoiceStatus::Issued,
+            journal_entry: 1,
+            training: models
+                .iter()
+                .map(|m| TrainingUsage {
+                    model_version: (*m).into(),
+                    tier: BusinessTier::Small,
+                    works_used: 400,
+                    works_disclosed: 0,
+                })
+                .collect(),
+            paid_before: None,
+            held_since: None,
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn lines_from_before_model_versions_were_named_follow_the_training_figures_in_order() {
+        let legacy = invoice(
+            vec![training_line(None, "40"), training_line(None, "0"), training_line(None, "25")],
+            &["sf-1", "sf-2", "sf-3"],
+        );
+        assert_eq!(held_lines(&legacy), [("sf-1".to_owned(), eur("40")), ("sf-3".to_owned(), eur("25"))]);
+        let named = invoice(vec![training_line(Some("sf-2"), "40")], &["sf-1", "sf-2"]);
+        assert_eq!(held_lines(&named), [("sf-2".to_owned(), eur("40"))]);
+        let credited = Invoice { status: InvoiceStatus::Credited, ..named };
+        assert!(held_lines(&credited).is_empty());
+    }
 }
