@@ -1,7 +1,8 @@
 //! Benchmark programs for Tantiem. `bench cwr` measures CWR parsing and import throughput and peak memory;
 //! `bench rating` the intake and invoicing of a period; `bench serve` licence verification over HTTP with
 //! `wrk`; `bench audio` fingerprint extraction and recognition; `bench matching` manifest matching against
-//! Splink. Each phase runs in its own child process so peak memory is per phase.
+//! Splink; `bench disclosure` a training disclosure through the engine on SQLite. Each phase runs in its own
+//! child process so peak memory is per phase.
 
 /// An import allocates and frees millions of small strings; mimalloc does that markedly faster than glibc.
 #[global_allocator]
@@ -19,6 +20,7 @@ use engine::import::{AckSink, ImportOptions};
 use formats::cwr::{Context as CwrContext, ReadOptions, Reader, read_work};
 
 mod audio;
+mod disclosure;
 mod matching;
 mod rating;
 mod serve;
@@ -33,6 +35,7 @@ fn usage() -> ! {
     eprintln!(
         "       bench matching [--recordings N] [--items N] [--dir DIR] [--splink PYTHON] [--splink-script PATH]"
     );
+    eprintln!("       bench disclosure [--works N] [--items N] [--dir DIR] [--keep]");
     std::process::exit(2)
 }
 
@@ -44,6 +47,7 @@ fn main() -> Result<()> {
         Some("serve") => serve::run(&args[1..]),
         Some("audio") => audio::run_bench(&args[1..]),
         Some("matching") => matching::run(&std::env::current_exe()?, &args[1..]),
+        Some("disclosure") => disclosure::run(&std::env::current_exe()?, &args[1..]),
         Some("phase") => phase(&args[1..]),
         _ => usage(),
     }
@@ -167,6 +171,10 @@ fn phase(args: &[String]) -> Result<()> {
     };
     let started = Instant::now();
     match name {
+        "disclosure" => {
+            let seconds = args.get(3).and_then(|s| s.parse().ok()).context("the manifest's seconds")?;
+            disclosure::phase(&file, &dir, seconds)?
+        }
         "match-files" => {
             let predictions = args.get(3).map(PathBuf::from).context("a predictions file")?;
             matching::match_files(&file, &dir, &predictions)?
