@@ -53,7 +53,15 @@ const FIXTURES: &[(&str, &[u8])] = &[
     ),
 ];
 
-pub async fn run(database_url: &str, operator: &str, args: DemoArgs, now: DateTime<Utc>) -> Result<()> {
+/// `archive` is where report and disclosure files are kept: the one every later command reads (so that
+/// `disclosure rematch` after the demo finds the manifest).
+pub async fn run(
+    database_url: &str,
+    archive: &engine::licensing::Archive,
+    operator: &str,
+    args: DemoArgs,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let is_sqlite = !database_url.starts_with("postgres");
     if args.fresh && is_sqlite {
         for suffix in ["", "-wal", "-shm"] {
@@ -116,7 +124,7 @@ pub async fn run(database_url: &str, operator: &str, args: DemoArgs, now: DateTi
         "The registry now holds {} works ({} registrations, {} in conflict), {} parties, {} recordings, from {} submissions.",
         counts.works, counts.registrations, counts.conflicts, counts.parties, counts.recordings, counts.submissions
     );
-    license_example(store.as_ref(), &args.out, operator, now).await?;
+    license_example(store.as_ref(), archive, &args.out, operator, now).await?;
     let me = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "tantiem".into());
     println!("Acknowledgements are in {}. Try:", ack_dir.display());
     println!("  {me} works search \"music pub cartoons\"");
@@ -137,12 +145,13 @@ const DEMO_PASSPHRASE: &str = "tantiem demo passphrase: not for production";
 /// The licensing half of the demo: one licensee, priced end to end.
 async fn license_example(
     store: &dyn engine::Store,
+    archive: &engine::licensing::Archive,
     out: &std::path::Path,
     operator: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
     use domain::licensing::{AgreementStatus, Licensee, ModelVersion};
-    use engine::licensing::{AgreementTerms, Archive, invoicing, licences, licensees, reports};
+    use engine::licensing::{AgreementTerms, invoicing, licences, licensees, reports};
     println!();
     println!("Licensing Songfox AB (an example AI company) for training, its service and its outputs in SE and NO:");
     let licensee = Licensee {
@@ -185,12 +194,11 @@ async fn license_example(
         let terms = AgreementTerms::new(rating::Tariff::illustrative(money::Currency::EUR)?);
         licensees::create_agreement(store, "A-2026-001", "songfox", coverage, terms, operator, now).await?;
     }
-    let archive = Archive::new(out.join("archive"));
     for (name, bytes) in
         [("songfox-service-2026-03.json", SERVICE_REPORT), ("songfox-outputs-2026-03.csv", OUTPUT_REPORT)]
     {
         let intake = reports::Intake::new("songfox", operator, now);
-        let (submitted, _) = reports::submit_report(store, &archive, bytes, intake).await?;
+        let (submitted, _) = reports::submit_report(store, archive, bytes, intake).await?;
         let r = submitted.record();
         println!("  report {name}: {} lines{}", r.summary.lines, if r.summary.late { ", late" } else { "" });
         for u in &r.summary.unlicensed {
@@ -233,7 +241,7 @@ async fn license_example(
     }
     let journal = invoicing::verify_books(store).await?;
     println!("  the journal has {} entries and balances: {}", journal.entries().len(), journal.is_balanced());
-    disclose_example(store, &archive, out, operator, now).await?;
+    disclose_example(store, archive, out, operator, now).await?;
     let passphrase = std::env::var("TANTIEM_KEY_PASSPHRASE").unwrap_or_else(|_| DEMO_PASSPHRASE.to_owned());
     if licences::published_keys(store).await?.is_empty() {
         licences::rotate_key(store, &passphrase, now).await?;

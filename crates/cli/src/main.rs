@@ -218,9 +218,19 @@ pub async fn open_store(url: &str, create: bool) -> Result<Arc<dyn Store>> {
     Ok(Arc::new(store))
 }
 
+/// Errors are shown as their chain of causes, without a backtrace: what went wrong and what to do.
 #[tokio::main]
-async fn main() -> Result<()> {
-    let cli = Cli::parse();
+async fn main() -> std::process::ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
     let now = chrono::Utc::now();
     match cli.command {
         Command::Init(args) => {
@@ -237,7 +247,10 @@ async fn main() -> Result<()> {
             );
             Ok(())
         }
-        Command::Demo(args) => demo::run(&cli.database_url, &cli.operator, args, now).await,
+        Command::Demo(args) => {
+            let archive = archive_of(&cli.database_url, cli.archive_dir.clone());
+            demo::run(&cli.database_url, &archive, &cli.operator, args, now).await
+        }
         Command::Import(ImportCommand::Ern { files }) => {
             let store = open_store(&cli.database_url, false).await?;
             recordings::import_ern(store.as_ref(), &files, now).await?;
