@@ -176,14 +176,22 @@ fn complete_in_background(
 ) {
     let (store, archive, runs) = (state.store.clone(), state.archive.clone(), state.disclosure_runs.clone());
     let audio_index = state.config.audio_index.clone();
-    tokio::spawn(async move {
+    let id = disclosure.id.clone();
+    let work = tokio::spawn(async move {
         let run = MatchRun { audio_index, ..MatchRun::new(&archive, now) };
-        let outcome = intake::complete(store.as_ref(), &disclosure, &run, &by).await;
-        let failure = outcome.err().map(|e| {
-            eprintln!("disclosure {} could not be matched: {e}", disclosure.id);
-            e.to_string()
-        });
-        runs.end(&disclosure.id, failure);
+        intake::complete(store.as_ref(), &disclosure, &run, &by).await.map(|_| ())
+    });
+    // The run is awaited by a task of its own, so that even a panic in it ends the run as failed.
+    tokio::spawn(async move {
+        let failure = match work.await {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(e) => Some(format!("matching stopped unexpectedly ({e}); it is logged for the society")),
+        };
+        if let Some(e) = &failure {
+            eprintln!("disclosure {id} could not be matched: {e}");
+        }
+        runs.end(&id, failure);
     });
 }
 
@@ -247,4 +255,23 @@ async fn matches(
     };
     let rows = state.store.matches(set.id, status, q.after.unwrap_or(0), q.limit.unwrap_or(100).min(1_000)).await?;
     Ok(Json(json!({ "match_set": set.number, "counts": set.counts, "matches": rows })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Runs;
+
+    #[test]
+    fn a_run_is_started_once_and_a_failure_kept_until_it_runs_again() {
+        let runs = Runs::default();
+        assert_eq!(runs.state("D1"), None);
+        assert!(runs.start("D1"));
+        assert!(!runs.start("D1"), "not twice at once");
+        assert_eq!(runs.state("D1"), Some(None));
+        runs.end("D1", Some("the archive is gone".into()));
+        assert_eq!(runs.state("D1"), Some(Some("the archive is gone".into())));
+        assert!(runs.start("D1"), "a failed run may be started again");
+        runs.end("D1", None);
+        assert_eq!(runs.state("D1"), None, "a run that ended well leaves nothing");
+    }
 }

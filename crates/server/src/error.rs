@@ -89,6 +89,7 @@ impl From<DisclosureError> for ApiError {
             DisclosureError::TooLarge { .. } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", detail),
             DisclosureError::File { .. } => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "archive", detail),
             DisclosureError::Audio(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "audio", detail),
+            DisclosureError::Matching(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "matching", detail),
             DisclosureError::NothingSubmitted(_) | DisclosureError::Decision(_) | DisclosureError::NotMatched(_) => {
                 ApiError::new(StatusCode::BAD_REQUEST, "bad-request", detail)
             }

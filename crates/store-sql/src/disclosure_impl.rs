@@ -50,6 +50,14 @@ macro_rules! impl_disclosure_store {
                 })
             }
 
+            /// Takes the disclosure's row lock for the transaction (a write, so on SQLite the database's): two
+            /// runs numbering a match set or an assessment of one disclosure at once take turns, and the
+            /// second sees the first's number.
+            async fn lock_disclosure(tx: &mut Tx, disclosure: &str) -> StoreResult<()> {
+                sqlx::query("UPDATE disclosures SET current = current WHERE id = $1").bind(disclosure).execute(&mut **tx).await.map_err(db)?;
+                Ok(())
+            }
+
             async fn insert_matches(tx: &mut Tx, match_set: u64, rows: &[MatchRow]) -> StoreResult<()> {
                 let per_statement = $crate::MAX_PARAMETERS / 15;
                 for chunk in rows.chunks(per_statement) {
@@ -197,6 +205,7 @@ macro_rules! impl_disclosure_store {
 
                 async fn begin_match_set(&self, disclosure: &str, at: DateTime<Utc>, stamp: &str) -> StoreResult<(u64, u32)> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
+                    lock_disclosure(&mut tx, disclosure).await?;
                     // A set still running a day after it began was interrupted; one running now may be
                     // another run's, which finishes as a set of its own.
                     let abandoned = timestamp(at - $crate::chrono::Duration::days(1));
@@ -238,6 +247,19 @@ macro_rules! impl_disclosure_store {
                         .map_err(db)?;
                     tx.commit().await.map_err(db)?;
                     Ok((id as u64, number as u32))
+                }
+
+                async fn drop_match_set(&self, match_set: u64) -> StoreResult<()> {
+                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    for table in ["matches", "match_works"] {
+                        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE match_set = $1 AND EXISTS (SELECT 1 FROM match_sets WHERE id = $1 AND status = 'running')")))
+                            .bind(match_set as i64)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db)?;
+                    }
+                    sqlx::query("DELETE FROM match_sets WHERE id = $1 AND status = 'running'").bind(match_set as i64).execute(&mut *tx).await.map_err(db)?;
+                    tx.commit().await.map_err(db)
                 }
 
                 async fn add_matches(&self, match_set: u64, rows: &[MatchRow]) -> StoreResult<()> {
@@ -366,6 +388,7 @@ macro_rules! impl_disclosure_store {
 
                 async fn add_assessment(&self, a: &Assessment) -> StoreResult<()> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
+                    lock_disclosure(&mut tx, &a.disclosure).await?;
                     let row = sqlx::query("SELECT COALESCE(MAX(number), 0) FROM assessments WHERE disclosure = $1").bind(&a.disclosure).fetch_one(&mut *tx).await.map_err(db)?;
                     let number: i64 = row.try_get(0).map_err(db)?;
                     sqlx::query("INSERT INTO assessments (disclosure, number, assessed_at, verdict, document) VALUES ($1, $2, $3, $4, $5)")

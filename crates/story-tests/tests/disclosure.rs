@@ -426,6 +426,15 @@ async fn a_manifest_with_errors_is_rejected_whole_naming_its_lines(store: &Arc<d
     assert!(err.to_string().contains("line 3: ER duration:"), "{err}");
     assert!(store.disclosures(None).await.unwrap().is_empty(), "nothing stored");
     assert_eq!(kept_files(&archive), 0, "the rejected file is not kept");
+    let broken =
+        write(dir.path(), "summary.json", "{\n  \"format\": \"tantiem-ai-act-summary/1\",\n  \"provider\": ,\n}\n");
+    let err =
+        intake::submit(s, &archive, submission("sf-1", &[broken], DeclaredTotals::default(), at(2026, 6, 1)), None)
+            .await
+            .unwrap_err();
+    let DisclosureError::Invalid { diagnostics, .. } = &err else { panic!("{err}") };
+    assert_eq!((diagnostics[0].0.as_str(), diagnostics[0].1.line), ("summary.json", 3), "{err}");
+    assert!(diagnostics[0].1.message.starts_with("not valid JSON"), "{err}");
     let unknown = write(dir.path(), "notes.txt", "just some notes\nabout training\n");
     assert!(matches!(
         intake::submit(s, &archive, submission("sf-1", &[unknown], DeclaredTotals::default(), at(2026, 6, 1)), None)
@@ -502,6 +511,19 @@ async fn a_disclosure_is_matched_again_when_the_repertoire_grows(store: &Arc<dyn
     assert_eq!((set.disclosure.as_str(), set.number, set.counts.matched), (received.disclosure().id.as_str(), 2, 1));
     assert_eq!(store.match_row(set.id, 1).await.unwrap().unwrap().recording.as_deref(), Some("GBAYC1700598"));
     assert_eq!(store.match_sets(&received.disclosure().id).await.unwrap().len(), 2, "both match sets are kept");
+
+    // A run that fails (the manifest gone from the archive) leaves nothing behind: set 2 stays in force and
+    // the next run, the file back, is set 3.
+    let d = received.disclosure();
+    let kept = archive.path_of(&d.files[0].sha256);
+    let bytes = std::fs::read(&kept).unwrap();
+    std::fs::remove_file(&kept).unwrap();
+    let failed = run::match_disclosure(s, d, &run).await.unwrap_err();
+    assert!(matches!(&failed, DisclosureError::File { file, .. } if file == "m.csv"), "{failed}");
+    assert!(failed.to_string().contains("--archive-dir"), "{failed}");
+    assert_eq!(store.match_sets(&d.id).await.unwrap().pop().map(|s| s.number), Some(2));
+    std::fs::write(&kept, bytes).unwrap();
+    assert_eq!(run::match_disclosure(s, d, &run).await.unwrap().number, 3);
 }
 
 /// An item whose metadata says nothing useful is found by the Chromaprint fingerprint the licensee sent

@@ -150,7 +150,17 @@ fn read_file(archive: &Archive, sha256: &str, progress: Option<Progress>) -> Res
                 return Ok(read);
             }
             // A summary names its format; Croissant is JSON-LD with a context. Anything else is told what to do.
-            let document: Option<serde_json::Value> = serde_json::from_slice(&bytes).ok();
+            let document: Option<serde_json::Value> = match serde_json::from_slice(&bytes) {
+                Ok(document) => Some(document),
+                Err(e) => {
+                    read.errors = 1;
+                    let message =
+                        format!("not valid JSON: {e}: an AI Act summary or Croissant file is one JSON document");
+                    read.diagnostics.push(Diagnostic::new(e.line() as u64, "", None, formats::Level::File, message));
+                    read.kind = Some(FileKind::AiActSummary);
+                    return Ok(read);
+                }
+            };
             let member = |name: &str| document.as_ref().and_then(|d| d.get(name)).cloned();
             let (kind, parsed) = if member("format").and_then(|f| f.as_str().map(str::to_owned)).as_deref()
                 == Some(SUMMARY_FORMAT)
@@ -345,40 +355,51 @@ pub async fn receive(store: &dyn Store, archive: &Archive, s: Submission<'_>) ->
             (None, None) => None,
         },
     };
-    let key = content_key(&files, &declared);
-    let mine: Vec<Disclosure> =
-        store.disclosures(Some(s.licensee)).await?.into_iter().filter(|d| d.model_version == s.model_version).collect();
-    if let Some(same) = mine.iter().find(|d| d.current && d.content_key == key) {
-        return Ok(Received::AlreadyReceived(same.clone()));
-    }
-    let number = store.allocate("disclosures", 1).await?;
-    let disclosure = Disclosure {
-        id: format!("D{number:06}"),
+    let mut disclosure = Disclosure {
+        id: String::new(),
         licensee: s.licensee.into(),
         model_version: s.model_version.into(),
-        revision: mine.len() as u32 + 1,
+        revision: 0,
         current: true,
         received_at: s.now,
         received_by: s.received_by.into(),
+        content_key: content_key(&files, &declared),
         files,
         declared,
         stats,
         summary,
         croissant,
         warnings,
-        content_key: key,
     };
-    if let Err(e) = store.add_disclosure(&disclosure).await {
-        // Another submission for the model version took this revision a moment ago: if it was these files,
-        // this one is that one. (Its files stay: the other disclosure may hold the same bytes.)
-        let same = store
-            .disclosures(Some(s.licensee))
+    record(store, &mut disclosure).await
+}
+
+/// Records a read disclosure as its model version's next revision, unless the one in force has the same
+/// content. Another submission for the model version may take the revision a moment before: then this one
+/// looks again (it may be that one), a few times.
+async fn record(store: &dyn Store, disclosure: &mut Disclosure) -> Result<Received, DisclosureError> {
+    const ATTEMPTS: usize = 3;
+    let mut attempt = 1;
+    loop {
+        let mine: Vec<Disclosure> = store
+            .disclosures(Some(&disclosure.licensee))
             .await?
             .into_iter()
-            .find(|d| d.model_version == s.model_version && d.current && d.content_key == disclosure.content_key);
-        return same.map(Received::AlreadyReceived).ok_or(e.into());
+            .filter(|d| d.model_version == disclosure.model_version)
+            .collect();
+        if let Some(same) = mine.iter().find(|d| d.current && d.content_key == disclosure.content_key) {
+            return Ok(Received::AlreadyReceived(same.clone()));
+        }
+        let number = store.allocate("disclosures", 1).await?;
+        disclosure.id = format!("D{number:06}");
+        disclosure.revision = mine.len() as u32 + 1;
+        match store.add_disclosure(disclosure).await {
+            Ok(()) => return Ok(Received::New(disclosure.clone())),
+            // The files stay in the archive: the other submission may hold the same bytes.
+            Err(e) if attempt == ATTEMPTS => return Err(e.into()),
+            Err(_) => attempt += 1,
+        }
     }
-    Ok(Received::New(disclosure))
 }
 
 /// Brings a received disclosure to its end: matched if it has no match set yet, then assessed if the match

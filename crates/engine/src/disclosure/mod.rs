@@ -287,6 +287,8 @@ pub enum DisclosureError {
     NotMatched(String),
     #[error("the audio fingerprints could not be used: {0}")]
     Audio(String),
+    #[error("matching stopped: {0}")]
+    Matching(String),
     #[error(transparent)]
     Invoice(#[from] InvoiceError),
     #[error(transparent)]

@@ -249,12 +249,40 @@ pub async fn match_prepared(
 ) -> Result<MatchSet, DisclosureError> {
     let audio = prepared.audio_for(store, disclosure, run).await?;
     let (set, number) = store.begin_match_set(&disclosure.id, run.now, &prepared.stamp).await?;
+    let filled = fill(store, disclosure, run, prepared.repertoire.clone(), audio, set).await;
+    let counts = match filled {
+        Ok(()) => store.finish_match_set(set).await?,
+        Err(e) => {
+            // A failed run's rows are of no use; the latest finished set stays in force. (If dropping fails
+            // too, the next run drops the set a day on.)
+            let _ = store.drop_match_set(set).await;
+            return Err(e);
+        }
+    };
+    Ok(MatchSet {
+        id: set,
+        disclosure: disclosure.id.clone(),
+        number,
+        created_at: run.now,
+        repertoire_stamp: prepared.stamp.clone(),
+        counts,
+    })
+}
+
+/// Streams a disclosure's manifests through the matcher into the started match set `set`.
+async fn fill(
+    store: &dyn Store,
+    disclosure: &Disclosure,
+    run: &MatchRun<'_>,
+    repertoire: Arc<matching::Repertoire>,
+    audio: Option<Arc<Recogniser>>,
+    set: u64,
+) -> Result<(), DisclosureError> {
     let files: Vec<(u32, FileKind, std::path::PathBuf, String)> = disclosure
         .manifests()
         .map(|(i, f)| (i as u32, f.kind, run.archive.path_of(&f.sha256), f.name.clone()))
         .collect();
     let total = disclosure.stats.items;
-    let repertoire = prepared.repertoire.clone();
     let archive_root = run.archive.root().display().to_string();
     let (send, mut receive) = tokio::sync::mpsc::channel::<Vec<MatchRow>>(2);
     let matching = tokio::task::spawn_blocking(move || -> Result<(), DisclosureError> {
@@ -333,18 +361,9 @@ pub async fn match_prepared(
     .await;
     // Closing the channel stops the matching thread if writing failed.
     drop(receive);
-    let matched = matching.await.map_err(|e| DisclosureError::Audio(format!("the matching thread failed: {e}")))?;
+    let matched = matching.await.map_err(|e| DisclosureError::Matching(format!("the matching thread failed: {e}")))?;
     written?;
-    matched?;
-    let counts = store.finish_match_set(set).await?;
-    Ok(MatchSet {
-        id: set,
-        disclosure: disclosure.id.clone(),
-        number,
-        created_at: run.now,
-        repertoire_stamp: prepared.stamp.clone(),
-        counts,
-    })
+    matched
 }
 
 /// Matches again, and assesses again, every disclosure in force whose latest match set was made against

@@ -25,6 +25,9 @@ pub trait DisclosureStore: Send + Sync {
     /// Starts a disclosure's next match set, numbered after every other (finished or not); sets left
     /// unfinished for more than a day (an interrupted run) are dropped. Returns its id and number.
     async fn begin_match_set(&self, disclosure: &str, at: DateTime<Utc>, stamp: &str) -> StoreResult<(u64, u32)>;
+    /// Drops a started match set that did not finish (a run that failed), with its rows; a finished set is
+    /// never dropped.
+    async fn drop_match_set(&self, match_set: u64) -> StoreResult<()>;
     /// Adds a chunk of a started match set's rows.
     async fn add_matches(&self, match_set: u64, rows: &[MatchRow]) -> StoreResult<()>;
     /// Marks a match set finished and counts its rows: from now on it is the disclosure's latest. An error

@@ -441,9 +441,12 @@ async fn credit_note(
 ) -> Result<PendingInvoice, InvoiceError> {
     let original =
         store.journal_entry(old.journal_entry).await?.ok_or(InvoiceError::UnknownInvoice(old.number.clone()))?;
+    // Each model version's settlement, and the one that settled the whole invoice before parts were settled
+    // per model version (an invoice of then may not list its training figures).
     let mut settlements: Vec<JournalEntry> = Vec::new();
+    let whole = store.journal_entry_by_key(&super::settlement::whole_invoice_key(&old.number)).await?;
+    settlements.extend(whole);
     for t in &old.training {
-        // One entry may have settled the whole invoice (before parts were settled per model version).
         if let Some(entry) = super::settlement::settlement_of(store, &old.number, &t.model_version).await?
             && !settlements.iter().any(|e| e.number == entry.number)
         {

@@ -126,7 +126,7 @@ fn settlement_key(invoice: &str, model_version: &str) -> String {
 
 /// The key an invoice's presumption was settled under before parts were settled per model version: such
 /// an entry settled every part of the invoice.
-fn whole_invoice_key(invoice: &str) -> String {
+pub(super) fn whole_invoice_key(invoice: &str) -> String {
     format!("presumption settled {invoice}")
 }
 
