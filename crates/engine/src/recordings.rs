@@ -717,7 +717,10 @@ pub async fn recogniser(
     }
     let built = Recogniser::build(store.fingerprints().await?);
     let Some(path) = index_file else { return Ok((built, IndexSource::Built)) };
-    let partial = std::path::PathBuf::from(format!("{}.{}.partial", path.display(), std::process::id()));
+    // Each writer its own partial file, also two in one process (a server matching two disclosures).
+    static WRITERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let writer = WRITERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let partial = std::path::PathBuf::from(format!("{}.{}-{writer}.partial", path.display(), std::process::id()));
     let write = || -> std::io::Result<()> {
         let mut out = std::io::BufWriter::new(std::fs::File::create(&partial)?);
         built.write(&mut out, &stamp)?;
