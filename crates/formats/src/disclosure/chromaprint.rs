@@ -95,6 +95,13 @@ pub fn decode(text: &str) -> Result<Vec<u32>, String> {
     if bytes.len() < 4 {
         return Err("the fingerprint is too short to be Chromaprint's compressed form".into());
     }
+    // The first byte names the algorithm: 1 is TEST2, fpcalc's default and what the index holds.
+    if bytes[0] != 1 {
+        return Err(format!(
+            "the fingerprint is of Chromaprint algorithm {}, not TEST2 (1): compute it with fpcalc's default algorithm",
+            bytes[0]
+        ));
+    }
     let count = (usize::from(bytes[1]) << 16) | (usize::from(bytes[2]) << 8) | usize::from(bytes[3]);
     if count > MAX_ITEMS {
         return Err(format!("the fingerprint says it has {count} items, more than the {MAX_ITEMS} of three hours"));
@@ -138,8 +145,10 @@ pub fn decode(text: &str) -> Result<Vec<u32>, String> {
     Ok(items)
 }
 
-/// Encodes a fingerprint in the compressed base64 form (algorithm 1, TEST2), as `fpcalc` prints it.
+/// Encodes a fingerprint in the compressed base64 form (algorithm 1, TEST2), as `fpcalc` prints it: at
+/// most [`MAX_ITEMS`] items (three hours; the rest would be refused when read back).
 pub fn encode(items: &[u32]) -> String {
+    let items = &items[..items.len().min(MAX_ITEMS)];
     let mut normal: Vec<u8> = Vec::new();
     let mut exceptional: Vec<u8> = Vec::new();
     let mut previous = 0u32;
@@ -203,6 +212,10 @@ mod tests {
         let mut cut = encode(&[1_766_061_402, 725_874_010, 12, 99]);
         cut.truncate(cut.len() - 3);
         assert!(decode(&cut).is_err());
-        assert!(decode("AP___w").is_err(), "an absurd count is refused before any allocation");
+        // Algorithm 1, a count of 16,777,215 and data after it: only the count can refuse it.
+        let absurd = base64_encode(&[1, 0xff, 0xff, 0xff, 0x49, 0x92, 0x24]);
+        assert!(decode(&absurd).unwrap_err().contains("16777215 items"), "refused before any allocation");
+        let other_algorithm = base64_encode(&[2, 0, 0, 1, 0x49]);
+        assert!(decode(&other_algorithm).unwrap_err().contains("not TEST2"));
     }
 }

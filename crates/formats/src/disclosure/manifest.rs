@@ -22,7 +22,6 @@ enum Column {
     Version,
     Artists,
     Writers,
-    DurationS,
     Duration,
     Source,
     AcquiredOn,
@@ -40,8 +39,7 @@ impl Column {
             Column::Version => "version",
             Column::Artists => "artists",
             Column::Writers => "writers",
-            Column::DurationS => "duration_s",
-            Column::Duration => "duration",
+            Column::Duration => "duration_s",
             Column::Source => "source",
             Column::AcquiredOn => "acquired_on",
             Column::ContentSha256 => "content_sha256",
@@ -65,8 +63,7 @@ impl Column {
             "version" | "subtitle" | "version_title" => Column::Version,
             "artists" | "artist" | "display_artist" | "performer" | "performers" => Column::Artists,
             "writers" | "writer" | "composers" | "composer" | "authors" => Column::Writers,
-            "duration_s" | "duration_seconds" | "seconds" | "length_s" => Column::DurationS,
-            "duration" | "length" => Column::Duration,
+            "duration_s" | "duration" | "duration_seconds" | "seconds" | "length_s" | "length" => Column::Duration,
             "source" | "dataset" | "domain" | "source_dataset" => Column::Source,
             "acquired_on" | "acquisition_date" | "acquired" => Column::AcquiredOn,
             "content_sha256" | "sha256" | "content_hash" => Column::ContentSha256,
@@ -90,6 +87,28 @@ enum Value<'a> {
     Integers(Vec<i64>),
     Date(NaiveDate),
     Null,
+    /// Something no field takes (a boolean, an object, bytes that are not text): named in the error.
+    Other(&'static str),
+}
+
+impl Value<'_> {
+    /// What the value is, for an error that says what was expected and what was found.
+    fn kind(&self) -> &'static str {
+        match self {
+            Value::Text(_) => "text",
+            Value::Integer(_) => "a whole number",
+            Value::Decimal(_) => "a decimal number",
+            Value::Texts(_) => "a list of texts",
+            Value::Integers(_) => "a list of numbers",
+            Value::Date(_) => "a date",
+            Value::Null => "null",
+            Value::Other(kind) => kind,
+        }
+    }
+}
+
+fn unexpected(expected: &str, value: &Value<'_>) -> Problem {
+    Problem::Error(format!("expected {expected}, found {}", value.kind()))
 }
 
 /// The most names an item's artists or writers may list.
@@ -116,7 +135,7 @@ fn names(value: Value<'_>) -> Result<Vec<String>, Problem> {
         Value::Text(t) => t.split(['|', ';']).map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned).collect(),
         Value::Texts(list) => list.into_iter().map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()).collect(),
         Value::Null => Vec::new(),
-        _ => return Err(Problem::Error("expected names (text, several separated by |)".into())),
+        other => return Err(unexpected("names (text, several separated by |, or a list)", &other)),
     };
     if list.len() > MAX_NAMES {
         return Err(Problem::Error(format!("{} names, more than {MAX_NAMES}", list.len())));
@@ -133,7 +152,7 @@ fn plain(value: Value<'_>) -> Result<Option<String>, Problem> {
         Value::Text(t) => text(t),
         Value::Integer(n) => Ok(Some(n.to_string())),
         Value::Null => Ok(None),
-        _ => Err(Problem::Error("expected text".into())),
+        other => Err(unexpected("text", &other)),
     }
 }
 
@@ -147,7 +166,7 @@ fn seconds(value: Value<'_>) -> Result<Option<u32>, Problem> {
         Value::Text(t) => parse_duration(t.trim()).ok_or_else(|| {
             Problem::Error(format!("{t:?} is not a duration: write seconds (214), m:ss (3:34) or ISO 8601 (PT3M34S)"))
         })?,
-        _ => return Err(Problem::Error("expected a duration".into())),
+        other => return Err(unexpected("a duration", &other)),
     };
     if !(0.0..=86_400.0).contains(&s) || s.is_nan() {
         return Err(Problem::Error(format!("{s} seconds is not a track's duration (0 to 24 hours)")));
@@ -155,35 +174,31 @@ fn seconds(value: Value<'_>) -> Result<Option<u32>, Problem> {
     Ok(Some(s.round() as u32))
 }
 
+/// Seconds from a text: a number, ISO 8601 (as ERN writes durations) or `m:ss` / `h:mm:ss`, where every
+/// part but the first is under 60.
 fn parse_duration(t: &str) -> Option<f64> {
     if let Ok(n) = t.parse::<f64>() {
         return Some(n);
     }
-    if let Some(iso) = t.strip_prefix("PT").or_else(|| t.strip_prefix("pt")) {
-        let mut total = 0.0;
-        let mut number = String::new();
-        for c in iso.chars() {
-            match c.to_ascii_uppercase() {
-                '0'..='9' | '.' => number.push(c),
-                unit @ ('H' | 'M' | 'S') => {
-                    let n: f64 = number.parse().ok()?;
-                    number.clear();
-                    total += n * match unit {
-                        'H' => 3600.0,
-                        'M' => 60.0,
-                        _ => 1.0,
-                    };
-                }
-                _ => return None,
-            }
-        }
-        return number.is_empty().then_some(total);
+    if t.starts_with(['P', 'p']) {
+        return crate::ern::iso_duration_seconds(&t.to_ascii_uppercase()).map(f64::from);
     }
     let parts: Vec<&str> = t.split(':').collect();
-    if parts.len() < 2 || parts.len() > 3 {
+    let (last, whole) = parts.split_last()?;
+    if !(1..=2).contains(&whole.len()) {
         return None;
     }
-    parts.iter().try_fold(0.0, |total, p| p.parse::<f64>().ok().map(|n| total * 60.0 + n))
+    let seconds: f64 = last.parse().ok().filter(|s: &f64| (0.0..60.0).contains(s))?;
+    let mut total = 0u64;
+    for (i, part) in whole.iter().enumerate() {
+        let n: u64 = part.parse().ok()?;
+        // Minutes after hours are under 60 too.
+        if i > 0 && n >= 60 {
+            return None;
+        }
+        total = total.checked_mul(60)?.checked_add(n)?;
+    }
+    Some(total as f64 * 60.0 + seconds)
 }
 
 fn date(value: Value<'_>) -> Result<Option<NaiveDate>, Problem> {
@@ -197,7 +212,7 @@ fn date(value: Value<'_>) -> Result<Option<NaiveDate>, Problem> {
                 .map(Some)
                 .map_err(|_| Problem::Error(format!("{t:?} is not a date: write YYYY-MM-DD")))
         }
-        _ => Err(Problem::Error("expected a date (YYYY-MM-DD)".into())),
+        other => Err(unexpected("a date (YYYY-MM-DD)", &other)),
     }
 }
 
@@ -226,7 +241,7 @@ fn fingerprint(value: Value<'_>) -> Result<Option<Vec<u32>>, Problem> {
                 .map(Some)
                 .map_err(|_| Problem::Error("a fingerprint item is not a 32-bit number".into()))
         }
-        _ => Err(Problem::Error("expected a Chromaprint fingerprint (fpcalc's text, or its raw numbers)".into())),
+        other => Err(unexpected("a Chromaprint fingerprint (fpcalc's text, or its raw numbers)", &other)),
     }
 }
 
@@ -238,31 +253,25 @@ fn set(item: &mut ManifestItem, column: Column, value: Value<'_>) -> Result<(), 
             let Some(t) = plain(value)? else { return Ok(()) };
             let reduced: String =
                 t.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
-            let valid = Isrc::parse(&reduced).is_ok();
+            let parsed = Isrc::parse(&reduced);
             item.isrc = (!reduced.is_empty()).then_some(reduced);
-            if !valid {
-                return Err(Problem::Warning(format!(
-                    "{t:?} is not a well-formed ISRC (CC-XXX-YY-NNNNN); the item is matched on its other fields"
-                )));
+            if let Err(e) = parsed {
+                return Err(Problem::Warning(format!("{t:?}: {e}; the item is matched on its other fields")));
             }
         }
         Column::Iswc => {
             let Some(t) = plain(value)? else { return Ok(()) };
-            let valid = Iswc::parse(&t).is_ok();
+            let parsed = Iswc::parse(&t);
             item.iswc = Some(t.clone());
-            if !valid {
-                return Err(Problem::Warning(format!("{t:?} is not a valid ISWC (its check digit fails)")));
+            if let Err(e) = parsed {
+                return Err(Problem::Warning(format!("{t:?}: {e}; the item is matched on its other fields")));
             }
         }
         Column::Title => item.title = plain(value)?,
         Column::Version => item.version = plain(value)?,
         Column::Artists => item.artists = names(value)?,
         Column::Writers => item.writers = names(value)?,
-        Column::DurationS | Column::Duration => {
-            if let Some(s) = seconds(value)? {
-                item.duration_s = Some(s);
-            }
-        }
+        Column::Duration => item.duration_s = seconds(value)?,
         Column::Source => item.source = plain(value)?,
         Column::AcquiredOn => item.acquired_on = date(value)?,
         Column::ContentSha256 => item.content_sha256 = sha256(value)?,
@@ -325,23 +334,29 @@ pub fn read_manifest(format: ManifestFormat, input: impl BufRead, sink: &mut dyn
     }
 }
 
-/// Fails a read when a line grows past [`MAX_LINE_BYTES`]: the CSV reader would otherwise buffer it whole.
-struct LineLimit<R> {
+/// Fails a read when one record grows past [`MAX_LINE_BYTES`] (a long line, or a quoted cell spread over
+/// many lines): the CSV reader would otherwise buffer it whole. The reading loop resets the count after
+/// each record, so it also counts what the CSV reader has read ahead (a few KiB at most).
+struct RecordLimit<R> {
     inner: R,
-    since_newline: usize,
+    since_record: std::rc::Rc<std::cell::Cell<usize>>,
 }
 
-impl<R: Read> Read for LineLimit<R> {
+/// The slack over [`MAX_LINE_BYTES`] for what the CSV reader reads ahead of the record it is on.
+const READ_AHEAD: usize = 64 * 1024;
+
+impl<R: Read> Read for RecordLimit<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for b in &buf[..n] {
-            self.since_newline = if *b == b'\n' { 0 } else { self.since_newline + 1 };
-            if self.since_newline > MAX_LINE_BYTES {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("a line longer than {MAX_LINE_BYTES} bytes: split it"),
-                ));
-            }
+        let total = self.since_record.get() + n;
+        self.since_record.set(total);
+        if total > MAX_LINE_BYTES + READ_AHEAD {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "a record longer than {MAX_LINE_BYTES} bytes (a long line, or a quote left open): split it or close the quote"
+                ),
+            ));
         }
         Ok(n)
     }
@@ -368,11 +383,12 @@ fn read_csv(input: impl BufRead, sink: &mut dyn FnMut(ManifestItem)) -> ReadOutc
     } else {
         b','
     };
+    let since_record = std::rc::Rc::new(std::cell::Cell::new(0));
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
         .has_headers(false)
-        .from_reader(LineLimit { inner: input, since_newline: 0 });
+        .from_reader(RecordLimit { inner: input, since_record: since_record.clone() });
     let mut record = csv::ByteRecord::new();
     let mut columns: Vec<Option<Column>> = Vec::new();
     let mut header_read = false;
@@ -388,11 +404,17 @@ fn read_csv(input: impl BufRead, sink: &mut dyn FnMut(ManifestItem)) -> ReadOutc
                 break;
             }
         }
+        since_record.set(0);
         let line = record.position().map_or(line, |p| p.line());
         let cells: Vec<&str> = match record.iter().map(std::str::from_utf8).collect::<Result<Vec<_>, _>>() {
             Ok(cells) => cells,
-            Err(e) => {
-                outcome.error(line, "", None, format!("not UTF-8 at byte {}: save the file as UTF-8", e.valid_up_to()));
+            Err(_) => {
+                let column = record.iter().position(|c| std::str::from_utf8(c).is_err()).unwrap_or(0) + 1;
+                outcome.error(line, "", None, format!("cell {column} is not UTF-8: save the file as UTF-8"));
+                if !header_read {
+                    // Without its header the rest cannot be read.
+                    return outcome;
+                }
                 continue;
             }
         };
@@ -451,7 +473,9 @@ fn json_value(value: &serde_json::Value) -> Value<'_> {
     match value {
         J::Null => Value::Null,
         J::String(s) => Value::Text(s),
-        J::Number(n) => n.as_i64().map_or_else(|| Value::Decimal(n.as_f64().unwrap_or(f64::NAN)), Value::Integer),
+        J::Number(n) => n
+            .as_i64()
+            .map_or_else(|| n.as_f64().map_or(Value::Other("a number out of range"), Value::Decimal), Value::Integer),
         J::Array(items) if items.iter().all(|i| i.is_string()) => {
             Value::Texts(items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect())
         }
@@ -459,7 +483,9 @@ fn json_value(value: &serde_json::Value) -> Value<'_> {
             Value::Integers(items.iter().filter_map(serde_json::Value::as_i64).collect())
         }
         // Neither text nor numbers: refused by whichever field it lands in.
-        J::Bool(_) | J::Array(_) | J::Object(_) => Value::Decimal(f64::NAN),
+        J::Bool(_) => Value::Other("a boolean"),
+        J::Array(_) => Value::Other("a list of mixed values"),
+        J::Object(_) => Value::Other("an object"),
     }
 }
 
@@ -481,7 +507,10 @@ fn read_jsonl(input: impl BufRead, sink: &mut dyn FnMut(ManifestItem)) -> ReadOu
                 continue;
             }
             Err(e) => {
-                outcome.error(line, "", None, format!("not JSON at column {}: {e}", e.column()));
+                // serde's text ends "at line 1 column N": the line is the file's, the column serde's.
+                let what = e.to_string();
+                let what = what.split(" at line ").next().unwrap_or(&what);
+                outcome.error(line, "", None, format!("not JSON at column {}: {what}", e.column()));
                 continue;
             }
         };
@@ -499,11 +528,21 @@ fn read_jsonl(input: impl BufRead, sink: &mut dyn FnMut(ManifestItem)) -> ReadOu
         if !check_count(&mut outcome, count, line) {
             break;
         }
-        let mut values = Vec::with_capacity(object.len());
+        let mut values: Vec<(Column, Value<'_>)> = Vec::with_capacity(object.len());
+        let mut repeated = false;
         for (key, value) in &object {
             match Column::named(key) {
+                Some(c) if values.iter().any(|(seen, _)| *seen == c) => {
+                    outcome.error(
+                        line,
+                        "",
+                        Some(c.name()),
+                        format!("member {key:?} repeats another of the same meaning"),
+                    );
+                    repeated = true;
+                }
                 Some(c) => values.push((c, json_value(value))),
-                None if unknown.insert(key.clone()) && unknown.len() <= 20 => outcome.warning(
+                None if unknown.len() < 20 && unknown.insert(key.clone()) => outcome.warning(
                     line,
                     "",
                     None,
@@ -511,6 +550,9 @@ fn read_jsonl(input: impl BufRead, sink: &mut dyn FnMut(ManifestItem)) -> ReadOu
                 ),
                 None => {}
             }
+        }
+        if repeated {
+            continue;
         }
         values.sort_by_key(|(c, _)| *c);
         if let Some(item) = item_of(line, "", values.into_iter(), &mut outcome) {
@@ -529,7 +571,7 @@ fn parquet_value(field: &parquet::record::Field) -> Value<'_> {
     match field {
         F::Null => Value::Null,
         F::Str(s) => Value::Text(s),
-        F::Bytes(b) => std::str::from_utf8(b.data()).map_or(Value::Decimal(f64::NAN), Value::Text),
+        F::Bytes(b) => std::str::from_utf8(b.data()).map_or(Value::Other("bytes that are not UTF-8 text"), Value::Text),
         F::Byte(n) => Value::Integer(i64::from(*n)),
         F::Short(n) => Value::Integer(i64::from(*n)),
         F::Int(n) => Value::Integer(i64::from(*n)),
@@ -537,14 +579,14 @@ fn parquet_value(field: &parquet::record::Field) -> Value<'_> {
         F::UByte(n) => Value::Integer(i64::from(*n)),
         F::UShort(n) => Value::Integer(i64::from(*n)),
         F::UInt(n) => Value::Integer(i64::from(*n)),
-        F::ULong(n) => i64::try_from(*n).map_or(Value::Decimal(f64::NAN), Value::Integer),
+        F::ULong(n) => i64::try_from(*n).map_or(Value::Other("a number out of range"), Value::Integer),
         F::Float(f) => Value::Decimal(f64::from(*f)),
         F::Double(f) => Value::Decimal(*f),
         // Days since 1970-01-01, which is day 719,163 of the common era.
         F::Date(days) => days
             .checked_add(719_163)
             .and_then(NaiveDate::from_num_days_from_ce_opt)
-            .map_or(Value::Decimal(f64::NAN), Value::Date),
+            .map_or(Value::Other("a date out of range"), Value::Date),
         F::ListInternal(list) => {
             let elements = list.elements();
             if elements.iter().all(|e| matches!(e, F::Str(_))) {
@@ -561,10 +603,10 @@ fn parquet_value(field: &parquet::record::Field) -> Value<'_> {
                         _ => None,
                     })
                     .collect();
-                numbers.map_or(Value::Decimal(f64::NAN), Value::Integers)
+                numbers.map_or(Value::Other("a list of mixed values"), Value::Integers)
             }
         }
-        _ => Value::Decimal(f64::NAN),
+        _ => Value::Other("a Parquet value no manifest field takes (a group, a map, a timestamp)"),
     }
 }
 
@@ -581,22 +623,96 @@ pub fn read_manifest_parquet(file: std::fs::File, sink: &mut dyn FnMut(ManifestI
     outcome
 }
 
+/// The largest Parquet footer (the file's metadata) read.
+const MAX_PARQUET_FOOTER_BYTES: u64 = 64 << 20;
+/// The most columns a Parquet manifest may have.
+const MAX_PARQUET_COLUMNS: usize = 1_000;
+/// The largest row group, uncompressed: a row group's pages are read while its rows are.
+const MAX_ROW_GROUP_BYTES: i64 = 1 << 30;
+
+/// The length the footer of a Parquet file says its metadata has (the four bytes before the closing magic).
+fn parquet_footer_len(file: &mut std::fs::File) -> std::io::Result<u64> {
+    use std::io::{Seek, SeekFrom};
+    if file.metadata()?.len() < 12 {
+        return Ok(0);
+    }
+    let mut tail = [0u8; 8];
+    file.seek(SeekFrom::End(-8))?;
+    file.read_exact(&mut tail)?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]])))
+}
+
+/// Whether the file's shape is within the limits; says what to do where it is not.
+fn parquet_within_limits(metadata: &parquet::file::metadata::ParquetMetaData, outcome: &mut ReadOutcome) -> bool {
+    let fields = metadata.file_metadata().schema_descr().root_schema().get_fields().len();
+    if fields > MAX_PARQUET_COLUMNS {
+        outcome.error(
+            0,
+            "",
+            None,
+            format!("{fields} columns, more than {MAX_PARQUET_COLUMNS}: write only the manifest's columns"),
+        );
+        return false;
+    }
+    for (n, group) in metadata.row_groups().iter().enumerate() {
+        if group.total_byte_size() > MAX_ROW_GROUP_BYTES {
+            outcome.error(
+                0,
+                "",
+                None,
+                format!(
+                    "row group {} holds {} bytes uncompressed, more than {MAX_ROW_GROUP_BYTES}: write smaller row groups (pyarrow: row_group_size=100000)",
+                    n + 1,
+                    group.total_byte_size()
+                ),
+            );
+            return false;
+        }
+    }
+    true
+}
+
 fn read_parquet(
-    file: std::fs::File,
+    mut file: std::fs::File,
     sink: &mut dyn FnMut(ManifestItem),
     outcome: &mut ReadOutcome,
 ) -> Result<(), parquet::errors::ParquetError> {
     use parquet::file::reader::{FileReader, SerializedFileReader};
+    let footer = parquet_footer_len(&mut file)?;
+    if footer > MAX_PARQUET_FOOTER_BYTES {
+        outcome.error(0, "", None, format!("the file's metadata says it is {footer} bytes, more than {MAX_PARQUET_FOOTER_BYTES}: is it a Parquet file?"));
+        return Ok(());
+    }
     let reader = SerializedFileReader::new(file)?;
+    if !parquet_within_limits(reader.metadata(), outcome) {
+        return Ok(());
+    }
     let schema = reader.metadata().file_metadata().schema_descr();
     let columns: Vec<Option<Column>> =
         schema.root_schema().get_fields().iter().map(|f| Column::named(f.name())).collect();
+    let mut seen = BTreeSet::new();
     for (field, column) in schema.root_schema().get_fields().iter().zip(&columns) {
-        if column.is_none() {
-            outcome.warning(0, "", None, format!("column {:?} is not a manifest column: it is ignored", field.name()));
+        match column {
+            None => outcome.warning(
+                0,
+                "",
+                None,
+                format!("column {:?} is not a manifest column: it is ignored", field.name()),
+            ),
+            Some(c) if !seen.insert(*c) => outcome.error(
+                0,
+                "",
+                Some(c.name()),
+                format!("column {:?} repeats another of the same meaning", field.name()),
+            ),
+            Some(_) => {}
         }
     }
-    if columns.iter().all(Option::is_none) {
+    if !outcome.is_ok() {
+        return Ok(());
+    }
+    if seen.is_empty() {
         outcome.error(0, "", None, "the Parquet file has no manifest column (title, artists, isrc, ...)");
         return Ok(());
     }
@@ -609,9 +725,11 @@ fn read_parquet(
             if !check_count(outcome, row_number, row_number) {
                 return Ok(());
             }
+            // A row's values come in the schema's order: the columns told from its names once.
             let values = row
                 .get_column_iter()
-                .filter_map(|(name, field)| Column::named(name).map(|c| (c, parquet_value(field))));
+                .zip(&columns)
+                .filter_map(|((_, field), column)| column.map(|c| (c, parquet_value(field))));
             if let Some(item) = item_of(row_number, "row", values, outcome) {
                 sink(item);
             }
@@ -680,9 +798,45 @@ mod tests {
     }
 
     #[test]
-    fn an_over_long_line_is_an_error_not_an_allocation() {
-        let text = format!("title\n{}\n", "x".repeat(MAX_LINE_BYTES + 10));
-        let (_, outcome) = read(ManifestFormat::Csv, &text);
-        assert!(!outcome.is_ok());
+    fn an_over_long_record_is_an_error_not_an_allocation() {
+        let refusal = |outcome: &ReadOutcome| {
+            outcome
+                .diagnostics
+                .iter()
+                .any(|d| d.message.contains(&format!("a record longer than {MAX_LINE_BYTES} bytes")))
+        };
+        let line = format!("title\n{}\nNext\n", "x".repeat(MAX_LINE_BYTES + 2 * READ_AHEAD));
+        let (_, outcome) = read(ManifestFormat::Csv, &line);
+        assert!(refusal(&outcome), "{:?}", outcome.diagnostics);
+        // A quote left open: a record of many short lines.
+        let open_quote = format!("title,artists\n\"Home,Anna\n{}", "a,b\n".repeat(MAX_LINE_BYTES / 4 + READ_AHEAD));
+        let (items, outcome) = read(ManifestFormat::Csv, &open_quote);
+        assert!(refusal(&outcome) && items.is_empty(), "{:?}", outcome.diagnostics);
+        // JSON Lines: the line is refused and the items after it are read.
+        let jsonl = format!("{{\"title\": \"{}\"}}\n{{\"title\": \"Home\"}}\n", "x".repeat(MAX_LINE_BYTES + 10));
+        let (items, outcome) = read(ManifestFormat::JsonLines, &jsonl);
+        assert_eq!((items.len(), outcome.errors), (1, 1), "{:?}", outcome.diagnostics);
+    }
+
+    #[test]
+    fn durations_are_read_strictly() {
+        let cell = |t: &str| seconds(Value::Text(t)).ok().flatten();
+        assert_eq!(
+            [cell("214"), cell("3:34"), cell("1:02:03"), cell("PT3M34S"), cell("pt1h")],
+            [Some(214), Some(214), Some(3723), Some(214), Some(3600)]
+        );
+        for bad in ["3:75", "3:-5", "1:60:00", "PT", "P", "1:2:3:4", "three"] {
+            assert!(seconds(Value::Text(bad)).is_err(), "{bad} is refused");
+        }
+        let Err(Problem::Error(e)) = seconds(Value::Other("a boolean")) else { panic!("refused") };
+        assert_eq!(e, "expected a duration, found a boolean");
+    }
+
+    #[test]
+    fn two_columns_of_one_meaning_are_refused_in_every_encoding() {
+        let (_, outcome) = read(ManifestFormat::Csv, "title,duration,duration_s\nHome,200,201\n");
+        assert_eq!(outcome.errors, 1);
+        let (items, outcome) = read(ManifestFormat::JsonLines, "{\"title\": \"Home\", \"name\": \"Away\"}\n");
+        assert_eq!((items.len(), outcome.errors), (0, 1), "{:?}", outcome.diagnostics);
     }
 }

@@ -59,6 +59,15 @@ impl DisclosureFileKind {
                     Some(DisclosureFileKind::Document)
                 }
                 Ok(serde_json::Value::Object(_)) => Some(DisclosureFileKind::Manifest(ManifestFormat::JsonLines)),
+                // A first line longer than the head (an item with a long fingerprint, or a document on one
+                // line) is told by what it names.
+                _ if !text.contains('\n') => {
+                    Some(if text.contains("\"@context\"") || text.contains(summary::FORMAT_NAME) {
+                        DisclosureFileKind::Document
+                    } else {
+                        DisclosureFileKind::Manifest(ManifestFormat::JsonLines)
+                    })
+                }
                 _ => Some(DisclosureFileKind::Document),
             };
         }
@@ -240,6 +249,12 @@ mod tests {
             DisclosureFileKind::detect(b"{\"format\": \"tantiem-ai-act-summary/1\", \"provider\": {}}"),
             Some(Document)
         );
+        // A first item longer than the head is cut off: still JSON Lines; a document on one line is not.
+        assert_eq!(
+            DisclosureFileKind::detect(b"{\"title\": \"x\", \"chromaprint\": \"AQAAT0mUaEkSRZEGAAAA"),
+            Some(Manifest(ManifestFormat::JsonLines))
+        );
+        assert_eq!(DisclosureFileKind::detect(b"{\"@context\": {\"@vocab\": \"https://schema.org/"), Some(Document));
         assert_eq!(DisclosureFileKind::detect(b"<xml/>"), None);
     }
 }
