@@ -238,7 +238,7 @@ pub fn match_files(repertoire: &Path, manifest_file: &Path, predictions: &Path) 
     let file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(manifest_file)?);
     let outcome =
         match_manifest(|sink| read_manifest(ManifestFormat::Csv, file, sink), &matcher, &mut |items, outcomes| {
-            for (item, outcome) in items.iter().zip(&outcomes) {
+            for (item, (outcome, _)) in items.iter().zip(&outcomes) {
                 let id = item.item_id.as_deref().unwrap_or("");
                 match outcome.recording() {
                     Some(rec) => writeln!(out, "{id},{rec},{}", score_of(outcome))?,

@@ -94,6 +94,12 @@ impl Isrc {
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
+
+    /// An ISRC as written, reduced to its letters and digits in upper case, whether or not it is well formed:
+    /// what a manifest's mistyped ISRC is kept and compared as.
+    pub fn reduced(text: &str) -> String {
+        text.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
+    }
 }
 
 impl fmt::Display for Isrc {

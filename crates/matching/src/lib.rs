@@ -16,14 +16,14 @@
 //! outcomes go out as values; keeping them, and people's decisions, is the engine's business.
 
 mod matcher;
-pub mod normalise;
+mod normalise;
 mod repertoire;
-pub mod similarity;
+mod similarity;
 
 use serde::{Deserialize, Serialize};
 
 pub use matcher::{Matcher, Thresholds};
-pub use repertoire::{Repertoire, RepertoireBuilder, RepertoireSize, artist_keys};
+pub use repertoire::{Repertoire, RepertoireBuilder, RepertoireSize};
 
 /// A recording of the repertoire as the matcher needs it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -133,14 +133,6 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub fn status(&self) -> &'static str {
-        match self {
-            Outcome::Matched(_) => "matched",
-            Outcome::Ambiguous { .. } => "ambiguous",
-            Outcome::Unmatched { .. } => "unmatched",
-        }
-    }
-
     /// The recording matched, if the item was matched to one.
     pub fn recording(&self) -> Option<&str> {
         match self {
@@ -150,24 +142,30 @@ impl Outcome {
     }
 }
 
-/// A stable identity of an item's identifying content (folded title, version, artists, ISRC, ISWC,
-/// duration): the same item in a later manifest has the same identity, so a person's decision on it
-/// survives re-submission and re-matching. 128 bits as 32 hex digits.
-pub fn item_identity(item: &Item) -> String {
-    let title = item.title.as_deref().map(|t| normalise::parse_title(t, item.version.as_deref())).unwrap_or_default();
-    let artists = normalise::parse_artists(&item.artists);
-    let mut main = artists.main;
-    main.sort();
+/// A stable identity of an item's identifying content (folded title, version markers, main artists in any
+/// order, ISRC, valid ISWC, duration): the same item in a later manifest has the same identity, so a
+/// person's decision on it survives re-submission and re-matching. 128 bits as 32 hex digits. Made by
+/// [`Matcher::match_all_identified`] from what matching parsed anyway.
+fn identity(
+    title: &str,
+    markers: normalise::Markers,
+    main: &mut [&str],
+    isrc: &str,
+    iswc: &str,
+    duration: Option<u32>,
+) -> String {
+    main.sort_unstable();
     let text = format!(
-        "{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}\u{1}{}",
-        title.core,
-        title.markers,
+        "{title}\u{1}{markers}\u{1}{}\u{1}{isrc}\u{1}{iswc}\u{1}{}",
         main.join("\u{2}"),
-        item.isrc.as_deref().map(normalise::isrc_text).unwrap_or_default(),
-        item.iswc.as_deref().and_then(normalise::iswc_text).unwrap_or_default(),
-        item.duration_s.map_or(String::new(), |d| d.to_string()),
+        duration.map_or(String::new(), |d| d.to_string()),
     );
-    let a = repertoire::hash_seeded(text.as_bytes(), 0);
-    let b = repertoire::hash_seeded(text.as_bytes(), 0x5bd1_e995);
-    format!("{a:016x}{b:016x}")
+    format!("{:016x}{:016x}", identity_hash(text.as_bytes(), 0), identity_hash(text.as_bytes(), 0x5bd1_e995))
+}
+
+/// FNV-1a 64 from a seeded basis: the identities are stored (people's decisions are kept by them), so this
+/// is its own function, never tuned with the indexes' hash. (Changing the normalisation changes them too:
+/// that calls for re-keying the stored decisions.)
+fn identity_hash(bytes: &[u8], seed: u64) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325 ^ seed, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
 }

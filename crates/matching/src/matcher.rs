@@ -9,7 +9,8 @@
 use rayon::prelude::*;
 
 use crate::normalise::{
-    ParsedTitle, isrc_is_valid, isrc_text, iswc_text, marker_names, name_key, parse_artists, parse_title, sorted_words,
+    Markers, ParsedTitle, isrc_is_valid, isrc_text, iswc_text, marker_names, name_key, parse_artists, parse_title,
+    sorted_words,
 };
 use crate::repertoire::{
     Rec, Repertoire, TitleKey, deletion_variants, hash, isrc_key, isrc_string, pack_isrc, title_hashes, unpack_isrc,
@@ -113,7 +114,8 @@ struct Evidence {
     /// |item − candidate| in seconds, when both are known.
     duration_gap: Option<u32>,
     isrc: IsrcLevel,
-    /// Whether the item's ISWC names one of the candidate's works (`None`: no ISWC on either side).
+    /// Whether the item's (valid) ISWC names one of the candidate's works (`None`: the item has no valid
+    /// ISWC, or the candidate records no known work).
     iswc: Option<bool>,
     /// The fingerprint's confidence in thousandths, when the audio was found in this recording.
     audio: Option<u16>,
@@ -177,6 +179,7 @@ fn score(weight: i32) -> u16 {
 }
 
 /// An artist name of the item: its key and the hash of its words sorted.
+#[derive(Clone)]
 struct Name {
     key: String,
     hash: u64,
@@ -246,6 +249,31 @@ impl<'r> Matcher<'r> {
         items.par_iter().map(|i| self.match_item(i)).collect()
     }
 
+    /// [`Matcher::match_all`], each outcome with the item's identity (what people's decisions are kept by),
+    /// made from the same parse.
+    pub fn match_all_identified(&self, items: &[Item]) -> Vec<(Outcome, String)> {
+        items
+            .par_iter()
+            .map(|i| {
+                let q = self.query(i);
+                (self.decide(&q), Self::identity(&q))
+            })
+            .collect()
+    }
+
+    fn identity(q: &Query) -> String {
+        let (core, markers) = q.title.as_ref().map_or(("", Markers::default()), |(t, _)| (t.core.as_str(), t.markers));
+        let mut main: Vec<&str> = q.main.iter().map(|n| n.key.as_str()).collect();
+        crate::identity(
+            core,
+            markers,
+            &mut main,
+            q.isrc.as_deref().unwrap_or(""),
+            q.iswc_text.as_deref().unwrap_or(""),
+            q.duration,
+        )
+    }
+
     fn query(&self, item: &Item) -> Query {
         let r = self.repertoire;
         let title = item.title.as_deref().filter(|t| !t.trim().is_empty()).map(|t| {
@@ -266,7 +294,8 @@ impl<'r> Matcher<'r> {
         if let Some((t, _)) = &title {
             featured.extend(t.featured.iter().map(|f| name_key(f)));
         }
-        let all = artists.main.iter().chain(&featured).cloned().map(Name::of).collect();
+        let main: Vec<Name> = artists.main.into_iter().map(Name::of).collect();
+        let all = main.iter().cloned().chain(featured.into_iter().map(Name::of)).collect();
         let isrc = item.isrc.as_deref().map(isrc_text).filter(|i| !i.is_empty());
         let iswc_text = item.iswc.as_deref().and_then(iswc_text);
         let iswc_works =
@@ -283,7 +312,7 @@ impl<'r> Matcher<'r> {
             isrc_packed: isrc.as_deref().map_or(0, pack_isrc),
             isrc,
             title,
-            main: artists.main.into_iter().map(Name::of).collect(),
+            main,
             all,
             iswc_works,
             iswc_text,
@@ -300,6 +329,8 @@ impl<'r> Matcher<'r> {
         for name in &q.main {
             out.extend(r.artist_by_name.get(name.hash).filter(|a| r.artist_name(*a) == name.key));
         }
+        out.sort_unstable();
+        out.dedup();
         out
     }
 
@@ -329,6 +360,11 @@ impl<'r> Matcher<'r> {
     /// The recordings of these artists whose titles could fit the item's (see [`Matcher::title_could_fit`]):
     /// an artist with hundreds of recordings is swept, not weighed recording by recording.
     fn by_artists(&self, q: &Query, artists: &[u32], rows: &mut Vec<u32>) {
+        // With no title, ISRC or ISWC an artist's recording could not reach a match (artist and duration
+        // alone stay below `accept`): nothing to sweep for.
+        if q.title.is_none() && q.isrc.is_none() && q.iswc_text.is_none() {
+            return;
+        }
         let r = self.repertoire;
         for a in artists {
             let theirs = r.artist_recordings(*a).iter().take(ARTIST_BLOCK_MAX);
@@ -486,12 +522,14 @@ impl<'r> Matcher<'r> {
         let theirs = unpack_isrc(rec.isrc);
         let (a, b) = (ours.as_bytes(), &theirs[..]);
         if a.len() == b.len() {
-            let differing: Vec<usize> = (0..a.len()).filter(|i| a[*i] != b[*i]).collect();
-            let swapped = differing.len() == 2
-                && differing[1] == differing[0] + 1
-                && a[differing[0]] == b[differing[1]]
-                && a[differing[1]] == b[differing[0]];
-            if differing.len() == 1 || swapped {
+            // One character off, or two neighbours swapped: found without collecting the differences.
+            let mut differing = (0..a.len()).filter(|i| a[*i] != b[*i]);
+            let near = match (differing.next(), differing.next(), differing.next()) {
+                (Some(_), None, _) => true,
+                (Some(i), Some(j), None) => j == i + 1 && a[i] == b[j] && a[j] == b[i],
+                _ => false,
+            };
+            if near {
                 return IsrcLevel::Near;
             }
         }
@@ -509,7 +547,7 @@ impl<'r> Matcher<'r> {
         // common title that is not enough ("Interlude" by "Neon Ember" is not by "The Neon Embers").
         let title_commonness = match (title, artist) {
             (TitleLevel::Exact, ArtistLevel::Exact) => 0,
-            (TitleLevel::Exact, _) => (r.by_title.count(rec.title.hash).max(1).ilog2() as i32 * 6).min(40),
+            (TitleLevel::Exact, _) => (rec.title_count.max(1).ilog2() as i32 * 6).min(40),
             _ => 0,
         };
         let works = r.work_rows(rec);
@@ -547,7 +585,10 @@ impl<'r> Matcher<'r> {
 
     /// Matches one item.
     pub fn match_item(&self, item: &Item) -> Outcome {
-        let q = self.query(item);
+        self.decide(&self.query(item))
+    }
+
+    fn decide(&self, q: &Query) -> Outcome {
         if q.title.is_none() && q.main.is_empty() && q.isrc.is_none() && q.iswc_text.is_none() && q.audio.is_empty() {
             return Outcome::Unmatched {
                 explanation: "nothing to match on: the item has no title, artist, ISRC, ISWC or known fingerprint"
@@ -555,14 +596,14 @@ impl<'r> Matcher<'r> {
             };
         }
         let t = self.thresholds;
-        let mut scored = self.weigh_candidates(&q);
+        let mut scored = self.weigh_candidates(q);
         scored.sort_unstable_by(|a, b| b.weight.cmp(&a.weight).then(a.row.cmp(&b.row)));
         let (conflicting, fitting): (Vec<Evidence>, Vec<Evidence>) =
             scored.into_iter().partition(|e| e.version_conflict);
         if let Some(best) = fitting.first().filter(|b| b.weight >= t.accept) {
             let rivals: Vec<&Evidence> = fitting.iter().skip(1).filter(|e| e.weight > best.weight - t.margin).collect();
             if rivals.is_empty() {
-                return Outcome::Matched(self.recording_match(&q, best));
+                return Outcome::Matched(self.recording_match(q, best));
             }
             if let Some(shared) = self.shared_works(best, &rivals) {
                 return Outcome::Matched(Matched {
@@ -574,26 +615,28 @@ impl<'r> Matcher<'r> {
                         rivals.len() + 1,
                         std::iter::once(best)
                             .chain(rivals.iter().copied())
-                            .map(|e| self.describe(&q, e))
+                            .take(CANDIDATES_SHOWN)
+                            .map(|e| self.describe(q, e))
                             .collect::<Vec<_>>()
-                            .join(" | "),
+                            .join(" | ")
+                            + if rivals.len() + 1 > CANDIDATES_SHOWN { " | …" } else { "" },
                         shared.join(", ")
                     ),
                     works: shared,
                 });
             }
-            return self.ambiguous(&q, &fitting, best.weight - t.margin, "several recordings fit equally well");
+            return self.ambiguous(q, &fitting, best.weight - t.margin, "several recordings fit equally well");
         }
         if let Some(version) = conflicting.iter().find(|e| e.weight >= t.accept && self.has_works(e)) {
-            return Outcome::Matched(self.version_match(&q, version));
+            return Outcome::Matched(self.version_match(q, version));
         }
-        if let Some(m) = self.work_by_iswc(&q).or_else(|| self.work_by_writers(&q)) {
+        if let Some(m) = self.work_by_iswc(q).or_else(|| self.work_by_writers(q)) {
             return Outcome::Matched(m);
         }
         if fitting.first().is_some_and(|b| b.weight >= t.review) {
-            return self.ambiguous(&q, &fitting, t.review, "the best candidate is not certain enough");
+            return self.ambiguous(q, &fitting, t.review, "the best candidate is not certain enough");
         }
-        Outcome::Unmatched { explanation: self.unmatched_reason(&q, fitting.first().or(conflicting.first())) }
+        Outcome::Unmatched { explanation: self.unmatched_reason(q, fitting.first().or(conflicting.first())) }
     }
 
     fn has_works(&self, e: &Evidence) -> bool {
@@ -766,7 +809,7 @@ impl<'r> Matcher<'r> {
             TitleLevel::Exact
                 if e.title_commonness >= 20 || (e.title_commonness > 0 && e.artist == ArtistLevel::Missing) =>
             {
-                format!("title agrees{removed} (a common title: {} recordings)", r.by_title.count(rec.title.hash))
+                format!("title agrees{removed} (a common title: {} recordings)", rec.title_count)
             }
             TitleLevel::Exact => format!("title agrees{removed}"),
             TitleLevel::Close(d) => format!("title agrees but for {d} typo{}", if d == 1 { "" } else { "s" }),

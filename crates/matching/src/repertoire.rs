@@ -4,7 +4,8 @@
 //!
 //! It is built in batches ([`RepertoireBuilder::add_recordings`]), each normalised in parallel, so a
 //! repertoire of millions of recordings can be streamed in from a file or a store without holding its
-//! rows twice.
+//! source rows: only the normalised ones (which `build` regroups by artist, holding the arena twice for a
+//! moment).
 
 use std::collections::HashMap;
 
@@ -181,7 +182,6 @@ pub struct Repertoire {
     pub(crate) by_key: HashIndex,
     pub(crate) work_by_title: HashIndex,
     pub(crate) work_by_iswc: HashIndex,
-    pub(crate) work_by_code: HashIndex,
 }
 
 /// What the repertoire holds, for reports.
@@ -207,7 +207,6 @@ impl Repertoire {
             &self.by_key,
             &self.work_by_title,
             &self.work_by_iswc,
-            &self.work_by_code,
         ];
         let bytes = self.text.capacity()
             + self.recordings.capacity() * std::mem::size_of::<Rec>()
@@ -262,11 +261,6 @@ impl Repertoire {
         self.by_key.get(hash(key.as_bytes())).find(|r| self.str(self.recordings[*r as usize].key) == key)
     }
 
-    /// The work with this code, if any.
-    pub fn work_index(&self, code: &str) -> Option<u32> {
-        self.work_by_code.get(hash(code.as_bytes())).find(|w| self.str(self.works[*w as usize].code) == code)
-    }
-
     pub fn recording_key(&self, row: u32) -> &str {
         self.str(self.recordings[row as usize].key)
     }
@@ -280,10 +274,6 @@ impl Repertoire {
         let rec = &self.recordings[row as usize];
         self.work_rows(rec).iter().map(|w| self.work_code(*w).to_owned()).collect()
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.recordings.is_empty() && self.works.is_empty()
-    }
 }
 
 /// A 64-bit FNV-1a hash with a final mix: stable across runs and machines (the indexes are sorted by it).
@@ -292,7 +282,7 @@ pub(crate) fn hash(bytes: &[u8]) -> u64 {
 }
 
 /// [`hash`] from another starting point: a second, independent hash of the same bytes.
-pub(crate) fn hash_seeded(bytes: &[u8], seed: u64) -> u64 {
+fn hash_seeded(bytes: &[u8], seed: u64) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
     for b in bytes {
         h ^= u64::from(*b);
@@ -388,11 +378,19 @@ fn normalise_recording(e: &RecordingEntry) -> Normalised {
     let mut featured = artists.featured;
     featured.extend(title.featured.iter().map(|f| name_key(f)));
     let reduced = normalise::reduce_digraphs(&title.core);
+    // The rest is already reduced (reducing twice is not the same: "maaemo" would lose another letter), and
+    // the artist is reduced the same way to be found in front of it.
     let stripped_hash = artists
         .main
         .iter()
-        .find_map(|a| reduced.strip_prefix(a.as_str()).and_then(|rest| rest.strip_prefix(' ')))
-        .map_or(0, |rest| title_hashes(rest).0);
+        .find_map(|a| {
+            let artist = normalise::reduce_digraphs(a);
+            reduced
+                .strip_prefix(artist.as_str())
+                .and_then(|rest| rest.strip_prefix(' '))
+                .map(|rest| hash(rest.as_bytes()))
+        })
+        .unwrap_or(0);
     Normalised {
         key: e.key.clone(),
         stripped_hash,
@@ -428,8 +426,6 @@ pub struct RepertoireBuilder {
     work_lookup: HashMap<String, u32>,
     work_titles: Vec<(u64, u32)>,
     work_iswcs: Vec<(u64, u32)>,
-    /// Works a recording named that were not added: kept as works without title or writers.
-    unknown_works: u64,
 }
 
 impl RepertoireBuilder {
@@ -437,8 +433,9 @@ impl RepertoireBuilder {
         RepertoireBuilder::default()
     }
 
+    /// Spans are 32-bit offsets into the arena: 4 GiB of normalised text, some 40 million recordings.
     fn put(&mut self, text: &str) -> Span {
-        let start = self.text.len() as u32;
+        let start = u32::try_from(self.text.len()).expect("the repertoire's text fits in 4 GiB (spans are 32-bit)");
         self.text.push_str(text);
         Span { start, len: text.len() as u32 }
     }
@@ -461,7 +458,8 @@ impl RepertoireBuilder {
             let code = self.put(&w.code);
             let shown_title = self.put(w.titles.first().map_or("", String::as_str));
             let writers_start = self.writer_names.len() as u32;
-            for name in &writers {
+            // At most 500 writers of a work are kept (the count is 16 bits; no work has more).
+            for name in writers.iter().take(500) {
                 let span = self.put(name);
                 self.writer_names.push(span);
             }
@@ -480,7 +478,6 @@ impl RepertoireBuilder {
         if let Some(row) = self.work_lookup.get(code) {
             return *row;
         }
-        self.unknown_works += 1;
         self.add_works(&[WorkEntry { code: code.to_owned(), titles: Vec::new(), iswc: None, writers: Vec::new() }]);
         self.work_lookup[code]
     }
@@ -677,9 +674,6 @@ impl RepertoireBuilder {
         let by_key = HashIndex::from(
             recordings.iter().enumerate().map(|(i, r)| (hash(str_of(r.key).as_bytes()), i as u32)).collect(),
         );
-        let work_by_code = HashIndex::from(
-            works.iter().enumerate().map(|(i, w)| (hash(str_of(w.code).as_bytes()), i as u32)).collect(),
-        );
         Repertoire {
             recordings,
             works,
@@ -697,15 +691,9 @@ impl RepertoireBuilder {
             by_key,
             work_by_title: HashIndex::from(work_titles),
             work_by_iswc: HashIndex::from(work_iswcs),
-            work_by_code,
             text,
         }
     }
-}
-
-/// The folded name keys a repertoire gives an artist credit (exposed for tests and explanations).
-pub fn artist_keys(credit: &str) -> Vec<String> {
-    normalise::parse_artists(&[credit.to_owned()]).main
 }
 
 #[cfg(test)]

@@ -47,8 +47,11 @@ pub fn allowed_edits(len: usize) -> usize {
 
 /// The optimal-string-alignment distance between `a` and `b` (spaces skipped) if it is at most `limit`,
 /// else `None`. Works on bytes: folded text is ASCII but for scripts that have no Latin folding, where a
-/// character counts as its UTF-8 length (stricter, never looser).
+/// character counts as its UTF-8 length (stricter, never looser). A text over 96 bytes without its spaces
+/// is not compared (`None`): titles and names that long are told apart by their words.
 pub fn edits_within(a: &str, b: &str, limit: usize) -> Option<usize> {
+    // Past the longest text compared, a larger limit changes nothing (and keeps the cells' u8 in range).
+    let limit = limit.min(96);
     let mut left = [0u8; 96];
     let mut right = [0u8; 96];
     let a = compact(a, &mut left)?;
@@ -115,18 +118,32 @@ fn compact<'b>(text: &str, buffer: &'b mut [u8; 96]) -> Option<&'b [u8]> {
 
 /// Words of `a` also in `b`, over the words of the longer: 1 when they have the same words.
 pub fn word_overlap_per_mille(a: &str, b: &str) -> u32 {
-    let words = |t: &str| t.split(' ').filter(|w| !w.is_empty()).count();
-    let longer = words(a).max(words(b));
+    // Distinct words: "love love love" does not share three words with "love song".
+    fn distinct(t: &str) -> Vec<&str> {
+        let mut words: Vec<&str> = t.split(' ').filter(|w| !w.is_empty()).collect();
+        words.sort_unstable();
+        words.dedup();
+        words
+    }
+    let (a, b) = (distinct(a), distinct(b));
+    let longer = a.len().max(b.len());
     if longer == 0 {
         return 0;
     }
-    let common = a.split(' ').filter(|w| !w.is_empty() && b.split(' ').any(|v| v == *w)).count();
+    let common = a.iter().filter(|w| b.binary_search(w).is_ok()).count();
     (common * 1000 / longer) as u32
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeated_words_are_shared_once() {
+        assert_eq!(word_overlap_per_mille("love love love", "love song x"), 333);
+        assert_eq!(word_overlap_per_mille("northern lights", "lights northern"), 1000);
+        assert_eq!(word_overlap_per_mille("", ""), 0);
+    }
 
     #[test]
     fn typos_are_counted_once_each() {

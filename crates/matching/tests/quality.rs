@@ -86,6 +86,10 @@ fn a_damaged_manifest_of_100k_items_is_matched_above_the_floors() {
     // artist's recording, or a version (live, remix, ...) matched to another version of the song.
     let universe_by_id: HashMap<&str, &CatalogueRecording> =
         universe.repertoire.iter().chain(&universe.outside).map(|r| (r.id.as_str(), r)).collect();
+    let mut recordings_of_song: HashMap<u64, usize> = HashMap::new();
+    for r in &universe.repertoire {
+        *recordings_of_song.entry(r.song).or_default() += 1;
+    }
     let mut common_checked = 0;
     let mut versions_checked = 0;
     for (item, outcome) in items.iter().zip(&outcomes) {
@@ -95,11 +99,12 @@ fn a_damaged_manifest_of_100k_items_is_matched_above_the_floors() {
             common_checked += 1;
             assert_eq!(drawn.artist, matched.artist, "{item:?} merged with {matched:?}");
         }
-        if drawn.song == matched.song {
+        // Only a song the repertoire holds in several recordings (versions) tests anything here.
+        if drawn.song == matched.song && recordings_of_song.get(&drawn.song).is_some_and(|n| *n > 1) {
             versions_checked += 1;
             assert_eq!(drawn.version, matched.version, "{item:?} matched another version: {matched:?}");
         }
     }
     println!("checked: {common_checked} items with common titles, {versions_checked} of a song with versions");
-    assert!(common_checked > 1_000 && versions_checked > 50_000);
+    assert!(common_checked > 1_000 && versions_checked > 5_000);
 }

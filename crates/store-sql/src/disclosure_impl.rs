@@ -371,19 +371,9 @@ macro_rules! impl_disclosure_store {
                     Ok(())
                 }
 
-                async fn decisions(&self, licensee: &str, item_keys: &[String]) -> StoreResult<Vec<Decision>> {
-                    let mut out = Vec::new();
-                    for chunk in item_keys.chunks($crate::MAX_PARAMETERS) {
-                        let mut qb: QueryBuilder<$db> = QueryBuilder::new("SELECT document FROM match_decisions WHERE licensee = ");
-                        qb.push_bind(licensee.to_owned());
-                        qb.push(" AND item_key IN (");
-                        in_list(&mut qb, chunk);
-                        qb.push(")");
-                        for row in qb.build().persistent(false).fetch_all(&self.pool).await.map_err(db)? {
-                            out.push(json(&row.try_get::<String, _>(0).map_err(db)?, "decision")?);
-                        }
-                    }
-                    Ok(out)
+                async fn decisions(&self, licensee: &str) -> StoreResult<Vec<Decision>> {
+                    let rows = sqlx::query("SELECT document FROM match_decisions WHERE licensee = $1").bind(licensee).fetch_all(&self.pool).await.map_err(db)?;
+                    rows.iter().map(|r| json(&r.try_get::<String, _>(0).map_err(db)?, "decision")).collect()
                 }
 
                 async fn add_assessment(&self, a: &Assessment) -> StoreResult<()> {
@@ -524,13 +514,18 @@ macro_rules! impl_disclosure_store {
                                 out[*i].1.push((row.try_get(1).map_err(db)?, None));
                             }
                         }
-                        let mut qb: QueryBuilder<$db> = QueryBuilder::new("SELECT id, work_code, document FROM recordings WHERE id IN (");
+                        let mut qb: QueryBuilder<$db> = QueryBuilder::new("SELECT r.id, r.work_code, r.document, w.title FROM recordings r LEFT JOIN works w ON w.code = r.work_code WHERE r.id IN (");
                         in_list(&mut qb, chunk);
-                        qb.push(") ORDER BY id");
+                        qb.push(") ORDER BY r.id");
                         for row in qb.build().persistent(false).fetch_all(&self.pool).await.map_err(db)? {
                             let key: String = row.try_get(0).map_err(db)?;
                             if let Some(i) = index.get(&key) {
-                                let info: domain::RecordingInfo = json(&row.try_get::<String, _>(2).map_err(db)?, "CWR recording")?;
+                                let mut info: domain::RecordingInfo = json(&row.try_get::<String, _>(2).map_err(db)?, "CWR recording")?;
+                                if info.title.is_empty() {
+                                    // A CWR 2.1 REC record has no title: the recording bears its work's (as
+                                    // `recordings show` says).
+                                    info.title = row.try_get::<Option<String>, _>(3).map_err(db)?.unwrap_or_default();
+                                }
                                 out[*i].1.push((row.try_get(1).map_err(db)?, Some(info)));
                             }
                         }

@@ -494,11 +494,7 @@ impl Isrcs {
         let serial = self.serials.entry((label, year)).or_insert(0);
         *serial += 1;
         let country = COUNTRIES[(label % COUNTRIES.len() as u64) as usize];
-        let registrant: String = [label / 1296 % 36, label / 36 % 36, label % 36]
-            .iter()
-            .map(|d| char::from(ALPHANUMERIC[*d as usize]))
-            .collect();
-        format!("{country}{registrant}{:02}{:05}", year % 100, *serial % 100_000)
+        format!("{country}{}{:02}{:05}", crate::registrant_code(label), year % 100, *serial % 100_000)
     }
 }
 

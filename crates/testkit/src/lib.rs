@@ -188,12 +188,14 @@ impl Generator {
 
 /// A unique ISRC per recording number: the registrant code counts up in base 36 every 100,000 recordings.
 fn isrc_for(recording: u64, year: i32) -> Isrc {
-    const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    let block = recording / 100_000;
-    let registrant: String =
-        [block / 1296 % 36, block / 36 % 36, block % 36].iter().map(|&d| char::from(DIGITS[d as usize])).collect();
-    Isrc::parse(&format!("SE{registrant}{:02}{:05}", year % 100, recording % 100_000))
+    Isrc::parse(&format!("SE{}{:02}{:05}", registrant_code(recording / 100_000), year % 100, recording % 100_000))
         .expect("generated ISRC is well-formed")
+}
+
+/// An ISRC registrant code: `n` written as three base-36 digits (wrapping past 46,655).
+pub(crate) fn registrant_code(n: u64) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    [n / 1296 % 36, n / 36 % 36, n % 36].iter().map(|&d| char::from(DIGITS[d as usize])).collect()
 }
 
 /// Splits `total` hundredths into `parts` positive parts that sum exactly to it.

@@ -24,14 +24,17 @@ use crate::store::Store;
 /// Items per batch: big enough to keep every core busy, small enough that two fit in memory easily.
 pub const BATCH: usize = 50_000;
 
+/// An item's outcome and its identity.
+pub type Identified = (Outcome, String);
+
 /// Reads a manifest with `read` (a reader handing items to its sink) and matches it batch by batch, handing
-/// each batch's items and outcomes, in file order, to `matched`. Stops reading at the first error
+/// each batch's items and outcomes (each with the item's identity), in file order, to `matched`. Stops reading at the first error
 /// `matched` returns (the rest of the file is then skipped) and returns it; otherwise returns what reading
 /// found.
 pub fn match_manifest<E: Send>(
     read: impl FnOnce(&mut dyn FnMut(ManifestItem)) -> ReadOutcome + Send,
     matcher: &Matcher<'_>,
-    matched: &mut dyn FnMut(Vec<ManifestItem>, Vec<Outcome>) -> Result<(), E>,
+    matched: &mut dyn FnMut(Vec<ManifestItem>, Vec<Identified>) -> Result<(), E>,
 ) -> Result<ReadOutcome, E> {
     std::thread::scope(|scope| {
         let (send, receive) = mpsc::sync_channel::<Vec<ManifestItem>>(1);
@@ -55,7 +58,7 @@ pub fn match_manifest<E: Send>(
         let mut failed = None;
         for items in receive.iter() {
             let queries: Vec<matching::Item> = items.iter().map(matching_item).collect();
-            let outcomes = matcher.match_all(&queries);
+            let outcomes = matcher.match_all_identified(&queries);
             if let Err(e) = matched(items, outcomes) {
                 failed = Some(e);
                 break;
@@ -103,12 +106,12 @@ fn described(item: &ManifestItem) -> String {
 }
 
 /// A match set row from an item and its outcome.
-fn row_of(number: u64, file: u32, item: &ManifestItem, outcome: Outcome) -> MatchRow {
+fn row_of(number: u64, file: u32, item: &ManifestItem, (outcome, identity): Identified) -> MatchRow {
     let mut row = MatchRow {
         item: number,
         file,
         line: item.line,
-        item_key: matching::item_identity(&matching_item(item)),
+        item_key: identity,
         item_id: item.item_id.clone(),
         described: described(item),
         status: MatchStatus::Unmatched,
@@ -191,7 +194,7 @@ impl std::fmt::Debug for MatchRun<'_> {
 
 /// What matching needs from the store, read once for any number of disclosures: the repertoire (with the
 /// stamp it was read under) and, once some disclosure needs it, the audio index.
-pub struct Prepared {
+struct Prepared {
     repertoire: Arc<matching::Repertoire>,
     stamp: String,
     audio: Option<Arc<Recogniser>>,
@@ -204,7 +207,7 @@ impl std::fmt::Debug for Prepared {
 }
 
 impl Prepared {
-    pub async fn load(store: &dyn Store, run: &MatchRun<'_>) -> Result<Prepared, DisclosureError> {
+    async fn load(store: &dyn Store, run: &MatchRun<'_>) -> Result<Prepared, DisclosureError> {
         let (repertoire, stamp) = repertoire::load(store, run.progress.as_ref()).await?;
         Ok(Prepared { repertoire: Arc::new(repertoire), stamp, audio: None })
     }
@@ -241,7 +244,7 @@ pub async fn match_disclosure(
 }
 
 /// [`match_disclosure`] against a repertoire read before.
-pub async fn match_prepared(
+async fn match_prepared(
     store: &dyn Store,
     disclosure: &Disclosure,
     run: &MatchRun<'_>,
@@ -335,14 +338,9 @@ async fn fill(
     });
     let mut done = 0u64;
     let written = async {
+        let decisions: std::collections::HashMap<String, Decision> =
+            store.decisions(&disclosure.licensee).await?.into_iter().map(|d| (d.item_key.clone(), d)).collect();
         while let Some(rows) = receive.recv().await {
-            let keys: Vec<String> = rows.iter().map(|r| r.item_key.clone()).collect();
-            let decisions: std::collections::HashMap<String, Decision> = store
-                .decisions(&disclosure.licensee, &keys)
-                .await?
-                .into_iter()
-                .map(|d| (d.item_key.clone(), d))
-                .collect();
             let rows: Vec<MatchRow> = rows
                 .into_iter()
                 .map(|row| match decisions.get(&row.item_key) {
@@ -366,15 +364,14 @@ async fn fill(
     matched
 }
 
+/// Each disclosure matched again, with its new match set and assessment or why it failed.
+pub type Rematched = Vec<(String, Result<(MatchSet, super::Assessment), DisclosureError>)>;
+
 /// Matches again, and assesses again, every disclosure in force whose latest match set was made against
 /// another repertoire than the one the store holds now (the repertoire grew or changed): what follows an
 /// import. The repertoire is read once for all of them; a disclosure that fails is reported with its error
 /// and the others go on.
-pub async fn rematch_stale(
-    store: &dyn Store,
-    run: &MatchRun<'_>,
-    by: &str,
-) -> Result<Vec<(String, Result<(MatchSet, super::Assessment), DisclosureError>)>, DisclosureError> {
+pub async fn rematch_stale(store: &dyn Store, run: &MatchRun<'_>, by: &str) -> Result<Rematched, DisclosureError> {
     let stamp = store.repertoire_stamp().await?;
     let mut stale = Vec::new();
     for d in store.disclosures(None).await?.into_iter().filter(|d| d.current) {
@@ -428,7 +425,7 @@ mod tests {
             &matcher,
             &mut |items, outcomes| {
                 lines.extend(items.iter().map(|i| i.line));
-                found += outcomes.iter().filter(|o| o.recording() == Some("R1")).count();
+                found += outcomes.iter().filter(|(o, _)| o.recording() == Some("R1")).count();
                 Ok(())
             },
         )

@@ -51,8 +51,8 @@ pub trait DisclosureStore: Send + Sync {
 
     /// Records a decision, replacing the licensee's earlier decision on the same item.
     async fn put_decision(&self, decision: &Decision) -> StoreResult<()>;
-    /// The licensee's decisions on any of these items.
-    async fn decisions(&self, licensee: &str, item_keys: &[String]) -> StoreResult<Vec<Decision>>;
+    /// Every decision people made on the licensee's items (a few per disclosure, read once per match run).
+    async fn decisions(&self, licensee: &str) -> StoreResult<Vec<Decision>>;
 
     async fn add_assessment(&self, assessment: &Assessment) -> StoreResult<()>;
     /// A disclosure's assessments, oldest first.

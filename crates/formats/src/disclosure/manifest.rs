@@ -251,8 +251,7 @@ fn set(item: &mut ManifestItem, column: Column, value: Value<'_>) -> Result<(), 
         Column::ItemId => item.item_id = plain(value)?,
         Column::Isrc => {
             let Some(t) = plain(value)? else { return Ok(()) };
-            let reduced: String =
-                t.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
+            let reduced = Isrc::reduced(&t);
             let parsed = Isrc::parse(&reduced);
             item.isrc = (!reduced.is_empty()).then_some(reduced);
             if let Err(e) = parsed {
