@@ -111,8 +111,7 @@ pub async fn command(
         AudioCommand::Identify { file, top, min_confidence, min_landmarks, index, json } => {
             let audio = fingerprint::decode_file(&file).with_context(|| format!("{}", file.display()))?;
             let query = Query::of(&audio).with_context(|| format!("{}", file.display()))?;
-            let index =
-                index.unwrap_or_else(|| crate::beside_store(database_url, "audio-index", "tantiem.audio-index"));
+            let index = index.unwrap_or_else(|| crate::audio_index_of(database_url));
             let (recogniser, source) = recordings::recogniser(store, Some(&index)).await?;
             match source {
                 IndexSource::Built if !json => {

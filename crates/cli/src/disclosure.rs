@@ -197,11 +197,16 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
         }
         DisclosureCommand::Show { id, licensee, model, json } => {
             let d = views::find(store, id.as_deref(), licensee.as_deref(), model.as_deref()).await?;
-            let view = views::show(store, &d.id).await?;
+            let view = views::show(store, &d.id, true).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&view)?);
             } else {
-                print_disclosure(&view.disclosure, view.match_set.as_ref(), view.assessment.as_ref(), view.stale);
+                print_disclosure(
+                    &view.disclosure,
+                    view.match_set.as_ref(),
+                    view.assessment.as_ref(),
+                    view.stale == Some(true),
+                );
             }
         }
         DisclosureCommand::List { licensee } => {
@@ -222,18 +227,16 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
             }
         }
         DisclosureCommand::Matches { id, unmatched, ambiguous, matched, after, limit, json } => {
-            let set = store
-                .match_sets(&id)
-                .await?
-                .pop()
-                .with_context(|| format!("disclosure {id} has no match set: is the id right?"))?;
             let status = match (unmatched, ambiguous, matched) {
                 (true, _, _) => Some(MatchStatus::Unmatched),
                 (_, true, _) => Some(MatchStatus::Ambiguous),
                 (_, _, true) => Some(MatchStatus::Matched),
                 _ => None,
             };
-            let rows = store.matches(set.id, status, after, limit.min(10_000)).await?;
+            let limit = limit.min(views::MAX_PAGE);
+            let (_, rows) = views::matches(store, &id, status, after, limit).await?.with_context(|| {
+                format!("disclosure {id} has no match set: is the id right? (`tantiem disclosure list` shows them)")
+            })?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
@@ -292,27 +295,7 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
             if done.is_empty() {
                 println!("Every disclosure in force was matched against the repertoire as it stands.");
             }
-            let mut failed = 0;
-            for (id, outcome) in done {
-                let (set, a) = match outcome {
-                    Ok(done) => done,
-                    Err(e) => {
-                        failed += 1;
-                        eprintln!("error: disclosure {id} could not be matched again: {e}");
-                        continue;
-                    }
-                };
-                println!(
-                    "{} match set {}: {}; verdict {}",
-                    set.disclosure,
-                    set.number,
-                    counts_line(&set.counts),
-                    a.verdict
-                );
-                for s in &a.settlements {
-                    println!("  {s}");
-                }
-            }
+            let failed = print_rematched(done, "error");
             if failed > 0 {
                 bail!("{failed} disclosure(s) could not be matched again: see above");
             }
@@ -361,21 +344,36 @@ pub async fn rematch_after_import(store: &dyn Store, cx: &Setting<'_>) -> Result
             return Ok(());
         }
     };
+    print_rematched(done, "warning");
+    Ok(())
+}
+
+/// Says what matching again did for each disclosure, a failure as `level` (error or warning) with what to
+/// run; returns how many failed.
+fn print_rematched(done: run::Rematched, level: &str) -> usize {
+    let mut failed = 0;
     for (id, outcome) in done {
         match outcome {
-            Ok((set, a)) => println!(
-                "Disclosure {} matched again (match set {}): {}; verdict {}",
-                set.disclosure,
-                set.number,
-                counts_line(&set.counts),
-                a.verdict
-            ),
+            Ok((set, a)) => {
+                println!(
+                    "Disclosure {id} matched again (match set {}): {}; verdict {}",
+                    set.number,
+                    counts_line(&set.counts),
+                    a.verdict
+                );
+                for s in &a.settlements {
+                    println!("  {s}");
+                }
+            }
             Err(e) => {
-                eprintln!("warning: disclosure {id} was not matched again ({e}): run `tantiem disclosure rematch {id}`")
+                failed += 1;
+                eprintln!(
+                    "{level}: disclosure {id} was not matched again ({e}): run `tantiem disclosure rematch {id}`"
+                );
             }
         }
     }
-    Ok(())
+    failed
 }
 
 fn counts_line(c: &MatchCounts) -> String {

@@ -140,7 +140,7 @@ struct ServeArgs {
     #[arg(long, default_value_t = 1 << 30)]
     max_report_bytes: usize,
     /// Largest disclosure file upload (a training manifest) in bytes.
-    #[arg(long, default_value_t = 64 << 30)]
+    #[arg(long, default_value_t = engine::disclosure::intake::MAX_FILE_BYTES as usize)]
     max_disclosure_bytes: usize,
     /// Requests per second per API token.
     #[arg(long, default_value_t = 20)]
@@ -201,6 +201,11 @@ pub fn beside_store(database_url: &str, suffix: &str, for_postgres: &str) -> Pat
     let path =
         database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:")).unwrap_or(database_url);
     PathBuf::from(format!("{path}.{suffix}"))
+}
+
+/// The audio index file kept beside the store.
+pub fn audio_index_of(database_url: &str) -> PathBuf {
+    beside_store(database_url, "audio-index", "tantiem.audio-index")
 }
 
 /// Opens the store named by `url`: PostgreSQL for `postgres://` URLs, else a SQLite file.
@@ -335,12 +340,7 @@ async fn rematch_after_import(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
     let archive = archive_of(database_url, archive_dir);
-    let cx = disclosure::Setting {
-        archive: &archive,
-        audio_index: beside_store(database_url, "audio-index", "tantiem.audio-index"),
-        operator,
-        now,
-    };
+    let cx = disclosure::Setting { archive: &archive, audio_index: audio_index_of(database_url), operator, now };
     disclosure::rematch_after_import(store, &cx).await
 }
 
@@ -372,12 +372,8 @@ async fn licensing_command(
         LicensingCommand::Payment(c) => licensing::payment(s, c, now).await,
         LicensingCommand::Presumption(c) => licensing::presumption(s, c, now).await,
         LicensingCommand::Disclosure(c) => {
-            let cx = disclosure::Setting {
-                archive: &archive,
-                audio_index: beside_store(database_url, "audio-index", "tantiem.audio-index"),
-                operator,
-                now,
-            };
+            let cx =
+                disclosure::Setting { archive: &archive, audio_index: audio_index_of(database_url), operator, now };
             disclosure::command(s, c, &cx).await
         }
         LicensingCommand::Ledger => licensing::ledger(s).await,
@@ -399,7 +395,7 @@ async fn licensing_command(
                 max_report_bytes: args.max_report_bytes,
                 max_disclosure_bytes: args.max_disclosure_bytes,
                 token_rate_per_second: args.token_rate,
-                audio_index: Some(beside_store(database_url, "audio-index", "tantiem.audio-index")),
+                audio_index: Some(audio_index_of(database_url)),
                 ..server::Config::default()
             };
             let state = server::AppState::new(store.clone(), archive, config);

@@ -90,10 +90,6 @@ impl Verdict {
             Verdict::None => "none",
         }
     }
-
-    pub fn parse(text: &str) -> Option<Verdict> {
-        [Verdict::Full, Verdict::Partial, Verdict::None].into_iter().find(|v| v.as_str() == text)
-    }
 }
 
 impl fmt::Display for Verdict {
@@ -111,7 +107,6 @@ pub struct DisclosureFacts {
     pub with_source: u64,
     /// The items' durations summed.
     pub listed_seconds: u64,
-    pub items_with_duration: u64,
     pub declared_items: Option<u64>,
     /// Declared hours of audio, in thousandths of an hour.
     pub declared_milli_hours: Option<u64>,
@@ -237,7 +232,6 @@ mod tests {
             identifiable: 990,
             with_source: 1_000,
             listed_seconds: 720_000,
-            items_with_duration: 1_000,
             declared_items: Some(1_000),
             declared_milli_hours: Some(200_000),
             has_summary: true,

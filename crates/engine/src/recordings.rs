@@ -709,32 +709,51 @@ pub async fn recogniser(
     index_file: Option<&std::path::Path>,
 ) -> Result<(Recogniser, IndexSource), RecordingError> {
     let stamp = fingerprints_stamp(store).await?;
-    if let Some(path) = index_file
-        && let Ok(file) = std::fs::File::open(path)
-        && let Ok(Some(found)) = Recogniser::read(&mut std::io::BufReader::new(file), &stamp)
-    {
+    let path = index_file.map(std::path::Path::to_path_buf);
+    // Reading, building and writing the index is CPU and file work: off the async threads.
+    let (read_path, read_stamp) = (path.clone(), stamp.clone());
+    let found = tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::open(read_path?).ok()?;
+        Recogniser::read(&mut std::io::BufReader::new(file), &read_stamp).ok().flatten()
+    })
+    .await
+    .unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic()));
+    if let Some(found) = found {
         return Ok((found, IndexSource::File));
     }
-    let built = Recogniser::build(store.fingerprints().await?);
-    let Some(path) = index_file else { return Ok((built, IndexSource::Built)) };
+    let prints = store.fingerprints().await?;
+    let built = tokio::task::spawn_blocking(move || {
+        let built = Recogniser::build(prints);
+        let source = match &path {
+            Some(path) => save_index(&built, path, &stamp),
+            None => IndexSource::Built,
+        };
+        (built, source)
+    })
+    .await
+    .unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic()));
+    Ok(built)
+}
+
+/// Writes the index under a partial name of its own and renames it into place.
+fn save_index(built: &Recogniser, path: &std::path::Path, stamp: &str) -> IndexSource {
     // Each writer its own partial file, also two in one process (a server matching two disclosures).
     static WRITERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let writer = WRITERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let partial = std::path::PathBuf::from(format!("{}.{}-{writer}.partial", path.display(), std::process::id()));
     let write = || -> std::io::Result<()> {
         let mut out = std::io::BufWriter::new(std::fs::File::create(&partial)?);
-        built.write(&mut out, &stamp)?;
+        built.write(&mut out, stamp)?;
         std::io::Write::flush(&mut out)?;
         std::fs::rename(&partial, path)
     };
-    let source = match write() {
+    match write() {
         Ok(()) => IndexSource::Built,
         Err(e) => {
             let _ = std::fs::remove_file(&partial);
             IndexSource::Unsaved(format!("cannot write {}: {e}", path.display()))
         }
-    };
-    Ok((built, source))
+    }
 }
 
 /// Identifies audio against every registered recording (see [`recogniser`] for the index).

@@ -185,12 +185,16 @@ fn complete_in_background(
     tokio::spawn(async move {
         let failure = match work.await {
             Ok(Ok(())) => None,
-            Ok(Err(e)) => Some(e.to_string()),
-            Err(e) => Some(format!("matching stopped unexpectedly ({e}); it is logged for the society")),
+            // What the licensee reads is what the API would answer for the error.
+            Ok(Err(e)) => {
+                eprintln!("disclosure {id} could not be matched: {e}");
+                Some(crate::ApiError::from(e).detail)
+            }
+            Err(e) => {
+                eprintln!("disclosure {id}: matching stopped unexpectedly: {e}");
+                Some("matching stopped unexpectedly on the society's side (it is logged there): submit the disclosure again".into())
+            }
         };
-        if let Some(e) = &failure {
-            eprintln!("disclosure {id} could not be matched: {e}");
-        }
         runs.end(&id, failure);
     });
 }
@@ -205,7 +209,7 @@ async fn show(
     who: Authorised,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let view = views::show(state.store.as_ref(), &id).await?;
+    let view = views::show(state.store.as_ref(), &id, false).await?;
     if view.disclosure.licensee != who.licensee {
         return Err(ApiError::not_found(format!("no disclosure {id}")));
     }
@@ -250,10 +254,11 @@ async fn matches(
             )
         })?),
     };
-    let Some(set) = state.store.match_sets(&d.id).await?.pop() else {
+    let page =
+        views::matches(state.store.as_ref(), &d.id, status, q.after.unwrap_or(0), q.limit.unwrap_or(100).min(1_000));
+    let Some((set, rows)) = page.await? else {
         return Ok(Json(json!({ "status": "matching", "matches": [] })));
     };
-    let rows = state.store.matches(set.id, status, q.after.unwrap_or(0), q.limit.unwrap_or(100).min(1_000)).await?;
     Ok(Json(json!({ "match_set": set.number, "counts": set.counts, "matches": rows })))
 }
 

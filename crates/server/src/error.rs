@@ -83,16 +83,36 @@ impl From<DisclosureError> for ApiError {
             DisclosureError::UnknownFile { .. } => {
                 ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unknown-format", detail)
             }
-            DisclosureError::UnknownDisclosure(_) | DisclosureError::UnknownItem { .. } => ApiError::not_found(detail),
-            DisclosureError::UnknownModel { .. } => ApiError::new(StatusCode::NOT_FOUND, "unknown-model", detail),
+            // The engine's texts name CLI commands; a licensee is told what it can do.
+            DisclosureError::UnknownDisclosure(id) => {
+                ApiError::not_found(format!("no disclosure {id:?} of this licensee"))
+            }
+            DisclosureError::UnknownItem { .. } => ApiError::not_found(detail),
+            DisclosureError::UnknownModel { licensee, model } => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown-model",
+                format!("licensee {licensee} has no model version {model:?}: ask the society to register it"),
+            ),
             DisclosureError::UnknownLicensee(_) => ApiError::new(StatusCode::CONFLICT, "unknown-licensee", detail),
             DisclosureError::TooLarge { .. } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", detail),
-            DisclosureError::File { .. } => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "archive", detail),
-            DisclosureError::Audio(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "audio", detail),
-            DisclosureError::Matching(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "matching", detail),
-            DisclosureError::NothingSubmitted(_) | DisclosureError::Decision(_) | DisclosureError::NotMatched(_) => {
+            // These name the society's own files and machines: logged there, not shown.
+            DisclosureError::File { .. } | DisclosureError::Audio(_) | DisclosureError::Matching(_) => {
+                eprintln!("disclosure error: {detail}");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "society-side",
+                    "the files could not be read or matched on the society's side (it is logged there): try again later or ask the society",
+                )
+            }
+            DisclosureError::UnknownParty(_) => ApiError::not_found(detail),
+            DisclosureError::NothingSubmitted(_) | DisclosureError::Request(_) | DisclosureError::Decision(_) => {
                 ApiError::new(StatusCode::BAD_REQUEST, "bad-request", detail)
             }
+            DisclosureError::NotMatched(id) => ApiError::new(
+                StatusCode::CONFLICT,
+                "not-matched",
+                format!("disclosure {id} is not matched yet: its status says when it is"),
+            ),
             DisclosureError::Invoice(engine::licensing::invoicing::InvoiceError::Store(s))
             | DisclosureError::Store(s) => s.into(),
             DisclosureError::Invoice(_) => ApiError::new(StatusCode::CONFLICT, "books", detail),

@@ -51,7 +51,7 @@ impl Default for Config {
             base_url: "http://localhost:8080".into(),
             contact_email: "ai-licensing@example.org".into(),
             max_report_bytes: 1 << 30,
-            max_disclosure_bytes: 64 << 30,
+            max_disclosure_bytes: engine::disclosure::intake::MAX_FILE_BYTES as usize,
             token_rate_per_second: 20,
             verdict_ttl: Duration::from_millis(500),
             audio_index: None,
@@ -99,11 +99,11 @@ impl AppState {
 /// Every route, with its limits.
 pub fn router(state: AppState) -> Router {
     let max_report = state.config.max_report_bytes;
-    let max_disclosure = state.config.max_disclosure_bytes;
     Router::new()
         .merge(public::routes())
         .merge(api::routes().layer(DefaultBodyLimit::max(max_report)))
-        .merge(disclosures::upload_routes().layer(DefaultBodyLimit::max(max_disclosure)))
+        // The upload streams its raw body into the archive, which enforces the disclosure limit itself.
+        .merge(disclosures::upload_routes())
         .merge(disclosures::routes())
         .layer(DefaultBodyLimit::max(64 * 1024))
         .with_state(state)

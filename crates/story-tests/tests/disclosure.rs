@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use common::{at, day, set_up};
+use common::{ERN_FIXTURES, at, day, ern_fixture, set_up};
 use domain::disclosure::Verdict;
 use domain::licensing::{Licensee, ModelVersion};
 use domain::{SocietyCode, Stage};
@@ -277,17 +277,8 @@ async fn fixture_repertoire(store: &Arc<dyn Store>) {
         )
         .await;
     }
-    for name in [
-        "1_Audio.xml",
-        "4_SimpleAudioSingle.xml",
-        "8_DjMix.xml",
-        "audius__01_delivery.xml",
-        "audius__03_delete.xml",
-        "audius__album_basic.xml",
-        "audius__track_basic.xml",
-    ] {
-        let bytes = std::fs::read(format!("{root}/ern/{name}")).unwrap();
-        engine::recordings::import_ern(store.as_ref(), &bytes, name, at(2026, 1, 2)).await.unwrap();
+    for name in ERN_FIXTURES {
+        engine::recordings::import_ern(store.as_ref(), &ern_fixture(name), name, at(2026, 1, 2)).await.unwrap();
     }
 }
 
@@ -423,7 +414,7 @@ async fn a_manifest_with_errors_is_rejected_whole_naming_its_lines(store: &Arc<d
     assert_eq!(*errors, 3);
     let shown: Vec<String> = diagnostics.iter().map(|(f, d)| format!("{f} {}", d.line)).collect();
     assert_eq!(shown, ["bad.csv 3", "bad.csv 4", "bad.csv 4"]);
-    assert!(err.to_string().contains("line 3: ER duration:"), "{err}");
+    assert!(err.to_string().contains("line 3: ER duration_s:"), "{err}");
     assert!(store.disclosures(None).await.unwrap().is_empty(), "nothing stored");
     assert_eq!(kept_files(&archive), 0, "the rejected file is not kept");
     let broken =
@@ -499,9 +490,7 @@ async fn a_disclosure_is_matched_again_when_the_repertoire_grows(store: &Arc<dyn
     assert_eq!(set.counts.unmatched, 1);
     let run = MatchRun::new(&archive, at(2026, 6, 2));
     assert!(run::rematch_stale(s, &run, "story").await.unwrap().is_empty(), "nothing changed yet");
-    let single =
-        std::fs::read(format!("{}/../formats/tests/fixtures/ern/4_SimpleAudioSingle.xml", env!("CARGO_MANIFEST_DIR")))
-            .unwrap();
+    let single = ern_fixture("4_SimpleAudioSingle.xml");
     engine::recordings::import_ern(s, &single, "4_SimpleAudioSingle.xml", at(2026, 6, 2)).await.unwrap();
     let done = run::rematch_stale(s, &run, "story").await.unwrap();
     assert_eq!(done.len(), 1);
@@ -533,9 +522,7 @@ async fn an_item_is_matched_by_its_fingerprint(store: &Arc<dyn Store>) {
     engine::registry::initialise(store.as_ref(), SocietyCode::STIM, None).await.unwrap();
     songfox_with_a_model(store).await;
     let s = store.as_ref();
-    let single =
-        std::fs::read(format!("{}/../formats/tests/fixtures/ern/4_SimpleAudioSingle.xml", env!("CARGO_MANIFEST_DIR")))
-            .unwrap();
+    let single = ern_fixture("4_SimpleAudioSingle.xml");
     engine::recordings::import_ern(s, &single, "single.xml", at(2026, 6, 1)).await.unwrap();
     let audio =
         fingerprint::Audio { sample_rate: 11_025, channels: 1, samples: testkit::audio::melody(3, 40.0, 1.0, 0.0) };

@@ -3,10 +3,13 @@
 //! history, an older one is ignored; a purge withdraws its release and the recordings only on it; CWR REC
 //! recordings merge on ISRC with each field's source; operators link recordings to works and set origin.
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
+use common::{ERN_FIXTURES, ern_fixture};
 use domain::{Origin, SocietyCode};
 use engine::Store;
 use engine::recordings::{self, ErnCounts, ErnOutcome, IndexSource};
@@ -16,10 +19,6 @@ use story_tests::story;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).single().expect("a valid time")
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/../formats/tests/fixtures/ern/{name}", env!("CARGO_MANIFEST_DIR"))).expect("fixture")
 }
 
 fn counts(c: &ErnCounts) -> [u32; 9] {
@@ -40,16 +39,8 @@ async fn every_ern_fixture_with_updates_and_a_purge(store: &Arc<dyn Store>) {
     engine::registry::initialise(store.as_ref(), SocietyCode::STIM, None).await.unwrap();
     let s = store.as_ref();
     let mut results = Vec::new();
-    for name in [
-        "1_Audio.xml",
-        "4_SimpleAudioSingle.xml",
-        "8_DjMix.xml",
-        "audius__01_delivery.xml",
-        "audius__03_delete.xml",
-        "audius__album_basic.xml",
-        "audius__track_basic.xml",
-    ] {
-        let report = recordings::import_ern(s, &fixture(name), name, now()).await.unwrap();
+    for name in ERN_FIXTURES {
+        let report = recordings::import_ern(s, &ern_fixture(name), name, now()).await.unwrap();
         results.push((name, report.outcome, counts(&report.counts)));
     }
     assert_eq!(
@@ -75,9 +66,9 @@ async fn every_ern_fixture_with_updates_and_a_purge(store: &Arc<dyn Store>) {
     );
 
     // The same file again, and a test message: nothing changes.
-    let again = recordings::import_ern(s, &fixture("1_Audio.xml"), "1_Audio.xml", now()).await.unwrap();
+    let again = recordings::import_ern(s, &ern_fixture("1_Audio.xml"), "1_Audio.xml", now()).await.unwrap();
     assert_eq!((again.outcome, counts(&again.counts)), (ErnOutcome::AlreadyImported, [0; 9]));
-    let single = String::from_utf8(fixture("4_SimpleAudioSingle.xml")).unwrap();
+    let single = String::from_utf8(ern_fixture("4_SimpleAudioSingle.xml")).unwrap();
     let test = single
         .replace(
             "<MessageControlType>LiveMessage</MessageControlType>",
@@ -221,7 +212,7 @@ async fn identify(s: &dyn Store, index: &Path, audio: &Audio) -> (Vec<recordings
 async fn registered_audio_is_identified_whole_and_in_fragments(store: &Arc<dyn Store>) {
     engine::registry::initialise(store.as_ref(), SocietyCode::STIM, None).await.unwrap();
     let s = store.as_ref();
-    recordings::import_ern(s, &fixture("4_SimpleAudioSingle.xml"), "single.xml", now()).await.unwrap();
+    recordings::import_ern(s, &ern_fixture("4_SimpleAudioSingle.xml"), "single.xml", now()).await.unwrap();
     let isrcs = ["GBAYC1700598", "SE5BU2600001", "SE5BU2600002"];
     let dir = std::env::temp_dir().join(format!("tantiem-audio-index-{}-{}", std::process::id(), s.backend()));
     std::fs::create_dir_all(&dir).unwrap();

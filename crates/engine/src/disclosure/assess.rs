@@ -59,7 +59,6 @@ pub fn facts(d: &Disclosure) -> DisclosureFacts {
         identifiable: d.stats.identifiable,
         with_source: d.stats.with_source,
         listed_seconds: d.stats.duration_s_total,
-        items_with_duration: d.stats.with_duration,
         declared_items: d.declared.items,
         declared_milli_hours: d.declared.milli_hours,
         has_summary: d.summary.is_some(),

@@ -20,6 +20,9 @@ pub enum Resolution {
     None,
 }
 
+/// The longest note a decision keeps.
+pub const MAX_NOTE_CHARS: usize = 1_000;
+
 /// Records a decision on item `item` of a disclosure's latest match set and applies it there.
 pub async fn resolve(
     store: &dyn Store,
@@ -30,6 +33,11 @@ pub async fn resolve(
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<(MatchRow, MatchCounts), DisclosureError> {
+    if note.chars().count() > MAX_NOTE_CHARS {
+        return Err(DisclosureError::Decision(format!(
+            "the note is longer than {MAX_NOTE_CHARS} characters: shorten it"
+        )));
+    }
     let d = store.disclosure(disclosure).await?.ok_or_else(|| DisclosureError::UnknownDisclosure(disclosure.into()))?;
     let set =
         store.match_sets(disclosure).await?.pop().ok_or_else(|| DisclosureError::NotMatched(disclosure.into()))?;

@@ -103,18 +103,18 @@ fn read_file(archive: &Archive, sha256: &str, progress: Option<Progress>) -> Res
     let head = archive.head(sha256, 64 * 1024)?;
     let mut read = FileRead::default();
     let Some(kind) = DisclosureFileKind::detect(&head) else { return Ok(read) };
-    let count = |stats: &mut ManifestStats, item: &formats::disclosure::ManifestItem| {
-        stats.add(item);
-        if let Some(p) = &progress
-            && stats.items.is_multiple_of(100_000)
-        {
-            p("reading items", stats.items, 0);
-        }
-    };
+    // Progress in one unit per file: rows for Parquet (its bytes are not read in order), bytes otherwise.
     match kind {
         DisclosureFileKind::Manifest(ManifestFormat::Parquet) => {
             let mut stats = ManifestStats::default();
-            let outcome = read_manifest_parquet(archive.open(sha256)?, &mut |item| count(&mut stats, &item));
+            let outcome = read_manifest_parquet(archive.open(sha256)?, &mut |item| {
+                stats.add(&item);
+                if let Some(p) = &progress
+                    && stats.items.is_multiple_of(100_000)
+                {
+                    p("reading rows", stats.items, 0);
+                }
+            });
             read = FileRead {
                 kind: Some(FileKind::Manifest(ManifestFormat::Parquet)),
                 stats,
@@ -124,10 +124,12 @@ fn read_file(archive: &Archive, sha256: &str, progress: Option<Progress>) -> Res
             };
         }
         DisclosureFileKind::Manifest(format) => {
-            let bytes = progress.clone().map(|p| Arc::new(move |b| p("reading", b, 0)) as crate::progress::Counter);
-            let input = BufReader::with_capacity(1 << 20, Counting::new(archive.open(sha256)?, bytes));
+            let file = archive.open(sha256)?;
+            let size = file.metadata()?.len();
+            let bytes = progress.clone().map(|p| Arc::new(move |b| p("reading", b, size)) as crate::progress::Counter);
+            let input = BufReader::with_capacity(1 << 20, Counting::new(file, bytes));
             let mut stats = ManifestStats::default();
-            let outcome = read_manifest(format, input, &mut |item| count(&mut stats, &item));
+            let outcome = read_manifest(format, input, &mut |item| stats.add(&item));
             read = FileRead {
                 kind: Some(FileKind::Manifest(format)),
                 stats,
@@ -217,10 +219,10 @@ fn keep(
     match source {
         FileSource::Path(path) => {
             let input = std::fs::File::open(&path)?;
-            if let Some(p) = progress {
-                p("archiving", 0, input.metadata().map_or(0, |m| m.len()));
-            }
-            archive.put(input, limit)
+            let size = input.metadata().map_or(0, |m| m.len());
+            let bytes =
+                progress.cloned().map(|p| Arc::new(move |b| p("archiving", b, size)) as crate::progress::Counter);
+            archive.put(Counting::new(input, bytes), limit)
         }
         FileSource::Archived(sha256) => {
             let well_formed = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
@@ -293,11 +295,16 @@ pub async fn receive(store: &dyn Store, archive: &Archive, s: Submission<'_>) ->
             (archive.clone(), source.clone(), s.max_bytes, s.progress.clone());
         let taken = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
             let archived = keep(&task_archive, source, limit, progress.as_ref())?;
-            let read = read_file(&task_archive, &archived.sha256, progress)?;
-            Ok((archived, read))
+            match read_file(&task_archive, &archived.sha256, progress) {
+                Ok(read) => Ok((archived, read)),
+                Err(e) => {
+                    task_archive.discard(&archived);
+                    Err(e)
+                }
+            }
         })
         .await
-        .map_err(|e| failed(e.to_string()))?;
+        .unwrap_or_else(|e| Err(std::io::Error::other(format!("the reading task failed: {e}"))));
         let (archived, read) = match taken {
             Ok(taken) => taken,
             Err(e) => {
@@ -315,6 +322,14 @@ pub async fn receive(store: &dyn Store, archive: &Archive, s: Submission<'_>) ->
             discard(archive, &kept);
             return Err(DisclosureError::UnknownFile { file: name.clone() });
         };
+        if let Some(same) = files.iter().find(|f: &&DisclosureFile| f.sha256 == archived.sha256) {
+            // The second copy was not fresh: the first one's put is what `discard` undoes.
+            discard(archive, &kept);
+            return Err(DisclosureError::Request(format!(
+                "{name} is the same file as {}: give each file once",
+                same.name
+            )));
+        }
         errors += read.errors;
         for d in read.diagnostics {
             if d.level == formats::Level::Warning {

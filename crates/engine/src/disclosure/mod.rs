@@ -145,7 +145,8 @@ pub struct MatchRow {
     /// Which file (index in the disclosure's files) and line or row.
     pub file: u32,
     pub line: u64,
-    /// The item's identity ([`::matching::item_identity`]): what people's decisions are kept by.
+    /// The item's identity (from [`::matching::Matcher::match_all_identified`]): what people's decisions are
+    /// kept by.
     pub item_key: String,
     /// The licensee's own id for the item, if the manifest gave one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -269,6 +270,10 @@ pub enum DisclosureError {
     UnknownDisclosure(String),
     #[error("{0}")]
     NothingSubmitted(String),
+    #[error("{0}")]
+    Request(String),
+    #[error("no party {0:?}: give an IPI name number or a party key (`tantiem parties show` finds them)")]
+    UnknownParty(String),
     #[error(
         "{file}: not a disclosure file Tantiem reads: expected a training manifest (CSV, JSON Lines, Parquet), an AI Act summary (JSON, format tantiem-ai-act-summary/1) or Croissant metadata; see docs/disclosures.md"
     )]

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{Assessment, Disclosure, DisclosureError, MatchSet, PartyMatch};
+use super::{Assessment, Disclosure, DisclosureError, MatchRow, MatchSet, MatchStatus, PartyMatch};
 use crate::store::{Store, StoreResult};
 
 /// A disclosure with what was made of it.
@@ -14,22 +14,46 @@ pub struct DisclosureView {
     pub match_set: Option<MatchSet>,
     pub match_sets: u32,
     pub assessment: Option<Assessment>,
-    /// Whether the repertoire has changed since the latest match set.
-    pub stale: bool,
+    /// Whether the repertoire has changed since the latest match set (when asked: reading the repertoire's
+    /// stamp counts every table of it, too much for a status someone polls).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stale: Option<bool>,
 }
 
-pub async fn show(store: &dyn Store, id: &str) -> Result<DisclosureView, DisclosureError> {
+/// A disclosure with its latest match set and assessment; with `staleness`, whether the repertoire has
+/// changed since it was matched.
+pub async fn show(store: &dyn Store, id: &str, staleness: bool) -> Result<DisclosureView, DisclosureError> {
     let disclosure = store.disclosure(id).await?.ok_or_else(|| DisclosureError::UnknownDisclosure(id.into()))?;
     let sets = store.match_sets(id).await?;
-    let stamp = store.repertoire_stamp().await?;
     let match_set = sets.last().cloned();
+    let stale = match (&match_set, staleness) {
+        (Some(set), true) => Some(set.repertoire_stamp != store.repertoire_stamp().await?),
+        _ => None,
+    };
     Ok(DisclosureView {
-        stale: match_set.as_ref().is_some_and(|s| s.repertoire_stamp != stamp),
+        stale,
         match_sets: sets.len() as u32,
         assessment: store.assessments(id).await?.pop(),
         match_set,
         disclosure,
     })
+}
+
+/// The most rows a page of matches holds.
+pub const MAX_PAGE: u32 = 10_000;
+
+/// A page of a disclosure's latest match set: the rows after item `after` (with `status`, if given), in item
+/// order, at most `limit` (and [`MAX_PAGE`]); `None` while it has no match set.
+pub async fn matches(
+    store: &dyn Store,
+    id: &str,
+    status: Option<MatchStatus>,
+    after: u64,
+    limit: u32,
+) -> StoreResult<Option<(MatchSet, Vec<MatchRow>)>> {
+    let Some(set) = store.match_sets(id).await?.pop() else { return Ok(None) };
+    let rows = store.matches(set.id, status, after, limit.min(MAX_PAGE)).await?;
+    Ok(Some((set, rows)))
 }
 
 /// The disclosure in force for a licensee's model version, if any.
@@ -57,15 +81,13 @@ pub async fn find(
         (None, Some(licensee), Some(model)) => current_disclosure(store, licensee, model)
             .await?
             .ok_or_else(|| DisclosureError::UnknownDisclosure(format!("{licensee} {model}"))),
-        _ => Err(DisclosureError::UnknownDisclosure("(give a disclosure id, or --licensee and --model)".into())),
+        _ => Err(DisclosureError::Request("give a disclosure id, or --licensee and --model".into())),
     }
 }
 
 /// For a party (by key or IPI name number): the items of current disclosures matched to its works.
 pub async fn party_matches(store: &dyn Store, party: &str) -> Result<(String, Vec<PartyMatch>), DisclosureError> {
-    let detail = store.party(party).await?.ok_or_else(|| {
-        DisclosureError::Decision(format!("no party {party:?}: give an IPI name number or a party key"))
-    })?;
+    let detail = store.party(party).await?.ok_or_else(|| DisclosureError::UnknownParty(party.into()))?;
     let key = detail.party.key.as_str().to_owned();
     Ok((key.clone(), store.party_matches(&key).await?))
 }

@@ -1,4 +1,5 @@
-//! Shared set-up of the licensing stories: a society with generated works and licensees with agreements.
+//! Shared set-up of the stories: a society with generated works and licensees with agreements, and the
+//! real ERN fixtures.
 
 #![allow(dead_code)]
 
@@ -123,4 +124,20 @@ pub async fn add_tunebird(store: &Arc<dyn Store>) {
     licensees::create_agreement(s, "A-2026-002", "tunebird", coverage, terms, "story", at(2026, 1, 1))
         .await
         .expect("agreement");
+}
+
+/// Every ERN fixture of `crates/formats/tests/fixtures/ern`, in the order the stories import them.
+pub const ERN_FIXTURES: [&str; 7] = [
+    "1_Audio.xml",
+    "4_SimpleAudioSingle.xml",
+    "8_DjMix.xml",
+    "audius__01_delivery.xml",
+    "audius__03_delete.xml",
+    "audius__album_basic.xml",
+    "audius__track_basic.xml",
+];
+
+/// An ERN fixture's bytes.
+pub fn ern_fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/../formats/tests/fixtures/ern/{name}", env!("CARGO_MANIFEST_DIR"))).expect("fixture")
 }
