@@ -9,6 +9,7 @@
 pub mod consent;
 pub mod disclosure;
 pub mod identifiers;
+pub mod ids;
 pub mod licensing;
 pub mod origin;
 pub mod party;
@@ -20,6 +21,9 @@ pub mod work;
 
 pub use consent::{Consent, ConsentChoice, ConsentSource, LicensedShare, Stage, StageDefaults};
 pub use identifiers::{Ean, IdentifierError, IpiBaseNumber, IpiNameNumber, Isni, Isrc, Iswc};
+pub use ids::{
+    AgreementId, DisclosureId, IdError, InvoiceNumber, LicenseeId, ModelVersionId, ReportId, ServiceId, WorkCode,
+};
 pub use origin::Origin;
 pub use party::{Affiliation, Mandate, Party, PartyKey, PartyKind};
 pub use period::Period;
