@@ -1,7 +1,8 @@
 //! Benchmark programs for Tantiem. `bench cwr` measures CWR parsing and import throughput and peak memory;
 //! `bench rating` the intake and invoicing of a period; `bench serve` licence verification over HTTP with
 //! `wrk`; `bench audio` fingerprint extraction and recognition; `bench matching` manifest matching against
-//! Splink; `bench disclosure` a training disclosure through the engine on SQLite. Each phase runs in its own
+//! Splink; `bench disclosure` a training disclosure through the engine on SQLite; `bench ledger` payments,
+//! balances and batch posting on journals of up to 10,000,000 postings. Each phase runs in its own
 //! child process so peak memory is per phase.
 
 /// An import allocates and frees millions of small strings; mimalloc does that markedly faster than glibc.
@@ -21,6 +22,7 @@ use formats::cwr::{Context as CwrContext, ReadOptions, Reader, read_work};
 
 mod audio;
 mod disclosure;
+mod ledger;
 mod matching;
 mod rating;
 mod serve;
@@ -36,6 +38,7 @@ fn usage() -> ! {
         "       bench matching [--recordings N] [--items N] [--dir DIR] [--splink PYTHON] [--splink-script PATH]"
     );
     eprintln!("       bench disclosure [--works N] [--items N] [--dir DIR] [--keep]");
+    eprintln!("       bench ledger [--sizes 10000,1000000,10000000] [--batch ENTRIES] [--calls N] [--skip-postgres]");
     std::process::exit(2)
 }
 
@@ -48,6 +51,8 @@ fn main() -> Result<()> {
         Some("audio") => audio::run_bench(&args[1..]),
         Some("matching") => matching::run(&std::env::current_exe()?, &args[1..]),
         Some("disclosure") => disclosure::run(&std::env::current_exe()?, &args[1..]),
+        Some("ledger") => ledger::run(&std::env::current_exe()?, &args[1..]),
+        Some("ledger-phase") => ledger::phase(&args[1..]),
         Some("phase") => phase(&args[1..]),
         _ => usage(),
     }

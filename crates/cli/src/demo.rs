@@ -239,8 +239,8 @@ async fn license_example(
             invoice.rated.presumption_held
         );
     }
-    let journal = invoicing::verify_books(store).await?;
-    println!("  the journal has {} entries and balances: {}", journal.entries().len(), journal.is_balanced());
+    let verified = invoicing::verify_books(store, now).await?;
+    println!("  the journal has {} entries, verified and balanced", verified.through);
     disclose_example(store, archive, out, operator, now).await?;
     let passphrase = std::env::var("TANTIEM_KEY_PASSPHRASE").unwrap_or_else(|_| DEMO_PASSPHRASE.to_owned());
     if licences::published_keys(store).await?.is_empty() {
@@ -281,9 +281,7 @@ async fn disclose_example(
     let summary = dir.join("songfox-sf-1-summary.json");
     std::fs::write(&manifest, MANIFEST)?;
     std::fs::write(&summary, SUMMARY)?;
-    let held = |journal: &ledger::Journal| {
-        journal.balance(&ledger::Account::Presumption { licensee: "songfox".into() }, money::Currency::EUR)
-    };
+    let presumption = ledger::Account::Presumption { licensee: "songfox".into() };
     println!("  training disclosures of model sf-1 (docs/examples):");
     for (what, files) in [
         ("the AI Act summary alone", vec![summary.clone()]),
@@ -313,8 +311,9 @@ async fn disclose_example(
         for s in &assessment.settlements {
             println!("      {s}");
         }
-        let journal = engine::licensing::invoicing::verify_books(store).await?;
-        println!("      the presumption account holds {}", held(&journal).checked_neg()?);
+        engine::licensing::invoicing::verify_books(store, now).await?;
+        let held = store.balance(&presumption, money::Currency::EUR).await?;
+        println!("      the presumption account holds {}", held.checked_neg()?);
     }
     Ok(())
 }

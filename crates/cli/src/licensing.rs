@@ -863,11 +863,45 @@ pub async fn presumption(store: &dyn Store, command: PresumptionCommand, now: Da
     Ok(())
 }
 
-pub async fn ledger(store: &dyn Store) -> Result<()> {
-    let journal = invoicing::verify_books(store).await?;
-    println!("{} journal entries, verified; balanced: {}", journal.entries().len(), journal.is_balanced());
-    for (account, balance) in journal.trial_balance() {
-        println!("  {:<40} {:>24}", account.to_string(), balance.to_string());
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// The trial balance: every account's balance, summed from its postings (the default).
+    Balance,
+    /// Verify the books from the last checkpoint: every entry after it numbered in sequence and balanced,
+    /// and every account those entries touched summing to what the journal says. Keeps a new checkpoint.
+    /// Run it with --full periodically (e.g. nightly from cron): that reads every entry from the first and
+    /// must reproduce every checkpoint, so a change made to the store behind Tantiem's back is found.
+    Verify {
+        #[arg(long)]
+        full: bool,
+    },
+}
+
+pub async fn ledger(store: &dyn Store, command: Option<LedgerCommand>, now: DateTime<Utc>) -> Result<()> {
+    match command.unwrap_or(LedgerCommand::Balance) {
+        LedgerCommand::Balance => {
+            let verified = engine::books::verify(store, false, now).await?;
+            println!("{} journal entries, verified from entry {}; balanced.", verified.through, verified.from + 1);
+            for (account, balance) in store.trial_balance().await? {
+                println!("  {:<40} {:>24}", account.to_string(), balance.to_string());
+            }
+        }
+        LedgerCommand::Verify { full } => {
+            let started = std::time::Instant::now();
+            let v = engine::books::verify(store, full, now).await?;
+            let kind = if full { "Full verification" } else { "Verification" };
+            println!(
+                "{kind}: entries {}..={} read ({} entries), every one in sequence and balanced; {} account sums agree; \
+                 {} earlier checkpoints reproduced; {} ({:.1} s).",
+                v.from + 1,
+                v.through,
+                v.entries_read,
+                v.accounts_compared,
+                v.checkpoints_reproduced,
+                if v.checkpoint_kept { "a new checkpoint was kept" } else { "no new checkpoint was needed" },
+                started.elapsed().as_secs_f64()
+            );
+        }
     }
     Ok(())
 }

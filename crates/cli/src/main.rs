@@ -111,8 +111,11 @@ enum LicensingCommand {
     /// the repertoire and assessed for transparency (the presumption rule where they fall short).
     #[command(subcommand)]
     Disclosure(disclosure::DisclosureCommand),
-    /// The journal's trial balance, verified.
-    Ledger,
+    /// The books: the trial balance (verified from the last checkpoint), or a verification.
+    Ledger {
+        #[command(subcommand)]
+        command: Option<licensing::LedgerCommand>,
+    },
     /// Signing keys and licence certificates.
     /// The signing key's passphrase comes from TANTIEM_KEY_PASSPHRASE.
     #[command(subcommand)]
@@ -376,7 +379,7 @@ async fn licensing_command(
                 disclosure::Setting { archive: &archive, audio_index: audio_index_of(database_url), operator, now };
             disclosure::command(s, c, &cx).await
         }
-        LicensingCommand::Ledger => licensing::ledger(s).await,
+        LicensingCommand::Ledger { command } => licensing::ledger(s, command, now).await,
         LicensingCommand::Licence(command) => licensing::licence(Some(s), command, &passphrase, now).await,
         LicensingCommand::Lookup { id, contact } => {
             let key = engine::licensing::offer::LookupKey::parse(&id)

@@ -6,6 +6,7 @@
 //! clock or the environment itself: `now` and the operator's name come in with each call, so an import can
 //! be replayed byte for byte.
 
+pub mod books;
 pub mod disclosure;
 pub mod import;
 pub mod licensing;

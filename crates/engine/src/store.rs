@@ -9,18 +9,7 @@ use domain::{
 use money::Share;
 use serde::{Deserialize, Serialize};
 
-/// A store error: the database said no, or what it holds is not what Tantiem wrote.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database error: {0}")]
-    Database(String),
-    #[error("the store holds unreadable data ({0}): was it written by another program?")]
-    Corrupt(String),
-    #[error("the store is not initialised: run `tantiem init` first")]
-    NotInitialised,
-}
-
-pub type StoreResult<T> = Result<T, StoreError>;
+pub use ports::{StoreError, StoreResult};
 
 /// The society running this Tantiem, with the rules it applies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,7 +5,8 @@
 //! payment posts nothing twice; balances are derived from the entries, never stored beside them.
 //!
 //! Architecture invariant: pure. No clock (the posting time comes in), no database (a store persists the
-//! entries it is given, and checks them again with [`Journal::verify`] when it reads them back), no floats.
+//! entries it is given as rows keyed by [`AccountKey`], and streams them back through a [`Verifier`]), no
+//! floats.
 #![deny(clippy::float_arithmetic)]
 
 use std::collections::{BTreeMap, HashMap};
@@ -14,6 +15,9 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use money::{Amount, Currency};
 use serde::{Deserialize, Serialize};
+
+mod verify;
+pub use verify::{Checkpoint, Verifier};
 
 /// The stages a pool collects for (the same words as the domain's; kept here so the ledger depends on money
 /// alone).
@@ -48,11 +52,81 @@ impl fmt::Display for Account {
         match self {
             Account::Receivable { licensee } => write!(f, "receivable:{licensee}"),
             Account::Cash => f.write_str("cash"),
-            Account::Pool { stage, period } => write!(f, "pool:{}:{period}", format!("{stage:?}").to_lowercase()),
+            Account::Pool { stage, period } => write!(f, "pool:{}:{period}", stage.as_str()),
             Account::Presumption { licensee } => write!(f, "presumption:{licensee}"),
             Account::VatPayable => f.write_str("vat-payable"),
             Account::Advance { licensee } => write!(f, "advance:{licensee}"),
         }
+    }
+}
+
+/// An account as the store keys it: its kind and the parts that name it, each empty where the kind has none
+/// (the currency is the posting's). A balance is the sum of one key's postings in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AccountKey {
+    pub kind: &'static str,
+    /// The licensee (or, for distribution, the party) the account is held for.
+    pub holder: String,
+    pub stage: &'static str,
+    pub period: String,
+}
+
+impl Account {
+    /// The account's kind as stored: `receivable`, `cash`, `pool`, `presumption`, `vat-payable`, `advance`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Account::Receivable { .. } => "receivable",
+            Account::Cash => "cash",
+            Account::Pool { .. } => "pool",
+            Account::Presumption { .. } => "presumption",
+            Account::VatPayable => "vat-payable",
+            Account::Advance { .. } => "advance",
+        }
+    }
+
+    /// The structured key the store indexes balances by.
+    pub fn key(&self) -> AccountKey {
+        let (holder, stage, period) = match self {
+            Account::Receivable { licensee } | Account::Presumption { licensee } | Account::Advance { licensee } => {
+                (licensee.clone(), "", String::new())
+            }
+            Account::Pool { stage, period } => (String::new(), stage.as_str(), period.clone()),
+            Account::Cash | Account::VatPayable => (String::new(), "", String::new()),
+        };
+        AccountKey { kind: self.kind(), holder, stage, period }
+    }
+
+    /// The account a stored key names; `None` for a key no account has (a corrupt or newer store).
+    pub fn from_key(kind: &str, holder: &str, stage: &str, period: &str) -> Option<Account> {
+        let licensee = || (!holder.is_empty() && stage.is_empty() && period.is_empty()).then(|| holder.to_owned());
+        let bare = holder.is_empty() && stage.is_empty() && period.is_empty();
+        match kind {
+            "receivable" => licensee().map(|licensee| Account::Receivable { licensee }),
+            "presumption" => licensee().map(|licensee| Account::Presumption { licensee }),
+            "advance" => licensee().map(|licensee| Account::Advance { licensee }),
+            "cash" => bare.then_some(Account::Cash),
+            "vat-payable" => bare.then_some(Account::VatPayable),
+            "pool" if holder.is_empty() && !period.is_empty() => {
+                PoolStage::parse(stage).map(|stage| Account::Pool { stage, period: period.to_owned() })
+            }
+            _ => None,
+        }
+    }
+}
+
+impl PoolStage {
+    pub const ALL: [PoolStage; 3] = [PoolStage::Training, PoolStage::Service, PoolStage::Output];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PoolStage::Training => "training",
+            PoolStage::Service => "service",
+            PoolStage::Output => "output",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<PoolStage> {
+        PoolStage::ALL.into_iter().find(|s| s.as_str() == text)
     }
 }
 
@@ -82,7 +156,11 @@ pub struct JournalEntry {
     /// Present on every entry something outside triggered (a report, a payment, an invoice run).
     pub idempotency_key: Option<String>,
     pub posted_at: DateTime<Utc>,
+    /// The memo a person reads.
     pub description: String,
+    /// Which use case posted it (`invoice`, `payment`, `presumption-release` …): what the books are filtered by.
+    #[serde(default)]
+    pub source: String,
     pub postings: Vec<Posting>,
 }
 
@@ -191,6 +269,7 @@ impl Journal {
             idempotency_key: idempotency_key.map(str::to_owned),
             posted_at,
             description: description.to_owned(),
+            source: String::new(),
             postings,
         })?;
         Ok(Posted::New(number))

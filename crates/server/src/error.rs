@@ -37,8 +37,14 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     /// The database's own message stays in the server's log: it may name tables and queries.
     fn from(e: StoreError) -> ApiError {
-        eprintln!("store error: {e}");
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store", "the store could not answer; try again shortly")
+        match e {
+            // A conflict's text is written for the person who sent the request: what collided and what to do.
+            StoreError::Conflict(what) => ApiError::new(StatusCode::CONFLICT, "conflict", what),
+            e => {
+                eprintln!("store error: {e}");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store", "the store could not answer; try again shortly")
+            }
+        }
     }
 }
 

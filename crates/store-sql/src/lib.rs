@@ -14,13 +14,26 @@ use domain::{Iswc, Origin, Party, PartyKind, RightType, Role, Work};
 use engine::store::{RegistrationRef, RegistrationStatus, RegistrationWrite, StoreError};
 use money::Share;
 
+pub use bulk::{BulkRows, Cell};
+
 #[doc(hidden)]
 pub use {async_trait, chrono, domain, engine, ledger, matching, money, serde, serde_json, sqlx};
 
 /// Rows per multi-row INSERT: keeps every statement under SQLite's 32,766 bound parameters.
 pub const MAX_PARAMETERS: usize = 4_000;
 
+/// A database error as the engine sees it: a unique violation means another request stored the same thing
+/// first (a conflict the sender can act on); anything else is the database's own trouble.
 pub fn database_error(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(d) = &e
+        && d.is_unique_violation()
+    {
+        return StoreError::Conflict(
+            "another request stored the same record at the same moment and nothing of this one was kept: \
+             look at what is stored now, then send this again if it is still needed"
+                .into(),
+        );
+    }
     StoreError::Database(e.to_string())
 }
 
@@ -184,6 +197,7 @@ pub fn registration_ref(
     })
 }
 
+mod bulk;
 mod disclosure_impl;
 mod licensing_impl;
 mod recordings_impl;

@@ -29,36 +29,130 @@ macro_rules! impl_licensing_store {
                 value.max(0) as u64
             }
 
-            /// The next journal number and the entry written, inside `tx`, after checking it balances.
-            async fn append_entry(tx: &mut Tx, mut entry: $crate::ledger::JournalEntry) -> StoreResult<u64> {
-                $crate::ledger::check_balanced(&entry.postings).map_err(|e| StoreError::Corrupt(format!("refused journal entry: {e}")))?;
-                // The counter row is written first: the transaction takes the write lock (and, in PostgreSQL,
-                // the row lock) before it numbers anything, so concurrent postings queue instead of colliding.
-                let row = sqlx::query("INSERT INTO counters (name, value) VALUES ('journal', 1) ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value")
+            /// Entries read back without their postings yet.
+            fn entry_head(row: &<$db as sqlx::Database>::Row) -> StoreResult<$crate::ledger::JournalEntry> {
+                Ok($crate::ledger::JournalEntry {
+                    number: row.try_get::<i64, _>("number").map_err(db)? as u64,
+                    idempotency_key: row.try_get("idempotency_key").map_err(db)?,
+                    posted_at: $crate::parse_timestamp(&row.try_get::<String, _>("posted_at").map_err(db)?)?,
+                    description: row.try_get("description").map_err(db)?,
+                    source: row.try_get("source").map_err(db)?,
+                    postings: Vec::new(),
+                })
+            }
+
+            const ENTRY_COLUMNS: &str = "number, idempotency_key, posted_at, description, source";
+
+            /// Fills in the postings of `entries` (consecutive or single, in number order) from one range query.
+            async fn with_postings(pool: &sqlx::Pool<$db>, mut entries: Vec<$crate::ledger::JournalEntry>) -> StoreResult<Vec<$crate::ledger::JournalEntry>> {
+                let (Some(first), Some(last)) = (entries.first().map(|e| e.number), entries.last().map(|e| e.number)) else { return Ok(entries) };
+                let rows = sqlx::query(
+                    "SELECT p.entry, a.kind, a.holder, a.stage, a.period, a.currency, p.amount_micros \
+                     FROM journal_postings p JOIN ledger_accounts a ON a.id = p.account \
+                     WHERE p.entry >= $1 AND p.entry <= $2 ORDER BY p.entry, p.line",
+                )
+                .bind(first as i64)
+                .bind(last as i64)
+                .fetch_all(pool)
+                .await
+                .map_err(db)?;
+                let index: std::collections::HashMap<u64, usize> = entries.iter().enumerate().map(|(i, e)| (e.number, i)).collect();
+                for row in &rows {
+                    let number = row.try_get::<i64, _>("entry").map_err(db)? as u64;
+                    let Some(&i) = index.get(&number) else { continue };
+                    let text = |column: &str| row.try_get::<String, _>(column).map_err(db);
+                    let (kind, holder, stage, period) = (text("kind")?, text("holder")?, text("stage")?, text("period")?);
+                    let account = $crate::ledger::Account::from_key(&kind, &holder, &stage, &period)
+                        .ok_or_else(|| StoreError::Corrupt(format!("ledger account {kind}/{holder}/{stage}/{period}")))?;
+                    let amount = $crate::money::Amount::from_micros(row.try_get("amount_micros").map_err(db)?, currency(&text("currency")?)?);
+                    entries[i].postings.push($crate::ledger::Posting { account, amount });
+                }
+                Ok(entries)
+            }
+
+            /// Takes the journal's numbering (the counter row, and with it the database's write lock or row
+            /// lock, before anything is numbered: concurrent postings queue instead of colliding) and returns
+            /// the last number given.
+            async fn lock_journal(tx: &mut Tx) -> StoreResult<u64> {
+                let row = sqlx::query("INSERT INTO counters (name, value) VALUES ('journal', 0) ON CONFLICT (name) DO UPDATE SET value = counters.value RETURNING value")
                     .fetch_one(&mut **tx)
                     .await
                     .map_err(db)?;
-                entry.number = row.try_get::<i64, _>(0).map_err(db)? as u64;
-                sqlx::query("INSERT INTO journal_entries (number, idempotency_key, posted_at, description, postings) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(entry.number as i64)
-                    .bind(&entry.idempotency_key)
-                    .bind($crate::timestamp(entry.posted_at))
-                    .bind(&entry.description)
-                    .bind(to_json(&entry.postings))
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(db)?;
-                Ok(entry.number)
+                Ok(row.try_get::<i64, _>("value").map_err(db)? as u64)
             }
 
-            fn entry_from(row: &<$db as sqlx::Database>::Row) -> StoreResult<$crate::ledger::JournalEntry> {
-                Ok($crate::ledger::JournalEntry {
-                    number: row.try_get::<i64, _>(0).map_err(db)? as u64,
-                    idempotency_key: row.try_get(1).map_err(db)?,
-                    posted_at: $crate::parse_timestamp(&row.try_get::<String, _>(2).map_err(db)?)?,
-                    description: row.try_get(3).map_err(db)?,
-                    postings: json(&row.try_get::<String, _>(4).map_err(db)?, "journal postings")?,
-                })
+            /// The id of an account in a currency, created on first use.
+            async fn account_id(tx: &mut Tx, cache: &mut std::collections::HashMap<($crate::ledger::Account, $crate::money::Currency), i64>, account: &$crate::ledger::Account, currency: $crate::money::Currency) -> StoreResult<i64> {
+                if let Some(id) = cache.get(&(account.clone(), currency)) {
+                    return Ok(*id);
+                }
+                let key = account.key();
+                let find = || {
+                    sqlx::query("SELECT id FROM ledger_accounts WHERE kind = $1 AND holder = $2 AND stage = $3 AND period = $4 AND currency = $5")
+                        .bind(key.kind).bind(key.holder.clone()).bind(key.stage).bind(key.period.clone()).bind(currency.code())
+                };
+                let mut row = find().fetch_optional(&mut **tx).await.map_err(db)?;
+                if row.is_none() {
+                    sqlx::query("INSERT INTO ledger_accounts (kind, holder, stage, period, currency) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, holder, stage, period, currency) DO NOTHING")
+                        .bind(key.kind).bind(key.holder.clone()).bind(key.stage).bind(key.period.clone()).bind(currency.code())
+                        .execute(&mut **tx).await.map_err(db)?;
+                    row = find().fetch_optional(&mut **tx).await.map_err(db)?;
+                }
+                let id = row.ok_or_else(|| StoreError::Corrupt(format!("ledger account {account} was not created")))?.try_get::<i64, _>("id").map_err(db)?;
+                cache.insert((account.clone(), currency), id);
+                Ok(id)
+            }
+
+            /// Entries per bulk write while posting a batch.
+            const POSTING_CHUNK: usize = 20_000;
+
+            /// Numbers and writes entries inside `tx`, in the order given, each checked to balance first, a
+            /// chunk at a time. Returns the first and last numbers given.
+            async fn write_entries(tx: &mut Tx, entries: impl Iterator<Item = $crate::ledger::JournalEntry> + Send) -> StoreResult<Option<(u64, u64)>> {
+                use $crate::Cell;
+                let before = lock_journal(tx).await?;
+                let mut last = before;
+                let mut accounts = std::collections::HashMap::new();
+                let (mut heads, mut lines) = (Vec::new(), Vec::new());
+                for entry in entries {
+                    $crate::ledger::check_balanced(&entry.postings).map_err(|e| StoreError::Corrupt(format!("refused journal entry: {e}")))?;
+                    last += 1;
+                    heads.push(vec![
+                        Cell::Int(last as i64),
+                        entry.idempotency_key.map_or(Cell::Null, Cell::Text),
+                        Cell::Text($crate::timestamp(entry.posted_at)),
+                        Cell::Text(entry.description),
+                        Cell::Text(entry.source),
+                    ]);
+                    for (line, p) in entry.postings.iter().enumerate() {
+                        let id = account_id(tx, &mut accounts, &p.account, p.amount.currency()).await?;
+                        lines.push(vec![Cell::Int(last as i64), Cell::Int(line as i64 + 1), Cell::Int(id), Cell::Int(p.amount.micros())]);
+                    }
+                    if heads.len() >= POSTING_CHUNK {
+                        flush_entries(tx, &mut heads, &mut lines).await?;
+                    }
+                }
+                flush_entries(tx, &mut heads, &mut lines).await?;
+                if last == before {
+                    return Ok(None);
+                }
+                sqlx::query("UPDATE counters SET value = $1 WHERE name = 'journal'").bind(last as i64).execute(&mut **tx).await.map_err(db)?;
+                Ok(Some((before + 1, last)))
+            }
+
+            async fn flush_entries(tx: &mut Tx, heads: &mut Vec<Vec<$crate::Cell>>, lines: &mut Vec<Vec<$crate::Cell>>) -> StoreResult<()> {
+                use $crate::BulkRows;
+                <$db as BulkRows>::insert_rows(&mut **tx, "journal_entries", &["number", "idempotency_key", "posted_at", "description", "source"], heads).await?;
+                <$db as BulkRows>::insert_rows(&mut **tx, "journal_postings", &["entry", "line", "account", "amount_micros"], lines).await?;
+                heads.clear();
+                lines.clear();
+                Ok(())
+            }
+
+            /// Writes one entry inside `tx` and returns its number.
+            async fn append_entry(tx: &mut Tx, entry: $crate::ledger::JournalEntry) -> StoreResult<u64> {
+                let numbers = write_entries(tx, std::iter::once(entry)).await?;
+                numbers.map(|(n, _)| n).ok_or_else(|| StoreError::Corrupt("an entry was not numbered".into()))
             }
 
             impl $store {
@@ -370,19 +464,102 @@ macro_rules! impl_licensing_store {
                     rows.iter().map(output_from).collect()
                 }
 
-                async fn journal(&self) -> StoreResult<Vec<$crate::ledger::JournalEntry>> {
-                    let rows = sqlx::query("SELECT number, idempotency_key, posted_at, description, postings FROM journal_entries ORDER BY number").fetch_all(&self.pool).await.map_err(db)?;
-                    rows.iter().map(entry_from).collect()
+                async fn journal_entries(&self, after: u64, limit: u32) -> StoreResult<Vec<$crate::ledger::JournalEntry>> {
+                    let sql = format!("SELECT {ENTRY_COLUMNS} FROM journal_entries WHERE number > $1 ORDER BY number LIMIT $2");
+                    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(after as i64).bind(i64::from(limit)).fetch_all(&self.pool).await.map_err(db)?;
+                    with_postings(&self.pool, rows.iter().map(entry_head).collect::<StoreResult<_>>()?).await
+                }
+
+                async fn journal_length(&self) -> StoreResult<u64> {
+                    let row = sqlx::query("SELECT CAST(COALESCE(MAX(number), 0) AS BIGINT) AS last FROM journal_entries").fetch_one(&self.pool).await.map_err(db)?;
+                    Ok(count(row.try_get("last").map_err(db)?))
+                }
+
+                async fn balance(&self, account: &$crate::ledger::Account, currency: $crate::money::Currency) -> StoreResult<$crate::money::Amount> {
+                    let key = account.key();
+                    let row = sqlx::query(
+                        "SELECT CAST(COALESCE(SUM(p.amount_micros), 0) AS BIGINT) AS balance FROM journal_postings p \
+                         WHERE p.account = (SELECT id FROM ledger_accounts WHERE kind = $1 AND holder = $2 AND stage = $3 AND period = $4 AND currency = $5)",
+                    )
+                    .bind(key.kind).bind(key.holder).bind(key.stage).bind(key.period).bind(currency.code())
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(db)?;
+                    Ok($crate::money::Amount::from_micros(row.try_get("balance").map_err(db)?, currency))
+                }
+
+                async fn trial_balance(&self) -> StoreResult<Vec<($crate::ledger::Account, $crate::money::Amount)>> {
+                    let rows = sqlx::query(
+                        "SELECT a.kind, a.holder, a.stage, a.period, a.currency, s.balance FROM ledger_accounts a \
+                         JOIN (SELECT account, CAST(SUM(amount_micros) AS BIGINT) AS balance FROM journal_postings GROUP BY account) s ON s.account = a.id \
+                         WHERE s.balance <> 0",
+                    )
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
+                    let mut out = rows
+                        .iter()
+                        .map(|row| {
+                            let text = |column: &str| row.try_get::<String, _>(column).map_err(db);
+                            let (kind, holder, stage, period) = (text("kind")?, text("holder")?, text("stage")?, text("period")?);
+                            let account = $crate::ledger::Account::from_key(&kind, &holder, &stage, &period)
+                                .ok_or_else(|| StoreError::Corrupt(format!("ledger account {kind}/{holder}/{stage}/{period}")))?;
+                            Ok((account, $crate::money::Amount::from_micros(row.try_get("balance").map_err(db)?, currency(&text("currency")?)?)))
+                        })
+                        .collect::<StoreResult<Vec<_>>>()?;
+                    out.sort_by(|a, b| (&a.0, a.1.currency()).cmp(&(&b.0, b.1.currency())));
+                    Ok(out)
+                }
+
+                async fn post_entries(&self, entries: Box<dyn Iterator<Item = $crate::ledger::JournalEntry> + Send>) -> StoreResult<Option<(u64, u64)>> {
+                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let numbers = write_entries(&mut tx, entries).await?;
+                    tx.commit().await.map_err(db)?;
+                    Ok(numbers)
+                }
+
+                async fn checkpoint_numbers(&self) -> StoreResult<Vec<u64>> {
+                    let rows = sqlx::query("SELECT through FROM ledger_checkpoints ORDER BY through").fetch_all(&self.pool).await.map_err(db)?;
+                    rows.iter().map(|r| Ok(count(r.try_get("through").map_err(db)?))).collect()
+                }
+
+                async fn checkpoint(&self, through: u64) -> StoreResult<Option<$crate::ledger::Checkpoint>> {
+                    let row = sqlx::query("SELECT through, digest, taken_at, balances FROM ledger_checkpoints WHERE through = $1").bind(through as i64).fetch_optional(&self.pool).await.map_err(db)?;
+                    row.map(|r| {
+                        Ok($crate::ledger::Checkpoint {
+                            through: count(r.try_get("through").map_err(db)?),
+                            digest: r.try_get("digest").map_err(db)?,
+                            taken_at: $crate::parse_timestamp(&r.try_get::<String, _>("taken_at").map_err(db)?)?,
+                            balances: json(&r.try_get::<String, _>("balances").map_err(db)?, "checkpoint balances")?,
+                        })
+                    })
+                    .transpose()
+                }
+
+                async fn put_checkpoint(&self, checkpoint: &$crate::ledger::Checkpoint) -> StoreResult<()> {
+                    sqlx::query("INSERT INTO ledger_checkpoints (through, digest, taken_at, balances) VALUES ($1, $2, $3, $4) ON CONFLICT (through) DO NOTHING")
+                        .bind(checkpoint.through as i64)
+                        .bind(&checkpoint.digest)
+                        .bind($crate::timestamp(checkpoint.taken_at))
+                        .bind(to_json(&checkpoint.balances))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    Ok(())
                 }
 
                 async fn journal_entry_by_key(&self, key: &str) -> StoreResult<Option<$crate::ledger::JournalEntry>> {
-                    let row = sqlx::query("SELECT number, idempotency_key, posted_at, description, postings FROM journal_entries WHERE idempotency_key = $1").bind(key).fetch_optional(&self.pool).await.map_err(db)?;
-                    row.as_ref().map(entry_from).transpose()
+                    let sql = format!("SELECT {ENTRY_COLUMNS} FROM journal_entries WHERE idempotency_key = $1");
+                    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(key).fetch_optional(&self.pool).await.map_err(db)?;
+                    let heads = row.as_ref().map(entry_head).transpose()?.into_iter().collect();
+                    Ok(with_postings(&self.pool, heads).await?.pop())
                 }
 
                 async fn journal_entry(&self, number: u64) -> StoreResult<Option<$crate::ledger::JournalEntry>> {
-                    let row = sqlx::query("SELECT number, idempotency_key, posted_at, description, postings FROM journal_entries WHERE number = $1").bind(number as i64).fetch_optional(&self.pool).await.map_err(db)?;
-                    row.as_ref().map(entry_from).transpose()
+                    let sql = format!("SELECT {ENTRY_COLUMNS} FROM journal_entries WHERE number = $1");
+                    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(number as i64).fetch_optional(&self.pool).await.map_err(db)?;
+                    let heads = row.as_ref().map(entry_head).transpose()?.into_iter().collect();
+                    Ok(with_postings(&self.pool, heads).await?.pop())
                 }
 
                 async fn issue_invoices(&self, batch: Vec<PendingInvoice>) -> StoreResult<Vec<Invoice>> {

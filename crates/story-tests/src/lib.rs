@@ -27,10 +27,25 @@ pub async fn sqlite() -> TestStore {
     TestStore { store: Arc::new(store), _dir: Some(dir) }
 }
 
+/// A store file written by an earlier schema, opened (and so migrated) by today's code.
+pub async fn sqlite_from(file: &[u8]) -> TestStore {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("tantiem.db");
+    std::fs::write(&path, file).expect("the old store is written");
+    let store = store_sqlite::SqliteStore::open(&path, false).await.expect("the old SQLite store migrates");
+    TestStore { store: Arc::new(store), _dir: Some(dir) }
+}
+
 static DATABASES: AtomicU32 = AtomicU32::new(0);
 
 /// A fresh database on the test cluster.
 pub async fn postgres() -> TestStore {
+    postgres_from("").await
+}
+
+/// A fresh database on the test cluster, first loaded with `dump` (plain SQL, e.g. a `pg_dump --inserts` of a
+/// store an earlier schema wrote), then opened (and so migrated) by today's code.
+pub async fn postgres_from(dump: &str) -> TestStore {
     let url = std::env::var("TANTIEM_TEST_POSTGRES_URL").expect(
         "TANTIEM_TEST_POSTGRES_URL is not set: run the suite with scripts/test, which starts a PostgreSQL cluster for it",
     );
@@ -41,8 +56,15 @@ pub async fn postgres() -> TestStore {
         .await
         .expect("a fresh database");
     let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
-    let store =
-        store_postgres::PostgresStore::connect(&format!("{base}/{name}")).await.expect("a migrated PostgreSQL store");
+    let url = format!("{base}/{name}");
+    if !dump.is_empty() {
+        // On a connection of its own: a dump sets its session's search path, which a pool must not inherit.
+        let mut loader = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+            .await
+            .expect("the new database accepts connections");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(dump.to_owned())).execute(&mut loader).await.expect("the dump loads");
+    }
+    let store = store_postgres::PostgresStore::connect(&url).await.expect("a migrated PostgreSQL store");
     TestStore { store: Arc::new(store), _dir: None }
 }
 
@@ -83,4 +105,14 @@ macro_rules! story {
             }
         }
     )*};
+}
+
+/// Verifies the whole books from the first entry (every checkpoint reproduced, every account's stored sum
+/// agreeing with the journal) and says how many entries there are; panics with the reason if they do not.
+pub async fn books_verify(store: &dyn engine::Store) -> u64 {
+    let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("a time");
+    let full = engine::books::verify(store, true, at).await.expect("the books verify from the first entry");
+    let incremental = engine::books::verify(store, false, at).await.expect("the books verify from the checkpoint");
+    assert_eq!(full.through, incremental.through);
+    full.through
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use domain::Period;
 use domain::licensing::{AgreementStatus, Licensee};
-use ledger::{Account, Journal, JournalEntry, PoolStage, Posting};
+use ledger::{Account, JournalEntry, PoolStage, Posting};
 use money::{Amount, Currency, MoneyError, Rate};
 use rating::{Adjustments, RatingError, Vat, rate_advance, rate_period};
 use sha2::{Digest, Sha256};
@@ -48,6 +48,8 @@ pub enum InvoiceError {
     Vat(String),
     #[error("the books do not verify: {0}")]
     Ledger(#[from] ledger::LedgerError),
+    #[error(transparent)]
+    Books(#[from] crate::books::BooksError),
     #[error(transparent)]
     Rating(#[from] RatingError),
     #[error(transparent)]
@@ -113,7 +115,7 @@ pub async fn run_invoices(store: &dyn Store, run: &InvoiceRun<'_>) -> Result<Vec
         };
         out.push((licensee.id.clone(), outcome));
     }
-    verify_books(store).await?;
+    verify_books(store, run.now).await?;
     Ok(out)
 }
 
@@ -319,8 +321,7 @@ async fn unrecouped_advance(
     currency: Currency,
     replaced: Option<&Invoice>,
 ) -> Result<Amount, InvoiceError> {
-    let journal = verify_books(store).await?;
-    let held = journal.balance(&Account::Advance { licensee: licensee.to_owned() }, currency).checked_neg()?;
+    let held = store.balance(&Account::Advance { licensee: licensee.to_owned() }, currency).await?.checked_neg()?;
     let given_back = replaced
         .into_iter()
         .flat_map(|i| &i.rated.lines)
@@ -377,8 +378,9 @@ pub async fn invoice_advance(
     let mut entry = invoice_entry(&invoice, now, None)?;
     entry.idempotency_key = Some(key);
     entry.description = format!("advance invoiced to {licensee}");
+    entry.source = crate::books::source::ADVANCE.to_owned();
     let issued = one(issue(store, vec![pending(invoice, "INV", issued_on, entry)]).await?)?;
-    verify_books(store).await?;
+    verify_books(store, now).await?;
     Ok(issued)
 }
 
@@ -417,6 +419,7 @@ fn invoice_entry(invoice: &Invoice, now: DateTime<Utc>, replacing: Option<&str>)
         )),
         posted_at: now,
         description: format!("invoice for {} {}", invoice.licensee, invoice.period),
+        source: crate::books::source::INVOICE.to_owned(),
         postings,
     })
 }
@@ -469,6 +472,7 @@ async fn credit_note(
         idempotency_key: Some(format!("credit note for {}", old.number)),
         posted_at: now,
         description: format!("credit note cancelling {}", old.number),
+        source: crate::books::source::CREDIT_NOTE.to_owned(),
         postings,
     };
     let note = Invoice {
@@ -485,7 +489,7 @@ async fn credit_note(
     Ok(pending(note, "CN", issued_on, entry))
 }
 
-/// Reads the journal back and checks every invariant; refuses to go on from corrupt books.
-pub async fn verify_books(store: &dyn Store) -> Result<Journal, InvoiceError> {
-    Ok(Journal::verify(store.journal().await?)?)
+/// Verifies the books from the last checkpoint; refuses to go on from corrupt books.
+pub async fn verify_books(store: &dyn Store, now: DateTime<Utc>) -> Result<crate::books::Verified, InvoiceError> {
+    Ok(crate::books::verify(store, false, now).await?)
 }

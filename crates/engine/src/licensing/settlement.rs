@@ -57,6 +57,7 @@ pub async fn record_payment(
         idempotency_key: Some(idempotency_key),
         posted_at: now,
         description: format!("payment {key} for {}", invoice.number),
+        source: crate::books::source::PAYMENT.to_owned(),
         postings: vec![
             Posting::debit(Account::Cash, amount),
             Posting::credit(Account::Receivable { licensee: invoice.licensee.clone() }, amount)?,
@@ -65,7 +66,7 @@ pub async fn record_payment(
     let payment =
         Payment { key: key.into(), invoice: invoice.number, amount, received_on, recorded_at: now, journal_entry: 0 };
     let payment = store.record_payment(payment, entry, status).await?;
-    verify_books(store).await?;
+    verify_books(store, now).await?;
     Ok((payment, true))
 }
 
@@ -282,10 +283,11 @@ pub async fn settle_part(
         idempotency_key: Some(key),
         posted_at: now,
         description: format!("presumption part of {invoice_number} for model {model_version} {what}"),
+        source: crate::books::source::PRESUMPTION_SETTLEMENT.to_owned(),
         postings,
     };
     let number = store.post_entry(entry).await?;
-    verify_books(store).await?;
+    verify_books(store, now).await?;
     Ok(Settled::Posted(number))
 }
 

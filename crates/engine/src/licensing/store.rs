@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::licensing::{AgreementVersion, Licensee, ModelVersion, Service};
 use domain::{Period, Stage};
 use formats::report::{Attribution, ReportFormat, ReportKind};
-use ledger::JournalEntry;
+use ledger::{Account, Checkpoint, JournalEntry};
 use money::{Amount, Currency};
 use rating::RatedPeriod;
 use serde::{Deserialize, Serialize};
@@ -325,7 +325,27 @@ pub trait LicensingStore: Send + Sync {
     /// is one of `ids`: what a DSR line is linked to.
     async fn known_outputs(&self, licensee: &str, ids: &[String]) -> StoreResult<Vec<OutputRow>>;
 
-    async fn journal(&self) -> StoreResult<Vec<JournalEntry>>;
+    /// Entries numbered after `after`, at most `limit`, in order, with their postings: what verification
+    /// streams through.
+    async fn journal_entries(&self, after: u64, limit: u32) -> StoreResult<Vec<JournalEntry>>;
+    /// The number of the last entry (0 for empty books).
+    async fn journal_length(&self) -> StoreResult<u64>;
+    /// One account's balance in one currency (debit positive): one indexed sum of its postings.
+    async fn balance(&self, account: &Account, currency: Currency) -> StoreResult<Amount>;
+    /// Every non-zero balance, summed from the postings, in account order.
+    async fn trial_balance(&self) -> StoreResult<Vec<(Account, Amount)>>;
+    /// Posts a batch of entries in one transaction, numbered next in the order given, each checked to balance
+    /// first; the entries are streamed into the store in chunks, never all held. Returns the numbers given
+    /// (first, last), `None` for an empty batch. A key used before refuses the whole batch.
+    async fn post_entries(
+        &self,
+        entries: Box<dyn Iterator<Item = JournalEntry> + Send>,
+    ) -> StoreResult<Option<(u64, u64)>>;
+    /// The entry numbers verification checkpoints were taken at, in order.
+    async fn checkpoint_numbers(&self) -> StoreResult<Vec<u64>>;
+    async fn checkpoint(&self, through: u64) -> StoreResult<Option<Checkpoint>>;
+    /// Keeps a checkpoint (one already kept at the same entry stays as it was).
+    async fn put_checkpoint(&self, checkpoint: &Checkpoint) -> StoreResult<()>;
     async fn journal_entry_by_key(&self, key: &str) -> StoreResult<Option<JournalEntry>>;
     async fn journal_entry(&self, number: u64) -> StoreResult<Option<JournalEntry>>;
 

@@ -1,0 +1,154 @@
+//! The books as a whole: verifying the journal from its last checkpoint (what every posting use case does
+//! after it posts) or from the first entry (`tantiem ledger verify --full`, and the periodic job), and the
+//! sources entries are posted under.
+//!
+//! Verification streams the journal a page at a time, so its memory is the balances, never the history. An
+//! incremental run trusts the last checkpoint, checks every entry after it, and compares each account those
+//! entries touched with the store's own sum of its postings (which would show a change made to an older
+//! posting behind the journal's back); a full run checks every entry and must reproduce every checkpoint.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use ledger::{Account, LedgerError, Verifier};
+use money::{Amount, Currency};
+
+use crate::store::{Store, StoreError};
+
+/// Which use case posted an entry.
+pub mod source {
+    pub const INVOICE: &str = "invoice";
+    pub const CREDIT_NOTE: &str = "credit-note";
+    pub const ADVANCE: &str = "advance";
+    pub const PAYMENT: &str = "payment";
+    pub const PRESUMPTION_SETTLEMENT: &str = "presumption-settlement";
+}
+
+/// Entries read per page while verifying.
+const PAGE: u32 = 10_000;
+
+/// An incremental verification that read at least this many entries leaves a checkpoint behind, so the
+/// next one reads fewer.
+pub const CHECKPOINT_EVERY: u64 = 256;
+
+/// What a verification proved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The checkpoint it started from (0: the first entry).
+    pub from: u64,
+    /// The last entry it checked.
+    pub through: u64,
+    pub entries_read: u64,
+    /// Accounts whose stored sums were compared with the journal's.
+    pub accounts_compared: usize,
+    /// Earlier checkpoints reproduced (a full verification only).
+    pub checkpoints_reproduced: usize,
+    /// Whether this verification kept a new checkpoint.
+    pub checkpoint_kept: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BooksError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the books do not verify: {0}")]
+    Ledger(#[from] LedgerError),
+    #[error(
+        "account {account} sums to {stored} in the store but to {derived} by the journal: postings were changed outside \
+         Tantiem; restore the store from a backup and run `tantiem ledger verify --full`"
+    )]
+    Mismatch { account: String, stored: Amount, derived: Amount },
+    #[error(
+        "the checkpoint kept at entry {0} does not match the journal: an entry up to it was changed or removed outside \
+         Tantiem; restore the store from a backup"
+    )]
+    CheckpointDiffers(u64),
+}
+
+/// Verifies the books: from the last checkpoint, or with `full` from the first entry. Keeps a checkpoint
+/// where it proved enough new entries (a full run always keeps one at its end).
+pub async fn verify(store: &dyn Store, full: bool, now: DateTime<Utc>) -> Result<Verified, BooksError> {
+    let numbers = store.checkpoint_numbers().await?;
+    let start = match numbers.last() {
+        Some(n) if !full => store.checkpoint(*n).await?,
+        _ => None,
+    };
+    let mut verifier = match &start {
+        Some(c) => Verifier::from_checkpoint(c)?,
+        None => Verifier::new(),
+    };
+    let from = verifier.through();
+    let mut to_reproduce = numbers.into_iter().filter(|n| *n > from).peekable();
+    let (mut entries_read, mut checkpoints_reproduced) = (0u64, 0usize);
+    loop {
+        let page = store.journal_entries(verifier.through(), PAGE).await?;
+        if page.is_empty() {
+            break;
+        }
+        for entry in &page {
+            verifier.feed(entry)?;
+            entries_read += 1;
+            if to_reproduce.peek() == Some(&verifier.through()) {
+                let kept = store.checkpoint(verifier.through()).await?;
+                if !kept.is_some_and(|c| verifier.agrees_with(&c)) {
+                    return Err(BooksError::CheckpointDiffers(verifier.through()));
+                }
+                checkpoints_reproduced += 1;
+                to_reproduce.next();
+            }
+        }
+    }
+    if let Some(beyond) = to_reproduce.next() {
+        return Err(BooksError::CheckpointDiffers(beyond));
+    }
+    if !verifier.is_balanced() {
+        return Err(LedgerError::Corrupt { number: verifier.through() }.into());
+    }
+    let accounts_compared = compare_sums(store, &verifier, full).await?;
+    let checkpoint_kept = (full || entries_read >= CHECKPOINT_EVERY) && entries_read > 0;
+    if checkpoint_kept {
+        store.put_checkpoint(&verifier.checkpoint(now)).await?;
+    }
+    Ok(Verified {
+        from,
+        through: verifier.through(),
+        entries_read,
+        accounts_compared,
+        checkpoints_reproduced,
+        checkpoint_kept,
+    })
+}
+
+/// Compares the store's sums with the journal's balances: every account on a full run, the touched ones
+/// otherwise. Returns how many were compared.
+async fn compare_sums(store: &dyn Store, verifier: &Verifier, full: bool) -> Result<usize, BooksError> {
+    let mismatch = |account: &Account, stored: Amount, derived: Amount| BooksError::Mismatch {
+        account: account.to_string(),
+        stored,
+        derived,
+    };
+    if full {
+        let by_key = |balances: Vec<(Account, Amount)>| -> BTreeMap<(Account, Currency), Amount> {
+            balances.into_iter().map(|(a, m)| ((a, m.currency()), m)).collect()
+        };
+        let stored = by_key(store.trial_balance().await?);
+        let derived = by_key(verifier.trial_balance());
+        for key in stored.keys().chain(derived.keys()) {
+            let zero = Amount::zero(key.1);
+            let (s, d) = (stored.get(key).copied().unwrap_or(zero), derived.get(key).copied().unwrap_or(zero));
+            if s != d {
+                return Err(mismatch(&key.0, s, d));
+            }
+        }
+        return Ok(derived.len());
+    }
+    let mut compared = 0;
+    for (account, derived) in verifier.touched() {
+        let stored = store.balance(account, derived.currency()).await?;
+        if stored != derived {
+            return Err(mismatch(account, stored, derived));
+        }
+        compared += 1;
+    }
+    Ok(compared)
+}
