@@ -882,7 +882,7 @@ pub async fn ledger(store: &dyn Store, command: Option<LedgerCommand>, now: Date
         LedgerCommand::Balance => {
             let verified = engine::books::verify(store, false, now).await?;
             println!("{} journal entries, verified from entry {}; balanced.", verified.through, verified.from + 1);
-            for (account, balance) in store.trial_balance().await? {
+            for (account, balance) in store.trial_balance(u64::MAX).await? {
                 println!("  {:<40} {:>24}", account.to_string(), balance.to_string());
             }
         }

@@ -120,7 +120,8 @@ pub async fn verify(store: &dyn Store, full: bool, now: DateTime<Utc>) -> Result
 }
 
 /// Compares the store's sums with the journal's balances: every account on a full run, the touched ones
-/// otherwise. Returns how many were compared.
+/// otherwise, each as of the last entry verified (entries posted meanwhile are the next run's). Returns how
+/// many were compared.
 async fn compare_sums(store: &dyn Store, verifier: &Verifier, full: bool) -> Result<usize, BooksError> {
     let mismatch = |account: &Account, stored: Amount, derived: Amount| BooksError::Mismatch {
         account: account.to_string(),
@@ -131,7 +132,7 @@ async fn compare_sums(store: &dyn Store, verifier: &Verifier, full: bool) -> Res
         let by_key = |balances: Vec<(Account, Amount)>| -> BTreeMap<(Account, Currency), Amount> {
             balances.into_iter().map(|(a, m)| ((a, m.currency()), m)).collect()
         };
-        let stored = by_key(store.trial_balance().await?);
+        let stored = by_key(store.trial_balance(verifier.through()).await?);
         let derived = by_key(verifier.trial_balance());
         for key in stored.keys().chain(derived.keys()) {
             let zero = Amount::zero(key.1);
@@ -144,7 +145,7 @@ async fn compare_sums(store: &dyn Store, verifier: &Verifier, full: bool) -> Res
     }
     let mut compared = 0;
     for (account, derived) in verifier.touched() {
-        let stored = store.balance(account, derived.currency()).await?;
+        let stored = store.balance_through(account, derived.currency(), verifier.through()).await?;
         if stored != derived {
             return Err(mismatch(account, stored, derived));
         }

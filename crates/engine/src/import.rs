@@ -292,6 +292,9 @@ pub async fn import_cwr<R: BufRead>(
 ) -> Result<ImportReport, ImportError> {
     let store: &dyn Store = shared.as_ref();
     let society = store.society().await?.ok_or(StoreError::NotInitialised)?;
+    // Decisions are taken from what is stored and committed a chunk later: no other import may commit in
+    // between (two would each give a new work the same ISWC). A dry run writes nothing and needs no lock.
+    let _registry = if options.dry_run { None } else { Some(store.lock_registry().await?) };
     let hashing = HashingReader::new(input);
     let mut reader = Reader::open(hashing, ReadOptions { strict: options.strict, ..ReadOptions::default() }).map_err(
         |e| match e {

@@ -11,6 +11,15 @@ use serde::{Deserialize, Serialize};
 
 pub use ports::{StoreError, StoreResult};
 
+/// The registry held by one import: dropping it lets the next import in.
+pub struct RegistryLock(pub Box<dyn std::any::Any + Send + Sync>);
+
+impl std::fmt::Debug for RegistryLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RegistryLock")
+    }
+}
+
 /// The society running this Tantiem, with the rules it applies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SocietyConfig {
@@ -234,6 +243,10 @@ pub trait Store:
     /// with `count` 0 it only tells the next number.
     async fn allocate(&self, counter: &str, count: u64) -> StoreResult<u64>;
     async fn commit_import(&self, batch: &ImportBatch) -> StoreResult<()>;
+    /// Waits for, and then holds until the lock is dropped, the registry: an import decides its chunks from
+    /// what is stored and commits them later, so two imports at once (two processes, or two requests) queue
+    /// here and each decides from what the earlier one committed. A process that dies releases it.
+    async fn lock_registry(&self) -> StoreResult<RegistryLock>;
 
     async fn submission_by_hash(&self, sha256: &str) -> StoreResult<Option<SubmissionRecord>>;
     async fn add_submission(&self, submission: &SubmissionRecord) -> StoreResult<()>;

@@ -125,3 +125,20 @@ impl From<DisclosureError> for ApiError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_conflict_is_409_with_its_text_and_the_databases_own_errors_are_503() {
+        let conflict = ApiError::from(StoreError::Conflict("report \"R1\" was stored by another request".into()));
+        assert_eq!((conflict.status, conflict.error), (StatusCode::CONFLICT, "conflict"));
+        assert_eq!(conflict.detail, "report \"R1\" was stored by another request");
+        let report = ApiError::from(ReportError::Store(StoreError::Conflict("taken".into())));
+        assert_eq!(report.status, StatusCode::CONFLICT);
+        let down = ApiError::from(StoreError::Database("relation \"invoices\" does not exist".into()));
+        assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(!down.detail.contains("invoices"), "the database's text stays in the log");
+    }
+}

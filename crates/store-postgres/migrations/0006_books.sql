@@ -20,8 +20,8 @@ CREATE TABLE journal_postings (
     amount_micros BIGINT NOT NULL,
     PRIMARY KEY (entry, line)
 );
--- Covers a balance: an index-only scan of the account's postings.
-CREATE INDEX journal_postings_by_account ON journal_postings (account, amount_micros);
+-- Covers a balance (now, or as of an entry): an index-only scan of the account's postings.
+CREATE INDEX journal_postings_by_account ON journal_postings (account, entry, amount_micros);
 
 CREATE TABLE ledger_checkpoints (
     through BIGINT PRIMARY KEY,

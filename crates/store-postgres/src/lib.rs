@@ -2,7 +2,7 @@
 //!
 //! Architecture invariant: nothing outside this crate knows the store is PostgreSQL.
 
-use engine::store::{StoreError, StoreResult};
+use engine::store::{RegistryLock, StoreError, StoreResult};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 /// A Tantiem store in a PostgreSQL database.
@@ -21,7 +21,23 @@ impl PostgresStore {
             .map_err(|e| StoreError::Database(format!("migrating the PostgreSQL store: {e}")))?;
         Ok(PostgresStore { pool })
     }
+
+    /// A session advisory lock on a connection of its own, taken out of the pool: closing it (dropping the
+    /// lock, or the process dying) releases the lock on the server.
+    async fn registry_lock(&self) -> StoreResult<RegistryLock> {
+        let mut connection = self.pool.acquire().await.map_err(store_sql::database_error)?.detach();
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(REGISTRY_LOCK)
+            .execute(&mut connection)
+            .await
+            .map_err(store_sql::database_error)?;
+        Ok(RegistryLock(Box::new(std::sync::Mutex::new(connection))))
+    }
 }
+
+/// The advisory lock key of the registry ("TANTIEMR" as big-endian bytes, so no other application's key
+/// is likely to collide).
+const REGISTRY_LOCK: i64 = i64::from_be_bytes(*b"TANTIEMR");
 
 store_sql::impl_store!(PostgresStore, sqlx::Postgres, "postgres");
 store_sql::impl_licensing_store!(PostgresStore, sqlx::Postgres);

@@ -14,7 +14,7 @@ use domain::{Iswc, Origin, Party, PartyKind, RightType, Role, Work};
 use engine::store::{RegistrationRef, RegistrationStatus, RegistrationWrite, StoreError};
 use money::Share;
 
-pub use bulk::{BulkRows, Cell};
+pub use backend::{Backend, Cell};
 
 #[doc(hidden)]
 pub use {async_trait, chrono, domain, engine, ledger, matching, money, serde, serde_json, sqlx};
@@ -197,7 +197,7 @@ pub fn registration_ref(
     })
 }
 
-mod bulk;
+mod backend;
 mod disclosure_impl;
 mod licensing_impl;
 mod recordings_impl;

@@ -141,9 +141,9 @@ macro_rules! impl_licensing_store {
             }
 
             async fn flush_entries(tx: &mut Tx, heads: &mut Vec<Vec<$crate::Cell>>, lines: &mut Vec<Vec<$crate::Cell>>) -> StoreResult<()> {
-                use $crate::BulkRows;
-                <$db as BulkRows>::insert_rows(&mut **tx, "journal_entries", &["number", "idempotency_key", "posted_at", "description", "source"], heads).await?;
-                <$db as BulkRows>::insert_rows(&mut **tx, "journal_postings", &["entry", "line", "account", "amount_micros"], lines).await?;
+                use $crate::Backend;
+                <$db as Backend>::insert_rows(&mut **tx, "journal_entries", &["number", "idempotency_key", "posted_at", "description", "source"], heads).await?;
+                <$db as Backend>::insert_rows(&mut **tx, "journal_postings", &["entry", "line", "account", "amount_micros"], lines).await?;
                 heads.clear();
                 lines.clear();
                 Ok(())
@@ -475,25 +475,27 @@ macro_rules! impl_licensing_store {
                     Ok(count(row.try_get("last").map_err(db)?))
                 }
 
-                async fn balance(&self, account: &$crate::ledger::Account, currency: $crate::money::Currency) -> StoreResult<$crate::money::Amount> {
+                async fn balance_through(&self, account: &$crate::ledger::Account, currency: $crate::money::Currency, through: u64) -> StoreResult<$crate::money::Amount> {
                     let key = account.key();
                     let row = sqlx::query(
                         "SELECT CAST(COALESCE(SUM(p.amount_micros), 0) AS BIGINT) AS balance FROM journal_postings p \
-                         WHERE p.account = (SELECT id FROM ledger_accounts WHERE kind = $1 AND holder = $2 AND stage = $3 AND period = $4 AND currency = $5)",
+                         WHERE p.account = (SELECT id FROM ledger_accounts WHERE kind = $1 AND holder = $2 AND stage = $3 AND period = $4 AND currency = $5) \
+                         AND p.entry <= $6",
                     )
-                    .bind(key.kind).bind(key.holder).bind(key.stage).bind(key.period).bind(currency.code())
+                    .bind(key.kind).bind(key.holder).bind(key.stage).bind(key.period).bind(currency.code()).bind(through.min(i64::MAX as u64) as i64)
                     .fetch_one(&self.pool)
                     .await
                     .map_err(db)?;
                     Ok($crate::money::Amount::from_micros(row.try_get("balance").map_err(db)?, currency))
                 }
 
-                async fn trial_balance(&self) -> StoreResult<Vec<($crate::ledger::Account, $crate::money::Amount)>> {
+                async fn trial_balance(&self, through: u64) -> StoreResult<Vec<($crate::ledger::Account, $crate::money::Amount)>> {
                     let rows = sqlx::query(
                         "SELECT a.kind, a.holder, a.stage, a.period, a.currency, s.balance FROM ledger_accounts a \
-                         JOIN (SELECT account, CAST(SUM(amount_micros) AS BIGINT) AS balance FROM journal_postings GROUP BY account) s ON s.account = a.id \
-                         WHERE s.balance <> 0",
+                         JOIN (SELECT account, CAST(SUM(amount_micros) AS BIGINT) AS balance FROM journal_postings WHERE entry <= $1 GROUP BY account) s \
+                         ON s.account = a.id WHERE s.balance <> 0",
                     )
+                    .bind(through.min(i64::MAX as u64) as i64)
                     .fetch_all(&self.pool)
                     .await
                     .map_err(db)?;
@@ -586,26 +588,38 @@ macro_rules! impl_licensing_store {
                     documents(&rows, "invoice")
                 }
 
-                async fn set_invoice_status(&self, number: &str, status: InvoiceStatus) -> StoreResult<()> {
-                    let mut tx = self.pool.begin().await.map_err(db)?;
-                    set_status(&mut tx, number, status).await?;
-                    tx.commit().await.map_err(db)
-                }
-
-                async fn record_payment(&self, mut payment: Payment, entry: $crate::ledger::JournalEntry, status: InvoiceStatus) -> StoreResult<Payment> {
-                    let mut tx = self.pool.begin().await.map_err(db)?;
-                    payment.journal_entry = append_entry(&mut tx, entry).await?;
-                    sqlx::query("INSERT INTO payments (key, invoice, journal_entry, document) VALUES ($1, $2, $3, $4)")
-                        .bind(&payment.key)
-                        .bind(&payment.invoice)
-                        .bind(payment.journal_entry as i64)
-                        .bind(to_json(&payment))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db)?;
-                    set_status(&mut tx, &payment.invoice, status).await?;
+                async fn change_invoice(&self, number: &str, decide: InvoiceDecision) -> StoreResult<Result<ChangedInvoice, $crate::engine::licensing::invoicing::InvoiceError>> {
+                    use $crate::Backend;
+                    let mut tx = <$db as Backend>::begin_write(&self.pool).await?;
+                    let sql = format!("SELECT document FROM invoices WHERE number = $1{}", <$db as Backend>::LOCK_ROWS);
+                    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(number).fetch_optional(&mut *tx).await.map_err(db)?;
+                    let Some(row) = row else {
+                        return Ok(Err($crate::engine::licensing::invoicing::InvoiceError::UnknownInvoice(number.to_owned())));
+                    };
+                    let mut invoice: Invoice = json(&row.try_get::<String, _>("document").map_err(db)?, "invoice")?;
+                    let rows = sqlx::query("SELECT document FROM payments WHERE invoice = $1 ORDER BY journal_entry").bind(number).fetch_all(&mut *tx).await.map_err(db)?;
+                    let paid: Vec<Payment> = documents(&rows, "payment")?;
+                    let (status, payment) = match decide(&invoice, &paid) {
+                        Err(refused) => return Ok(Err(refused)),
+                        Ok(InvoiceChange::Nothing) => return Ok(Ok(ChangedInvoice { invoice, payment: None })),
+                        Ok(InvoiceChange::Status(status)) => (status, None),
+                        Ok(InvoiceChange::Payment { mut payment, entry, status }) => {
+                            payment.journal_entry = append_entry(&mut tx, entry).await?;
+                            sqlx::query("INSERT INTO payments (key, invoice, journal_entry, document) VALUES ($1, $2, $3, $4)")
+                                .bind(&payment.key)
+                                .bind(&payment.invoice)
+                                .bind(payment.journal_entry as i64)
+                                .bind(to_json(&payment))
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(db)?;
+                            (status, Some(payment))
+                        }
+                    };
+                    invoice.status = status;
+                    write_status(&mut tx, &invoice).await?;
                     tx.commit().await.map_err(db)?;
-                    Ok(payment)
+                    Ok(Ok(ChangedInvoice { invoice, payment }))
                 }
 
                 async fn payments(&self, invoice: &str) -> StoreResult<Vec<Payment>> {
@@ -745,10 +759,14 @@ macro_rules! impl_licensing_store {
                 let Some(row) = row else { return Err(StoreError::Corrupt(format!("no invoice {number}"))) };
                 let mut invoice: Invoice = json(&row.try_get::<String, _>(0).map_err(db)?, "invoice")?;
                 invoice.status = status;
+                write_status(tx, &invoice).await
+            }
+
+            async fn write_status(tx: &mut Tx, invoice: &Invoice) -> StoreResult<()> {
                 sqlx::query("UPDATE invoices SET status = $1, document = $2 WHERE number = $3")
-                    .bind(status.as_str())
-                    .bind(to_json(&invoice))
-                    .bind(number)
+                    .bind(invoice.status.as_str())
+                    .bind(to_json(invoice))
+                    .bind(&invoice.number)
                     .execute(&mut **tx)
                     .await
                     .map_err(db)?;

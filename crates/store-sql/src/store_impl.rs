@@ -117,6 +117,10 @@ macro_rules! impl_store {
                     $backend
                 }
 
+                async fn lock_registry(&self) -> StoreResult<engine::store::RegistryLock> {
+                    self.registry_lock().await
+                }
+
                 async fn society(&self) -> StoreResult<Option<SocietyConfig>> {
                     let row = sqlx::query("SELECT code, name, rules FROM society WHERE id = 1").fetch_optional(&self.pool).await.map_err(db)?;
                     let Some(row) = row else { return Ok(None) };

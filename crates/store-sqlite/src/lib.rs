@@ -6,13 +6,25 @@
 use std::path::Path;
 use std::str::FromStr;
 
-use engine::store::{StoreError, StoreResult};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use engine::store::{RegistryLock, StoreError, StoreResult};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 /// A Tantiem store in one SQLite file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    registry: Registry,
+}
+
+/// What an import locks. For a file, a lock file beside it (`flock`, which another process and a process's
+/// own second handle both wait on, and which dies with its process); in memory, a mutex.
+#[derive(Debug, Clone)]
+enum Registry {
+    File(PathBuf),
+    Memory(Arc<tokio::sync::Mutex<()>>),
 }
 
 impl SqliteStore {
@@ -32,6 +44,14 @@ impl SqliteStore {
     }
 
     async fn connect_with(options: SqliteConnectOptions) -> StoreResult<SqliteStore> {
+        let file = options.get_filename();
+        let registry = if file.as_os_str().is_empty() || file.to_string_lossy().contains(":memory:") {
+            Registry::Memory(Arc::default())
+        } else {
+            let mut name = file.as_os_str().to_owned();
+            name.push(".registry-lock");
+            Registry::File(PathBuf::from(name))
+        };
         // WAL with NORMAL sync: durable at every commit boundary that matters for an import chunk, and
         // readers (the server) are not blocked by a running import.
         let options =
@@ -45,7 +65,26 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Database(format!("migrating the SQLite store: {e}")))?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore { pool, registry })
+    }
+
+    async fn registry_lock(&self) -> StoreResult<RegistryLock> {
+        match &self.registry {
+            Registry::Memory(mutex) => Ok(RegistryLock(Box::new(Arc::clone(mutex).lock_owned().await))),
+            Registry::File(path) => {
+                let path = path.clone();
+                let locked = tokio::task::spawn_blocking(move || {
+                    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+                    file.lock()?;
+                    Ok::<_, std::io::Error>(file)
+                })
+                .await
+                .map_err(|e| StoreError::Database(format!("locking the registry: {e}")))?;
+                // Closing the file (dropping the lock) releases it.
+                let file = locked.map_err(|e| StoreError::Database(format!("locking the registry: {e}")))?;
+                Ok(RegistryLock(Box::new(file)))
+            }
+        }
     }
 }
 

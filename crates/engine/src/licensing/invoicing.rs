@@ -107,7 +107,13 @@ pub async fn run_invoices(store: &dyn Store, run: &InvoiceRun<'_>) -> Result<Vec
             .licensee(&agreement.licensee)
             .await?
             .ok_or_else(|| InvoiceError::UnknownLicensee(agreement.licensee.clone()))?;
-        let outcome = match invoice_licensee(store, run, &agreement, &licensee, &society_country).await {
+        let mut attempt = invoice_licensee(store, run, &agreement, &licensee, &society_country).await;
+        if matches!(&attempt, Err(InvoiceError::Store(e)) if e.is_conflict()) {
+            // Another run invoiced this licensee at the same moment and its numbers stand: decide again
+            // from what it stored (usually: nothing left to invoice).
+            attempt = invoice_licensee(store, run, &agreement, &licensee, &society_country).await;
+        }
+        let outcome = match attempt {
             Ok(outcome) => outcome,
             Err(e @ InvoiceError::Store(_)) => return Err(e),
             Err(e) if single => return Err(e),
@@ -293,7 +299,11 @@ async fn current_invoice(store: &dyn Store, licensee: &str, period: Period) -> R
 
 /// What was paid towards an invoice, including what was paid towards the invoices it replaced.
 pub(super) async fn paid_so_far(store: &dyn Store, invoice: &Invoice) -> Result<Amount, InvoiceError> {
-    let payments = store.payments(&invoice.number).await?;
+    paid_in(invoice, &store.payments(&invoice.number).await?)
+}
+
+/// What `payments` and the invoices `invoice` replaced paid towards it.
+pub(super) fn paid_in(invoice: &Invoice, payments: &[super::store::Payment]) -> Result<Amount, InvoiceError> {
     let before = invoice.paid_before.unwrap_or(Amount::zero(invoice.currency));
     Ok(payments.iter().try_fold(before, |sum, p| sum.checked_add(p.amount))?)
 }

@@ -202,7 +202,17 @@ pub async fn submit_report(
         current: true,
         summary,
     };
-    store.add_report(ReportWrite { record: record.clone(), usage, staging }).await?;
+    let (licensee, report_id) = (record.licensee.clone(), record.report_id.clone());
+    store.add_report(ReportWrite { record: record.clone(), usage, staging }).await.map_err(|e| match e {
+        // Revision numbers are decided from what was stored when intake began; another submission of the
+        // same report id stored its revision first.
+        StoreError::Conflict(_) => StoreError::Conflict(format!(
+            "report {report_id:?} of {licensee} was submitted by another request at the same moment, and that one was \
+             stored as revision {revision}; this one was not: list the reports to see it, and submit this file again \
+             only if it differs"
+        )),
+        e => e,
+    })?;
     let submitted = if revision == 1 { Submitted::New(record) } else { Submitted::Correction(record) };
     Ok((submitted, read.warnings))
 }

@@ -6,11 +6,12 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use ledger::{Account, JournalEntry, PoolStage, Posting};
 use money::Amount;
 
-use super::invoicing::{InvoiceError, paid_so_far, verify_books};
-use super::store::{Invoice, InvoiceKind, InvoiceStatus, Payment};
-use crate::store::Store;
+use super::invoicing::{InvoiceError, paid_in, verify_books};
+use super::store::{Invoice, InvoiceChange, InvoiceDecision, InvoiceKind, InvoiceStatus, Payment};
+use crate::store::{Store, StoreError};
 
-/// Records a payment; the same reference again changes nothing.
+/// Records a payment; the same reference again changes nothing. Decided under the invoice's lock, so two
+/// payments at once each see the other's, and a disputed invoice stays disputed until the dispute is settled.
 pub async fn record_payment(
     store: &dyn Store,
     invoice_number: &str,
@@ -19,79 +20,97 @@ pub async fn record_payment(
     received_on: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<(Payment, bool), InvoiceError> {
-    let invoice =
-        store.invoice(invoice_number).await?.ok_or_else(|| InvoiceError::UnknownInvoice(invoice_number.into()))?;
-    let paid = store.payments(invoice_number).await?;
-    if let Some(same) = paid.iter().find(|p| p.key == key) {
-        return Ok((same.clone(), false));
-    }
     let idempotency_key = format!("payment {key}");
-    if let Some(entry) = store.journal_entry_by_key(&idempotency_key).await? {
-        return Err(InvoiceError::PaymentKeyReused { key: key.into(), existing: entry.description });
+    // A reference used for another invoice's payment is refused by name here; the journal's unique key
+    // refuses one that races this.
+    let used_before = store.journal_entry_by_key(&idempotency_key).await?.map(|e| e.description);
+    let reference = key.to_owned();
+    let key = key.to_owned();
+    let decide: InvoiceDecision = Box::new(move |invoice: &Invoice, paid: &[Payment]| {
+        if paid.iter().any(|p| p.key == key) {
+            return Ok(InvoiceChange::Nothing);
+        }
+        if let Some(existing) = used_before {
+            return Err(InvoiceError::PaymentKeyReused { key, existing });
+        }
+        check_payable(invoice, amount)?;
+        let total_paid = paid_in(invoice, paid)?.checked_add(amount)?;
+        let status = match (invoice.status, total_paid.micros() >= invoice.rated.total.micros()) {
+            (InvoiceStatus::Disputed, _) => InvoiceStatus::Disputed,
+            (_, true) => InvoiceStatus::Paid,
+            (_, false) => InvoiceStatus::PartiallyPaid,
+        };
+        let entry = JournalEntry {
+            number: 0,
+            idempotency_key: Some(idempotency_key),
+            posted_at: now,
+            description: format!("payment {key} for {}", invoice.number),
+            source: crate::books::source::PAYMENT.to_owned(),
+            postings: vec![
+                Posting::debit(Account::Cash, amount),
+                Posting::credit(Account::Receivable { licensee: invoice.licensee.clone() }, amount)?,
+            ],
+        };
+        let payment =
+            Payment { key, invoice: invoice.number.clone(), amount, received_on, recorded_at: now, journal_entry: 0 };
+        Ok(InvoiceChange::Payment { payment, entry, status })
+    });
+    let changed = store.change_invoice(invoice_number, decide).await??;
+    if let Some(payment) = changed.payment {
+        verify_books(store, now).await?;
+        return Ok((payment, true));
     }
+    // Recorded before (by an earlier call, or by one that held the lock first).
+    let earlier = store.payments(invoice_number).await?.into_iter().find(|p| p.key == reference);
+    let earlier = earlier.ok_or_else(|| StoreError::Corrupt(format!("payment {reference} vanished")))?;
+    Ok((earlier, false))
+}
+
+/// Refuses a payment an invoice cannot take: not positive, in another currency, or for a credit note or an
+/// invoice a credit note cancelled.
+fn check_payable(invoice: &Invoice, amount: Amount) -> Result<(), InvoiceError> {
     if amount.micros() <= 0 {
         return Err(InvoiceError::PaymentNotPositive);
     }
     if amount.currency() != invoice.currency {
         return Err(InvoiceError::PaymentCurrency {
-            invoice: invoice.number,
+            invoice: invoice.number.clone(),
             expected: invoice.currency,
             found: amount.currency(),
         });
     }
     if invoice.kind == InvoiceKind::CreditNote || invoice.status == InvoiceStatus::Credited {
         return Err(InvoiceError::WrongStatus {
-            number: invoice.number,
+            number: invoice.number.clone(),
             status: invoice.status.as_str(),
             what: "a payment belongs to the invoice that replaced it",
         });
     }
-    let total_paid = paid_so_far(store, &invoice).await?.checked_add(amount)?;
-    let status = match (invoice.status, total_paid.micros() >= invoice.rated.total.micros()) {
-        (_, true) => InvoiceStatus::Paid,
-        (InvoiceStatus::Disputed, false) => InvoiceStatus::Disputed,
-        (_, false) => InvoiceStatus::PartiallyPaid,
-    };
-    let entry = JournalEntry {
-        number: 0,
-        idempotency_key: Some(idempotency_key),
-        posted_at: now,
-        description: format!("payment {key} for {}", invoice.number),
-        source: crate::books::source::PAYMENT.to_owned(),
-        postings: vec![
-            Posting::debit(Account::Cash, amount),
-            Posting::credit(Account::Receivable { licensee: invoice.licensee.clone() }, amount)?,
-        ],
-    };
-    let payment =
-        Payment { key: key.into(), invoice: invoice.number, amount, received_on, recorded_at: now, journal_entry: 0 };
-    let payment = store.record_payment(payment, entry, status).await?;
-    verify_books(store, now).await?;
-    Ok((payment, true))
+    Ok(())
 }
 
-/// Marks an invoice disputed, or (with `open == false`) settles the dispute back to its payment status.
-pub async fn dispute(store: &dyn Store, number: &str, open: bool) -> Result<super::store::Invoice, InvoiceError> {
-    let invoice = store.invoice(number).await?.ok_or_else(|| InvoiceError::UnknownInvoice(number.into()))?;
-    if matches!(invoice.status, InvoiceStatus::Credited) || invoice.kind == InvoiceKind::CreditNote {
-        return Err(InvoiceError::WrongStatus {
-            number: number.into(),
-            status: invoice.status.as_str(),
-            what: "only a standing invoice can be disputed",
-        });
-    }
-    let status = if open {
-        InvoiceStatus::Disputed
-    } else {
-        let paid = paid_so_far(store, &invoice).await?.micros();
-        match paid {
+/// Marks an invoice disputed, or (with `open == false`) settles the dispute back to its payment status;
+/// decided under the invoice's lock, from the payments as they stand.
+pub async fn dispute(store: &dyn Store, number: &str, open: bool) -> Result<Invoice, InvoiceError> {
+    let decide: InvoiceDecision = Box::new(move |invoice: &Invoice, paid: &[Payment]| {
+        if matches!(invoice.status, InvoiceStatus::Credited) || invoice.kind == InvoiceKind::CreditNote {
+            return Err(InvoiceError::WrongStatus {
+                number: invoice.number.clone(),
+                status: invoice.status.as_str(),
+                what: "only a standing invoice can be disputed",
+            });
+        }
+        if open {
+            return Ok(InvoiceChange::Status(InvoiceStatus::Disputed));
+        }
+        let paid = paid_in(invoice, paid)?.micros();
+        Ok(InvoiceChange::Status(match paid {
             0 => InvoiceStatus::Issued,
             p if p >= invoice.rated.total.micros() => InvoiceStatus::Paid,
             _ => InvoiceStatus::PartiallyPaid,
-        }
-    };
-    store.set_invoice_status(number, status).await?;
-    store.invoice(number).await?.ok_or_else(|| InvoiceError::UnknownInvoice(number.into()))
+        }))
+    });
+    Ok(store.change_invoice(number, decide).await??.invoice)
 }
 
 /// What happens to a held presumption part.

@@ -258,6 +258,31 @@ pub struct Payment {
     pub journal_entry: u64,
 }
 
+/// What a decision on a locked invoice writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvoiceChange {
+    /// Nothing (the same payment was recorded before, say).
+    Nothing,
+    Status(InvoiceStatus),
+    /// A payment with its journal entry, and the invoice's status after it.
+    Payment {
+        payment: Payment,
+        entry: JournalEntry,
+        status: InvoiceStatus,
+    },
+}
+
+/// A decision on an invoice, taken from it and its payments as they stand under its lock.
+pub type InvoiceDecision =
+    Box<dyn FnOnce(&Invoice, &[Payment]) -> Result<InvoiceChange, super::invoicing::InvoiceError> + Send>;
+
+/// An invoice after a change, with the payment the change recorded (numbered), if it recorded one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedInvoice {
+    pub invoice: Invoice,
+    pub payment: Option<Payment>,
+}
+
 /// A signing key as stored: the private half sealed under the operator's passphrase, never in plaintext.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredKey {
@@ -331,9 +356,14 @@ pub trait LicensingStore: Send + Sync {
     /// The number of the last entry (0 for empty books).
     async fn journal_length(&self) -> StoreResult<u64>;
     /// One account's balance in one currency (debit positive): one indexed sum of its postings.
-    async fn balance(&self, account: &Account, currency: Currency) -> StoreResult<Amount>;
-    /// Every non-zero balance, summed from the postings, in account order.
-    async fn trial_balance(&self) -> StoreResult<Vec<(Account, Amount)>>;
+    async fn balance(&self, account: &Account, currency: Currency) -> StoreResult<Amount> {
+        self.balance_through(account, currency, u64::MAX).await
+    }
+    /// The balance after entry `through`: what verification compares, unmoved by entries posted meanwhile.
+    async fn balance_through(&self, account: &Account, currency: Currency, through: u64) -> StoreResult<Amount>;
+    /// Every non-zero balance after entry `through` (`u64::MAX`: now), summed from the postings, in account
+    /// order.
+    async fn trial_balance(&self, through: u64) -> StoreResult<Vec<(Account, Amount)>>;
     /// Posts a batch of entries in one transaction, numbered next in the order given, each checked to balance
     /// first; the entries are streamed into the store in chunks, never all held. Returns the numbers given
     /// (first, last), `None` for an empty batch. A key used before refuses the whole batch.
@@ -355,14 +385,14 @@ pub trait LicensingStore: Send + Sync {
     async fn issue_invoices(&self, batch: Vec<PendingInvoice>) -> StoreResult<Vec<Invoice>>;
     async fn invoice(&self, number: &str) -> StoreResult<Option<Invoice>>;
     async fn invoices(&self, licensee: Option<&str>) -> StoreResult<Vec<Invoice>>;
-    async fn set_invoice_status(&self, number: &str, status: InvoiceStatus) -> StoreResult<()>;
-    /// Stores a payment and its entry, and the invoice's new status, in one transaction.
-    async fn record_payment(
+    /// Locks an invoice (its row on PostgreSQL, the write lock on SQLite), lets `decide` choose from the
+    /// invoice and its payments as they stand under the lock, and writes what it chose, all in one
+    /// transaction: two payments or a payment and a dispute at once are decided one after the other.
+    async fn change_invoice(
         &self,
-        payment: Payment,
-        entry: JournalEntry,
-        status: InvoiceStatus,
-    ) -> StoreResult<Payment>;
+        number: &str,
+        decide: InvoiceDecision,
+    ) -> StoreResult<Result<ChangedInvoice, super::invoicing::InvoiceError>>;
     async fn payments(&self, invoice: &str) -> StoreResult<Vec<Payment>>;
     /// Posts an entry that belongs to no invoice (a presumption release).
     async fn post_entry(&self, entry: JournalEntry) -> StoreResult<u64>;

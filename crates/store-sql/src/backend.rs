@@ -1,6 +1,7 @@
-//! Rows written in bulk, the way each database takes them fastest: `COPY … FROM STDIN` on PostgreSQL, and
-//! multi-row `INSERT`s kept under SQLite's bound-parameter limit. Callers stream rows in chunks; neither path
-//! holds more than one chunk.
+//! What differs between the two databases beneath the shared SQL: how a writing transaction begins and locks
+//! the rows it decides on, and how rows are written in bulk (`COPY … FROM STDIN` on PostgreSQL, multi-row
+//! `INSERT`s kept under SQLite's bound-parameter limit; callers stream rows in chunks, neither path holds more
+//! than one chunk).
 
 use async_trait::async_trait;
 use engine::store::StoreResult;
@@ -19,9 +20,19 @@ pub enum Cell {
     Null,
 }
 
-/// A database that can take many rows of one table at once, inside the caller's transaction.
+/// A database beneath the shared SQL.
 #[async_trait]
-pub trait BulkRows: sqlx::Database {
+pub trait Backend: sqlx::Database {
+    /// Appended to a `SELECT` of rows a transaction decides on, to lock them until it ends. PostgreSQL locks
+    /// the rows (`FOR UPDATE`); SQLite needs nothing, as a write transaction holds the whole database.
+    const LOCK_ROWS: &'static str;
+
+    /// Begins a transaction that reads, decides and writes. SQLite takes its write lock at the start
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that read first could not always upgrade to write, and two
+    /// such would fail instead of queueing. PostgreSQL begins at READ COMMITTED; its row locks do the rest.
+    async fn begin_write(pool: &sqlx::Pool<Self>) -> StoreResult<sqlx::Transaction<'static, Self>>;
+
+    /// Writes many rows of one table inside the caller's transaction.
     async fn insert_rows(
         conn: &mut Self::Connection,
         table: &'static str,
@@ -31,7 +42,13 @@ pub trait BulkRows: sqlx::Database {
 }
 
 #[async_trait]
-impl BulkRows for Sqlite {
+impl Backend for Sqlite {
+    const LOCK_ROWS: &'static str = "";
+
+    async fn begin_write(pool: &sqlx::Pool<Sqlite>) -> StoreResult<sqlx::Transaction<'static, Sqlite>> {
+        pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)
+    }
+
     async fn insert_rows(
         conn: &mut sqlx::SqliteConnection,
         table: &'static str,
@@ -75,7 +92,13 @@ where
 }
 
 #[async_trait]
-impl BulkRows for Postgres {
+impl Backend for Postgres {
+    const LOCK_ROWS: &'static str = " FOR UPDATE";
+
+    async fn begin_write(pool: &sqlx::Pool<Postgres>) -> StoreResult<sqlx::Transaction<'static, Postgres>> {
+        pool.begin().await.map_err(db)
+    }
+
     async fn insert_rows(
         conn: &mut sqlx::PgConnection,
         table: &'static str,
