@@ -164,7 +164,7 @@ pub fn phase(args: &[String]) -> Result<()> {
             (Some("calls"), [size, calls]) => calls_phase(store.as_ref(), size.parse()?, calls.parse()?).await?,
             (Some("batch"), [entries]) => {
                 let t = Instant::now();
-                fill(store.as_ref(), entries.parse()?).await?;
+                fill(store.as_ref(), 0, entries.parse()?).await?;
                 vec![t.elapsed().as_secs_f64(), peak_mib()]
             }
             _ => usage(),
@@ -198,10 +198,10 @@ fn at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).single().expect("a time")
 }
 
-/// Posts `entries` two-posting entries in one streamed batch: receivables of 1,000 licensees (one entry in a
+/// Posts `entries` two-posting entries (keyed from `first` on) in one streamed batch: receivables of 1,000 licensees (one entry in a
 /// thousand on the measured licensee's) against the output pools of twelve months.
-async fn fill(store: &dyn Store, entries: u64) -> Result<()> {
-    let generated = (0..entries).map(|i| {
+async fn fill(store: &dyn Store, first: u64, entries: u64) -> Result<()> {
+    let generated = (first..first + entries).map(|i| {
         let licensee = if i % 1000 == 0 { "bench".to_owned() } else { format!("l{}", i % 1000) };
         let amount = Amount::from_micros(1_000_000 + (i % 977) as i64, Currency::EUR);
         let pool = Account::Pool { stage: PoolStage::Output, period: format!("2026-{:02}", i % 12 + 1) };
@@ -226,11 +226,12 @@ async fn fill(store: &dyn Store, entries: u64) -> Result<()> {
 async fn calls_phase(store: &dyn Store, postings: u64, calls: usize) -> Result<Vec<f64>> {
     let t = Instant::now();
     let per_batch = 1_000_000;
-    let mut left = postings / 2;
-    while left > 0 {
-        let n = left.min(per_batch);
-        fill(store, n).await?;
-        left -= n;
+    let entries = postings / 2;
+    let mut posted = 0;
+    while posted < entries {
+        let n = (entries - posted).min(per_batch);
+        fill(store, posted, n).await?;
+        posted += n;
     }
     let fill_s = t.elapsed().as_secs_f64();
     let number = invoice(store).await?;

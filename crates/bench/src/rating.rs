@@ -158,7 +158,7 @@ pub async fn intake(store: &dyn Store, archive: &Archive, files: &[(String, Path
     let mut lines = 0;
     for (licensee, path) in files {
         let file = std::fs::File::open(path)?;
-        let intake = Intake::new(licensee, "bench", now);
+        let intake = Intake::new(licensee, "bench", &engine::OsEntropy, now);
         let (submitted, _) = reports::submit_report(store, archive, file, intake)
             .await
             .with_context(|| format!("{}", path.display()))?;

@@ -197,7 +197,7 @@ async fn license_example(
     for (name, bytes) in
         [("songfox-service-2026-03.json", SERVICE_REPORT), ("songfox-outputs-2026-03.csv", OUTPUT_REPORT)]
     {
-        let intake = reports::Intake::new("songfox", operator, now);
+        let intake = reports::Intake::new("songfox", operator, &engine::OsEntropy, now);
         let (submitted, _) = reports::submit_report(store, archive, bytes, intake).await?;
         let r = submitted.record();
         println!("  report {name}: {} lines{}", r.summary.lines, if r.summary.late { ", late" } else { "" });
@@ -244,7 +244,7 @@ async fn license_example(
     disclose_example(store, archive, out, operator, now).await?;
     let passphrase = std::env::var("TANTIEM_KEY_PASSPHRASE").unwrap_or_else(|_| DEMO_PASSPHRASE.to_owned());
     if licences::published_keys(store).await?.is_empty() {
-        licences::rotate_key(store, &passphrase, now).await?;
+        licences::rotate_key(store, &passphrase, &engine::OsEntropy, now).await?;
     }
     match licences::issue_licence(store, "songfox", &passphrase, now).await {
         Ok(licence) => {

@@ -328,15 +328,13 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
 /// After an import: matches again the disclosures whose repertoire changed, saying so. The import is
 /// committed whatever happens here, so a failure is a warning with what to run.
 pub async fn rematch_after_import(store: &dyn Store, cx: &Setting<'_>) -> Result<()> {
-    if store.disclosures(None).await?.is_empty() {
-        return Ok(());
-    }
     let (bar, progress) = progress_bar();
     let run = MatchRun { progress: Some(progress), ..cx.match_run() };
-    let done = run::rematch_stale(store, &run, cx.operator).await;
+    let done = run::after_import(store, &run, cx.operator).await;
     bar.finish_and_clear();
     let done = match done {
-        Ok(done) => done,
+        Ok(None) => return Ok(()),
+        Ok(Some(done)) => done,
         Err(e) => {
             eprintln!(
                 "warning: the disclosures were not matched again ({e}): run `tantiem disclosure rematch --stale`"

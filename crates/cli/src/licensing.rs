@@ -10,10 +10,9 @@ use domain::licensing::{AgreementStatus, Licensee, ModelVersion};
 use domain::{Period, SocietyCode, Stage};
 use engine::Store;
 use engine::licensing::invoicing::{self, InvoiceRun, RunOutcome, Settled, Settlement};
-use engine::licensing::licensees::{self, Coverage};
+use engine::licensing::licensees;
 use engine::licensing::reports::{self, Intake, Submitted};
-use engine::licensing::store::Invoice;
-use engine::licensing::{AgreementTerms, Archive, export, licences, tokens};
+use engine::licensing::{Archive, export, licences, tokens};
 use money::{Amount, Currency, Rate};
 
 #[derive(Debug, Subcommand)]
@@ -373,7 +372,7 @@ pub async fn licensee(store: &dyn Store, command: LicenseeCommand, now: DateTime
             println!("Revoked {n} token(s) of {id}.");
         }
         LicenseeCommand::Token { id, label } => {
-            let token = tokens::create(store, &id, &label, now).await?;
+            let token = tokens::create(store, &id, &label, &engine::OsEntropy, now).await?;
             println!("API token for {id} (shown once; only its hash is kept):\n{token}");
         }
     }
@@ -421,102 +420,52 @@ fn stages(list: &[String]) -> Result<Vec<Stage>> {
         .collect()
 }
 
-/// Builds coverage and terms from the arguments over a base version (for an amendment) or defaults.
-async fn coverage_and_terms(
-    store: &dyn Store,
-    args: &AgreementArgs,
-    base: Option<(&domain::licensing::AgreementVersion, &AgreementTerms)>,
-) -> Result<(Coverage, AgreementTerms)> {
-    let society = store.society().await?.context("the store is not initialised: run `tantiem init`")?;
-    let mut coverage = match base {
-        Some((v, _)) => licensees::coverage_of(v, args.from),
-        None => Coverage {
-            effective_from: args.from,
-            stages: Stage::ALL.to_vec(),
-            territories: Vec::new(),
-            societies: vec![society.code],
-            services: Vec::new(),
-            model_versions: Vec::new(),
-            use_types: Vec::new(),
-            term_until: None,
-            status: AgreementStatus::Active,
-        },
-    };
-    if !args.stages.is_empty() {
-        coverage.stages = stages(&args.stages)?;
-    }
-    if !args.territories.is_empty() {
-        coverage.territories = args.territories.clone();
-    }
-    if !args.societies.is_empty() {
-        coverage.societies = args
-            .societies
-            .iter()
-            .map(|s| SocietyCode::parse(s).with_context(|| format!("{s:?} is not a CISAC society code")))
-            .collect::<Result<_>>()?;
-    }
-    if !args.services.is_empty() {
-        coverage.services = args.services.clone();
-    }
-    if !args.model_versions.is_empty() {
-        coverage.model_versions = args.model_versions.clone();
-    }
-    if !args.use_types.is_empty() {
-        coverage.use_types = args.use_types.clone();
-    }
-    if args.until.is_some() {
-        coverage.term_until = args.until;
-    }
-    if let Some(s) = &args.status {
-        coverage.status = status(s)?;
-    }
-    let mut terms = match (base, &args.tariff) {
-        (_, Some(path)) => {
+/// What the arguments change; the engine keeps or defaults the rest.
+fn agreement_change(args: &AgreementArgs) -> Result<licensees::AgreementChange> {
+    let listed = |list: &Vec<String>| (!list.is_empty()).then(|| list.clone());
+    let tariff = match &args.tariff {
+        Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-            let tariff = serde_json::from_str(&text).with_context(|| {
+            Some(serde_json::from_str(&text).with_context(|| {
                 format!("{} is not a tariff file: start from `tantiem tariff show`", path.display())
-            })?;
-            match base {
-                Some((_, t)) => AgreementTerms { tariff, ..t.clone() },
-                None => AgreementTerms::new(tariff),
-            }
+            })?)
         }
-        (Some((_, t)), None) => t.clone(),
-        (None, None) => AgreementTerms::new(rating::Tariff::illustrative(Currency::EUR)?),
+        None => None,
     };
-    if let Some(g) = &args.guarantee {
-        terms.minimum_guarantee = Some(Amount::parse(g, terms.tariff.currency)?);
-    }
-    if let Some(a) = &args.advance {
-        terms.advance = Some(Amount::parse(a, terms.tariff.currency)?);
-    }
-    if let Some(d) = args.payment_days {
-        terms.payment_days = d;
-    }
-    if let Some(d) = args.report_due_days {
-        terms.reporting.due_days = d;
-    }
-    if let Some(d) = args.presumption_window_days {
-        terms.presumption.window_days = d;
-    }
-    Ok((coverage, terms))
+    let societies = args
+        .societies
+        .iter()
+        .map(|s| SocietyCode::parse(s).with_context(|| format!("{s:?} is not a CISAC society code")))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(licensees::AgreementChange {
+        stages: (!args.stages.is_empty()).then(|| stages(&args.stages)).transpose()?,
+        territories: listed(&args.territories),
+        societies: (!societies.is_empty()).then_some(societies),
+        services: listed(&args.services),
+        model_versions: listed(&args.model_versions),
+        use_types: listed(&args.use_types),
+        term_until: args.until,
+        status: args.status.as_deref().map(status).transpose()?,
+        tariff,
+        minimum_guarantee: args.guarantee.clone(),
+        advance: args.advance.clone(),
+        payment_days: args.payment_days,
+        report_due_days: args.report_due_days,
+        presumption_window_days: args.presumption_window_days,
+    })
 }
 
 pub async fn agreement(store: &dyn Store, command: AgreementCommand, operator: &str, now: DateTime<Utc>) -> Result<()> {
     match command {
         AgreementCommand::Create { id, args } => {
-            let (coverage, terms) = coverage_and_terms(store, &args, None).await?;
-            let a = licensees::create_agreement(store, &id, &args.licensee, coverage, terms, operator, now).await?;
+            let change = agreement_change(&args)?;
+            let a =
+                licensees::create_agreement_with(store, &id, &args.licensee, args.from, change, operator, now).await?;
             print_agreement(&a);
         }
         AgreementCommand::Amend { args } => {
-            let existing = store
-                .agreement_of(&args.licensee)
-                .await?
-                .with_context(|| format!("licensee {:?} has no agreement", args.licensee))?;
-            let latest = existing.latest().context("the agreement has no version")?;
-            let (coverage, terms) = coverage_and_terms(store, &args, Some((&latest.coverage, &latest.terms))).await?;
-            let a = licensees::amend_agreement(store, &args.licensee, coverage, terms, operator, now).await?;
+            let change = agreement_change(&args)?;
+            let a = licensees::amend_agreement_with(store, &args.licensee, args.from, change, operator, now).await?;
             print_agreement(&a);
         }
         AgreementCommand::Show { licensee, json } => {
@@ -588,7 +537,7 @@ pub async fn report(
                 let size = file.metadata().map(|m| m.len()).unwrap_or(0);
                 let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 let bar = crate::commands::byte_bar(size, &name);
-                let mut intake = Intake::new(&licensee, operator, now);
+                let mut intake = Intake::new(&licensee, operator, &engine::OsEntropy, now);
                 let shown = bar.clone();
                 intake.progress = Some(std::sync::Arc::new(move |phase: &'static str, done: u64| {
                     shown.set_message(format!("{name}: {phase}"));
@@ -753,7 +702,7 @@ pub async fn invoice(store: &dyn Store, command: InvoiceCommand, now: DateTime<U
                 .with_context(|| format!("no invoice {number:?}: see `tantiem invoice list`"))?;
             let society = store.society().await?.map_or_else(String::new, |s| format!("{} {}", s.code, s.name));
             let text = match format.as_str() {
-                "text" => invoice_text(&i),
+                "text" => engine::licensing::export::text(&i),
                 "json" => export::json(&i),
                 "csv" => export::csv(&i),
                 "html" => export::html(&i, &society),
@@ -773,45 +722,6 @@ pub async fn invoice(store: &dyn Store, command: InvoiceCommand, now: DateTime<U
         }
     }
     Ok(())
-}
-
-fn invoice_text(i: &Invoice) -> String {
-    let mut out = format!(
-        "{} {:?} to {} ({}) for {}, agreement {} v{}; issued {}, due {}; {}\n",
-        i.number,
-        i.kind,
-        i.licensee_name,
-        i.licensee,
-        i.period,
-        i.agreement,
-        i.agreement_version,
-        i.issued_on,
-        i.due_on,
-        i.status.as_str()
-    );
-    for l in &i.rated.lines {
-        out.push_str(&format!(
-            "  {:<44} {:<3} {:<26} {:>22}\n",
-            l.description,
-            l.territory.as_deref().unwrap_or(""),
-            l.charge.rule,
-            l.charge.amount.to_string()
-        ));
-        for step in &l.charge.trail {
-            out.push_str(&format!("      {}: {}\n", step.what, step.amount));
-        }
-    }
-    out.push_str(&format!(
-        "  net {}\n  {} {}\n  total {}\n  held by presumption {}\n",
-        i.rated.net, i.rated.vat_note, i.rated.vat, i.rated.total, i.rated.presumption_held
-    ));
-    for c in &i.conversions {
-        out.push_str(&format!("  converted at {} ({})\n", c.rate, c.source));
-    }
-    for u in &i.unlicensed {
-        out.push_str(&format!("  not invoiced, outside the agreement: {u}\n"));
-    }
-    out
 }
 
 pub async fn payment(store: &dyn Store, command: PaymentCommand, now: DateTime<Utc>) -> Result<()> {
@@ -915,7 +825,7 @@ pub async fn licence(
     let need_store = || store.context("this needs the store (check --database-url)");
     match command {
         LicenceCommand::RotateKey => {
-            let key = licences::rotate_key(need_store()?, passphrase.get()?, now).await?;
+            let key = licences::rotate_key(need_store()?, passphrase.get()?, &engine::OsEntropy, now).await?;
             println!(
                 "New signing key {} (public key {}); earlier keys are retired and stay published.",
                 key.key_id, key.public_key

@@ -34,8 +34,31 @@ struct Cli {
     /// Where report files are kept as received (default: beside the SQLite file, `<file>.archive`).
     #[arg(long, global = true, env = "TANTIEM_ARCHIVE_DIR")]
     archive_dir: Option<PathBuf>,
+    /// How log lines are written to stderr: `text` for people, `json` (one object per line) for a log
+    /// collector. Which lines: `TANTIEM_LOG` (e.g. `info`, `engine=debug`; default: warnings, and one line
+    /// per request when serving).
+    #[arg(long, global = true, env = "TANTIEM_LOG_FORMAT", default_value = "text")]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Logs go to stderr, so what a command prints on stdout stays clean for pipes.
+fn init_logging(format: LogFormat, serving: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = if serving { "warn,server=info" } else { "warn" };
+    let filter = EnvFilter::try_from_env("TANTIEM_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
+    };
 }
 
 #[derive(Debug, Subcommand)]
@@ -229,7 +252,9 @@ pub async fn open_store(url: &str, create: bool) -> Result<Arc<dyn Store>> {
 /// Errors are shown as their chain of causes, without a backtrace: what went wrong and what to do.
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run(Cli::parse()).await {
+    let cli = Cli::parse();
+    init_logging(cli.log_format, matches!(cli.command, Command::Licensing(LicensingCommand::Serve(_))));
+    match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

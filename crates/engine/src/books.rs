@@ -67,6 +67,7 @@ pub enum BooksError {
 
 /// Verifies the books: from the last checkpoint, or with `full` from the first entry. Keeps a checkpoint
 /// where it proved enough new entries (a full run always keeps one at its end).
+#[tracing::instrument(skip_all)]
 pub async fn verify(store: &dyn Store, full: bool, now: DateTime<Utc>) -> Result<Verified, BooksError> {
     let numbers = store.checkpoint_numbers().await?;
     let start = match numbers.last() {

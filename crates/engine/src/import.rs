@@ -282,6 +282,7 @@ const CODE_BLOCK: u64 = 10_000;
 /// Imports one CWR file. `ack` is asked for an output only when the file is a submission to acknowledge
 /// (not a society's own ACK or notification file) and the run is not a dry run. `progress` is called with
 /// the bytes read so far.
+#[tracing::instrument(skip_all)]
 pub async fn import_cwr<R: BufRead>(
     shared: &Arc<dyn Store>,
     input: R,

@@ -21,4 +21,5 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 pub use import::{ImportCounts, ImportError, ImportOptions, ImportReport, TransactionOutcome, import_cwr};
+pub use ports::{Entropy, FixedEntropy, OsEntropy};
 pub use store::{Store, StoreError, StoreResult};

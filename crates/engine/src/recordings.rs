@@ -167,6 +167,7 @@ fn sha256(bytes: &[u8]) -> String {
 }
 
 /// Imports one ERN file.
+#[tracing::instrument(skip_all)]
 pub async fn import_ern(
     store: &dyn Store,
     bytes: &[u8],
@@ -522,6 +523,7 @@ pub struct RecordingView {
 }
 
 /// Shows a recording by ISRC (or key), merging what ERN and CWR say.
+#[tracing::instrument(skip_all)]
 pub async fn recording_view(store: &dyn Store, key: &str) -> Result<RecordingView, RecordingError> {
     let key = domain::Isrc::parse(key).map(|i| i.as_str().to_owned()).unwrap_or_else(|_| key.trim().to_owned());
     let stored = store.sound_recordings(std::slice::from_ref(&key)).await?.into_iter().next();
@@ -566,6 +568,7 @@ pub async fn recording_view(store: &dyn Store, key: &str) -> Result<RecordingVie
 }
 
 /// Links a recording to the work with this ISWC (an operator's link).
+#[tracing::instrument(skip_all)]
 pub async fn link(
     store: &dyn Store,
     key: &str,
@@ -584,6 +587,7 @@ pub async fn link(
 }
 
 /// Records a recording's AI involvement (an operator's statement).
+#[tracing::instrument(skip_all)]
 pub async fn set_origin(
     store: &dyn Store,
     key: &str,
@@ -615,6 +619,7 @@ pub async fn set_origin(
 }
 
 /// Searches recordings by title or artist (ERN and operator records, and CWR REC records), at most `limit`.
+#[tracing::instrument(skip_all)]
 pub async fn search(store: &dyn Store, text: &str, limit: u32) -> Result<Vec<SoundRecording>, RecordingError> {
     let mut found: Vec<SoundRecording> =
         store.search_sound_recordings(text, limit).await?.into_iter().map(|s| s.recording).collect();
@@ -635,6 +640,7 @@ pub async fn search(store: &dyn Store, text: &str, limit: u32) -> Result<Vec<Sou
 
 /// Registers a recording's audio fingerprints (computed by the caller from the audio file). A recording not
 /// yet in the catalogue is added with its ISRC alone.
+#[tracing::instrument(skip_all)]
 pub async fn register_audio(
     store: &dyn Store,
     isrc: &domain::Isrc,
@@ -704,6 +710,7 @@ pub enum IndexSource {
 /// fingerprints the store holds now, otherwise built from the store and saved there. The file is written
 /// under a name of this process's own and renamed into place, so a reader never sees half a file and two
 /// writers do not mix; failing to save it is reported, not an error.
+#[tracing::instrument(skip_all)]
 pub async fn recogniser(
     store: &dyn Store,
     index_file: Option<&std::path::Path>,
@@ -757,6 +764,7 @@ fn save_index(built: &Recogniser, path: &std::path::Path, stamp: &str) -> IndexS
 }
 
 /// Identifies audio against every registered recording (see [`recogniser`] for the index).
+#[tracing::instrument(skip_all)]
 pub async fn identify(
     store: &dyn Store,
     recogniser: &Recogniser,

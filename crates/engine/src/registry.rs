@@ -18,6 +18,7 @@ pub enum RegistryError {
 }
 
 /// Creates the society's configuration if the store has none; returns what is in force.
+#[tracing::instrument(skip_all)]
 pub async fn initialise(store: &dyn Store, code: SocietyCode, name: Option<&str>) -> StoreResult<SocietyConfig> {
     if let Some(existing) = store.society().await? {
         return Ok(existing);
@@ -32,6 +33,7 @@ pub async fn initialise(store: &dyn Store, code: SocietyCode, name: Option<&str>
 }
 
 /// A work's licensed share for each stage on `as_of` (the training date of a model, or today).
+#[tracing::instrument(skip_all)]
 pub async fn licensed_shares(
     store: &dyn Store,
     detail: &WorkDetail,
@@ -71,6 +73,7 @@ pub struct ConsentRequest {
 }
 
 /// Records a consent choice for each requested stage, after checking that the party (and work) exist.
+#[tracing::instrument(skip_all)]
 pub async fn set_consent(
     store: &dyn Store,
     request: &ConsentRequest,
@@ -101,6 +104,7 @@ pub async fn set_consent(
 }
 
 /// Records a mandate for a party that the registry knows.
+#[tracing::instrument(skip_all)]
 pub async fn add_mandate(
     store: &dyn Store,
     party: &str,
@@ -113,6 +117,7 @@ pub async fn add_mandate(
 }
 
 /// Changes the society's rules (publisher PR cap, share tolerance, AI consent defaults).
+#[tracing::instrument(skip_all)]
 pub async fn set_rules(store: &dyn Store, rules: SocietyRules) -> StoreResult<SocietyConfig> {
     let mut society = store.society().await?.ok_or(StoreError::NotInitialised)?;
     society.rules = rules;
@@ -121,6 +126,7 @@ pub async fn set_rules(store: &dyn Store, rules: SocietyRules) -> StoreResult<So
 }
 
 /// Declares a work's origin, kept in its history.
+#[tracing::instrument(skip_all)]
 pub async fn set_origin(
     store: &dyn Store,
     work: &str,

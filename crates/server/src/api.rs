@@ -47,7 +47,7 @@ async fn submit(State(state): State<AppState>, who: Authorised, body: Body) -> R
     let stream = body.into_data_stream().map_err(std::io::Error::other);
     let reader = SyncIoBridge::new(StreamReader::new(stream));
     let received_by = format!("api:{}", who.licensee);
-    let mut intake = Intake::new(&who.licensee, &received_by, chrono::Utc::now());
+    let mut intake = Intake::new(&who.licensee, &received_by, state.entropy.as_ref(), chrono::Utc::now());
     intake.max_bytes = state.config.max_report_bytes as u64;
     let (submitted, warnings) = reports::submit_report(state.store.as_ref(), &state.archive, reader, intake).await?;
     let (status, outcome) = match &submitted {

@@ -32,6 +32,8 @@ impl FromRequestParts<AppState> for Authorised {
         let licensee = engine::licensing::tokens::licensee_of(state.store.as_ref(), token).await?.ok_or_else(|| {
             ApiError::new(StatusCode::UNAUTHORIZED, "unauthorised", "the token is unknown or revoked")
         })?;
+        // The request's log line names who acted (never the token).
+        tracing::Span::current().record("licensee", licensee.as_str());
         if !state.limiter.allow(&engine::licensing::tokens::hash(token)) {
             return Err(ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,

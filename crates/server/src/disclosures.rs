@@ -187,11 +187,11 @@ fn complete_in_background(
             Ok(Ok(())) => None,
             // What the licensee reads is what the API would answer for the error.
             Ok(Err(e)) => {
-                eprintln!("disclosure {id} could not be matched: {e}");
+                tracing::error!(disclosure = %id, error = %e, "a disclosure could not be matched");
                 Some(crate::ApiError::from(e).detail)
             }
             Err(e) => {
-                eprintln!("disclosure {id}: matching stopped unexpectedly: {e}");
+                tracing::error!(disclosure = %id, error = %e, "matching a disclosure stopped unexpectedly");
                 Some("matching stopped unexpectedly on the society's side (it is logged there): submit the disclosure again".into())
             }
         };

@@ -41,7 +41,7 @@ impl From<StoreError> for ApiError {
             // A conflict's text is written for the person who sent the request: what collided and what to do.
             StoreError::Conflict(what) => ApiError::new(StatusCode::CONFLICT, "conflict", what),
             e => {
-                eprintln!("store error: {e}");
+                tracing::error!(error = %e, "the store could not answer");
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store", "the store could not answer; try again shortly")
             }
         }
@@ -103,7 +103,7 @@ impl From<DisclosureError> for ApiError {
             DisclosureError::TooLarge { .. } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", detail),
             // These name the society's own files and machines: logged there, not shown.
             DisclosureError::File { .. } | DisclosureError::Audio(_) | DisclosureError::Matching(_) => {
-                eprintln!("disclosure error: {detail}");
+                tracing::error!(error = %detail, "a disclosure failed on the society's side");
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "society-side",

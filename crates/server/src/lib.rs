@@ -3,6 +3,8 @@
 //! JSON API, each token scoped to one licensee, through which they submit reports and training disclosures
 //! and read their reports, disclosures (with their matches), invoices and licences. The OpenAPI document at `/openapi.json` lists every route.
 //!
+//! Every request is logged as one structured line (`tracing`; the binary chooses text or JSON).
+//!
 //! Architecture invariant: handlers are glue between HTTP and the engine; they read the clock once per
 //! request and pass it in, and never touch the database except through the engine's `Store`.
 
@@ -11,6 +13,7 @@ mod auth;
 mod cache;
 mod disclosures;
 mod error;
+mod log;
 pub mod openapi;
 mod public;
 
@@ -65,6 +68,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub archive: Archive,
     pub config: Arc<Config>,
+    /// Random bytes for what the engine names (the operating system's in production).
+    pub entropy: Arc<dyn engine::Entropy>,
     verdicts: Arc<cache::TtlCache<serde_json::Value>>,
     /// The AI-preferences statement reads many works: it is rebuilt at most once a minute.
     preferences: Arc<cache::TtlCache<String>>,
@@ -88,6 +93,7 @@ impl AppState {
             store,
             archive,
             config: Arc::new(config),
+            entropy: Arc::new(engine::OsEntropy),
             verdicts,
             preferences,
             limiter,
@@ -106,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .merge(disclosures::upload_routes())
         .merge(disclosures::routes())
         .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::from_fn(log::request))
         .with_state(state)
 }
 

@@ -145,6 +145,7 @@ macro_rules! impl_disclosure_store {
 
             #[$crate::async_trait::async_trait]
             impl $crate::engine::disclosure::DisclosureStore for $store {
+                #[tracing::instrument(level = "debug", skip_all, name = "store.add_disclosure")]
                 async fn add_disclosure(&self, d: &Disclosure) -> StoreResult<()> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
                     sqlx::query("UPDATE disclosures SET current = 0 WHERE licensee = $1 AND model_version = $2")
@@ -167,11 +168,13 @@ macro_rules! impl_disclosure_store {
                     tx.commit().await.map_err(db)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.disclosure")]
                 async fn disclosure(&self, id: &str) -> StoreResult<Option<Disclosure>> {
                     let row = sqlx::query("SELECT document, current FROM disclosures WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(db)?;
                     row.as_ref().map(disclosure_from).transpose()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.disclosures")]
                 async fn disclosures(&self, licensee: Option<&str>) -> StoreResult<Vec<Disclosure>> {
                     let rows = match licensee {
                         Some(l) => sqlx::query("SELECT document, current FROM disclosures WHERE licensee = $1 ORDER BY id").bind(l).fetch_all(&self.pool).await,
@@ -181,6 +184,7 @@ macro_rules! impl_disclosure_store {
                     rows.iter().map(disclosure_from).collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.add_upload")]
                 async fn add_upload(&self, licensee: &str, sha256: &str, size: u64, at: DateTime<Utc>) -> StoreResult<()> {
                     sqlx::query("INSERT INTO disclosure_uploads (licensee, sha256, size, uploaded_at) VALUES ($1, $2, $3, $4) ON CONFLICT (licensee, sha256) DO NOTHING")
                         .bind(licensee)
@@ -193,6 +197,7 @@ macro_rules! impl_disclosure_store {
                     Ok(())
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.uploaded")]
                 async fn uploaded(&self, licensee: &str, sha256: &str) -> StoreResult<bool> {
                     let row = sqlx::query("SELECT 1 FROM disclosure_uploads WHERE licensee = $1 AND sha256 = $2")
                         .bind(licensee)
@@ -203,6 +208,7 @@ macro_rules! impl_disclosure_store {
                     Ok(row.is_some())
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.begin_match_set")]
                 async fn begin_match_set(&self, disclosure: &str, at: DateTime<Utc>, stamp: &str) -> StoreResult<(u64, u32)> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
                     lock_disclosure(&mut tx, disclosure).await?;
@@ -249,6 +255,7 @@ macro_rules! impl_disclosure_store {
                     Ok((id as u64, number as u32))
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.drop_match_set")]
                 async fn drop_match_set(&self, match_set: u64) -> StoreResult<()> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
                     for table in ["matches", "match_works"] {
@@ -262,12 +269,14 @@ macro_rules! impl_disclosure_store {
                     tx.commit().await.map_err(db)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.add_matches")]
                 async fn add_matches(&self, match_set: u64, rows: &[MatchRow]) -> StoreResult<()> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
                     insert_matches(&mut tx, match_set, rows).await?;
                     tx.commit().await.map_err(db)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.finish_match_set")]
                 async fn finish_match_set(&self, match_set: u64) -> StoreResult<MatchCounts> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
                     let counts = count_set(&mut tx, match_set).await?;
@@ -285,6 +294,7 @@ macro_rules! impl_disclosure_store {
                     Ok(counts)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.match_sets")]
                 async fn match_sets(&self, disclosure: &str) -> StoreResult<Vec<MatchSet>> {
                     let rows = sqlx::query("SELECT id, number, created_at, repertoire_stamp, counts FROM match_sets WHERE disclosure = $1 AND status = 'complete' ORDER BY number")
                         .bind(disclosure)
@@ -305,6 +315,7 @@ macro_rules! impl_disclosure_store {
                         .collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.matches")]
                 async fn matches(&self, match_set: u64, status: Option<MatchStatus>, after: u64, limit: u32) -> StoreResult<Vec<MatchRow>> {
                     let rows = match status {
                         Some(s) => sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {MATCH_COLUMNS} FROM matches WHERE match_set = $1 AND status = $2 AND item > $3 ORDER BY item LIMIT $4")))
@@ -325,6 +336,7 @@ macro_rules! impl_disclosure_store {
                     rows.iter().map(match_from).collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.match_row")]
                 async fn match_row(&self, match_set: u64, item: u64) -> StoreResult<Option<MatchRow>> {
                     let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {MATCH_COLUMNS} FROM matches WHERE match_set = $1 AND item = $2")))
                         .bind(match_set as i64)
@@ -335,6 +347,7 @@ macro_rules! impl_disclosure_store {
                     row.as_ref().map(match_from).transpose()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.replace_match")]
                 async fn replace_match(&self, match_set: u64, row: &MatchRow) -> StoreResult<MatchCounts> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
                     for table in ["matches", "match_works"] {
@@ -351,6 +364,7 @@ macro_rules! impl_disclosure_store {
                     Ok(counts)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.matched_works")]
                 async fn matched_works(&self, match_set: u64) -> StoreResult<Vec<(String, u64)>> {
                     let rows = sqlx::query("SELECT work_code, COUNT(*) FROM match_works WHERE match_set = $1 GROUP BY work_code ORDER BY work_code")
                         .bind(match_set as i64)
@@ -360,6 +374,7 @@ macro_rules! impl_disclosure_store {
                     rows.iter().map(|r| Ok((r.try_get(0).map_err(db)?, r.try_get::<i64, _>(1).map_err(db)? as u64))).collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.put_decision")]
                 async fn put_decision(&self, d: &Decision) -> StoreResult<()> {
                     sqlx::query("INSERT INTO match_decisions (licensee, item_key, document) VALUES ($1, $2, $3) ON CONFLICT (licensee, item_key) DO UPDATE SET document = excluded.document")
                         .bind(&d.licensee)
@@ -371,11 +386,13 @@ macro_rules! impl_disclosure_store {
                     Ok(())
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.decisions")]
                 async fn decisions(&self, licensee: &str) -> StoreResult<Vec<Decision>> {
                     let rows = sqlx::query("SELECT document FROM match_decisions WHERE licensee = $1").bind(licensee).fetch_all(&self.pool).await.map_err(db)?;
                     rows.iter().map(|r| json(&r.try_get::<String, _>(0).map_err(db)?, "decision")).collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.add_assessment")]
                 async fn add_assessment(&self, a: &Assessment) -> StoreResult<()> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
                     lock_disclosure(&mut tx, &a.disclosure).await?;
@@ -393,11 +410,13 @@ macro_rules! impl_disclosure_store {
                     tx.commit().await.map_err(db)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.assessments")]
                 async fn assessments(&self, disclosure: &str) -> StoreResult<Vec<Assessment>> {
                     let rows = sqlx::query("SELECT document FROM assessments WHERE disclosure = $1 ORDER BY number").bind(disclosure).fetch_all(&self.pool).await.map_err(db)?;
                     rows.iter().map(|r| json(&r.try_get::<String, _>(0).map_err(db)?, "assessment")).collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.party_matches")]
                 async fn party_matches(&self, party_key: &str) -> StoreResult<Vec<PartyMatch>> {
                     let rows = sqlx::query(
                         "SELECT d.licensee, d.model_version, d.id, mw.work_code, m.method, COUNT(*) \
@@ -432,6 +451,7 @@ macro_rules! impl_disclosure_store {
                         .collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.matching_works")]
                 async fn matching_works(&self, after: &str, limit: u32) -> StoreResult<Vec<$crate::matching::WorkEntry>> {
                     let rows = sqlx::query("SELECT code, title, iswc FROM works WHERE code > $1 ORDER BY code LIMIT $2")
                         .bind(after)
@@ -491,6 +511,7 @@ macro_rules! impl_disclosure_store {
                     Ok(works)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.matching_sound_recordings")]
                 async fn matching_sound_recordings(&self, after: &str, limit: u32) -> StoreResult<Vec<(domain::SoundRecording, Vec<(String, Option<domain::RecordingInfo>)>)>> {
                     let rows = sqlx::query("SELECT key, document FROM sound_recordings WHERE key > $1 AND withdrawn = 0 ORDER BY key LIMIT $2")
                         .bind(after)
@@ -533,6 +554,7 @@ macro_rules! impl_disclosure_store {
                     Ok(out)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.matching_cwr_recordings")]
                 async fn matching_cwr_recordings(&self, after: &str, limit: u32) -> StoreResult<Vec<(String, String, domain::RecordingInfo, Vec<String>)>> {
                     let rows = sqlx::query(
                         "SELECT r.id, r.work_code, r.document, w.title, v.document FROM recordings r \
@@ -567,6 +589,7 @@ macro_rules! impl_disclosure_store {
                     Ok(out)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.repertoire_stamp")]
                 async fn repertoire_stamp(&self) -> StoreResult<String> {
                     let mut parts = Vec::new();
                     for (name, query) in [
@@ -586,6 +609,7 @@ macro_rules! impl_disclosure_store {
                     Ok(parts.join("; "))
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.works_for_assessment")]
                 async fn works_for_assessment(&self, codes: &[String]) -> StoreResult<Vec<(String, String, domain::Origin, Option<domain::Work>)>> {
                     let mut out: Vec<(String, String, domain::Origin, Option<domain::Work>)> = Vec::with_capacity(codes.len());
                     for chunk in codes.chunks($crate::MAX_PARAMETERS) {

@@ -156,6 +156,7 @@ macro_rules! impl_licensing_store {
             }
 
             impl $store {
+                #[tracing::instrument(level = "debug", skip_all, name = "store.put_document")]
                 async fn put_document(&self, table: &'static str, id: &str, licensee: Option<&str>, document: String) -> StoreResult<()> {
                     let sql = match licensee {
                         None => format!("INSERT INTO {table} (id, document) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET document = excluded.document"),
@@ -175,6 +176,7 @@ macro_rules! impl_licensing_store {
                     documents(&rows, table)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.agreement_versions")]
                 async fn agreement_versions(&self, id: &str, licensee: &str) -> StoreResult<StoredAgreement> {
                     let rows = sqlx::query("SELECT document FROM licence_agreement_versions WHERE agreement = $1 ORDER BY version")
                         .bind(id)
@@ -187,36 +189,44 @@ macro_rules! impl_licensing_store {
 
             #[$crate::async_trait::async_trait]
             impl $crate::engine::licensing::LicensingStore for $store {
+                #[tracing::instrument(level = "debug", skip_all, name = "store.put_licensee")]
                 async fn put_licensee(&self, licensee: &domain::licensing::Licensee) -> StoreResult<()> {
                     self.put_document("licensees", &licensee.id, None, to_json(licensee)).await
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.licensee")]
                 async fn licensee(&self, id: &str) -> StoreResult<Option<domain::licensing::Licensee>> {
                     let row = sqlx::query("SELECT document FROM licensees WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(db)?;
                     row.map(|r| json(&r.try_get::<String, _>(0).map_err(db)?, "licensee")).transpose()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.licensees")]
                 async fn licensees(&self) -> StoreResult<Vec<domain::licensing::Licensee>> {
                     let rows = sqlx::query("SELECT document FROM licensees ORDER BY id").fetch_all(&self.pool).await.map_err(db)?;
                     documents(&rows, "licensee")
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.put_service")]
                 async fn put_service(&self, service: &domain::licensing::Service) -> StoreResult<()> {
                     self.put_document("services", &service.id, Some(&service.licensee), to_json(service)).await
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.services")]
                 async fn services(&self, licensee: &str) -> StoreResult<Vec<domain::licensing::Service>> {
                     self.licensee_documents("services", licensee).await
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.put_model_version")]
                 async fn put_model_version(&self, model: &domain::licensing::ModelVersion) -> StoreResult<()> {
                     self.put_document("model_versions", &model.id, Some(&model.licensee), to_json(model)).await
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.model_versions")]
                 async fn model_versions(&self, licensee: &str) -> StoreResult<Vec<domain::licensing::ModelVersion>> {
                     self.licensee_documents("model_versions", licensee).await
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.add_agreement_version")]
                 async fn add_agreement_version(&self, id: &str, licensee: &str, record: &AgreementRecord) -> StoreResult<()> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
                     sqlx::query("INSERT INTO licence_agreements (id, licensee) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING")
@@ -235,6 +245,7 @@ macro_rules! impl_licensing_store {
                     tx.commit().await.map_err(db)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.agreement_of")]
                 async fn agreement_of(&self, licensee: &str) -> StoreResult<Option<StoredAgreement>> {
                     let row = sqlx::query("SELECT id FROM licence_agreements WHERE licensee = $1").bind(licensee).fetch_optional(&self.pool).await.map_err(db)?;
                     let Some(row) = row else { return Ok(None) };
@@ -242,6 +253,7 @@ macro_rules! impl_licensing_store {
                     Ok(Some(self.agreement_versions(&id, licensee).await?))
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.agreement")]
                 async fn agreement(&self, id: &str) -> StoreResult<Option<StoredAgreement>> {
                     let row = sqlx::query("SELECT licensee FROM licence_agreements WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(db)?;
                     let Some(row) = row else { return Ok(None) };
@@ -249,6 +261,7 @@ macro_rules! impl_licensing_store {
                     Ok(Some(self.agreement_versions(id, &licensee).await?))
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.agreements")]
                 async fn agreements(&self) -> StoreResult<Vec<StoredAgreement>> {
                     let rows = sqlx::query("SELECT id, licensee FROM licence_agreements ORDER BY id").fetch_all(&self.pool).await.map_err(db)?;
                     let mut out = Vec::with_capacity(rows.len());
@@ -259,6 +272,7 @@ macro_rules! impl_licensing_store {
                     Ok(out)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.add_token")]
                 async fn add_token(&self, hash: &str, licensee: &str, label: &str, at: DateTime<Utc>) -> StoreResult<()> {
                     sqlx::query("INSERT INTO api_tokens (hash, licensee, label, created_at) VALUES ($1, $2, $3, $4)")
                         .bind(hash)
@@ -271,11 +285,13 @@ macro_rules! impl_licensing_store {
                     Ok(())
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.token_licensee")]
                 async fn token_licensee(&self, hash: &str) -> StoreResult<Option<String>> {
                     let row = sqlx::query("SELECT licensee FROM api_tokens WHERE hash = $1 AND revoked_at IS NULL").bind(hash).fetch_optional(&self.pool).await.map_err(db)?;
                     row.map(|r| r.try_get::<String, _>(0).map_err(db)).transpose()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.tokens")]
                 async fn tokens(&self, licensee: &str) -> StoreResult<Vec<TokenRecord>> {
                     let rows = sqlx::query("SELECT hash, label, created_at, revoked_at FROM api_tokens WHERE licensee = $1 ORDER BY created_at, hash").bind(licensee).fetch_all(&self.pool).await.map_err(db)?;
                     rows.iter()
@@ -292,6 +308,7 @@ macro_rules! impl_licensing_store {
                         .collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.revoke_tokens")]
                 async fn revoke_tokens(&self, licensee: &str, hash_prefix: &str, at: DateTime<Utc>) -> StoreResult<u64> {
                     // The prefix is hexadecimal (checked by the engine), so it holds no LIKE wildcard.
                     let result = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE licensee = $2 AND revoked_at IS NULL AND hash LIKE $3")
@@ -304,6 +321,7 @@ macro_rules! impl_licensing_store {
                     Ok(result.rows_affected())
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.report_revisions")]
                 async fn report_revisions(&self, licensee: &str, report_id: &str) -> StoreResult<Vec<ReportRecord>> {
                     let rows = sqlx::query("SELECT document, is_current FROM reports WHERE licensee = $1 AND report_id = $2 ORDER BY revision")
                         .bind(licensee)
@@ -314,6 +332,7 @@ macro_rules! impl_licensing_store {
                     rows.iter().map(report_from).collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.stage_outputs")]
                 async fn stage_outputs(&self, staging: &str, licensee: &str, report_id: &str, revision: u32, rows: Vec<OutputRow>) -> StoreResult<()> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
                     let per_statement = $crate::MAX_PARAMETERS / 13;
@@ -340,6 +359,7 @@ macro_rules! impl_licensing_store {
                     tx.commit().await.map_err(db)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.add_report")]
                 async fn add_report(&self, write: ReportWrite) -> StoreResult<()> {
                     let r = &write.record;
                     let mut tx = self.pool.begin().await.map_err(db)?;
@@ -398,6 +418,7 @@ macro_rules! impl_licensing_store {
                     tx.commit().await.map_err(db)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.reports")]
                 async fn reports(&self, licensee: &str) -> StoreResult<Vec<ReportRecord>> {
                     let rows = sqlx::query("SELECT document, is_current FROM reports WHERE licensee = $1 ORDER BY period, report_id, revision")
                         .bind(licensee)
@@ -407,6 +428,7 @@ macro_rules! impl_licensing_store {
                     rows.iter().map(report_from).collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.usage")]
                 async fn usage(&self, licensee: &str, period: domain::Period) -> StoreResult<Vec<UsageRow>> {
                     let rows = sqlx::query("SELECT u.stage, u.service, u.territory, u.model_version, u.use_type, u.currency, u.revenue, u.subscribers, u.generations, u.usages, u.licensed FROM report_usage u JOIN reports r ON r.licensee = u.licensee AND r.report_id = u.report_id AND r.revision = u.revision WHERE r.licensee = $1 AND r.period = $2 AND r.is_current = 1 ORDER BY u.stage, u.service, u.territory, u.model_version, u.use_type, u.report_id")
                         .bind(licensee)
@@ -433,6 +455,7 @@ macro_rules! impl_licensing_store {
                         .collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.outputs")]
                 async fn outputs(&self, licensee: &str, report_id: &str) -> StoreResult<Vec<OutputRow>> {
                     let rows = sqlx::query("SELECT o.output_id, o.service, o.model_version, o.created_on, o.isrc, o.usages, o.currency, o.revenue, o.attribution FROM report_outputs o JOIN reports r ON r.licensee = o.licensee AND r.report_id = o.report_id AND r.revision = o.revision WHERE r.licensee = $1 AND r.report_id = $2 AND r.is_current = 1 AND o.staging IS NULL ORDER BY o.output_id")
                         .bind(licensee)
@@ -443,6 +466,7 @@ macro_rules! impl_licensing_store {
                     rows.iter().map(output_from).collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.known_outputs")]
                 async fn known_outputs(&self, licensee: &str, ids: &[String]) -> StoreResult<Vec<OutputRow>> {
                     if ids.is_empty() {
                         return Ok(Vec::new());
@@ -464,17 +488,20 @@ macro_rules! impl_licensing_store {
                     rows.iter().map(output_from).collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.journal_entries")]
                 async fn journal_entries(&self, after: u64, limit: u32) -> StoreResult<Vec<$crate::ledger::JournalEntry>> {
                     let sql = format!("SELECT {ENTRY_COLUMNS} FROM journal_entries WHERE number > $1 ORDER BY number LIMIT $2");
                     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(after as i64).bind(i64::from(limit)).fetch_all(&self.pool).await.map_err(db)?;
                     with_postings(&self.pool, rows.iter().map(entry_head).collect::<StoreResult<_>>()?).await
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.journal_length")]
                 async fn journal_length(&self) -> StoreResult<u64> {
                     let row = sqlx::query("SELECT CAST(COALESCE(MAX(number), 0) AS BIGINT) AS last FROM journal_entries").fetch_one(&self.pool).await.map_err(db)?;
                     Ok(count(row.try_get("last").map_err(db)?))
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.balance_through")]
                 async fn balance_through(&self, account: &$crate::ledger::Account, currency: $crate::money::Currency, through: u64) -> StoreResult<$crate::money::Amount> {
                     let key = account.key();
                     let row = sqlx::query(
@@ -489,6 +516,7 @@ macro_rules! impl_licensing_store {
                     Ok($crate::money::Amount::from_micros(row.try_get("balance").map_err(db)?, currency))
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.trial_balance")]
                 async fn trial_balance(&self, through: u64) -> StoreResult<Vec<($crate::ledger::Account, $crate::money::Amount)>> {
                     let rows = sqlx::query(
                         "SELECT a.kind, a.holder, a.stage, a.period, a.currency, s.balance FROM ledger_accounts a \
@@ -513,6 +541,7 @@ macro_rules! impl_licensing_store {
                     Ok(out)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.post_entries")]
                 async fn post_entries(&self, entries: Box<dyn Iterator<Item = $crate::ledger::JournalEntry> + Send>) -> StoreResult<Option<(u64, u64)>> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
                     let numbers = write_entries(&mut tx, entries).await?;
@@ -520,11 +549,13 @@ macro_rules! impl_licensing_store {
                     Ok(numbers)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.checkpoint_numbers")]
                 async fn checkpoint_numbers(&self) -> StoreResult<Vec<u64>> {
                     let rows = sqlx::query("SELECT through FROM ledger_checkpoints ORDER BY through").fetch_all(&self.pool).await.map_err(db)?;
                     rows.iter().map(|r| Ok(count(r.try_get("through").map_err(db)?))).collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.checkpoint")]
                 async fn checkpoint(&self, through: u64) -> StoreResult<Option<$crate::ledger::Checkpoint>> {
                     let row = sqlx::query("SELECT through, digest, taken_at, balances FROM ledger_checkpoints WHERE through = $1").bind(through as i64).fetch_optional(&self.pool).await.map_err(db)?;
                     row.map(|r| {
@@ -538,6 +569,7 @@ macro_rules! impl_licensing_store {
                     .transpose()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.put_checkpoint")]
                 async fn put_checkpoint(&self, checkpoint: &$crate::ledger::Checkpoint) -> StoreResult<()> {
                     sqlx::query("INSERT INTO ledger_checkpoints (through, digest, taken_at, balances) VALUES ($1, $2, $3, $4) ON CONFLICT (through) DO NOTHING")
                         .bind(checkpoint.through as i64)
@@ -550,6 +582,7 @@ macro_rules! impl_licensing_store {
                     Ok(())
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.journal_entry_by_key")]
                 async fn journal_entry_by_key(&self, key: &str) -> StoreResult<Option<$crate::ledger::JournalEntry>> {
                     let sql = format!("SELECT {ENTRY_COLUMNS} FROM journal_entries WHERE idempotency_key = $1");
                     let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(key).fetch_optional(&self.pool).await.map_err(db)?;
@@ -557,6 +590,7 @@ macro_rules! impl_licensing_store {
                     Ok(with_postings(&self.pool, heads).await?.pop())
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.journal_entry")]
                 async fn journal_entry(&self, number: u64) -> StoreResult<Option<$crate::ledger::JournalEntry>> {
                     let sql = format!("SELECT {ENTRY_COLUMNS} FROM journal_entries WHERE number = $1");
                     let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(number as i64).fetch_optional(&self.pool).await.map_err(db)?;
@@ -564,6 +598,7 @@ macro_rules! impl_licensing_store {
                     Ok(with_postings(&self.pool, heads).await?.pop())
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.issue_invoices")]
                 async fn issue_invoices(&self, batch: Vec<PendingInvoice>) -> StoreResult<Vec<Invoice>> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
                     let mut issued = Vec::with_capacity(batch.len());
@@ -574,11 +609,13 @@ macro_rules! impl_licensing_store {
                     Ok(issued)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.invoice")]
                 async fn invoice(&self, number: &str) -> StoreResult<Option<Invoice>> {
                     let row = sqlx::query("SELECT document FROM invoices WHERE number = $1").bind(number).fetch_optional(&self.pool).await.map_err(db)?;
                     row.map(|r| json(&r.try_get::<String, _>(0).map_err(db)?, "invoice")).transpose()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.invoices")]
                 async fn invoices(&self, licensee: Option<&str>) -> StoreResult<Vec<Invoice>> {
                     let rows = match licensee {
                         Some(l) => sqlx::query("SELECT document FROM invoices WHERE licensee = $1 ORDER BY series, seq").bind(l).fetch_all(&self.pool).await,
@@ -588,6 +625,7 @@ macro_rules! impl_licensing_store {
                     documents(&rows, "invoice")
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.change_invoice")]
                 async fn change_invoice(&self, number: &str, decide: InvoiceDecision) -> StoreResult<Result<ChangedInvoice, $crate::engine::licensing::invoicing::InvoiceError>> {
                     use $crate::Backend;
                     let mut tx = <$db as Backend>::begin_write(&self.pool).await?;
@@ -604,7 +642,7 @@ macro_rules! impl_licensing_store {
                         Ok(InvoiceChange::Nothing) => return Ok(Ok(ChangedInvoice { invoice, payment: None })),
                         Ok(InvoiceChange::Status(status)) => (status, None),
                         Ok(InvoiceChange::Payment { mut payment, entry, status }) => {
-                            payment.journal_entry = append_entry(&mut tx, entry).await?;
+                            payment.journal_entry = append_entry(&mut tx, *entry).await?;
                             sqlx::query("INSERT INTO payments (key, invoice, journal_entry, document) VALUES ($1, $2, $3, $4)")
                                 .bind(&payment.key)
                                 .bind(&payment.invoice)
@@ -613,7 +651,7 @@ macro_rules! impl_licensing_store {
                                 .execute(&mut *tx)
                                 .await
                                 .map_err(db)?;
-                            (status, Some(payment))
+                            (status, Some(*payment))
                         }
                     };
                     invoice.status = status;
@@ -622,11 +660,13 @@ macro_rules! impl_licensing_store {
                     Ok(Ok(ChangedInvoice { invoice, payment }))
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.payments")]
                 async fn payments(&self, invoice: &str) -> StoreResult<Vec<Payment>> {
                     let rows = sqlx::query("SELECT document FROM payments WHERE invoice = $1 ORDER BY journal_entry").bind(invoice).fetch_all(&self.pool).await.map_err(db)?;
                     documents(&rows, "payment")
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.post_entry")]
                 async fn post_entry(&self, entry: $crate::ledger::JournalEntry) -> StoreResult<u64> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
                     let number = append_entry(&mut tx, entry).await?;
@@ -634,11 +674,13 @@ macro_rules! impl_licensing_store {
                     Ok(number)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.licensed_repertoire_size")]
                 async fn licensed_repertoire_size(&self, _stage: domain::Stage) -> StoreResult<u64> {
                     let row = sqlx::query("SELECT COUNT(*) FROM works WHERE origin <> 'fully-ai'").fetch_one(&self.pool).await.map_err(db)?;
                     Ok(count(row.try_get(0).map_err(db)?))
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.works_with_reservations")]
                 async fn works_with_reservations(&self, stage: domain::Stage, limit: u32) -> StoreResult<Vec<String>> {
                     let rows = sqlx::query("SELECT code FROM (SELECT work_code AS code FROM consent_choices WHERE stage = $1 AND consent = 'reserved' AND work_code IS NOT NULL UNION SELECT i.work_code AS code FROM work_interests i JOIN consent_choices c ON c.party_key = i.party_key WHERE c.stage = $1 AND c.consent = 'reserved' AND c.work_code IS NULL) AS reserved ORDER BY code LIMIT $2")
                         .bind(stage.as_str())
@@ -649,16 +691,19 @@ macro_rules! impl_licensing_store {
                     rows.iter().map(|r| r.try_get::<String, _>(0).map_err(db)).collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.works_by_isrc")]
                 async fn works_by_isrc(&self, isrc: &str) -> StoreResult<Vec<String>> {
                     let rows = sqlx::query("SELECT DISTINCT work_code FROM recordings WHERE isrc = $1 ORDER BY work_code").bind(isrc).fetch_all(&self.pool).await.map_err(db)?;
                     rows.iter().map(|r| r.try_get::<String, _>(0).map_err(db)).collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.signing_keys")]
                 async fn signing_keys(&self) -> StoreResult<Vec<StoredKey>> {
                     let rows = sqlx::query("SELECT document FROM signing_keys ORDER BY key_id").fetch_all(&self.pool).await.map_err(db)?;
                     documents(&rows, "signing key")
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.rotate_key")]
                 async fn rotate_key(&self, key: &StoredKey) -> StoreResult<()> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
                     let rows = sqlx::query("SELECT document FROM signing_keys WHERE retired = 0").fetch_all(&mut *tx).await.map_err(db)?;
@@ -680,6 +725,7 @@ macro_rules! impl_licensing_store {
                     tx.commit().await.map_err(db)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.put_licence")]
                 async fn put_licence(&self, licence: &StoredLicence) -> StoreResult<()> {
                     sqlx::query("INSERT INTO licences (id, licensee, document) VALUES ($1, $2, $3)")
                         .bind(&licence.id)
@@ -691,11 +737,13 @@ macro_rules! impl_licensing_store {
                     Ok(())
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.licence")]
                 async fn licence(&self, id: &str) -> StoreResult<Option<StoredLicence>> {
                     let row = sqlx::query("SELECT document FROM licences WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(db)?;
                     row.map(|r| json(&r.try_get::<String, _>(0).map_err(db)?, "licence")).transpose()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.licences")]
                 async fn licences(&self, licensee: &str) -> StoreResult<Vec<StoredLicence>> {
                     let rows = sqlx::query("SELECT document FROM licences WHERE licensee = $1 ORDER BY id").bind(licensee).fetch_all(&self.pool).await.map_err(db)?;
                     documents(&rows, "licence")

@@ -73,11 +73,13 @@ macro_rules! impl_recording_store {
 
             #[$crate::async_trait::async_trait]
             impl $crate::engine::recordings::RecordingStore for $store {
+                #[tracing::instrument(level = "debug", skip_all, name = "store.ern_message")]
                 async fn ern_message(&self, sha256: &str) -> StoreResult<Option<ErnMessageRecord>> {
                     let row = sqlx::query("SELECT document FROM ern_messages WHERE sha256 = $1").bind(sha256).fetch_optional(&self.pool).await.map_err(db)?;
                     row.map(|r| json(&r.try_get::<String, _>(0).map_err(db)?, "ERN message")).transpose()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.sound_recordings")]
                 async fn sound_recordings(&self, keys: &[String]) -> StoreResult<Vec<StoredSoundRecording>> {
                     let mut out = Vec::new();
                     for chunk in keys.chunks($crate::MAX_PARAMETERS) {
@@ -94,6 +96,7 @@ macro_rules! impl_recording_store {
                     Ok(out)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.releases")]
                 async fn releases(&self, keys: &[String]) -> StoreResult<Vec<StoredRelease>> {
                     let mut out = Vec::new();
                     for chunk in keys.chunks($crate::MAX_PARAMETERS) {
@@ -110,6 +113,7 @@ macro_rules! impl_recording_store {
                     Ok(out)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.apply_ern")]
                 async fn apply_ern(&self, batch: ErnBatch) -> StoreResult<()> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
                     sqlx::query("INSERT INTO ern_messages (sha256, document) VALUES ($1, $2)")
@@ -149,6 +153,7 @@ macro_rules! impl_recording_store {
                     tx.commit().await.map_err(db)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.releases_of")]
                 async fn releases_of(&self, recording_key: &str, standing_only: bool) -> StoreResult<Vec<String>> {
                     let sql = if standing_only {
                         "SELECT t.release_key FROM release_tracks t JOIN releases r ON r.key = t.release_key WHERE t.recording_key = $1 AND r.withdrawn = 0 ORDER BY t.release_key"
@@ -159,6 +164,7 @@ macro_rules! impl_recording_store {
                     rows.iter().map(|r| r.try_get::<String, _>(0).map_err(db)).collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.put_sound_recording")]
                 async fn put_sound_recording(&self, recording: &StoredSoundRecording, revision: &CatalogueRevision) -> StoreResult<()> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
                     upsert_recording(&mut tx, recording).await?;
@@ -166,6 +172,7 @@ macro_rules! impl_recording_store {
                     tx.commit().await.map_err(db)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.catalogue_revisions")]
                 async fn catalogue_revisions(&self, entity: &str, key: &str) -> StoreResult<Vec<CatalogueRevision>> {
                     let rows = sqlx::query("SELECT entity, key, revision, changed_at, source, summary, document FROM catalogue_revisions WHERE entity = $1 AND key = $2 ORDER BY revision")
                         .bind(entity)
@@ -188,6 +195,7 @@ macro_rules! impl_recording_store {
                         .collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.recording_links")]
                 async fn recording_links(&self, key: &str) -> StoreResult<Vec<RecordingLink>> {
                     let rows = sqlx::query("SELECT recording_key, work_code, source FROM recording_links WHERE recording_key = $1 ORDER BY work_code").bind(key).fetch_all(&self.pool).await.map_err(db)?;
                     rows.iter()
@@ -195,6 +203,7 @@ macro_rules! impl_recording_store {
                         .collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.add_recording_link")]
                 async fn add_recording_link(&self, link: &RecordingLink) -> StoreResult<bool> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
                     let added = insert_link(&mut tx, link).await?;
@@ -202,6 +211,7 @@ macro_rules! impl_recording_store {
                     Ok(added)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.search_sound_recordings")]
                 async fn search_sound_recordings(&self, text: &str, limit: u32) -> StoreResult<Vec<StoredSoundRecording>> {
                     let rows = sqlx::query("SELECT document, revision FROM sound_recordings WHERE search LIKE $1 OR key = $2 ORDER BY key LIMIT $3")
                         .bind(format!("%{}%", fold(text)))
@@ -215,6 +225,7 @@ macro_rules! impl_recording_store {
                         .collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.put_fingerprint")]
                 async fn put_fingerprint(&self, key: &str, prints: &engine::recordings::Prints, duration_ms: u64) -> StoreResult<()> {
                     sqlx::query("INSERT INTO fingerprints (recording_key, algorithm, duration_ms, items, peaks, digest) VALUES ($1, 'chromaprint-test2', $2, $3, $4, $5) ON CONFLICT (recording_key) DO UPDATE SET algorithm = excluded.algorithm, duration_ms = excluded.duration_ms, items = excluded.items, peaks = excluded.peaks, digest = excluded.digest")
                         .bind(key)
@@ -228,6 +239,7 @@ macro_rules! impl_recording_store {
                     Ok(())
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.fingerprints")]
                 async fn fingerprints(&self) -> StoreResult<Vec<(String, engine::recordings::Prints)>> {
                     let rows = sqlx::query("SELECT recording_key, items, peaks FROM fingerprints ORDER BY recording_key").fetch_all(&self.pool).await.map_err(db)?;
                     rows.iter()
@@ -241,16 +253,19 @@ macro_rules! impl_recording_store {
                         .collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.fingerprint_digests")]
                 async fn fingerprint_digests(&self) -> StoreResult<Vec<(String, String)>> {
                     let rows = sqlx::query("SELECT recording_key, digest FROM fingerprints ORDER BY recording_key").fetch_all(&self.pool).await.map_err(db)?;
                     rows.iter().map(|r| Ok((r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?))).collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.cwr_recordings_by_isrc")]
                 async fn cwr_recordings_by_isrc(&self, isrc: &str) -> StoreResult<Vec<StoredRecording>> {
                     let rows = sqlx::query("SELECT work_code, document FROM recordings WHERE isrc = $1 ORDER BY id").bind(isrc).fetch_all(&self.pool).await.map_err(db)?;
                     rows.iter().map(cwr_from).collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.search_cwr_recordings")]
                 async fn search_cwr_recordings(&self, text: &str, limit: u32) -> StoreResult<Vec<StoredRecording>> {
                     let pattern = format!("%{}%", text.trim().to_uppercase());
                     let rows = sqlx::query("SELECT work_code, document FROM recordings WHERE isrc IS NOT NULL AND (UPPER(title) LIKE $1 OR UPPER(artist) LIKE $1 OR isrc = $2) ORDER BY id LIMIT $3")

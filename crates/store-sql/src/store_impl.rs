@@ -78,6 +78,7 @@ macro_rules! impl_store {
             }
 
             impl $store {
+                #[tracing::instrument(level = "debug", skip_all, name = "store.resolve_work_code")]
                 async fn resolve_work_code(&self, code_or_iswc: &str) -> StoreResult<Option<String>> {
                     let text = code_or_iswc.trim();
                     let row = match domain::Iswc::parse(text) {
@@ -117,10 +118,12 @@ macro_rules! impl_store {
                     $backend
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.lock_registry")]
                 async fn lock_registry(&self) -> StoreResult<engine::store::RegistryLock> {
                     self.registry_lock().await
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.society")]
                 async fn society(&self) -> StoreResult<Option<SocietyConfig>> {
                     let row = sqlx::query("SELECT code, name, rules FROM society WHERE id = 1").fetch_optional(&self.pool).await.map_err(db)?;
                     let Some(row) = row else { return Ok(None) };
@@ -132,6 +135,7 @@ macro_rules! impl_store {
                     }))
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.set_society")]
                 async fn set_society(&self, config: &SocietyConfig) -> StoreResult<()> {
                     sqlx::query("INSERT INTO society (id, code, name, rules) VALUES (1, $1, $2, $3) ON CONFLICT (id) DO UPDATE SET code = excluded.code, name = excluded.name, rules = excluded.rules")
                         .bind(i64::from(config.code.number()))
@@ -143,6 +147,7 @@ macro_rules! impl_store {
                     Ok(())
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.lookup_registrations")]
                 async fn lookup_registrations(&self, keys: &[(String, String)], iswcs: &[domain::Iswc]) -> StoreResult<Vec<RegistrationRef>> {
                     if keys.is_empty() && iswcs.is_empty() {
                         return Ok(Vec::new());
@@ -187,12 +192,14 @@ macro_rules! impl_store {
                     rows.iter().map(reference_from).collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.registrations_by_number")]
                 async fn registrations_by_number(&self, number: &str) -> StoreResult<Vec<RegistrationRef>> {
                     let sql = format!("{SELECT_REFERENCE} WHERE r.work_number = $1 ORDER BY r.work_code");
                     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(number).fetch_all(&self.pool).await.map_err(db)?;
                     rows.iter().map(reference_from).collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.allocate")]
                 async fn allocate(&self, counter: &str, count: u64) -> StoreResult<u64> {
                     if count == 0 {
                         let row = sqlx::query("SELECT value FROM counters WHERE name = $1").bind(counter).fetch_optional(&self.pool).await.map_err(db)?;
@@ -209,6 +216,7 @@ macro_rules! impl_store {
                     Ok(last as u64 - count + 1)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.commit_import")]
                 async fn commit_import(&self, batch: &ImportBatch) -> StoreResult<()> {
                     let at = timestamp(batch.at);
                     let registrations = $crate::last_per_key(&batch.registrations, $crate::registration_key);
@@ -414,6 +422,7 @@ macro_rules! impl_store {
                     tx.commit().await.map_err(db)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.submission_by_hash")]
                 async fn submission_by_hash(&self, sha256: &str) -> StoreResult<Option<SubmissionRecord>> {
                     let row = sqlx::query("SELECT sha256, file_name, version, submitter, received_at, ack_file_name, summary FROM submissions WHERE sha256 = $1")
                         .bind(sha256)
@@ -432,6 +441,7 @@ macro_rules! impl_store {
                     }))
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.add_submission")]
                 async fn add_submission(&self, s: &SubmissionRecord) -> StoreResult<()> {
                     sqlx::query("INSERT INTO submissions (sha256, file_name, version, submitter, received_at, ack_file_name, summary) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256) DO NOTHING")
                         .bind(&s.sha256)
@@ -447,6 +457,7 @@ macro_rules! impl_store {
                     Ok(())
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.search_works")]
                 async fn search_works(&self, text: &str, limit: u32) -> StoreResult<Vec<WorkSummary>> {
                     // LIKE metacharacters in the search text are escaped, with the same ESCAPE on both databases.
                     let escaped = fold(text).replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
@@ -465,6 +476,7 @@ macro_rules! impl_store {
                     rows.iter().map(summary_from).collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.work")]
                 async fn work(&self, code_or_iswc: &str) -> StoreResult<Option<WorkDetail>> {
                     let Some(code) = self.resolve_work_code(code_or_iswc).await? else { return Ok(None) };
                     let row = sqlx::query("SELECT code, title, iswc, origin, revision FROM works WHERE code = $1").bind(&code).fetch_one(&self.pool).await.map_err(db)?;
@@ -510,6 +522,7 @@ macro_rules! impl_store {
                     Ok(Some(WorkDetail { summary, registrations, history }))
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.work_recordings")]
                 async fn work_recordings(&self, work_code: &str) -> StoreResult<Vec<StoredRecording>> {
                     let rows = sqlx::query("SELECT work_code, document FROM recordings WHERE work_code = $1 ORDER BY id").bind(work_code).fetch_all(&self.pool).await.map_err(db)?;
                     rows.iter()
@@ -522,6 +535,7 @@ macro_rules! impl_store {
                         .collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.party")]
                 async fn party(&self, key_or_ipi: &str) -> StoreResult<Option<PartyDetail>> {
                     let text = key_or_ipi.trim();
                     let key = match domain::IpiNameNumber::parse(text) {
@@ -578,6 +592,7 @@ macro_rules! impl_store {
                     Ok(Some(PartyDetail { party, interests, consent, mandates }))
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.add_consent")]
                 async fn add_consent(&self, c: &domain::ConsentChoice) -> StoreResult<()> {
                     sqlx::query("INSERT INTO consent_choices (party_key, work_code, stage, consent, effective_from, recorded_by, recorded_at, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                         .bind(c.party.as_str())
@@ -594,6 +609,7 @@ macro_rules! impl_store {
                     Ok(())
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.add_mandate")]
                 async fn add_mandate(&self, m: &domain::Mandate) -> StoreResult<()> {
                     sqlx::query("INSERT INTO mandates (party_key, society, document) VALUES ($1, $2, $3)")
                         .bind(m.party.as_str())
@@ -605,6 +621,7 @@ macro_rules! impl_store {
                     Ok(())
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.consent_for")]
                 async fn consent_for(&self, parties: &[domain::PartyKey]) -> StoreResult<Vec<domain::ConsentChoice>> {
                     if parties.is_empty() {
                         return Ok(Vec::new());
@@ -619,6 +636,7 @@ macro_rules! impl_store {
                     rows.iter().map(consent_from).collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.set_origin")]
                 async fn set_origin(&self, work_code: &str, origin: domain::Origin, revision: &Revision) -> StoreResult<bool> {
                     let mut tx = self.pool.begin().await.map_err(db)?;
                     let row = sqlx::query("UPDATE works SET origin = $1, revision = revision + 1, updated_at = $2 WHERE code = $3 RETURNING revision")
@@ -647,6 +665,7 @@ macro_rules! impl_store {
                     Ok(true)
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.counts")]
                 async fn counts(&self) -> StoreResult<RegistryCounts> {
                     let count = |sql: &'static str| async move {
                         let row = sqlx::query(sql).fetch_one(&self.pool).await.map_err(db)?;

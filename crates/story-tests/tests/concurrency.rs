@@ -30,7 +30,7 @@ fn eur(text: &str) -> Amount {
 }
 
 async fn submit(store: &Arc<dyn Store>, archive: &Archive, bytes: &'static [u8]) -> Result<Submitted, ReportError> {
-    let intake = Intake::new("songfox", "songfox", at(2026, 4, 10));
+    let intake = Intake::new("songfox", "songfox", &engine::OsEntropy, at(2026, 4, 10));
     reports::submit_report(store.as_ref(), archive, bytes, intake).await.map(|(s, _)| s)
 }
 

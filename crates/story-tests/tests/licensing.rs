@@ -30,7 +30,7 @@ fn eur(text: &str) -> Amount {
 }
 
 async fn submit(store: &Arc<dyn Store>, archive: &Archive, bytes: &'static [u8], now: DateTime<Utc>) -> Submitted {
-    let intake = Intake::new("songfox", "songfox", now);
+    let intake = Intake::new("songfox", "songfox", &engine::OsEntropy, now);
     reports::submit_report(store.as_ref(), archive, bytes, intake).await.expect("the report is accepted").0
 }
 
@@ -259,7 +259,7 @@ async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) 
 async fn a_licence_verifies_offline_and_shows_its_standing_online(store: &Arc<dyn Store>) {
     set_up(store).await;
     let s = store.as_ref();
-    licences::rotate_key(s, PASSPHRASE, at(2026, 1, 2)).await.unwrap();
+    licences::rotate_key(s, PASSPHRASE, &engine::FixedEntropy::new(1), at(2026, 1, 2)).await.unwrap();
     let licence = licences::issue_licence(s, "songfox", PASSPHRASE, at(2026, 1, 2)).await.unwrap();
     assert!(matches!(
         licences::issue_licence(s, "songfox", "not the passphrase", at(2026, 1, 2)).await,
@@ -286,7 +286,7 @@ async fn a_licence_verifies_offline_and_shows_its_standing_online(store: &Arc<dy
     assert_eq!(licences::verify_online(s, &text, day(2026, 11, 30)).await.unwrap().status, "valid");
 
     // After a key rotation the old certificate still verifies, offline too.
-    licences::rotate_key(s, PASSPHRASE, at(2027, 1, 1)).await.unwrap();
+    licences::rotate_key(s, PASSPHRASE, &engine::FixedEntropy::new(2), at(2027, 1, 1)).await.unwrap();
     let keys = licences::published_keys(s).await.unwrap();
     assert_eq!(keys.iter().filter(|k| k.retired).count(), 1);
     let offline = licences::verify_offline(keys, &text);

@@ -36,9 +36,9 @@ async fn fixture(store: &Arc<dyn Store>, config: server::Config) -> Fixture {
     set_up(store).await;
     add_tunebird(store).await;
     let s = store.as_ref();
-    let songfox = tokens::create(s, "songfox", "test", at(2026, 1, 2)).await.unwrap();
-    let tunebird = tokens::create(s, "tunebird", "test", at(2026, 1, 2)).await.unwrap();
-    licences::rotate_key(s, PASSPHRASE, at(2026, 1, 2)).await.unwrap();
+    let songfox = tokens::create(s, "songfox", "test", &engine::OsEntropy, at(2026, 1, 2)).await.unwrap();
+    let tunebird = tokens::create(s, "tunebird", "test", &engine::OsEntropy, at(2026, 1, 2)).await.unwrap();
+    licences::rotate_key(s, PASSPHRASE, &engine::FixedEntropy::new(1), at(2026, 1, 2)).await.unwrap();
     let licence = licences::issue_licence(s, "songfox", PASSPHRASE, at(2026, 1, 2)).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let state = server::AppState::new(store.clone(), Archive::new(dir.path()), config);

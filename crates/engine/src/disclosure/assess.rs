@@ -161,6 +161,7 @@ async fn settle(
 
 /// Assesses a disclosure on its latest match set under the society's criteria, stores the assessment and
 /// settles held presumption parts when the verdict is *full*.
+#[tracing::instrument(skip_all)]
 pub async fn assess(store: &dyn Store, id: &str, by: &str, now: DateTime<Utc>) -> Result<Assessment, DisclosureError> {
     let d = store.disclosure(id).await?.ok_or_else(|| DisclosureError::UnknownDisclosure(id.into()))?;
     let set = store.match_sets(id).await?.pop().ok_or_else(|| DisclosureError::NotMatched(id.into()))?;

@@ -24,6 +24,7 @@ pub enum Resolution {
 pub const MAX_NOTE_CHARS: usize = 1_000;
 
 /// Records a decision on item `item` of a disclosure's latest match set and applies it there.
+#[tracing::instrument(skip_all)]
 pub async fn resolve(
     store: &dyn Store,
     disclosure: &str,

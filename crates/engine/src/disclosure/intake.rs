@@ -271,6 +271,7 @@ fn content_key(files: &[DisclosureFile], declared: &DeclaredTotals) -> String {
 }
 
 /// Takes in a submission: archives, reads and validates every file, and records the disclosure.
+#[tracing::instrument(skip_all)]
 pub async fn receive(store: &dyn Store, archive: &Archive, s: Submission<'_>) -> Result<Received, DisclosureError> {
     store.licensee(s.licensee).await?.ok_or_else(|| DisclosureError::UnknownLicensee(s.licensee.into()))?;
     if !store.model_versions(s.licensee).await?.iter().any(|m| m.id == s.model_version) {
@@ -420,6 +421,7 @@ async fn record(store: &dyn Store, disclosure: &mut Disclosure) -> Result<Receiv
 /// Brings a received disclosure to its end: matched if it has no match set yet, then assessed if the match
 /// set is new or nothing assessed it. What every submission ends with, also when the same files come again
 /// after a run that was interrupted.
+#[tracing::instrument(skip_all)]
 pub async fn complete(
     store: &dyn Store,
     d: &Disclosure,
@@ -439,6 +441,7 @@ pub async fn complete(
 
 /// Whether a disclosure still needs [`complete`]: it has no match set, or its latest match set is not
 /// assessed.
+#[tracing::instrument(skip_all)]
 pub async fn incomplete(store: &dyn Store, d: &Disclosure) -> Result<bool, DisclosureError> {
     let Some(set) = store.match_sets(&d.id).await?.pop() else { return Ok(true) };
     Ok(store.assessments(&d.id).await?.pop().is_none_or(|a| a.match_set != set.id))
@@ -446,6 +449,7 @@ pub async fn incomplete(store: &dyn Store, d: &Disclosure) -> Result<bool, Discl
 
 /// Receives a submission, matches it and assesses it: what `disclosure submit` does. `audio_index` is the
 /// fingerprint index file kept beside the store, read only when items carry fingerprints.
+#[tracing::instrument(skip_all)]
 pub async fn submit(
     store: &dyn Store,
     archive: &Archive,

@@ -42,6 +42,7 @@ fn ern_entry(r: SoundRecording, mut works: Vec<String>, cwr: Vec<(String, domain
 
 /// Reads the whole repertoire and indexes it; returns it with the store's repertoire stamp as read before
 /// (a change while reading makes the next match see a new stamp and match again).
+#[tracing::instrument(skip_all)]
 pub async fn load(store: &dyn Store, progress: Option<&Progress>) -> StoreResult<(Repertoire, String)> {
     let stamp = store.repertoire_stamp().await?;
     let mut builder = RepertoireBuilder::new();

@@ -234,6 +234,7 @@ impl Prepared {
 
 /// Matches a disclosure's manifests against the repertoire as it stands now, as the disclosure's next
 /// match set.
+#[tracing::instrument(skip_all)]
 pub async fn match_disclosure(
     store: &dyn Store,
     disclosure: &Disclosure,
@@ -367,10 +368,26 @@ async fn fill(
 /// Each disclosure matched again, with its new match set and assessment or why it failed.
 pub type Rematched = Vec<(String, Result<(MatchSet, super::Assessment), DisclosureError>)>;
 
+/// What follows every import of repertoire (CWR, ERN, recordings, audio), whoever runs it: the disclosures
+/// whose repertoire changed are matched and assessed again. `None` when the store holds no disclosure. The
+/// import is committed whatever happens here, so a caller reports a failure as a warning with what to run.
+#[tracing::instrument(skip_all)]
+pub async fn after_import(
+    store: &dyn Store,
+    run: &MatchRun<'_>,
+    by: &str,
+) -> Result<Option<Rematched>, DisclosureError> {
+    if store.disclosures(None).await?.is_empty() {
+        return Ok(None);
+    }
+    rematch_stale(store, run, by).await.map(Some)
+}
+
 /// Matches again, and assesses again, every disclosure in force whose latest match set was made against
 /// another repertoire than the one the store holds now (the repertoire grew or changed): what follows an
 /// import. The repertoire is read once for all of them; a disclosure that fails is reported with its error
 /// and the others go on.
+#[tracing::instrument(skip_all)]
 pub async fn rematch_stale(store: &dyn Store, run: &MatchRun<'_>, by: &str) -> Result<Rematched, DisclosureError> {
     let stamp = store.repertoire_stamp().await?;
     let mut stale = Vec::new();

@@ -22,6 +22,7 @@ pub struct DisclosureView {
 
 /// A disclosure with its latest match set and assessment; with `staleness`, whether the repertoire has
 /// changed since it was matched.
+#[tracing::instrument(skip_all)]
 pub async fn show(store: &dyn Store, id: &str, staleness: bool) -> Result<DisclosureView, DisclosureError> {
     let disclosure = store.disclosure(id).await?.ok_or_else(|| DisclosureError::UnknownDisclosure(id.into()))?;
     let sets = store.match_sets(id).await?;
@@ -44,6 +45,7 @@ pub const MAX_PAGE: u32 = 10_000;
 
 /// A page of a disclosure's latest match set: the rows after item `after` (with `status`, if given), in item
 /// order, at most `limit` (and [`MAX_PAGE`]); `None` while it has no match set.
+#[tracing::instrument(skip_all)]
 pub async fn matches(
     store: &dyn Store,
     id: &str,
@@ -57,11 +59,13 @@ pub async fn matches(
 }
 
 /// The disclosure in force for a licensee's model version, if any.
+#[tracing::instrument(skip_all)]
 pub async fn current_disclosure(store: &dyn Store, licensee: &str, model: &str) -> StoreResult<Option<Disclosure>> {
     Ok(store.disclosures(Some(licensee)).await?.into_iter().rfind(|d| d.current && d.model_version == model))
 }
 
 /// The latest assessment of a model version's disclosure in force.
+#[tracing::instrument(skip_all)]
 pub async fn current_assessment(store: &dyn Store, licensee: &str, model: &str) -> StoreResult<Option<Assessment>> {
     match current_disclosure(store, licensee, model).await? {
         Some(d) => Ok(store.assessments(&d.id).await?.pop()),
@@ -70,6 +74,7 @@ pub async fn current_assessment(store: &dyn Store, licensee: &str, model: &str) 
 }
 
 /// The disclosure an operator names: by id, or the one in force for a licensee's model version.
+#[tracing::instrument(skip_all)]
 pub async fn find(
     store: &dyn Store,
     id: Option<&str>,
@@ -86,6 +91,7 @@ pub async fn find(
 }
 
 /// For a party (by key or IPI name number): the items of current disclosures matched to its works.
+#[tracing::instrument(skip_all)]
 pub async fn party_matches(store: &dyn Store, party: &str) -> Result<(String, Vec<PartyMatch>), DisclosureError> {
     let detail = store.party(party).await?.ok_or_else(|| DisclosureError::UnknownParty(party.into()))?;
     let key = detail.party.key.as_str().to_owned();

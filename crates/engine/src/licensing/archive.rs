@@ -105,11 +105,13 @@ impl Archive {
     }
 }
 
-/// A uniquely named staging file in `dir` (no extra dependency for one temporary name).
+/// A uniquely named staging file in `dir`: the process id and a counter of the process's own, created
+/// exclusively (a name left by a process that died with the same id is skipped).
 fn tempfile_in(dir: &Path) -> io::Result<(fs::File, PathBuf)> {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    for attempt in 0..100u32 {
-        let path = dir.join(format!(".incoming-{}-{nanos}-{attempt}", std::process::id()));
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    for _ in 0..100u32 {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = dir.join(format!(".incoming-{}-{n}", std::process::id()));
         match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(file) => return Ok((file, path)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,

@@ -1,9 +1,53 @@
-//! Invoices as people and programs read them: JSON (the whole document), CSV (one row per line) and a
-//! printable HTML page.
+//! Invoices as people and programs read them: plain text (a terminal or an e-mail), JSON (the whole
+//! document), CSV (one row per line) and a printable HTML page.
 
 use std::fmt::Write;
 
 use super::store::{Invoice, InvoiceKind};
+
+/// The invoice as plain text: its header, each line with the steps that priced it, the totals, conversions
+/// and what was not invoiced.
+pub fn text(i: &Invoice) -> String {
+    let mut out = format!(
+        "{} {} to {} ({}) for {}, agreement {} v{}; issued {}, due {}; {}\n",
+        i.number,
+        kind_label(i.kind),
+        i.licensee_name,
+        i.licensee,
+        i.period,
+        i.agreement,
+        i.agreement_version,
+        i.issued_on,
+        i.due_on,
+        i.status.as_str()
+    );
+    for l in &i.rated.lines {
+        let territory = l.territory.as_deref().unwrap_or("");
+        let _ = writeln!(
+            out,
+            "  {:<44} {territory:<3} {:<26} {:>22}",
+            l.description,
+            l.charge.rule,
+            l.charge.amount.to_string()
+        );
+        for step in &l.charge.trail {
+            let _ = writeln!(out, "      {}: {}", step.what, step.amount);
+        }
+    }
+    let r = &i.rated;
+    let _ = writeln!(
+        out,
+        "  net {}\n  {} {}\n  total {}\n  held by presumption {}",
+        r.net, r.vat_note, r.vat, r.total, r.presumption_held
+    );
+    for c in &i.conversions {
+        let _ = writeln!(out, "  converted at {} ({})", c.rate, c.source);
+    }
+    for u in &i.unlicensed {
+        let _ = writeln!(out, "  not invoiced, outside the agreement: {u}");
+    }
+    out
+}
 
 pub fn json(invoice: &Invoice) -> String {
     serde_json::to_string_pretty(invoice).expect("an invoice always serialises")

@@ -93,6 +93,7 @@ pub enum RunOutcome {
 
 /// Rates and invoices a period. A licensee that cannot be invoiced (a missing rate, say) is reported as
 /// failed and the run goes on with the others.
+#[tracing::instrument(skip_all)]
 pub async fn run_invoices(store: &dyn Store, run: &InvoiceRun<'_>) -> Result<Vec<(String, RunOutcome)>, InvoiceError> {
     let society = store.society().await?.ok_or(StoreError::NotInitialised)?;
     let society_country = society.code.info().map(|i| i.country.clone()).unwrap_or_default();
@@ -298,6 +299,7 @@ async fn current_invoice(store: &dyn Store, licensee: &str, period: Period) -> R
 }
 
 /// What was paid towards an invoice, including what was paid towards the invoices it replaced.
+#[tracing::instrument(skip_all)]
 pub(super) async fn paid_so_far(store: &dyn Store, invoice: &Invoice) -> Result<Amount, InvoiceError> {
     paid_in(invoice, &store.payments(&invoice.number).await?)
 }
@@ -341,6 +343,7 @@ async fn unrecouped_advance(
 }
 
 /// Invoices the agreement's advance on royalties, once.
+#[tracing::instrument(skip_all)]
 pub async fn invoice_advance(
     store: &dyn Store,
     licensee: &str,
@@ -500,6 +503,7 @@ async fn credit_note(
 }
 
 /// Verifies the books from the last checkpoint; refuses to go on from corrupt books.
+#[tracing::instrument(skip_all)]
 pub async fn verify_books(store: &dyn Store, now: DateTime<Utc>) -> Result<crate::books::Verified, InvoiceError> {
     Ok(crate::books::verify(store, false, now).await?)
 }

@@ -10,6 +10,7 @@ use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::licensing::AgreementStatus;
 use licence::{Certificate, Keyring, LicenceError, PublishedKey, SignedCertificate};
+use ports::Entropy;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -36,10 +37,8 @@ pub enum KeyError {
     Store(#[from] StoreError),
 }
 
-fn random<const N: usize>() -> Result<[u8; N], KeyError> {
-    let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).map_err(|e| KeyError::Random(e.to_string()))?;
-    Ok(bytes)
+fn random<const N: usize>(entropy: &dyn Entropy) -> Result<[u8; N], KeyError> {
+    ports::random_bytes(entropy).map_err(|e| KeyError::Random(e.0))
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
@@ -58,12 +57,12 @@ fn derive(passphrase: &str, salt: &[u8]) -> Result<[u8; 32], KeyError> {
 }
 
 /// Seals a secret: `argon2id:<salt>:<nonce>:<ciphertext>` in hex.
-pub fn seal(secret: &[u8; 32], passphrase: &str) -> Result<String, KeyError> {
+pub fn seal(secret: &[u8; 32], passphrase: &str, entropy: &dyn Entropy) -> Result<String, KeyError> {
     if passphrase.chars().count() < 12 {
         return Err(KeyError::WeakPassphrase);
     }
-    let salt: [u8; 16] = random()?;
-    let nonce: [u8; 12] = random()?;
+    let salt: [u8; 16] = random(entropy)?;
+    let nonce: [u8; 12] = random(entropy)?;
     let cipher = ChaCha20Poly1305::new(Key::from_slice(&derive(passphrase, &salt)?));
     let sealed = cipher.encrypt(Nonce::from_slice(&nonce), secret.as_slice()).map_err(|_| KeyError::WrongPassphrase)?;
     Ok(format!("argon2id:{}:{}:{}", hex(&salt), hex(&nonce), hex(&sealed)))
@@ -85,13 +84,19 @@ pub fn unseal(sealed: &str, passphrase: &str) -> Result<[u8; 32], KeyError> {
 }
 
 /// Creates a new signing key, sealed, and retires the one in force.
-pub async fn rotate_key(store: &dyn Store, passphrase: &str, now: DateTime<Utc>) -> Result<StoredKey, KeyError> {
-    let secret: [u8; 32] = random()?;
-    let suffix: [u8; 3] = random()?;
+#[tracing::instrument(skip_all)]
+pub async fn rotate_key(
+    store: &dyn Store,
+    passphrase: &str,
+    entropy: &dyn Entropy,
+    now: DateTime<Utc>,
+) -> Result<StoredKey, KeyError> {
+    let secret: [u8; 32] = random(entropy)?;
+    let suffix: [u8; 3] = random(entropy)?;
     let key = StoredKey {
         key_id: format!("{}-{}", now.format("%Y%m%d"), hex(&suffix)),
         public_key: Keyring::public_key_of(secret),
-        sealed_secret: seal(&secret, passphrase)?,
+        sealed_secret: seal(&secret, passphrase, entropy)?,
         created_at: now,
         retired_at: None,
     };
@@ -100,6 +105,7 @@ pub async fn rotate_key(store: &dyn Store, passphrase: &str, now: DateTime<Utc>)
 }
 
 /// Every public key, current and retired, as the society publishes them.
+#[tracing::instrument(skip_all)]
 pub async fn published_keys(store: &dyn Store) -> Result<Vec<PublishedKey>, KeyError> {
     Ok(store
         .signing_keys()
@@ -110,6 +116,7 @@ pub async fn published_keys(store: &dyn Store) -> Result<Vec<PublishedKey>, KeyE
 }
 
 /// Issues the certificate of the licensee's current agreement version, signed with the key in force.
+#[tracing::instrument(skip_all)]
 pub async fn issue_licence(
     store: &dyn Store,
     licensee: &str,
@@ -198,6 +205,7 @@ pub fn verify_offline(keys: Vec<PublishedKey>, text: &str) -> Verdict {
 }
 
 /// Verifies a certificate and checks the agreement it names as it stands on `today`.
+#[tracing::instrument(skip_all)]
 pub async fn verify_online(store: &dyn Store, text: &str, today: NaiveDate) -> Result<Verdict, KeyError> {
     let mut verdict = verify_offline(published_keys(store).await?, text);
     let Some(certificate) = verdict.certificate.clone() else { return Ok(verdict) };
@@ -247,11 +255,11 @@ mod tests {
     #[test]
     fn a_sealed_key_opens_only_with_its_passphrase() {
         let secret = [42u8; 32];
-        let sealed = seal(&secret, "correct horse battery").unwrap();
+        let sealed = seal(&secret, "correct horse battery", &ports::FixedEntropy::new(1)).unwrap();
         assert!(!sealed.contains(&hex(&secret)));
         assert_eq!(unseal(&sealed, "correct horse battery").unwrap(), secret);
         assert!(matches!(unseal(&sealed, "wrong horse battery"), Err(KeyError::WrongPassphrase)));
-        assert!(matches!(seal(&secret, "short"), Err(KeyError::WeakPassphrase)));
+        assert!(matches!(seal(&secret, "short", &ports::FixedEntropy::new(1)), Err(KeyError::WeakPassphrase)));
         // Change the last hex digit (to another digit: a random '0' replaced by '0' would damage nothing).
         let mut damaged = sealed.clone();
         let last = damaged.pop();

@@ -27,6 +27,8 @@ pub enum LicensingError {
     NoAgreement(String),
     #[error("a new version must take effect on or after {0}, the date the current version took effect")]
     BackdatedVersion(NaiveDate),
+    #[error("{0:?} is not an amount in the tariff's currency (e.g. 5000.00)")]
+    BadAmount(String),
     #[error("the tariff is in {tariff} but the minimum guarantee or advance is in {guarantee}: use one currency")]
     GuaranteeCurrency { tariff: money::Currency, guarantee: money::Currency },
     #[error(transparent)]
@@ -44,6 +46,7 @@ fn check_country(code: &str) -> Result<String, LicensingError> {
 }
 
 /// Adds or updates a licensee.
+#[tracing::instrument(skip_all)]
 pub async fn put_licensee(store: &dyn Store, mut licensee: Licensee) -> Result<Licensee, LicensingError> {
     check_id(&licensee.id)?;
     licensee.country = check_country(&licensee.country)?;
@@ -60,6 +63,7 @@ async fn known_licensee(store: &dyn Store, id: &str) -> Result<Licensee, Licensi
 }
 
 /// Adds or updates a model version. A retrained model is a new version with its own id.
+#[tracing::instrument(skip_all)]
 pub async fn put_model_version(store: &dyn Store, model: ModelVersion) -> Result<ModelVersion, LicensingError> {
     check_id(&model.id)?;
     known_licensee(store, &model.licensee).await?;
@@ -72,6 +76,7 @@ pub async fn put_model_version(store: &dyn Store, model: ModelVersion) -> Result
 }
 
 /// Adds a service, or adds to its timeline the model versions powering it from a date.
+#[tracing::instrument(skip_all)]
 pub async fn put_service(
     store: &dyn Store,
     licensee: &str,
@@ -159,6 +164,7 @@ fn check_terms(terms: &AgreementTerms) -> Result<(), LicensingError> {
 }
 
 /// Creates the licensee's blanket agreement (version 1).
+#[tracing::instrument(skip_all)]
 pub async fn create_agreement(
     store: &dyn Store,
     id: &str,
@@ -201,6 +207,7 @@ async fn record_version(
 }
 
 /// Adds a new version of the agreement, taking effect from `coverage.effective_from`.
+#[tracing::instrument(skip_all)]
 pub async fn amend_agreement(
     store: &dyn Store,
     licensee: &str,
@@ -230,5 +237,184 @@ pub fn coverage_of(v: &AgreementVersion, effective_from: NaiveDate) -> Coverage 
         use_types: v.use_types.clone(),
         term_until: v.term_until,
         status: v.status,
+    }
+}
+
+/// What a person sets on an agreement version; every part left `None` keeps the version it amends (or, for a
+/// new agreement, takes the default: every stage, this society's repertoire, active, the illustrative tariff
+/// in EUR and its default terms). The CLI, the API and the web app build one of these; the rules of what is
+/// kept and what is defaulted are here, once.
+#[derive(Debug, Clone, Default)]
+pub struct AgreementChange {
+    pub stages: Option<Vec<Stage>>,
+    pub territories: Option<Vec<String>>,
+    pub societies: Option<Vec<domain::SocietyCode>>,
+    pub services: Option<Vec<String>>,
+    pub model_versions: Option<Vec<String>>,
+    pub use_types: Option<Vec<String>>,
+    pub term_until: Option<NaiveDate>,
+    pub status: Option<AgreementStatus>,
+    pub tariff: Option<rating::Tariff>,
+    /// Decimal amounts in the tariff's currency.
+    pub minimum_guarantee: Option<String>,
+    pub advance: Option<String>,
+    pub payment_days: Option<u32>,
+    pub report_due_days: Option<u32>,
+    pub presumption_window_days: Option<u32>,
+}
+
+impl AgreementChange {
+    /// The coverage and terms of the version taking effect on `from`: this change over `base` (the version it
+    /// amends) or over the defaults for `society`.
+    pub fn apply(
+        self,
+        society: domain::SocietyCode,
+        base: Option<&AgreementRecord>,
+        from: NaiveDate,
+    ) -> Result<(Coverage, AgreementTerms), LicensingError> {
+        let mut coverage = match base {
+            Some(b) => coverage_of(&b.coverage, from),
+            None => Coverage {
+                effective_from: from,
+                stages: Stage::ALL.to_vec(),
+                territories: Vec::new(),
+                societies: vec![society],
+                services: Vec::new(),
+                model_versions: Vec::new(),
+                use_types: Vec::new(),
+                term_until: None,
+                status: AgreementStatus::Active,
+            },
+        };
+        let keep = |new: Option<Vec<_>>, old: &mut Vec<_>| {
+            if let Some(new) = new.filter(|n: &Vec<_>| !n.is_empty()) {
+                *old = new;
+            }
+        };
+        keep(self.territories, &mut coverage.territories);
+        keep(self.services, &mut coverage.services);
+        keep(self.model_versions, &mut coverage.model_versions);
+        keep(self.use_types, &mut coverage.use_types);
+        if let Some(stages) = self.stages.filter(|s| !s.is_empty()) {
+            coverage.stages = stages;
+        }
+        if let Some(societies) = self.societies.filter(|s| !s.is_empty()) {
+            coverage.societies = societies;
+        }
+        coverage.term_until = self.term_until.or(coverage.term_until);
+        coverage.status = self.status.unwrap_or(coverage.status);
+        let mut terms = match (base, self.tariff) {
+            (Some(b), Some(tariff)) => AgreementTerms { tariff, ..b.terms.clone() },
+            (None, Some(tariff)) => AgreementTerms::new(tariff),
+            (Some(b), None) => b.terms.clone(),
+            (None, None) => AgreementTerms::new(
+                rating::Tariff::illustrative(money::Currency::EUR)
+                    .map_err(|e| LicensingError::BadAmount(e.to_string()))?,
+            ),
+        };
+        let amount = |text: &str| {
+            money::Amount::parse(text, terms.tariff.currency).map_err(|_| LicensingError::BadAmount(text.into()))
+        };
+        if let Some(g) = &self.minimum_guarantee {
+            terms.minimum_guarantee = Some(amount(g)?);
+        }
+        if let Some(a) = &self.advance {
+            terms.advance = Some(amount(a)?);
+        }
+        terms.payment_days = self.payment_days.unwrap_or(terms.payment_days);
+        terms.reporting.due_days = self.report_due_days.unwrap_or(terms.reporting.due_days);
+        terms.presumption.window_days = self.presumption_window_days.unwrap_or(terms.presumption.window_days);
+        Ok((coverage, terms))
+    }
+}
+
+/// Creates the licensee's blanket agreement from what a person set, the rest defaulted.
+#[tracing::instrument(skip_all)]
+pub async fn create_agreement_with(
+    store: &dyn Store,
+    id: &str,
+    licensee: &str,
+    from: NaiveDate,
+    change: AgreementChange,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<StoredAgreement, LicensingError> {
+    let society = store.society().await?.ok_or(StoreError::NotInitialised)?;
+    let (coverage, terms) = change.apply(society.code, None, from)?;
+    create_agreement(store, id, licensee, coverage, terms, by, now).await
+}
+
+/// Amends the licensee's agreement from what a person changed, the rest kept from the latest version.
+#[tracing::instrument(skip_all)]
+pub async fn amend_agreement_with(
+    store: &dyn Store,
+    licensee: &str,
+    from: NaiveDate,
+    change: AgreementChange,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<StoredAgreement, LicensingError> {
+    let society = store.society().await?.ok_or(StoreError::NotInitialised)?;
+    let agreement = store.agreement_of(licensee).await?.ok_or_else(|| LicensingError::NoAgreement(licensee.into()))?;
+    let latest = agreement.latest().ok_or_else(|| LicensingError::NoAgreement(licensee.into()))?;
+    let (coverage, terms) = change.apply(society.code, Some(latest), from)?;
+    amend_agreement(store, licensee, coverage, terms, by, now).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::SocietyCode;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn a_new_agreement_takes_the_defaults_and_an_amendment_keeps_what_it_does_not_change() {
+        let first = AgreementChange {
+            territories: Some(vec!["SE".into(), "NO".into()]),
+            minimum_guarantee: Some("5000".into()),
+            ..AgreementChange::default()
+        };
+        let (coverage, terms) = first.apply(SocietyCode::STIM, None, day(2026, 1, 1)).unwrap();
+        assert_eq!(coverage.stages, Stage::ALL.to_vec());
+        assert_eq!(coverage.societies, vec![SocietyCode::STIM]);
+        assert_eq!(coverage.status, AgreementStatus::Active);
+        assert_eq!(terms.minimum_guarantee.map(|g| g.to_string()), Some("5000.000000 EUR".to_owned()));
+        let version = AgreementVersion {
+            version: 1,
+            effective_from: coverage.effective_from,
+            stages: coverage.stages,
+            territories: coverage.territories,
+            societies: coverage.societies,
+            services: coverage.services,
+            model_versions: coverage.model_versions,
+            use_types: coverage.use_types,
+            term_until: coverage.term_until,
+            status: coverage.status,
+        };
+        let base = AgreementRecord {
+            coverage: version,
+            terms,
+            recorded_at: chrono::DateTime::from_timestamp(1_780_000_000, 0).unwrap(),
+            recorded_by: "staff".into(),
+        };
+        let amendment = AgreementChange {
+            status: Some(AgreementStatus::Suspended),
+            territories: Some(vec![]),
+            payment_days: Some(45),
+            ..AgreementChange::default()
+        };
+        let (coverage, terms) = amendment.apply(SocietyCode::STIM, Some(&base), day(2026, 12, 1)).unwrap();
+        assert_eq!((coverage.effective_from, coverage.status), (day(2026, 12, 1), AgreementStatus::Suspended));
+        assert_eq!(coverage.territories, ["SE", "NO"], "an empty list changes nothing");
+        assert_eq!(terms.payment_days, 45);
+        assert_eq!(terms.minimum_guarantee, base.terms.minimum_guarantee);
+        let bad = AgreementChange { advance: Some("lots".into()), ..AgreementChange::default() };
+        assert!(matches!(
+            bad.apply(SocietyCode::STIM, Some(&base), day(2027, 1, 1)),
+            Err(LicensingError::BadAmount(_))
+        ));
     }
 }

@@ -115,6 +115,7 @@ impl LookupKey {
 }
 
 /// Looks works up by ISWC or ISRC and says, for each stage, how much of each the licence includes.
+#[tracing::instrument(skip_all)]
 pub async fn lookup(
     store: &dyn Store,
     key: &LookupKey,
@@ -273,6 +274,7 @@ pub fn validate_tdm_policy(text: &str) -> Result<(), Vec<String>> {
 }
 
 /// Paths of the works whose training is reserved by every holder (for the AI-preferences statement).
+#[tracing::instrument(skip_all)]
 pub async fn reserved_work_paths(
     store: &dyn Store,
     codes: &[String],

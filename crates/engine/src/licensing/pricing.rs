@@ -103,6 +103,7 @@ pub(super) fn tier_of(licensee: &Licensee) -> BusinessTier {
 /// whole licensed repertoire (the presumption rule), all of it beyond the licensed works its disclosure
 /// matched (if any) held. `priced_before` keeps the figures an earlier invoice of the period used, so a
 /// re-run prices the same repertoire size. Models that cannot be dated are named in `notes`.
+#[tracing::instrument(skip_all)]
 pub(super) async fn training_usage(
     store: &dyn Store,
     licensee: &Licensee,

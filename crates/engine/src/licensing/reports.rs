@@ -88,6 +88,8 @@ fn phase_of(phase: &'static str, progress: Option<Progress>) -> Option<crate::pr
 pub struct Intake<'a> {
     pub licensee: &'a str,
     pub received_by: &'a str,
+    /// Names the submission's staged rows (two submissions at the same moment must not share them).
+    pub entropy: &'a dyn ports::Entropy,
     pub now: DateTime<Utc>,
     /// The largest file accepted ([`MAX_REPORT_BYTES`] unless the caller sets a lower limit).
     pub max_bytes: u64,
@@ -101,8 +103,13 @@ impl std::fmt::Debug for Intake<'_> {
 }
 
 impl<'a> Intake<'a> {
-    pub fn new(licensee: &'a str, received_by: &'a str, now: DateTime<Utc>) -> Intake<'a> {
-        Intake { licensee, received_by, now, max_bytes: MAX_REPORT_BYTES, progress: None }
+    pub fn new(
+        licensee: &'a str,
+        received_by: &'a str,
+        entropy: &'a dyn ports::Entropy,
+        now: DateTime<Utc>,
+    ) -> Intake<'a> {
+        Intake { licensee, received_by, entropy, now, max_bytes: MAX_REPORT_BYTES, progress: None }
     }
 }
 
@@ -118,6 +125,7 @@ struct Read1 {
 }
 
 /// Submits a report file: archive, validate, record. Returns what happened and the warnings.
+#[tracing::instrument(skip_all)]
 pub async fn submit_report(
     store: &dyn Store,
     archive: &Archive,
@@ -161,7 +169,7 @@ pub async fn submit_report(
         return Ok((Submitted::AlreadyReceived(current.clone()), read.warnings));
     }
     let revision = revisions.iter().map(|r| r.revision).max().unwrap_or(0) + 1;
-    let staging = staging_token()?;
+    let staging = staging_token(intake.entropy)?;
     let mut usage = read.usage;
     if read.header.kind == ReportKind::Output {
         let target = Staging { licensee: &licensee.id, report_id: &read.header.report_id, revision, token: &staging };
@@ -218,9 +226,8 @@ pub async fn submit_report(
 }
 
 /// A token naming one submission's staged outputs.
-fn staging_token() -> Result<String, ReportError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes)
+fn staging_token(entropy: &dyn ports::Entropy) -> Result<String, ReportError> {
+    let bytes: [u8; 16] = ports::random_bytes(entropy)
         .map_err(|e| ReportError::Archive(format!("no random bytes for a staging token: {e}")))?;
     Ok(crate::hex(&bytes))
 }
@@ -529,6 +536,7 @@ pub struct DuePeriod {
 }
 
 /// The reporting status of a licensee: each period and kind the agreement asks for, and whether it came.
+#[tracing::instrument(skip_all)]
 pub async fn reporting_status(
     store: &dyn Store,
     licensee: &str,

@@ -12,6 +12,7 @@ use crate::store::{Store, StoreError};
 
 /// Records a payment; the same reference again changes nothing. Decided under the invoice's lock, so two
 /// payments at once each see the other's, and a disputed invoice stays disputed until the dispute is settled.
+#[tracing::instrument(skip_all)]
 pub async fn record_payment(
     store: &dyn Store,
     invoice_number: &str,
@@ -53,7 +54,7 @@ pub async fn record_payment(
         };
         let payment =
             Payment { key, invoice: invoice.number.clone(), amount, received_on, recorded_at: now, journal_entry: 0 };
-        Ok(InvoiceChange::Payment { payment, entry, status })
+        Ok(InvoiceChange::Payment { payment: Box::new(payment), entry: Box::new(entry), status })
     });
     let changed = store.change_invoice(invoice_number, decide).await??;
     if let Some(payment) = changed.payment {
@@ -91,6 +92,7 @@ fn check_payable(invoice: &Invoice, amount: Amount) -> Result<(), InvoiceError> 
 
 /// Marks an invoice disputed, or (with `open == false`) settles the dispute back to its payment status;
 /// decided under the invoice's lock, from the payments as they stand.
+#[tracing::instrument(skip_all)]
 pub async fn dispute(store: &dyn Store, number: &str, open: bool) -> Result<Invoice, InvoiceError> {
     let decide: InvoiceDecision = Box::new(move |invoice: &Invoice, paid: &[Payment]| {
         if matches!(invoice.status, InvoiceStatus::Credited) || invoice.kind == InvoiceKind::CreditNote {
@@ -152,6 +154,7 @@ pub(super) fn whole_invoice_key(invoice: &str) -> String {
 
 /// The entry that settled a model version's part on an invoice, if one did (its own, or one for the whole
 /// invoice from before parts were settled per model version).
+#[tracing::instrument(skip_all)]
 pub(super) async fn settlement_of(
     store: &dyn Store,
     invoice: &str,
@@ -229,6 +232,7 @@ async fn parts_of(store: &dyn Store, invoice: &Invoice) -> Result<Vec<HeldPart>,
 }
 
 /// The presumption parts held and not yet settled, of one licensee (or all), oldest invoice first.
+#[tracing::instrument(skip_all)]
 pub async fn held_parts(store: &dyn Store, licensee: Option<&str>) -> Result<Vec<HeldPart>, InvoiceError> {
     let mut out = Vec::new();
     for invoice in store.invoices(licensee).await? {
@@ -242,6 +246,7 @@ pub async fn held_parts(store: &dyn Store, licensee: Option<&str>) -> Result<Vec
 }
 
 /// Settles one model version's presumption part on an invoice, once.
+#[tracing::instrument(skip_all)]
 pub async fn settle_part(
     store: &dyn Store,
     invoice_number: &str,
@@ -335,6 +340,7 @@ async fn owed_by_disclosure(
 
 /// Settles every presumption part an invoice holds (each model version's), once each: what the CLI's
 /// `presumption credit-back` does. The first entry posted (or found) is returned.
+#[tracing::instrument(skip_all)]
 pub async fn settle_presumption(
     store: &dyn Store,
     number: &str,
@@ -354,6 +360,7 @@ pub async fn settle_presumption(
 
 /// Releases every held presumption part whose window (from the day the period's part was first held, under
 /// the invoice's agreement version) has passed by `today`; returns the invoices released from.
+#[tracing::instrument(skip_all)]
 pub async fn release_due_presumptions(
     store: &dyn Store,
     today: NaiveDate,

@@ -266,8 +266,8 @@ pub enum InvoiceChange {
     Status(InvoiceStatus),
     /// A payment with its journal entry, and the invoice's status after it.
     Payment {
-        payment: Payment,
-        entry: JournalEntry,
+        payment: Box<Payment>,
+        entry: Box<JournalEntry>,
         status: InvoiceStatus,
     },
 }

@@ -27,18 +27,25 @@ pub fn hash(token: &str) -> String {
 }
 
 /// Creates a token for a licensee and returns it; only its hash is kept.
-pub async fn create(store: &dyn Store, licensee: &str, label: &str, now: DateTime<Utc>) -> Result<String, TokenError> {
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    store: &dyn Store,
+    licensee: &str,
+    label: &str,
+    entropy: &dyn ports::Entropy,
+    now: DateTime<Utc>,
+) -> Result<String, TokenError> {
     if store.licensee(licensee).await?.is_none() {
         return Err(TokenError::UnknownLicensee(licensee.into()));
     }
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| TokenError::Random(e.to_string()))?;
+    let bytes: [u8; 32] = ports::random_bytes(entropy).map_err(|e| TokenError::Random(e.0))?;
     let token = format!("{PREFIX}{}", crate::hex(&bytes));
     store.add_token(&hash(&token), licensee, label, now).await?;
     Ok(token)
 }
 
 /// The licensee a presented token belongs to.
+#[tracing::instrument(skip_all)]
 pub async fn licensee_of(store: &dyn Store, token: &str) -> Result<Option<String>, StoreError> {
     if !token.starts_with(PREFIX) || token.len() != PREFIX.len() + 64 {
         return Ok(None);
@@ -47,11 +54,13 @@ pub async fn licensee_of(store: &dyn Store, token: &str) -> Result<Option<String
 }
 
 /// The licensee's tokens (by hash prefix, label and dates; never the tokens themselves).
+#[tracing::instrument(skip_all)]
 pub async fn list(store: &dyn Store, licensee: &str) -> Result<Vec<TokenRecord>, TokenError> {
     Ok(store.tokens(licensee).await?)
 }
 
 /// Revokes the licensee's tokens whose hash starts with `prefix`; returns how many.
+#[tracing::instrument(skip_all)]
 pub async fn revoke(store: &dyn Store, licensee: &str, prefix: &str, now: DateTime<Utc>) -> Result<u64, TokenError> {
     let prefix = prefix.trim().to_ascii_lowercase();
     if prefix.len() < 6 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
