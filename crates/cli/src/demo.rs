@@ -240,7 +240,7 @@ async fn license_example(
         );
     }
     let verified = invoicing::verify_books(store, now).await?;
-    println!("  the journal has {} entries, verified and balanced", verified.through);
+    println!("  the journal verifies and balances ({} entries so far)", verified.through);
     disclose_example(store, archive, out, operator, now).await?;
     let passphrase = std::env::var("TANTIEM_KEY_PASSPHRASE").unwrap_or_else(|_| DEMO_PASSPHRASE.to_owned());
     if licences::published_keys(store).await?.is_empty() {

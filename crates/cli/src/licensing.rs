@@ -787,11 +787,21 @@ pub enum LedgerCommand {
     },
 }
 
+/// Which entries a verification read, in words.
+fn verified_range(v: &engine::books::Verified) -> String {
+    match (v.entries_read, v.from) {
+        (0, 0) => "the books are empty".into(),
+        (0, from) => format!("nothing posted since the checkpoint at entry {from}, which stands"),
+        (_, 0) => format!("entries 1 to {} verified", v.through),
+        (_, from) => format!("entries {} to {} verified from the checkpoint at entry {from}", from + 1, v.through),
+    }
+}
+
 pub async fn ledger(store: &dyn Store, command: Option<LedgerCommand>, now: DateTime<Utc>) -> Result<()> {
     match command.unwrap_or(LedgerCommand::Balance) {
         LedgerCommand::Balance => {
-            let verified = engine::books::verify(store, false, now).await?;
-            println!("{} journal entries, verified from entry {}; balanced.", verified.through, verified.from + 1);
+            let v = engine::books::verify(store, false, now).await?;
+            println!("{} journal entries; {}.", v.through, verified_range(&v));
             for (account, balance) in store.trial_balance(u64::MAX).await? {
                 println!("  {:<40} {:>24}", account.to_string(), balance.to_string());
             }
@@ -799,16 +809,18 @@ pub async fn ledger(store: &dyn Store, command: Option<LedgerCommand>, now: Date
         LedgerCommand::Verify { full } => {
             let started = std::time::Instant::now();
             let v = engine::books::verify(store, full, now).await?;
-            let kind = if full { "Full verification" } else { "Verification" };
+            if v.entries_read == 0 {
+                println!("{} journal entries; {}.", v.through, verified_range(&v));
+                return Ok(());
+            }
             println!(
-                "{kind}: entries {}..={} read ({} entries), every one in sequence and balanced; {} account sums agree; \
-                 {} earlier checkpoints reproduced; {} ({:.1} s).",
-                v.from + 1,
+                "{} journal entries; {}, every one in sequence and balanced; {} account sums agree; {} earlier \
+                 checkpoints reproduced; {} ({:.1} s).",
                 v.through,
-                v.entries_read,
+                verified_range(&v),
                 v.accounts_compared,
                 v.checkpoints_reproduced,
-                if v.checkpoint_kept { "a new checkpoint was kept" } else { "no new checkpoint was needed" },
+                if v.checkpoint_kept { "a checkpoint was kept" } else { "no new checkpoint was needed" },
                 started.elapsed().as_secs_f64()
             );
         }
