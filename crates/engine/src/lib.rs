@@ -3,8 +3,8 @@
 //! invoices, the journal, licences and the machine-readable offer. This is the API the CLI and the server call.
 //!
 //! Architecture invariant: the engine knows the store only through the [`Store`] trait, and never reads the
-//! clock or the environment itself: `now` and the operator's name come in with each call, so an import can
-//! be replayed byte for byte.
+//! clock, randomness or the environment itself: `now`, an [`Entropy`] and the operator's name come in with
+//! each call, so an import can be replayed byte for byte and a test can fix every token and key.
 
 pub mod books;
 pub mod disclosure;
