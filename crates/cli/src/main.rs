@@ -7,6 +7,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod audio;
 mod commands;
+#[cfg(feature = "demo")]
 mod demo;
 mod disclosure;
 mod licensing;
@@ -68,6 +69,7 @@ enum Command {
     /// The main job on a fresh machine: create a store, import a generated repertoire and the real CWR
     /// fixture files, print what was registered, rejected and acknowledged, then license an example AI
     /// company end to end (agreement, reports, invoice, books, signed licence).
+    #[cfg(feature = "demo")]
     Demo(demo::DemoArgs),
     /// Import files sent by publishers and societies.
     #[command(subcommand)]
@@ -280,6 +282,7 @@ async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        #[cfg(feature = "demo")]
         Command::Demo(args) => {
             let archive = archive_of(&cli.database_url, cli.archive_dir.clone());
             demo::run(&cli.database_url, &archive, &cli.operator, args, now).await
