@@ -46,6 +46,9 @@ pub struct Config {
     /// The fingerprint index file kept beside the store, for disclosures whose items carry fingerprints
     /// (`None`: built in memory when needed).
     pub audio_index: Option<std::path::PathBuf>,
+    /// How often the server verifies the whole books while it runs (`None`: never; the first run is one
+    /// period after start).
+    pub verify_books_every: Option<Duration>,
 }
 
 impl Default for Config {
@@ -58,6 +61,7 @@ impl Default for Config {
             token_rate_per_second: 20,
             verdict_ttl: Duration::from_millis(500),
             audio_index: None,
+            verify_books_every: None,
         }
     }
 }
@@ -102,6 +106,19 @@ impl AppState {
     }
 }
 
+/// The periodic full verification of the books: every entry from the first, every checkpoint reproduced.
+/// A failure is logged as an error (the books are wrong, not the server); the server goes on serving.
+async fn verify_books_periodically(store: Arc<dyn Store>, every: Duration) {
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    loop {
+        ticks.tick().await;
+        match engine::books::verify(store.as_ref(), true, chrono::Utc::now()).await {
+            Ok(v) => tracing::info!(entries = v.through, accounts = v.accounts_compared, "the books verify in full"),
+            Err(e) => tracing::error!(error = %e, "the books do not verify"),
+        }
+    }
+}
+
 /// Every route, with its limits.
 pub fn router(state: AppState) -> Router {
     let max_report = state.config.max_report_bytes;
@@ -116,8 +133,11 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until the process is stopped.
+/// Serves until the process is stopped, verifying the books in the background when configured to.
 pub async fn serve(state: AppState, address: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(address).await?;
+    if let Some(every) = state.config.verify_books_every {
+        tokio::spawn(verify_books_periodically(Arc::clone(&state.store), every));
+    }
     axum::serve(listener, router(state)).await
 }
