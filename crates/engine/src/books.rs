@@ -63,12 +63,23 @@ pub enum BooksError {
          Tantiem; restore the store from a backup"
     )]
     CheckpointDiffers(u64),
+    #[error(
+        "the journal numbered {numbered} entries but holds only {through}: the last were removed outside Tantiem; \
+         restore the store from a backup"
+    )]
+    EntriesMissing { numbered: u64, through: u64 },
 }
+
+/// The store counter that numbers journal entries.
+const JOURNAL_COUNTER: &str = "journal";
 
 /// Verifies the books: from the last checkpoint, or with `full` from the first entry. Keeps a checkpoint
 /// where it proved enough new entries (a full run always keeps one at its end).
 #[tracing::instrument(skip_all)]
 pub async fn verify(store: &dyn Store, full: bool, now: DateTime<Utc>) -> Result<Verified, BooksError> {
+    // Every number the journal has given out, read before the entries: an entry committed meanwhile only
+    // adds to what is read, and one removed behind the journal's back leaves `through` short of it.
+    let numbered = store.allocate(JOURNAL_COUNTER, 0).await?.saturating_sub(1);
     let numbers = store.checkpoint_numbers().await?;
     let start = match numbers.last() {
         Some(n) if !full => store.checkpoint(*n).await?,
@@ -101,6 +112,9 @@ pub async fn verify(store: &dyn Store, full: bool, now: DateTime<Utc>) -> Result
     }
     if let Some(beyond) = to_reproduce.next() {
         return Err(BooksError::CheckpointDiffers(beyond));
+    }
+    if verifier.through() < numbered {
+        return Err(BooksError::EntriesMissing { numbered, through: verifier.through() });
     }
     if !verifier.is_balanced() {
         return Err(LedgerError::Corrupt { number: verifier.through() }.into());

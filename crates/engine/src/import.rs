@@ -912,6 +912,24 @@ impl Importer<'_> {
         let mut seen = std::collections::HashSet::new();
         matches.retain(|r| seen.insert(r.work_code.clone()));
         matches.sort_by(|a, b| a.work_code.cmp(&b.work_code));
+        // An ISWC names one work: one another work holds already is reported, never given twice.
+        let mut holder = self.known.work_with_iswc(&iswc).cloned();
+        if holder.is_none() {
+            let stored = self.store.lookup_registrations(&[], &[iswc]).await?;
+            holder = stored.into_iter().find(|r| r.iswc == Some(iswc)).map(|r| r.work_code);
+        }
+        if let ([only], Some(other)) = (matches.as_slice(), &holder)
+            && only.iswc.is_none()
+            && *other != only.work_code
+        {
+            self.report.counts.notifications += 1;
+            let text = format!(
+                "ISWC {iswc} already belongs to work {other}; it was not given to work {} as well: ask the ISWC agency \
+                 which work it names",
+                only.work_code
+            );
+            return Ok((AckStatus::Received, Some(only.work_code.clone()), text));
+        }
         match matches.as_slice() {
             [only] if only.iswc.is_none() || only.iswc == Some(iswc) => {
                 let code = only.work_code.clone();

@@ -139,6 +139,8 @@ fn chain(previous: &[u8; 32], entry: &JournalEntry) -> [u8; 32] {
         h.update(bytes);
     };
     field(&entry.number.to_be_bytes());
+    // A presence byte first: no key and an empty key must not hash alike.
+    field(&[u8::from(entry.idempotency_key.is_some())]);
     field(entry.idempotency_key.as_deref().unwrap_or("").as_bytes());
     field(&entry.posted_at.timestamp_micros().to_be_bytes());
     field(entry.description.as_bytes());

@@ -147,7 +147,7 @@ macro_rules! impl_disclosure_store {
             impl $crate::engine::disclosure::DisclosureStore for $store {
                 #[tracing::instrument(level = "debug", skip_all, name = "store.add_disclosure")]
                 async fn add_disclosure(&self, d: &Disclosure) -> StoreResult<()> {
-                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
                     sqlx::query("UPDATE disclosures SET current = 0 WHERE licensee = $1 AND model_version = $2")
                         .bind(&d.licensee)
                         .bind(&d.model_version)
@@ -210,7 +210,7 @@ macro_rules! impl_disclosure_store {
 
                 #[tracing::instrument(level = "debug", skip_all, name = "store.begin_match_set")]
                 async fn begin_match_set(&self, disclosure: &str, at: DateTime<Utc>, stamp: &str) -> StoreResult<(u64, u32)> {
-                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
                     lock_disclosure(&mut tx, disclosure).await?;
                     // A set still running a day after it began was interrupted; one running now may be
                     // another run's, which finishes as a set of its own.
@@ -257,7 +257,7 @@ macro_rules! impl_disclosure_store {
 
                 #[tracing::instrument(level = "debug", skip_all, name = "store.drop_match_set")]
                 async fn drop_match_set(&self, match_set: u64) -> StoreResult<()> {
-                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
                     for table in ["matches", "match_works"] {
                         sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE match_set = $1 AND EXISTS (SELECT 1 FROM match_sets WHERE id = $1 AND status = 'running')")))
                             .bind(match_set as i64)
@@ -271,14 +271,14 @@ macro_rules! impl_disclosure_store {
 
                 #[tracing::instrument(level = "debug", skip_all, name = "store.add_matches")]
                 async fn add_matches(&self, match_set: u64, rows: &[MatchRow]) -> StoreResult<()> {
-                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
                     insert_matches(&mut tx, match_set, rows).await?;
                     tx.commit().await.map_err(db)
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, name = "store.finish_match_set")]
                 async fn finish_match_set(&self, match_set: u64) -> StoreResult<MatchCounts> {
-                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
                     let counts = count_set(&mut tx, match_set).await?;
                     let finished = sqlx::query("UPDATE match_sets SET status = 'complete' WHERE id = $1 AND status = 'running'")
                         .bind(match_set as i64)
@@ -349,7 +349,7 @@ macro_rules! impl_disclosure_store {
 
                 #[tracing::instrument(level = "debug", skip_all, name = "store.replace_match")]
                 async fn replace_match(&self, match_set: u64, row: &MatchRow) -> StoreResult<MatchCounts> {
-                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
                     for table in ["matches", "match_works"] {
                         sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE match_set = $1 AND item = $2")))
                             .bind(match_set as i64)
@@ -394,7 +394,7 @@ macro_rules! impl_disclosure_store {
 
                 #[tracing::instrument(level = "debug", skip_all, name = "store.add_assessment")]
                 async fn add_assessment(&self, a: &Assessment) -> StoreResult<()> {
-                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
                     lock_disclosure(&mut tx, &a.disclosure).await?;
                     let row = sqlx::query("SELECT COALESCE(MAX(number), 0) FROM assessments WHERE disclosure = $1").bind(&a.disclosure).fetch_one(&mut *tx).await.map_err(db)?;
                     let number: i64 = row.try_get(0).map_err(db)?;

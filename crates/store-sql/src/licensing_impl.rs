@@ -228,7 +228,7 @@ macro_rules! impl_licensing_store {
 
                 #[tracing::instrument(level = "debug", skip_all, name = "store.add_agreement_version")]
                 async fn add_agreement_version(&self, id: &str, licensee: &str, record: &AgreementRecord) -> StoreResult<()> {
-                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
                     sqlx::query("INSERT INTO licence_agreements (id, licensee) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING")
                         .bind(id)
                         .bind(licensee)
@@ -334,7 +334,7 @@ macro_rules! impl_licensing_store {
 
                 #[tracing::instrument(level = "debug", skip_all, name = "store.stage_outputs")]
                 async fn stage_outputs(&self, staging: &str, licensee: &str, report_id: &str, revision: u32, rows: Vec<OutputRow>) -> StoreResult<()> {
-                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
                     let per_statement = $crate::MAX_PARAMETERS / 13;
                     let mut rows = rows.into_iter().peekable();
                     while rows.peek().is_some() {
@@ -362,7 +362,7 @@ macro_rules! impl_licensing_store {
                 #[tracing::instrument(level = "debug", skip_all, name = "store.add_report")]
                 async fn add_report(&self, write: ReportWrite) -> StoreResult<()> {
                     let r = &write.record;
-                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
                     sqlx::query("UPDATE reports SET is_current = 0 WHERE licensee = $1 AND report_id = $2")
                         .bind(&r.licensee)
                         .bind(&r.report_id)
@@ -543,7 +543,7 @@ macro_rules! impl_licensing_store {
 
                 #[tracing::instrument(level = "debug", skip_all, name = "store.post_entries")]
                 async fn post_entries(&self, entries: Box<dyn Iterator<Item = $crate::ledger::JournalEntry> + Send>) -> StoreResult<Option<(u64, u64)>> {
-                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
                     let numbers = write_entries(&mut tx, entries).await?;
                     tx.commit().await.map_err(db)?;
                     Ok(numbers)
@@ -600,7 +600,7 @@ macro_rules! impl_licensing_store {
 
                 #[tracing::instrument(level = "debug", skip_all, name = "store.issue_invoices")]
                 async fn issue_invoices(&self, batch: Vec<PendingInvoice>) -> StoreResult<Vec<Invoice>> {
-                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
                     let mut issued = Vec::with_capacity(batch.len());
                     for pending in batch {
                         issued.push(issue_one(&mut tx, pending).await?);
@@ -668,7 +668,7 @@ macro_rules! impl_licensing_store {
 
                 #[tracing::instrument(level = "debug", skip_all, name = "store.post_entry")]
                 async fn post_entry(&self, entry: $crate::ledger::JournalEntry) -> StoreResult<u64> {
-                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
                     let number = append_entry(&mut tx, entry).await?;
                     tx.commit().await.map_err(db)?;
                     Ok(number)
@@ -705,7 +705,7 @@ macro_rules! impl_licensing_store {
 
                 #[tracing::instrument(level = "debug", skip_all, name = "store.rotate_key")]
                 async fn rotate_key(&self, key: &StoredKey) -> StoreResult<()> {
-                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
                     let rows = sqlx::query("SELECT document FROM signing_keys WHERE retired = 0").fetch_all(&mut *tx).await.map_err(db)?;
                     for mut old in documents::<StoredKey>(&rows, "signing key")? {
                         old.retired_at = Some(key.created_at);

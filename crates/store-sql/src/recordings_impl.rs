@@ -115,7 +115,7 @@ macro_rules! impl_recording_store {
 
                 #[tracing::instrument(level = "debug", skip_all, name = "store.apply_ern")]
                 async fn apply_ern(&self, batch: ErnBatch) -> StoreResult<()> {
-                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
                     sqlx::query("INSERT INTO ern_messages (sha256, document) VALUES ($1, $2)")
                         .bind(&batch.message.sha256)
                         .bind(to_json(&batch.message))
@@ -166,7 +166,7 @@ macro_rules! impl_recording_store {
 
                 #[tracing::instrument(level = "debug", skip_all, name = "store.put_sound_recording")]
                 async fn put_sound_recording(&self, recording: &StoredSoundRecording, revision: &CatalogueRevision) -> StoreResult<()> {
-                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
                     upsert_recording(&mut tx, recording).await?;
                     insert_revision(&mut tx, revision).await?;
                     tx.commit().await.map_err(db)
@@ -205,7 +205,7 @@ macro_rules! impl_recording_store {
 
                 #[tracing::instrument(level = "debug", skip_all, name = "store.add_recording_link")]
                 async fn add_recording_link(&self, link: &RecordingLink) -> StoreResult<bool> {
-                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
                     let added = insert_link(&mut tx, link).await?;
                     tx.commit().await.map_err(db)?;
                     Ok(added)

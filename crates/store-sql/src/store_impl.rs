@@ -225,7 +225,7 @@ macro_rules! impl_store {
                     let primaries: HashMap<&str, &RegistrationWrite> =
                         registrations.iter().filter(|r| r.reference.primary).map(|r| (r.reference.work_code.as_str(), *r)).collect();
 
-                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
                     let (numbers, last_revision) = Self::next_revisions(&mut tx, &batch.revisions, &new_codes).await?;
 
                     insert_rows(&mut tx, "INSERT INTO works (code, title, iswc, origin, revision, created_at, updated_at)", 7, "", batch.new_works.iter().collect(), |b, (code, title, iswc, origin)| {
@@ -638,7 +638,7 @@ macro_rules! impl_store {
 
                 #[tracing::instrument(level = "debug", skip_all, name = "store.set_origin")]
                 async fn set_origin(&self, work_code: &str, origin: domain::Origin, revision: &Revision) -> StoreResult<bool> {
-                    let mut tx = self.pool.begin().await.map_err(db)?;
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
                     let row = sqlx::query("UPDATE works SET origin = $1, revision = revision + 1, updated_at = $2 WHERE code = $3 RETURNING revision")
                         .bind(origin.as_str())
                         .bind(timestamp(revision.changed_at))

@@ -45,7 +45,9 @@ impl SqliteStore {
 
     async fn connect_with(options: SqliteConnectOptions) -> StoreResult<SqliteStore> {
         let file = options.get_filename();
-        let registry = if file.as_os_str().is_empty() || file.to_string_lossy().contains(":memory:") {
+        // sqlx names an in-memory database `file:sqlx-in-memory-N`; such a store has no file to lock beside.
+        let name = file.to_string_lossy();
+        let registry = if name.is_empty() || name.contains(":memory:") || name.contains("sqlx-in-memory") {
             Registry::Memory(Arc::default())
         } else {
             let mut name = file.as_os_str().to_owned();
