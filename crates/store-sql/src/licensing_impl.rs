@@ -601,6 +601,7 @@ macro_rules! impl_licensing_store {
                 #[tracing::instrument(level = "debug", skip_all, name = "store.issue_invoices")]
                 async fn issue_invoices(&self, batch: Vec<PendingInvoice>) -> StoreResult<Vec<Invoice>> {
                     let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
+                    lock_for_issue(&mut tx, &batch).await?;
                     let mut issued = Vec::with_capacity(batch.len());
                     for pending in batch {
                         issued.push(issue_one(&mut tx, pending).await?);
@@ -766,6 +767,39 @@ macro_rules! impl_licensing_store {
             }
 
             /// Numbers, posts and stores one invoice inside `tx`.
+            /// Takes what issuing `batch` decides on, in the one order every writer uses (invoice rows, then
+            /// series counters in name order, then the journal), so no two writers wait on each other in a
+            /// circle; and refuses, as a conflict, a correction whose invoice was paid or changed since the run
+            /// read it (the run then decides again from what is stored).
+            async fn lock_for_issue(tx: &mut Tx, batch: &[PendingInvoice]) -> StoreResult<()> {
+                use $crate::Backend;
+                let paid_before = batch.iter().find_map(|p| p.invoice.paid_before);
+                for corrected in batch.iter().filter_map(|p| p.invoice.corrects.as_deref()) {
+                    let sql = format!("SELECT document FROM invoices WHERE number = $1{}", <$db as Backend>::LOCK_ROWS);
+                    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(corrected).fetch_optional(&mut **tx).await.map_err(db)?;
+                    let Some(row) = row else { return Err(StoreError::Corrupt(format!("no invoice {corrected}"))) };
+                    let old: Invoice = json(&row.try_get::<String, _>("document").map_err(db)?, "invoice")?;
+                    let rows = sqlx::query("SELECT document FROM payments WHERE invoice = $1").bind(corrected).fetch_all(&mut **tx).await.map_err(db)?;
+                    let payments: Vec<Payment> = documents(&rows, "payment")?;
+                    let paid = payments.iter().try_fold(old.paid_before.unwrap_or($crate::money::Amount::zero(old.currency)), |sum, p| sum.checked_add(p.amount));
+                    let changed = old.status == InvoiceStatus::Credited || paid_before.is_some_and(|p| paid.ok() != Some(p));
+                    if changed {
+                        return Err(StoreError::Conflict(format!("invoice {corrected} was paid or changed while it was being corrected: run the invoices again")));
+                    }
+                }
+                let mut series: Vec<&str> = batch.iter().map(|p| p.series.as_str()).collect();
+                series.sort_unstable();
+                series.dedup();
+                for name in series {
+                    sqlx::query("INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT (name) DO UPDATE SET value = counters.value")
+                        .bind(format!("invoice:{name}"))
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(db)?;
+                }
+                Ok(())
+            }
+
             async fn issue_one(tx: &mut Tx, pending: PendingInvoice) -> StoreResult<Invoice> {
                 let PendingInvoice { mut invoice, series, entry } = pending;
                 // The counter row is updated inside the transaction, so concurrent runs queue on it and a

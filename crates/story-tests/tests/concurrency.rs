@@ -171,7 +171,31 @@ async fn two_imports_of_one_file_at_once_give_each_iswc_one_work(store: &Arc<dyn
     assert_eq!(holders.len(), iswcs.iter().collect::<std::collections::BTreeSet<_>>().len());
 }
 
+async fn a_payment_racing_a_correction_is_never_lost(store: &Arc<dyn Store>) {
+    let archive = invoiced(store).await;
+    pay(store, "BANK-1", "1000", day(2026, 5, 1)).await.unwrap();
+    let corrected = String::from_utf8(SERVICE_REPORT.to_vec()).unwrap().replace("\"12000.00\"", "\"16000.00\"");
+    let corrected: &'static [u8] = Box::leak(corrected.into_bytes().into_boxed_slice());
+    let intake = Intake::new("songfox", "songfox", &engine::OsEntropy, at(2026, 5, 20));
+    reports::submit_report(store.as_ref(), &archive, corrected, intake).await.unwrap();
+    let run = march(at(2026, 5, 21));
+    let (outcome, paid) =
+        tokio::join!(invoicing::run_invoices(store.as_ref(), &run), pay(store, "BANK-2", "2000", day(2026, 5, 21)));
+    let outcome = outcome.unwrap();
+    let RunOutcome::Corrected { invoice, .. } = &outcome[0].1 else { panic!("a correction: {outcome:?}") };
+    let on_old: Vec<Amount> = store.payments(INVOICE).await.unwrap().into_iter().map(|p| p.amount).collect();
+    let total = on_old.iter().try_fold(eur("0"), |sum, a| sum.checked_add(*a)).unwrap();
+    // Whichever came first, what was paid against the cancelled invoice counts towards its replacement.
+    assert_eq!(invoice.paid_before, Some(total), "{paid:?}");
+    match paid {
+        Ok(_) => assert_eq!(total, eur("3000")),
+        Err(e) => assert!(matches!(e, InvoiceError::WrongStatus { .. }), "{e}"),
+    }
+    story_tests::books_verify(store.as_ref()).await;
+}
+
 story!(
+    a_payment_racing_a_correction_is_never_lost,
     two_imports_of_one_file_at_once_give_each_iswc_one_work,
     two_partial_payments_at_once_leave_the_invoice_paid,
     the_same_payment_twice_at_once_is_posted_once,
