@@ -25,8 +25,9 @@ pub const MAX_PARAMETERS: usize = 4_000;
 /// A database error as the engine sees it: a unique violation means another request stored the same thing
 /// first (a conflict the sender can act on); anything else is the database's own trouble.
 pub fn database_error(e: sqlx::Error) -> StoreError {
+    // PostgreSQL's deadlock (40P01) and serialisation failure (40001) are races lost, not outages.
     if let sqlx::Error::Database(d) = &e
-        && d.is_unique_violation()
+        && (d.is_unique_violation() || matches!(d.code().as_deref(), Some("40P01" | "40001")))
     {
         return StoreError::Conflict(
             "another request stored the same record at the same moment and nothing of this one was kept: \
