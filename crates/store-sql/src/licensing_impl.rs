@@ -556,6 +556,14 @@ macro_rules! impl_licensing_store {
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, name = "store.checkpoint")]
+                async fn latest_checkpoint(&self) -> StoreResult<Option<$crate::ledger::Checkpoint>> {
+                    let row = sqlx::query("SELECT through FROM ledger_checkpoints ORDER BY through DESC LIMIT 1").fetch_optional(&self.pool).await.map_err(db)?;
+                    match row {
+                        Some(r) => self.checkpoint(count(r.try_get("through").map_err(db)?)).await,
+                        None => Ok(None),
+                    }
+                }
+
                 async fn checkpoint(&self, through: u64) -> StoreResult<Option<$crate::ledger::Checkpoint>> {
                     let row = sqlx::query("SELECT through, digest, taken_at, balances FROM ledger_checkpoints WHERE through = $1").bind(through as i64).fetch_optional(&self.pool).await.map_err(db)?;
                     row.map(|r| {

@@ -374,6 +374,8 @@ pub trait LicensingStore: Send + Sync {
     /// The entry numbers verification checkpoints were taken at, in order.
     async fn checkpoint_numbers(&self) -> StoreResult<Vec<u64>>;
     async fn checkpoint(&self, through: u64) -> StoreResult<Option<Checkpoint>>;
+    /// The last checkpoint kept, if any: where an incremental verification starts.
+    async fn latest_checkpoint(&self) -> StoreResult<Option<Checkpoint>>;
     /// Keeps a checkpoint (one already kept at the same entry stays as it was).
     async fn put_checkpoint(&self, checkpoint: &Checkpoint) -> StoreResult<()>;
     async fn journal_entry_by_key(&self, key: &str) -> StoreResult<Option<JournalEntry>>;
