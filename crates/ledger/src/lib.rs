@@ -197,7 +197,7 @@ pub enum Posted {
 pub struct Journal {
     entries: Vec<JournalEntry>,
     by_key: HashMap<String, usize>,
-    balances: BTreeMap<(Account, Currency), i64>,
+    balances: Balances,
 }
 
 /// Checks that postings form a valid entry: at least two, none zero, balanced per currency. Stores call it
@@ -306,21 +306,34 @@ impl Journal {
 
     /// Every non-zero balance, in account order.
     pub fn trial_balance(&self) -> Vec<(Account, Amount)> {
-        self.balances
-            .iter()
-            .filter(|(_, v)| **v != 0)
-            .map(|((account, currency), v)| (account.clone(), Amount::from_micros(*v, *currency)))
-            .collect()
+        non_zero(&self.balances)
     }
 
     /// Whether all balances sum to zero in every currency: the invariant of double entry.
     pub fn is_balanced(&self) -> bool {
-        let mut sums: BTreeMap<Currency, i128> = BTreeMap::new();
-        for ((_, currency), v) in &self.balances {
-            *sums.entry(*currency).or_default() += i128::from(*v);
-        }
-        sums.values().all(|s| *s == 0)
+        sums_to_zero(&self.balances)
     }
+}
+
+/// Balances in micro-units per account and currency, as the journal and the verifier keep them.
+pub(crate) type Balances = BTreeMap<(Account, Currency), i64>;
+
+/// Every non-zero balance, in account order.
+pub(crate) fn non_zero(balances: &Balances) -> Vec<(Account, Amount)> {
+    balances
+        .iter()
+        .filter(|(_, v)| **v != 0)
+        .map(|((account, currency), v)| (account.clone(), Amount::from_micros(*v, *currency)))
+        .collect()
+}
+
+/// Whether the balances sum to zero in every currency: the invariant of double entry.
+pub(crate) fn sums_to_zero(balances: &Balances) -> bool {
+    let mut sums: BTreeMap<Currency, i128> = BTreeMap::new();
+    for ((_, currency), v) in balances {
+        *sums.entry(*currency).or_default() += i128::from(*v);
+    }
+    sums.values().all(|s| *s == 0)
 }
 
 #[cfg(test)]

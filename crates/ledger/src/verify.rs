@@ -32,7 +32,7 @@ pub struct Checkpoint {
 pub struct Verifier {
     through: u64,
     digest: [u8; 32],
-    balances: BTreeMap<(Account, Currency), i64>,
+    balances: crate::Balances,
     /// Accounts an entry after the starting point touched: the ones whose stored sums are worth comparing.
     touched: BTreeMap<(Account, Currency), ()>,
 }
@@ -100,20 +100,12 @@ impl Verifier {
 
     /// Every non-zero balance, in account order.
     pub fn trial_balance(&self) -> Vec<(Account, Amount)> {
-        self.balances
-            .iter()
-            .filter(|(_, v)| **v != 0)
-            .map(|((account, currency), v)| (account.clone(), Amount::from_micros(*v, *currency)))
-            .collect()
+        crate::non_zero(&self.balances)
     }
 
     /// Whether all balances sum to zero in every currency.
     pub fn is_balanced(&self) -> bool {
-        let mut sums: BTreeMap<Currency, i128> = BTreeMap::new();
-        for ((_, currency), v) in &self.balances {
-            *sums.entry(*currency).or_default() += i128::from(*v);
-        }
-        sums.values().all(|s| *s == 0)
+        crate::sums_to_zero(&self.balances)
     }
 
     /// What has been proved so far, to start the next verification from.

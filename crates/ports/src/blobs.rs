@@ -185,18 +185,21 @@ impl BlobStore for FsBlobStore {
     }
 }
 
-/// A uniquely named staging file in `dir`.
-fn staging_file(dir: &Path) -> io::Result<(fs::File, PathBuf)> {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    for attempt in 0..100u32 {
-        let path = dir.join(format!("{STAGING_PREFIX}{}-{nanos}-{attempt}", std::process::id()));
+/// A uniquely named staging file in `dir` (`.incoming-PID-N`): the process id and a counter of the
+/// process's own, created exclusively, so a name left by a dead process with the same id is skipped. Written
+/// to, then renamed into place, it is how a file store never shows a half-written file.
+pub fn staging_file(dir: &Path) -> io::Result<(fs::File, PathBuf)> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    for _ in 0..100u32 {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = dir.join(format!("{STAGING_PREFIX}{}-{n}", std::process::id()));
         match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(file) => return Ok((file, path)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
         }
     }
-    Err(io::Error::other("could not create a staging file in the blob store"))
+    Err(io::Error::other(format!("could not create a staging file in {}", dir.display())))
 }
 
 #[cfg(test)]

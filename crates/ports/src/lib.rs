@@ -18,7 +18,7 @@ mod entropy;
 
 use async_trait::async_trait;
 
-pub use blobs::{Blob, BlobStore, FsBlobStore};
+pub use blobs::{Blob, BlobStore, FsBlobStore, staging_file};
 pub use entropy::{Entropy, EntropyError, FixedEntropy, OsEntropy, random_bytes};
 
 /// A store error: the database said no, lost a race, or holds what Tantiem did not write.

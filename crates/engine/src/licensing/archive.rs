@@ -41,7 +41,7 @@ impl Archive {
     /// over the limit is an error of kind [`io::ErrorKind::FileTooLarge`].
     pub fn put(&self, input: impl Read, limit: u64) -> io::Result<Archived> {
         fs::create_dir_all(&self.root)?;
-        let staging = tempfile_in(&self.root)?;
+        let staging = ports::staging_file(&self.root)?;
         let staged = staging.1.clone();
         let result = self.put_staged(input, limit, staging);
         if result.is_err() {
@@ -103,22 +103,6 @@ impl Archive {
         self.open(sha256)?.take(bytes as u64).read_to_end(&mut head)?;
         Ok(head)
     }
-}
-
-/// A uniquely named staging file in `dir`: the process id and a counter of the process's own, created
-/// exclusively (a name left by a process that died with the same id is skipped).
-fn tempfile_in(dir: &Path) -> io::Result<(fs::File, PathBuf)> {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    for _ in 0..100u32 {
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let path = dir.join(format!(".incoming-{}-{n}", std::process::id()));
-        match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(file) => return Ok((file, path)),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(io::Error::other("could not create a staging file in the archive"))
 }
 
 #[cfg(test)]
