@@ -137,6 +137,7 @@ pub fn phase(manifest: &Path, dir: &Path, seconds: u64) -> Result<()> {
         let now = Utc::now();
         engine::licensing::licensees::put_licensee(
             s,
+            crate::staff(),
             domain::licensing::Licensee {
                 id: "songfox".into(),
                 name: "Songfox AB".into(),
@@ -157,7 +158,7 @@ pub fn phase(manifest: &Path, dir: &Path, seconds: u64) -> Result<()> {
             placed_on_eu_market: None,
             training_summary_url: None,
         };
-        engine::licensing::licensees::put_model_version(s, model).await?;
+        engine::licensing::licensees::put_model_version(s, crate::staff(), model).await?;
         let archive = engine::licensing::Archive::new(dir.join("archive"));
         let started = Instant::now();
         let submission = Submission {
@@ -170,7 +171,7 @@ pub fn phase(manifest: &Path, dir: &Path, seconds: u64) -> Result<()> {
             max_bytes: MAX_FILE_BYTES,
             progress: None,
         };
-        let received = intake::receive(s, &archive, submission).await?;
+        let received = intake::receive(s, crate::staff(), &archive, submission).await?;
         let receive = started.elapsed().as_secs_f64();
         // When each phase of matching began (loading the repertoire, matching and writing).
         let phases: std::sync::Arc<std::sync::Mutex<Vec<(&'static str, f64)>>> = Default::default();
@@ -182,7 +183,7 @@ pub fn phase(manifest: &Path, dir: &Path, seconds: u64) -> Result<()> {
             }
         });
         let run = MatchRun { progress: Some(progress), ..MatchRun::new(&archive, now) };
-        let set = run::match_disclosure(s, received.disclosure(), &run).await?;
+        let set = run::match_disclosure(s, crate::staff(), received.disclosure(), &run).await?;
         let matched = started.elapsed().as_secs_f64() - receive;
         let phases = phases.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let mut from = receive;
@@ -191,7 +192,8 @@ pub fn phase(manifest: &Path, dir: &Path, seconds: u64) -> Result<()> {
             eprintln!("  {phase}: {:.1} s (from {:.1} s)", until - at.max(from), at);
             from = until;
         }
-        let assessment = engine::disclosure::assess::assess(s, &received.disclosure().id, "bench", now).await?;
+        let assessment =
+            engine::disclosure::assess::assess(s, crate::staff(), &received.disclosure().id, "bench", now).await?;
         let total = started.elapsed().as_secs_f64();
         eprintln!(
             "  {} items: {} matched, {} ambiguous, {} unmatched; {} works; verdict {}",

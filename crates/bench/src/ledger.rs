@@ -236,14 +236,23 @@ async fn calls_phase(store: &dyn Store, postings: u64, calls: usize) -> Result<V
     let fill_s = t.elapsed().as_secs_f64();
     let number = invoice(store).await?;
     let t = Instant::now();
-    engine::books::verify(store, true, at()).await?;
+    engine::books::verify(store, crate::staff(), true, at()).await?;
     let verify_s = t.elapsed().as_secs_f64();
     let day = NaiveDate::from_ymd_opt(2026, 12, 2).context("a date")?;
     let one = Amount::from_units(1, Currency::EUR)?;
     let mut payments = Vec::with_capacity(calls);
     for i in 0..calls {
         let t = Instant::now();
-        engine::licensing::settlement::record_payment(store, &number, &format!("bank {i}"), one, day, at()).await?;
+        engine::licensing::settlement::record_payment(
+            store,
+            crate::staff(),
+            &number,
+            &format!("bank {i}"),
+            one,
+            day,
+            at(),
+        )
+        .await?;
         payments.push(t.elapsed().as_secs_f64() * 1e3);
     }
     let receivable = Account::Receivable { licensee: "bench".into() };

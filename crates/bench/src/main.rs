@@ -42,6 +42,12 @@ fn usage() -> ! {
     std::process::exit(2)
 }
 
+/// The society's operator the benchmarks act as.
+pub(crate) fn staff() -> &'static engine::Actor {
+    static STAFF: std::sync::OnceLock<engine::Actor> = std::sync::OnceLock::new();
+    STAFF.get_or_init(|| engine::Actor::operator("bench"))
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -227,11 +233,12 @@ fn phase(args: &[String]) -> Result<()> {
                     let url = args.get(3).context("a PostgreSQL URL")?;
                     std::sync::Arc::new(store_postgres::PostgresStore::connect(url).await?)
                 };
-                engine::registry::initialise(store.as_ref(), domain::SocietyCode::STIM, None).await?;
+                engine::registry::initialise(store.as_ref(), crate::staff(), domain::SocietyCode::STIM, None).await?;
                 let input = BufReader::with_capacity(1 << 20, std::fs::File::open(&file)?);
                 let sink: AckSink<'_> = Box::new(|_| Ok(Box::new(std::io::sink()) as Box<dyn Write + Send>));
                 let report = engine::import_cwr(
                     &store,
+                    crate::staff(),
                     input,
                     "bench.V21",
                     ImportOptions::new(Utc::now(), "bench"),

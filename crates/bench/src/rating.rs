@@ -103,7 +103,7 @@ pub fn generate(dir: &Path, shape: Shape) -> Result<(Files, Files, u64)> {
 
 /// Creates the licensees, each with a model, services and an agreement over all territories.
 pub async fn set_up(store: &dyn Store, shape: Shape) -> Result<()> {
-    engine::registry::initialise(store, SocietyCode::STIM, None).await?;
+    engine::registry::initialise(store, crate::staff(), SocietyCode::STIM, None).await?;
     let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().context("a time")?;
     let start = NaiveDate::from_ymd_opt(2026, 1, 1).context("a date")?;
     let services_per_licensee = shape.service_reports.div_ceil(shape.licensees);
@@ -117,7 +117,7 @@ pub async fn set_up(store: &dyn Store, shape: Shape) -> Result<()> {
             business_tier: "small".into(),
             contacts: vec![],
         };
-        licensees::put_licensee(store, licensee).await?;
+        licensees::put_licensee(store, crate::staff(), licensee).await?;
         let model = ModelVersion {
             id: "m1".into(),
             licensee: id.clone(),
@@ -128,11 +128,11 @@ pub async fn set_up(store: &dyn Store, shape: Shape) -> Result<()> {
             placed_on_eu_market: None,
             training_summary_url: None,
         };
-        licensees::put_model_version(store, model).await?;
+        licensees::put_model_version(store, crate::staff(), model).await?;
         let mut services = Vec::new();
         for s in 0..services_per_licensee {
             let service = format!("app{s}");
-            licensees::put_service(store, &id, &service, "app", None).await?;
+            licensees::put_service(store, crate::staff(), &id, &service, "app", None).await?;
             services.push(service);
         }
         let coverage = Coverage {
@@ -147,7 +147,7 @@ pub async fn set_up(store: &dyn Store, shape: Shape) -> Result<()> {
             status: AgreementStatus::Active,
         };
         let terms = AgreementTerms::new(rating::Tariff::illustrative(money::Currency::EUR)?);
-        licensees::create_agreement(store, &format!("A-{id}"), &id, coverage, terms, "bench", now).await?;
+        licensees::create_agreement(store, crate::staff(), &format!("A-{id}"), &id, coverage, terms, now).await?;
     }
     Ok(())
 }
@@ -159,7 +159,7 @@ pub async fn intake(store: &dyn Store, archive: &Archive, files: &[(String, Path
     for (licensee, path) in files {
         let file = std::fs::File::open(path)?;
         let intake = Intake::new(licensee, "bench", &engine::OsEntropy, now);
-        let (submitted, _) = reports::submit_report(store, archive, file, intake)
+        let (submitted, _) = reports::submit_report(store, crate::staff(), archive, file, intake)
             .await
             .with_context(|| format!("{}", path.display()))?;
         lines += submitted.record().summary.lines;
@@ -172,7 +172,7 @@ pub async fn invoice(store: &dyn Store) -> Result<usize> {
     let now = Utc.with_ymd_and_hms(2026, 4, 15, 12, 0, 0).single().context("a time")?;
     let period = Period::month(2026, 3).context("a period")?;
     let run = invoicing::InvoiceRun { period, licensee: None, issued_on: now.date_naive(), now, rates: &[] };
-    let outcomes = invoicing::run_invoices(store, &run).await?;
+    let outcomes = invoicing::run_invoices(store, crate::staff(), &run).await?;
     let issued = outcomes.iter().filter(|(_, o)| matches!(o, invoicing::RunOutcome::Issued(_))).count();
     if issued != outcomes.len() {
         bail!(

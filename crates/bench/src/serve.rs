@@ -100,8 +100,9 @@ fn measure(o: &Options, dir: &Path, name: &str, url: Option<&str>) -> Result<Vec
         };
         set_up(store.as_ref(), Shape { service_reports: 1, output_lines: 0, licensees: 1, output_files: 0 }).await?;
         let passphrase = "bench passphrase, not secret";
-        licences::rotate_key(store.as_ref(), passphrase, &engine::OsEntropy, Utc::now()).await?;
-        let licence = licences::issue_licence(store.as_ref(), "lic0000", passphrase, Utc::now()).await?;
+        licences::rotate_key(store.as_ref(), crate::staff(), passphrase, &engine::OsEntropy, Utc::now()).await?;
+        let licence =
+            licences::issue_licence(store.as_ref(), crate::staff(), "lic0000", passphrase, Utc::now()).await?;
         let config = server::Config {
             verdict_ttl: std::time::Duration::from_millis(o.verdict_ttl_ms),
             ..server::Config::default()

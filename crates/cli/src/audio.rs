@@ -72,7 +72,7 @@ pub async fn command(
             let isrc = isrc(&code)?;
             let (prints, ms) = fingerprint_of(&file)?;
             let (items, peaks) = (prints.chromaprint.len(), prints.peaks.len());
-            recordings::register_audio(store, &isrc, &prints, ms, operator, now).await?;
+            recordings::register_audio(store, crate::actor(), &isrc, &prints, ms, operator, now).await?;
             println!(
                 "Registered {} ({:.1} s: {items} Chromaprint items, {peaks} spectral peaks) for {isrc}.",
                 file.display(),
@@ -91,7 +91,7 @@ pub async fn command(
                 let outcome = async {
                     let isrc = isrc(code.trim())?;
                     let (prints, ms) = fingerprint_of(&folder.join(name.trim()))?;
-                    recordings::register_audio(store, &isrc, &prints, ms, operator, now).await?;
+                    recordings::register_audio(store, crate::actor(), &isrc, &prints, ms, operator, now).await?;
                     Ok::<_, anyhow::Error>(())
                 }
                 .await;
@@ -112,7 +112,7 @@ pub async fn command(
             let audio = fingerprint::decode_file(&file).with_context(|| format!("{}", file.display()))?;
             let query = Query::of(&audio).with_context(|| format!("{}", file.display()))?;
             let index = index.unwrap_or_else(|| crate::audio_index_of(database_url));
-            let (recogniser, source) = recordings::recogniser(store, Some(&index)).await?;
+            let (recogniser, source) = recordings::recogniser(store, crate::actor(), Some(&index)).await?;
             match source {
                 IndexSource::Built if !json => {
                     eprintln!("Built the audio index over {} recordings into {}.", recogniser.len(), index.display())
@@ -123,7 +123,7 @@ pub async fn command(
                 _ => {}
             }
             let thresholds = Thresholds { chromaprint: min_confidence, landmarks: min_landmarks };
-            let found = recordings::identify(store, &recogniser, &query, top, thresholds).await?;
+            let found = recordings::identify(store, crate::actor(), &recogniser, &query, top, thresholds).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&found)?);
             } else if found.is_empty() {

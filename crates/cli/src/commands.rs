@@ -73,7 +73,7 @@ pub async fn import_one(
         Ok(Box::new(BufWriter::new(file)) as Box<dyn Write + Send>)
     });
     let progress = |bytes: u64| bar.set_position(bytes);
-    let report = engine::import_cwr(store, input, name, options, sink, &progress).await;
+    let report = engine::import_cwr(store, crate::actor(), input, name, options, sink, &progress).await;
     bar.finish_and_clear();
     report
 }
@@ -123,12 +123,10 @@ pub struct WorkShowArgs {
 }
 
 pub async fn work_show(store: &dyn Store, args: WorkShowArgs, now: DateTime<Utc>) -> Result<()> {
-    let detail = store.work(&args.code_or_iswc).await?.with_context(|| {
-        format!("no work with code or ISWC {:?}: find it with `tantiem works search`", args.code_or_iswc)
-    })?;
+    let detail = registry::work(store, crate::actor(), &args.code_or_iswc).await?;
     let as_of = args.as_of.unwrap_or(now.date_naive());
     let consent = registry::licensed_shares(store, &detail, as_of).await?;
-    let recordings = store.work_recordings(&detail.summary.code).await?;
+    let recordings = registry::work_recordings(store, crate::actor(), &detail.summary.code).await?;
     if args.json {
         let value =
             serde_json::json!({ "work": detail, "licensed_shares": consent, "recordings": recordings, "as_of": as_of });
@@ -202,7 +200,7 @@ pub async fn consent(store: &dyn Store, command: ConsentCommand, operator: &str,
                 effective_from: from.unwrap_or(now.date_naive()),
                 note,
             };
-            let recorded = registry::set_consent(store, &request, operator, now).await?;
+            let recorded = registry::set_consent(store, crate::actor(), &request, operator, now).await?;
             for c in recorded {
                 println!(
                     "{} {} for {}{} from {} (recorded by {operator})",
@@ -216,13 +214,13 @@ pub async fn consent(store: &dyn Store, command: ConsentCommand, operator: &str,
             Ok(())
         }
         ConsentCommand::Show { work: Some(work), as_of, .. } => {
-            let detail = store.work(&work).await?.with_context(|| format!("no work {work:?}"))?;
+            let detail = registry::work(store, crate::actor(), &work).await?;
             let as_of = as_of.unwrap_or(now.date_naive());
             print::licensed_shares(&registry::licensed_shares(store, &detail, as_of).await?, as_of);
             Ok(())
         }
         ConsentCommand::Show { party: Some(party), .. } => {
-            let detail = store.party(&party).await?.with_context(|| format!("no party {party:?}"))?;
+            let detail = registry::party(store, crate::actor(), &party).await?;
             print::consent_choices(&detail.consent);
             Ok(())
         }
@@ -246,7 +244,7 @@ pub async fn origin(store: &dyn Store, command: OriginCommand, operator: &str, n
     let OriginCommand::Set { work, origin, note } = command;
     let origin = Origin::parse(&origin)
         .with_context(|| format!("unknown origin {origin:?}: use human, ai-assisted, fully-ai or unknown"))?;
-    let code = registry::set_origin(store, &work, origin, operator, now, &note).await?;
+    let code = registry::set_origin(store, crate::actor(), &work, origin, operator, now, &note).await?;
     let payable = if origin.is_distributable() { "distributable" } else { "kept on record, never distributed" };
     println!("{code}: origin {} ({payable})", origin.as_str());
     Ok(())

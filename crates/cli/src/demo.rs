@@ -69,7 +69,7 @@ pub async fn run(
         }
     }
     let store = crate::open_store(database_url, true).await?;
-    let society = engine::registry::initialise(store.as_ref(), domain::SocietyCode::STIM, None).await?;
+    let society = engine::registry::initialise(store.as_ref(), crate::actor(), domain::SocietyCode::STIM, None).await?;
     println!(
         "Tantiem demo — store: {} ({database_url}), society: {} ({})",
         store.backend(),
@@ -118,7 +118,7 @@ pub async fn run(
         print::import_report(report, 12, &ack_dir);
     }
     print::import_totals(&reports);
-    let counts = store.counts().await?;
+    let counts = engine::registry::counts(store.as_ref(), crate::actor()).await?;
     println!();
     println!(
         "The registry now holds {} works ({} registrations, {} in conflict), {} parties, {} recordings, from {} submissions.",
@@ -162,7 +162,7 @@ async fn license_example(
         business_tier: "small".into(),
         contacts: vec!["licensing@songfox.example".into()],
     };
-    licensees::put_licensee(store, licensee).await?;
+    licensees::put_licensee(store, crate::actor(), licensee).await?;
     for (id, day) in [("sf-1", 10), ("sf-2", 20)] {
         let model = ModelVersion {
             id: id.into(),
@@ -174,12 +174,19 @@ async fn license_example(
             placed_on_eu_market: chrono::NaiveDate::from_ymd_opt(2026, 3, day),
             training_summary_url: None,
         };
-        licensees::put_model_version(store, model).await?;
+        licensees::put_model_version(store, crate::actor(), model).await?;
     }
     let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).context("a date")?;
-    licensees::put_service(store, "songfox", "app", "Songfox app", Some((start, vec!["sf-1".into(), "sf-2".into()])))
-        .await?;
-    if store.agreement_of("songfox").await?.is_none() {
+    licensees::put_service(
+        store,
+        crate::actor(),
+        "songfox",
+        "app",
+        "Songfox app",
+        Some((start, vec!["sf-1".into(), "sf-2".into()])),
+    )
+    .await?;
+    if licensees::show(store, crate::actor(), "songfox").await?.agreement.is_none() {
         let coverage = licensees::Coverage {
             effective_from: start,
             stages: domain::Stage::ALL.to_vec(),
@@ -192,13 +199,13 @@ async fn license_example(
             status: AgreementStatus::Active,
         };
         let terms = AgreementTerms::new(rating::Tariff::illustrative(money::Currency::EUR)?);
-        licensees::create_agreement(store, "A-2026-001", "songfox", coverage, terms, operator, now).await?;
+        licensees::create_agreement(store, crate::actor(), "A-2026-001", "songfox", coverage, terms, now).await?;
     }
     for (name, bytes) in
         [("songfox-service-2026-03.json", SERVICE_REPORT), ("songfox-outputs-2026-03.csv", OUTPUT_REPORT)]
     {
         let intake = reports::Intake::new("songfox", operator, &engine::OsEntropy, now);
-        let (submitted, _) = reports::submit_report(store, archive, bytes, intake).await?;
+        let (submitted, _) = reports::submit_report(store, crate::actor(), archive, bytes, intake).await?;
         let r = submitted.record();
         println!("  report {name}: {} lines{}", r.summary.lines, if r.summary.late { ", late" } else { "" });
         for u in &r.summary.unlicensed {
@@ -207,7 +214,7 @@ async fn license_example(
     }
     let period = domain::Period::month(2026, 3).context("a period")?;
     let run = invoicing::InvoiceRun { period, licensee: Some("songfox"), issued_on: now.date_naive(), now, rates: &[] };
-    for (_, outcome) in invoicing::run_invoices(store, &run).await? {
+    for (_, outcome) in invoicing::run_invoices(store, crate::actor(), &run).await? {
         let invoice = match outcome {
             invoicing::RunOutcome::Issued(i) | invoicing::RunOutcome::Unchanged(i) => *i,
             invoicing::RunOutcome::Corrected { invoice, .. } => *invoice,
@@ -239,18 +246,20 @@ async fn license_example(
             invoice.rated.presumption_held
         );
     }
-    let verified = invoicing::verify_books(store, now).await?;
+    let verified = engine::books::verify(store, crate::actor(), false, now).await?;
     println!("  the journal verifies and balances ({} entries so far)", verified.through);
     disclose_example(store, archive, out, operator, now).await?;
     let passphrase = std::env::var("TANTIEM_KEY_PASSPHRASE").unwrap_or_else(|_| DEMO_PASSPHRASE.to_owned());
-    if licences::published_keys(store).await?.is_empty() {
-        licences::rotate_key(store, &passphrase, &engine::OsEntropy, now).await?;
+    if licences::published_keys(store, crate::actor()).await?.is_empty() {
+        licences::rotate_key(store, crate::actor(), &passphrase, &engine::OsEntropy, now).await?;
     }
-    match licences::issue_licence(store, "songfox", &passphrase, now).await {
+    match licences::issue_licence(store, crate::actor(), "songfox", &passphrase, now).await {
         Ok(licence) => {
             let path = out.join("songfox-licence.json");
             std::fs::write(&path, serde_json::to_string_pretty(&licence.signed)? + "\n")?;
-            let verdict = licences::verify_online(store, &std::fs::read_to_string(&path)?, now.date_naive()).await?;
+            let verdict =
+                licences::verify_online(store, crate::actor(), &std::fs::read_to_string(&path)?, now.date_naive())
+                    .await?;
             println!(
                 "  licence {} written to {}: signature valid {}, {}",
                 licence.id,
@@ -297,7 +306,7 @@ async fn disclose_example(
             max_bytes: MAX_FILE_BYTES,
             progress: None,
         };
-        let (received, set, assessment) = submit(store, archive, submission, None).await?;
+        let (received, set, assessment) = submit(store, crate::actor(), archive, submission, None).await?;
         let c = &set.counts;
         println!(
             "    {what}: disclosure {}, {} items ({} matched, {} ambiguous, {} unmatched), transparency {}",
@@ -311,7 +320,7 @@ async fn disclose_example(
         for s in &assessment.settlements {
             println!("      {s}");
         }
-        engine::licensing::invoicing::verify_books(store, now).await?;
+        engine::books::verify(store, crate::actor(), false, now).await?;
         let held = store.balance(&presumption, money::Currency::EUR).await?;
         println!("      the presumption account holds {}", held.checked_neg()?);
     }

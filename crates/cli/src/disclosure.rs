@@ -152,8 +152,9 @@ async fn licensee_of(store: &dyn Store, licensee: Option<String>, model: &str) -
         return Ok(l);
     }
     let mut owners = Vec::new();
-    for l in store.licensees().await? {
-        if store.model_versions(&l.id).await?.iter().any(|m| m.id == model) {
+    for l in engine::licensing::licensees::list(store, crate::actor()).await? {
+        let seen = engine::licensing::licensees::show(store, crate::actor(), &l.id).await?;
+        if seen.model_versions.iter().any(|m| m.id == model) {
             owners.push(l.id);
         }
     }
@@ -183,7 +184,8 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
                 max_bytes: MAX_FILE_BYTES,
                 progress: Some(progress.clone()),
             };
-            let done = intake::submit(store, cx.archive, submission, Some(cx.audio_index.clone())).await;
+            let done =
+                intake::submit(store, crate::actor(), cx.archive, submission, Some(cx.audio_index.clone())).await;
             bar.finish_and_clear();
             let (received, set, assessment) = done?;
             let d = received.disclosure().clone();
@@ -196,8 +198,8 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
             print_disclosure(&d, Some(&set), Some(&assessment), false);
         }
         DisclosureCommand::Show { id, licensee, model, json } => {
-            let d = views::find(store, id.as_deref(), licensee.as_deref(), model.as_deref()).await?;
-            let view = views::show(store, &d.id, true).await?;
+            let d = views::find(store, crate::actor(), id.as_deref(), licensee.as_deref(), model.as_deref()).await?;
+            let view = views::show(store, crate::actor(), &d.id, true).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&view)?);
             } else {
@@ -210,9 +212,11 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
             }
         }
         DisclosureCommand::List { licensee } => {
-            for d in store.disclosures(licensee.as_deref()).await? {
-                let verdict =
-                    store.assessments(&d.id).await?.pop().map_or("not assessed".to_owned(), |a| a.verdict.to_string());
+            for d in views::list(store, crate::actor(), licensee.as_deref()).await? {
+                let verdict = views::assessments(store, crate::actor(), &d.id)
+                    .await?
+                    .pop()
+                    .map_or("not assessed".to_owned(), |a| a.verdict.to_string());
                 println!(
                     "{}  {:<12} {:<12} rev {} {:<8} {} items  {}  received {}",
                     d.id,
@@ -234,9 +238,10 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
                 _ => None,
             };
             let limit = limit.min(views::MAX_PAGE);
-            let (_, rows) = views::matches(store, &id, status, after, limit).await?.with_context(|| {
-                format!("disclosure {id} has no match set: is the id right? (`tantiem disclosure list` shows them)")
-            })?;
+            let (_, rows) =
+                views::matches(store, crate::actor(), &id, status, after, limit).await?.with_context(|| {
+                    format!("disclosure {id} has no match set: is the id right? (`tantiem disclosure list` shows them)")
+                })?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
@@ -259,13 +264,14 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
                     bail!("say what the item is: --recording ISRC, --work CODE (repeatable) or --none")
                 }
             };
-            let (row, counts) = decisions::resolve(store, &id, item, resolution, &note, cx.operator, cx.now).await?;
+            let (row, counts) = decisions::resolve(store, crate::actor(), &id, item, resolution, &note, cx.now).await?;
             print_row(&row);
             println!("Match set now: {}", counts_line(&counts));
             println!("Run `tantiem disclosure assess {id}` to assess it with the decision.");
         }
         DisclosureCommand::Assess { id, json } => {
-            let assessment = engine::disclosure::assess::assess(store, &id, cx.operator, cx.now).await?;
+            let assessment =
+                engine::disclosure::assess::assess(store, crate::actor(), &id, cx.operator, cx.now).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&assessment)?);
             } else {
@@ -276,7 +282,7 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
             let (bar, progress) = progress_bar();
             let run = MatchRun { progress: Some(progress), ..cx.match_run() };
             let done = if stale {
-                run::rematch_stale(store, &run, cx.operator).await
+                run::rematch_stale(store, crate::actor(), &run, cx.operator).await
             } else {
                 let id = id.context("give the disclosure to match again, or --stale")?;
                 let d = store
@@ -284,8 +290,11 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
                     .await?
                     .with_context(|| format!("no disclosure {id}: `tantiem disclosure list` shows them"))?;
                 let outcome = async {
-                    let set = run::match_disclosure(store, &d, &run).await?;
-                    Ok((set, engine::disclosure::assess::assess(store, &d.id, cx.operator, cx.now).await?))
+                    let set = run::match_disclosure(store, crate::actor(), &d, &run).await?;
+                    Ok((
+                        set,
+                        engine::disclosure::assess::assess(store, crate::actor(), &d.id, cx.operator, cx.now).await?,
+                    ))
                 }
                 .await;
                 Ok(vec![(d.id.clone(), outcome)])
@@ -301,7 +310,7 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
             }
         }
         DisclosureCommand::Party { party, json } => {
-            let (key, matches) = views::party_matches(store, &party).await?;
+            let (key, matches) = views::party_matches(store, crate::actor(), &party).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&matches)?);
             } else if matches.is_empty() {
@@ -330,7 +339,7 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
 pub async fn rematch_after_import(store: &dyn Store, cx: &Setting<'_>) -> Result<()> {
     let (bar, progress) = progress_bar();
     let run = MatchRun { progress: Some(progress), ..cx.match_run() };
-    let done = run::after_import(store, &run, cx.operator).await;
+    let done = run::after_import(store, crate::actor(), &run, cx.operator).await;
     bar.finish_and_clear();
     let done = match done {
         Ok(None) => return Ok(()),

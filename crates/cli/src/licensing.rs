@@ -307,22 +307,22 @@ pub async fn licensee(store: &dyn Store, command: LicenseeCommand, now: DateTime
         LicenseeCommand::Add { id, name, country, vat_number, tier, contacts } => {
             let l = licensees::put_licensee(
                 store,
+                crate::actor(),
                 Licensee { id, name, country, vat_number, business_tier: tier, contacts },
             )
             .await?;
             println!("Licensee {} ({}, {}, {} business) recorded.", l.id, l.name, l.country, l.business_tier);
         }
         LicenseeCommand::List => {
-            for l in store.licensees().await? {
-                let agreement = store.agreement_of(&l.id).await?.map_or_else(|| "no agreement".to_owned(), |a| a.id);
+            for l in licensees::list(store, crate::actor()).await? {
+                let seen = licensees::show(store, crate::actor(), &l.id).await?;
+                let agreement = seen.agreement.map_or_else(|| "no agreement".to_owned(), |a| a.id);
                 println!("{:<16} {:<32} {} {:<7} {}", l.id, l.name, l.country, l.business_tier, agreement);
             }
         }
         LicenseeCommand::Show { id, json } => {
-            let l = store.licensee(&id).await?.with_context(|| format!("no licensee {id:?}"))?;
-            let services = store.services(&id).await?;
-            let models = store.model_versions(&id).await?;
-            let agreement = store.agreement_of(&id).await?;
+            let licensees::LicenseeView { licensee: l, services, model_versions: models, agreement } =
+                licensees::show(store, crate::actor(), &id).await?;
             if json {
                 let value = serde_json::json!({ "licensee": l, "services": services, "model_versions": models, "agreement": agreement });
                 println!("{}", serde_json::to_string_pretty(&value)?);
@@ -356,7 +356,7 @@ pub async fn licensee(store: &dyn Store, command: LicenseeCommand, now: DateTime
             }
         }
         LicenseeCommand::Tokens { id } => {
-            for t in tokens::list(store, &id).await? {
+            for t in tokens::list(store, crate::actor(), &id).await? {
                 let state =
                     t.revoked_at.map_or("active".to_owned(), |at| format!("revoked {}", at.format("%Y-%m-%d %H:%M")));
                 println!(
@@ -368,11 +368,11 @@ pub async fn licensee(store: &dyn Store, command: LicenseeCommand, now: DateTime
             }
         }
         LicenseeCommand::RevokeToken { id, prefix } => {
-            let n = tokens::revoke(store, &id, &prefix, now).await?;
+            let n = tokens::revoke(store, crate::actor(), &id, &prefix, now).await?;
             println!("Revoked {n} token(s) of {id}.");
         }
         LicenseeCommand::Token { id, label } => {
-            let token = tokens::create(store, &id, &label, &engine::OsEntropy, now).await?;
+            let token = tokens::create(store, crate::actor(), &id, &label, &engine::OsEntropy, now).await?;
             println!("API token for {id} (shown once; only its hash is kept):\n{token}");
         }
     }
@@ -392,7 +392,7 @@ pub async fn model(store: &dyn Store, command: ModelCommand) -> Result<()> {
         placed_on_eu_market: placed_on_market,
         training_summary_url: summary_url,
     };
-    let m = licensees::put_model_version(store, m).await?;
+    let m = licensees::put_model_version(store, crate::actor(), m).await?;
     println!("Model version {} of {} recorded.", m.id, m.licensee);
     Ok(())
 }
@@ -404,7 +404,7 @@ pub async fn service(store: &dyn Store, command: ServiceCommand) -> Result<()> {
         (None, true) => None,
         _ => bail!("give --models and --from together"),
     };
-    let s = licensees::put_service(store, &licensee, &id, &name, timeline).await?;
+    let s = licensees::put_service(store, crate::actor(), &licensee, &id, &name, timeline).await?;
     println!("Service {} of {} recorded ({} timeline entries).", s.id, s.licensee, s.timeline.len());
     Ok(())
 }
@@ -460,12 +460,22 @@ pub async fn agreement(store: &dyn Store, command: AgreementCommand, operator: &
         AgreementCommand::Create { id, args } => {
             let change = agreement_change(&args)?;
             let a =
-                licensees::create_agreement_with(store, &id, &args.licensee, args.from, change, operator, now).await?;
+                licensees::create_agreement_with(store, crate::actor(), &id, &args.licensee, args.from, change, now)
+                    .await?;
             print_agreement(&a);
         }
         AgreementCommand::Amend { args } => {
             let change = agreement_change(&args)?;
-            let a = licensees::amend_agreement_with(store, &args.licensee, args.from, change, operator, now).await?;
+            let a = licensees::amend_agreement_with(
+                store,
+                crate::actor(),
+                &args.licensee,
+                args.from,
+                change,
+                operator,
+                now,
+            )
+            .await?;
             print_agreement(&a);
         }
         AgreementCommand::Show { licensee, json } => {
@@ -511,7 +521,8 @@ pub async fn tariff(store: &dyn Store, command: TariffCommand) -> Result<()> {
     let TariffCommand::Show { currency, licensee } = command;
     let tariff = match licensee {
         Some(l) => {
-            let a = store.agreement_of(&l).await?.with_context(|| format!("licensee {l:?} has no agreement"))?;
+            let seen = licensees::show(store, crate::actor(), &l).await?;
+            let a = seen.agreement.with_context(|| format!("licensee {l:?} has no agreement"))?;
             a.latest().context("the agreement has no version")?.terms.tariff.clone()
         }
         None => {
@@ -543,7 +554,7 @@ pub async fn report(
                     shown.set_message(format!("{name}: {phase}"));
                     shown.set_position(done);
                 }));
-                let outcome = reports::submit_report(store, archive, file, intake).await;
+                let outcome = reports::submit_report(store, crate::actor(), archive, file, intake).await;
                 bar.finish_and_clear();
                 match outcome {
                     Ok((submitted, warnings)) => {
@@ -563,7 +574,7 @@ pub async fn report(
             }
         }
         ReportCommand::List { licensee } => {
-            for r in store.reports(&licensee).await? {
+            for r in reports::list(store, crate::actor(), &licensee).await? {
                 println!(
                     "{:<24} rev {} {} {:<7} {:<8} {} lines{}{} sha256 {}",
                     r.report_id,
@@ -583,7 +594,7 @@ pub async fn report(
             }
         }
         ReportCommand::Status { licensee } => {
-            for d in reports::reporting_status(store, &licensee, now.date_naive()).await? {
+            for d in reports::reporting_status(store, crate::actor(), &licensee, now.date_naive()).await? {
                 println!(
                     "{} {:<7} due {} {:<8} {}",
                     d.period,
@@ -645,7 +656,7 @@ pub async fn invoice(store: &dyn Store, command: InvoiceCommand, now: DateTime<U
                 rates: &rates,
             };
             let mut failed = 0;
-            for (licensee, outcome) in invoicing::run_invoices(store, &run).await? {
+            for (licensee, outcome) in invoicing::run_invoices(store, crate::actor(), &run).await? {
                 match outcome {
                     RunOutcome::Issued(i) => {
                         println!("{licensee}: issued {} for {}, total {}", i.number, i.period, i.rated.total)
@@ -675,14 +686,16 @@ pub async fn invoice(store: &dyn Store, command: InvoiceCommand, now: DateTime<U
             }
         }
         InvoiceCommand::Advance { licensee, issued } => {
-            let i = invoicing::invoice_advance(store, &licensee, issued.unwrap_or(now.date_naive()), now).await?;
+            let i =
+                invoicing::invoice_advance(store, crate::actor(), &licensee, issued.unwrap_or(now.date_naive()), now)
+                    .await?;
             println!(
                 "{}: advance invoice {} total {} (recouped from later periods)",
                 licensee, i.number, i.rated.total
             );
         }
         InvoiceCommand::List { licensee } => {
-            for i in store.invoices(licensee.as_deref()).await? {
+            for i in invoicing::invoices(store, crate::actor(), licensee.as_deref()).await? {
                 println!(
                     "{:<16} {:<12} {} {:<8} total {:>20} due {} {}",
                     i.number,
@@ -696,11 +709,9 @@ pub async fn invoice(store: &dyn Store, command: InvoiceCommand, now: DateTime<U
             }
         }
         InvoiceCommand::Show { number, format, output } => {
-            let i = store
-                .invoice(&number)
-                .await?
-                .with_context(|| format!("no invoice {number:?}: see `tantiem invoice list`"))?;
-            let society = store.society().await?.map_or_else(String::new, |s| format!("{} {}", s.code, s.name));
+            let i = invoicing::invoice(store, crate::actor(), &number).await?;
+            let society = engine::registry::society(store, crate::actor()).await?;
+            let society = format!("{} {}", society.code, society.name);
             let text = match format.as_str() {
                 "text" => engine::licensing::export::text(&i),
                 "json" => export::json(&i),
@@ -717,7 +728,7 @@ pub async fn invoice(store: &dyn Store, command: InvoiceCommand, now: DateTime<U
             }
         }
         InvoiceCommand::Dispute { number, resolve } => {
-            let i = invoicing::dispute(store, &number, !resolve).await?;
+            let i = invoicing::dispute(store, crate::actor(), &number, !resolve).await?;
             println!("{} is now {}.", i.number, i.status.as_str());
         }
     }
@@ -728,14 +739,21 @@ pub async fn payment(store: &dyn Store, command: PaymentCommand, now: DateTime<U
     let PaymentCommand::Record { invoice, reference, amount, currency, received } = command;
     let currency: Currency = match currency {
         Some(c) => c.parse()?,
-        None => store.invoice(&invoice).await?.with_context(|| format!("no invoice {invoice:?}"))?.currency,
+        None => invoicing::invoice(store, crate::actor(), &invoice).await?.currency,
     };
     let amount = Amount::parse(&amount, currency)?;
-    let (payment, new) =
-        invoicing::record_payment(store, &invoice, &reference, amount, received.unwrap_or(now.date_naive()), now)
-            .await?;
+    let (payment, new) = invoicing::record_payment(
+        store,
+        crate::actor(),
+        &invoice,
+        &reference,
+        amount,
+        received.unwrap_or(now.date_naive()),
+        now,
+    )
+    .await?;
     if new {
-        let status = store.invoice(&invoice).await?.map_or("", |i| i.status.as_str());
+        let status = invoicing::invoice(store, crate::actor(), &invoice).await?.status.as_str();
         println!(
             "Payment {} of {} recorded against {} (journal entry {}); the invoice is {status}.",
             payment.key, payment.amount, payment.invoice, payment.journal_entry
@@ -749,7 +767,7 @@ pub async fn payment(store: &dyn Store, command: PaymentCommand, now: DateTime<U
 pub async fn presumption(store: &dyn Store, command: PresumptionCommand, now: DateTime<Utc>) -> Result<()> {
     match command {
         PresumptionCommand::ReleaseDue => {
-            let released = invoicing::release_due_presumptions(store, now.date_naive(), now).await?;
+            let released = invoicing::release_due_presumptions(store, crate::actor(), now.date_naive(), now).await?;
             println!(
                 "Released to distribution the presumption part of {} invoice(s): {}",
                 released.len(),
@@ -757,8 +775,14 @@ pub async fn presumption(store: &dyn Store, command: PresumptionCommand, now: Da
             );
         }
         PresumptionCommand::CreditBack { invoice } => {
-            match invoicing::settle_presumption(store, &invoice, Settlement::CreditBack { works_matched: None }, now)
-                .await?
+            match invoicing::settle_presumption(
+                store,
+                crate::actor(),
+                &invoice,
+                Settlement::CreditBack { works_matched: None },
+                now,
+            )
+            .await?
             {
                 Settled::Posted(n) => {
                     println!("The presumption part of {invoice} was credited back (journal entry {n}).")
@@ -800,15 +824,15 @@ fn verified_range(v: &engine::books::Verified) -> String {
 pub async fn ledger(store: &dyn Store, command: Option<LedgerCommand>, now: DateTime<Utc>) -> Result<()> {
     match command.unwrap_or(LedgerCommand::Balance) {
         LedgerCommand::Balance => {
-            let v = engine::books::verify(store, false, now).await?;
+            let v = engine::books::verify(store, crate::actor(), false, now).await?;
             println!("{} journal entries; {}.", v.through, verified_range(&v));
-            for (account, balance) in store.trial_balance(u64::MAX).await? {
+            for (account, balance) in engine::books::trial_balance(store, crate::actor()).await? {
                 println!("  {:<40} {:>24}", account.to_string(), balance.to_string());
             }
         }
         LedgerCommand::Verify { full } => {
             let started = std::time::Instant::now();
-            let v = engine::books::verify(store, full, now).await?;
+            let v = engine::books::verify(store, crate::actor(), full, now).await?;
             if v.entries_read == 0 {
                 println!("{} journal entries; {}.", v.through, verified_range(&v));
                 return Ok(());
@@ -837,14 +861,15 @@ pub async fn licence(
     let need_store = || store.context("this needs the store (check --database-url)");
     match command {
         LicenceCommand::RotateKey => {
-            let key = licences::rotate_key(need_store()?, passphrase.get()?, &engine::OsEntropy, now).await?;
+            let key =
+                licences::rotate_key(need_store()?, crate::actor(), passphrase.get()?, &engine::OsEntropy, now).await?;
             println!(
                 "New signing key {} (public key {}); earlier keys are retired and stay published.",
                 key.key_id, key.public_key
             );
         }
         LicenceCommand::Issue { licensee, output } => {
-            let l = licences::issue_licence(need_store()?, &licensee, passphrase.get()?, now).await?;
+            let l = licences::issue_licence(need_store()?, crate::actor(), &licensee, passphrase.get()?, now).await?;
             let text = serde_json::to_string_pretty(&l.signed)? + "\n";
             match output {
                 Some(path) => {
@@ -870,7 +895,7 @@ pub async fn licence(
                     let list = serde_json::from_value(published.get("keys").cloned().unwrap_or(published))?;
                     licences::verify_offline(list, &text)
                 }
-                (None, Some(store)) => licences::verify_online(store, &text, now.date_naive()).await?,
+                (None, Some(store)) => licences::verify_online(store, crate::actor(), &text, now.date_naive()).await?,
                 (None, None) => bail!("give --keys FILE (the society's published keys) or a store to verify against"),
             };
             println!("{}", serde_json::to_string_pretty(&verdict)?);
@@ -879,7 +904,7 @@ pub async fn licence(
             }
         }
         LicenceCommand::Keys => {
-            let keys = licences::published_keys(need_store()?).await?;
+            let keys = licences::published_keys(need_store()?, crate::actor()).await?;
             println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "keys": keys }))?);
         }
     }

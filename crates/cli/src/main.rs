@@ -255,10 +255,19 @@ pub async fn open_store(url: &str, create: bool) -> Result<Arc<dyn Store>> {
     Ok(Arc::new(store))
 }
 
+/// Who this process acts as: the society's operator named by `--operator`, for every command it runs.
+static ACTOR: std::sync::OnceLock<engine::Actor> = std::sync::OnceLock::new();
+
+/// The actor every use case this process calls is asked for (set once, before any command runs).
+pub(crate) fn actor() -> &'static engine::Actor {
+    ACTOR.get_or_init(|| engine::Actor::operator("operator"))
+}
+
 /// Errors are shown as their chain of causes, without a backtrace: what went wrong and what to do.
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    let _ = ACTOR.set(engine::Actor::operator(&cli.operator));
     init_logging(cli.log_format, matches!(cli.command, Command::Licensing(LicensingCommand::Serve(_))));
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -276,7 +285,8 @@ async fn run(cli: Cli) -> Result<()> {
             let code = domain::SocietyCode::parse(&args.society)
                 .with_context(|| format!("{:?} is not a CISAC society code (e.g. 079)", args.society))?;
             let store = open_store(&cli.database_url, true).await?;
-            let society = engine::registry::initialise(store.as_ref(), code, args.name.as_deref()).await?;
+            let society =
+                engine::registry::initialise(store.as_ref(), crate::actor(), code, args.name.as_deref()).await?;
             println!(
                 "Store ready ({}: {}) for {} ({}).",
                 store.backend(),
@@ -315,7 +325,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Works(WorksCommand::Search { text, limit, json }) => {
             let store = open_store(&cli.database_url, false).await?;
-            let found = store.search_works(&text, limit).await?;
+            let found = engine::registry::search_works(store.as_ref(), crate::actor(), &text, limit).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&found)?);
             } else {
@@ -329,9 +339,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Parties(PartiesCommand::Show { ipi_or_key, json }) => {
             let store = open_store(&cli.database_url, false).await?;
-            let party = store.party(&ipi_or_key).await?.with_context(|| {
-                format!("no party {ipi_or_key:?}: give an IPI name number or a party key shown by `works show`")
-            })?;
+            let party = engine::registry::party(store.as_ref(), crate::actor(), &ipi_or_key).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&party)?);
             } else {
@@ -416,7 +424,7 @@ async fn licensing_command(
         LicensingCommand::Lookup { id, contact } => {
             let key = engine::licensing::offer::LookupKey::parse(&id)
                 .with_context(|| format!("{id:?} is neither an ISWC nor an ISRC"))?;
-            let works = engine::licensing::offer::lookup(s, &key, &contact, now.date_naive()).await?;
+            let works = engine::licensing::offer::lookup(s, crate::actor(), &key, &contact, now.date_naive()).await?;
             if works.is_empty() {
                 anyhow::bail!("no work in the repertoire has {id}");
             }

@@ -52,7 +52,7 @@ pub async fn import_ern(store: &dyn Store, files: &[PathBuf], now: DateTime<Utc>
             }
         };
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        match recordings::import_ern(store, &bytes, &name, now).await {
+        match recordings::import_ern(store, crate::actor(), &bytes, &name, now).await {
             Ok(report) => print_import(&report),
             Err(e) => {
                 failed += 1;
@@ -103,7 +103,7 @@ fn print_import(report: &ErnImport) {
 pub async fn command(store: &dyn Store, command: RecordingsCommand, operator: &str, now: DateTime<Utc>) -> Result<()> {
     match command {
         RecordingsCommand::Show { isrc, json } => {
-            let view = recordings::recording_view(store, &isrc).await?;
+            let view = recordings::recording_view(store, crate::actor(), &isrc).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&view)?);
             } else {
@@ -111,7 +111,7 @@ pub async fn command(store: &dyn Store, command: RecordingsCommand, operator: &s
             }
         }
         RecordingsCommand::Search { text, limit } => {
-            for r in recordings::search(store, &text, limit).await? {
+            for r in recordings::search(store, crate::actor(), &text, limit).await? {
                 let title = r.title.as_ref().map_or("", |t| t.value.as_str());
                 let artists = r.display_artists.as_ref().map(|a| a.value.join(", ")).unwrap_or_default();
                 println!("{:<16} {title} — {artists}{}", r.key, if r.withdrawn { " (withdrawn)" } else { "" });
@@ -119,7 +119,7 @@ pub async fn command(store: &dyn Store, command: RecordingsCommand, operator: &s
         }
         RecordingsCommand::Link { isrc, iswc } => {
             let iswc = Iswc::parse(&iswc).with_context(|| format!("{iswc:?} is not a valid ISWC"))?;
-            let (link, added) = recordings::link(store, &isrc, &iswc, operator).await?;
+            let (link, added) = recordings::link(store, crate::actor(), &isrc, &iswc, operator).await?;
             if added {
                 println!("Recording {} is linked to work {}.", link.recording_key, link.work_code);
             } else {
@@ -129,7 +129,7 @@ pub async fn command(store: &dyn Store, command: RecordingsCommand, operator: &s
         RecordingsCommand::Origin { isrc, origin } => {
             let origin = Origin::parse(&origin)
                 .with_context(|| format!("origin {origin:?}: use human, ai-assisted, fully-ai or unknown"))?;
-            let r = recordings::set_origin(store, &isrc, origin, operator, now).await?;
+            let r = recordings::set_origin(store, crate::actor(), &isrc, origin, operator, now).await?;
             println!("Recording {} is now {}.", r.key, r.origin.value.as_str());
         }
     }

@@ -64,7 +64,7 @@ fn percent(text: &str) -> Result<Share> {
 }
 
 pub async fn society(store: &dyn Store, command: SocietyCommand) -> Result<()> {
-    let mut config = store.society().await?.context("the store is not initialised: run `tantiem init`")?;
+    let mut config = engine::registry::society(store, crate::actor()).await?;
     if let SocietyCommand::Set { publisher_pr_cap, tolerance, defaults, transparency } = command {
         let mut rules = config.rules.clone();
         if let Some(cap) = publisher_pr_cap {
@@ -87,7 +87,7 @@ pub async fn society(store: &dyn Store, command: SocietyCommand) -> Result<()> {
         for setting in transparency {
             set_criterion(&mut rules.transparency, &setting)?;
         }
-        config = registry::set_rules(store, rules).await?;
+        config = registry::set_rules(store, crate::actor(), rules).await?;
         println!("Rules updated.");
     }
     println!("{} ({})", config.name, config.code);
@@ -167,7 +167,7 @@ pub async fn mandate(store: &dyn Store, command: MandateCommand) -> Result<()> {
         valid_from: from,
         valid_until: until,
     };
-    let recorded = registry::add_mandate(store, &party, mandate).await?;
+    let recorded = registry::add_mandate(store, crate::actor(), &party, mandate).await?;
     println!(
         "{} is represented by {} ({})",
         recorded.party,

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use ledger::{Account, LedgerError, Verifier};
 use money::{Amount, Currency};
 
+use crate::access::{Actor, Denied, Scope, UseCase};
 use crate::store::{Store, StoreError};
 
 /// Which use case posted an entry.
@@ -68,6 +69,8 @@ pub enum BooksError {
          restore the store from a backup"
     )]
     EntriesMissing { numbered: u64, through: u64 },
+    #[error(transparent)]
+    Denied(#[from] Denied),
 }
 
 /// The store counter that numbers journal entries.
@@ -76,7 +79,20 @@ const JOURNAL_COUNTER: &str = "journal";
 /// Verifies the books: from the last checkpoint, or with `full` from the first entry. Keeps a checkpoint
 /// where it proved enough new entries (a full run always keeps one at its end).
 #[tracing::instrument(skip_all)]
-pub async fn verify(store: &dyn Store, full: bool, now: DateTime<Utc>) -> Result<Verified, BooksError> {
+pub async fn verify(store: &dyn Store, actor: &Actor, full: bool, now: DateTime<Utc>) -> Result<Verified, BooksError> {
+    actor.may(UseCase::VerifyBooks, Scope::Society)?;
+    check(store, full, now).await
+}
+
+/// Every non-zero balance of the books now, summed from the postings, in account order.
+#[tracing::instrument(skip_all)]
+pub async fn trial_balance(store: &dyn Store, actor: &Actor) -> Result<Vec<(Account, Amount)>, BooksError> {
+    actor.may(UseCase::TrialBalance, Scope::Society)?;
+    Ok(store.trial_balance(u64::MAX).await?)
+}
+
+/// [`verify`] as the step every posting use case takes after it posted (it was allowed already).
+pub(crate) async fn check(store: &dyn Store, full: bool, now: DateTime<Utc>) -> Result<Verified, BooksError> {
     // Every number the journal has given out, read before the entries: an entry committed meanwhile only
     // adds to what is read, and one removed behind the journal's back leaves `through` short of it.
     let numbered = store.allocate(JOURNAL_COUNTER, 0).await?.saturating_sub(1);

@@ -63,6 +63,8 @@ pub enum ImportError {
     Io(#[from] io::Error),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Denied(#[from] crate::access::Denied),
 }
 
 /// What happened to one transaction.
@@ -285,12 +287,14 @@ const CODE_BLOCK: u64 = 10_000;
 #[tracing::instrument(skip_all)]
 pub async fn import_cwr<R: BufRead>(
     shared: &Arc<dyn Store>,
+    actor: &crate::access::Actor,
     input: R,
     file_name: &str,
     options: ImportOptions,
     ack: AckSink<'_>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ImportReport, ImportError> {
+    actor.may(crate::access::UseCase::ImportCwr, crate::access::Scope::Society)?;
     let store: &dyn Store = shared.as_ref();
     let society = store.society().await?.ok_or(StoreError::NotInitialised)?;
     // Decisions are taken from what is stored and committed a chunk later: no other import may commit in

@@ -6,6 +6,7 @@
 //! clock, randomness or the environment itself: `now`, an [`Entropy`] and the operator's name come in with
 //! each call, so an import can be replayed byte for byte and a test can fix every token and key.
 
+pub mod access;
 pub mod books;
 pub mod disclosure;
 pub mod import;
@@ -20,6 +21,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+pub use access::{Actor, ActorKind, Denied, Scope, UseCase};
 pub use import::{ImportCounts, ImportError, ImportOptions, ImportReport, TransactionOutcome, import_cwr};
 pub use ports::{Entropy, FixedEntropy, OsEntropy};
 pub use store::{Store, StoreError, StoreResult};

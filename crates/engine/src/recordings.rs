@@ -17,6 +17,7 @@ use formats::ern::{ErnMessage, ErnRecording, MessageKind, read_ern};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::access::{Actor, Denied, Scope, UseCase};
 use crate::store::{Store, StoreError, StoreResult, StoredRecording};
 /// A recording's two fingerprints, as registered and stored.
 pub use fingerprint::recogniser::Prints;
@@ -122,6 +123,8 @@ pub enum RecordingError {
     UnknownWork(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Denied(#[from] Denied),
 }
 
 /// What importing a message did.
@@ -170,10 +173,12 @@ fn sha256(bytes: &[u8]) -> String {
 #[tracing::instrument(skip_all)]
 pub async fn import_ern(
     store: &dyn Store,
+    actor: &Actor,
     bytes: &[u8],
     file_name: &str,
     now: DateTime<Utc>,
 ) -> Result<ErnImport, RecordingError> {
+    actor.may(UseCase::ImportErn, Scope::Society)?;
     let sha = sha256(bytes);
     let message = read_ern(bytes)?;
     let mut report = ErnImport {
@@ -524,7 +529,8 @@ pub struct RecordingView {
 
 /// Shows a recording by ISRC (or key), merging what ERN and CWR say.
 #[tracing::instrument(skip_all)]
-pub async fn recording_view(store: &dyn Store, key: &str) -> Result<RecordingView, RecordingError> {
+pub async fn recording_view(store: &dyn Store, actor: &Actor, key: &str) -> Result<RecordingView, RecordingError> {
+    actor.may(UseCase::ShowRecording, Scope::Society)?;
     let key = domain::Isrc::parse(key).map(|i| i.as_str().to_owned()).unwrap_or_else(|_| key.trim().to_owned());
     let stored = store.sound_recordings(std::slice::from_ref(&key)).await?.into_iter().next();
     let cwr = store.cwr_recordings_by_isrc(&key).await?;
@@ -571,11 +577,13 @@ pub async fn recording_view(store: &dyn Store, key: &str) -> Result<RecordingVie
 #[tracing::instrument(skip_all)]
 pub async fn link(
     store: &dyn Store,
+    actor: &Actor,
     key: &str,
     iswc: &Iswc,
     by: &str,
 ) -> Result<(RecordingLink, bool), RecordingError> {
-    let view = recording_view(store, key).await?;
+    actor.may(UseCase::LinkRecording, Scope::Society)?;
+    let view = recording_view(store, actor, key).await?;
     let work = store.work(&iswc.to_string()).await?.ok_or_else(|| RecordingError::UnknownWork(iswc.to_string()))?;
     let link = RecordingLink {
         recording_key: view.recording.key,
@@ -590,12 +598,14 @@ pub async fn link(
 #[tracing::instrument(skip_all)]
 pub async fn set_origin(
     store: &dyn Store,
+    actor: &Actor,
     key: &str,
     origin: Origin,
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<SoundRecording, RecordingError> {
-    let view = recording_view(store, key).await?;
+    actor.may(UseCase::SetRecordingOrigin, Scope::Society)?;
+    let view = recording_view(store, actor, key).await?;
     let stored = store.sound_recordings(std::slice::from_ref(&view.recording.key)).await?.into_iter().next();
     // Start from what is stored (or nothing): the view's CWR fields are merged when shown, never copied.
     let mut stored = stored.unwrap_or_else(|| StoredSoundRecording {
@@ -620,7 +630,13 @@ pub async fn set_origin(
 
 /// Searches recordings by title or artist (ERN and operator records, and CWR REC records), at most `limit`.
 #[tracing::instrument(skip_all)]
-pub async fn search(store: &dyn Store, text: &str, limit: u32) -> Result<Vec<SoundRecording>, RecordingError> {
+pub async fn search(
+    store: &dyn Store,
+    actor: &Actor,
+    text: &str,
+    limit: u32,
+) -> Result<Vec<SoundRecording>, RecordingError> {
+    actor.may(UseCase::SearchRecordings, Scope::Society)?;
     let mut found: Vec<SoundRecording> =
         store.search_sound_recordings(text, limit).await?.into_iter().map(|s| s.recording).collect();
     for c in store.search_cwr_recordings(text, limit).await? {
@@ -643,12 +659,14 @@ pub async fn search(store: &dyn Store, text: &str, limit: u32) -> Result<Vec<Sou
 #[tracing::instrument(skip_all)]
 pub async fn register_audio(
     store: &dyn Store,
+    actor: &Actor,
     isrc: &domain::Isrc,
     prints: &Prints,
     duration_ms: u64,
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<(), RecordingError> {
+    actor.may(UseCase::RegisterAudio, Scope::Society)?;
     let key = isrc.as_str().to_owned();
     if store.sound_recordings(std::slice::from_ref(&key)).await?.is_empty() {
         let recording = StoredSoundRecording { recording: SoundRecording::new(&key, Some(*isrc)), revision: 1 };
@@ -713,8 +731,10 @@ pub enum IndexSource {
 #[tracing::instrument(skip_all)]
 pub async fn recogniser(
     store: &dyn Store,
+    actor: &Actor,
     index_file: Option<&std::path::Path>,
 ) -> Result<(Recogniser, IndexSource), RecordingError> {
+    actor.may(UseCase::IdentifyAudio, Scope::Society)?;
     let stamp = fingerprints_stamp(store).await?;
     let path = index_file.map(std::path::Path::to_path_buf);
     // Reading, building and writing the index is CPU and file work: off the async threads.
@@ -767,11 +787,13 @@ fn save_index(built: &Recogniser, path: &std::path::Path, stamp: &str) -> IndexS
 #[tracing::instrument(skip_all)]
 pub async fn identify(
     store: &dyn Store,
+    actor: &Actor,
     recogniser: &Recogniser,
     query: &Query,
     top: usize,
     thresholds: Thresholds,
 ) -> Result<Vec<Identified>, RecordingError> {
+    actor.may(UseCase::IdentifyAudio, Scope::Society)?;
     let mut out = Vec::new();
     for found in recogniser.identify(query, top, thresholds) {
         let recording = store.sound_recordings(std::slice::from_ref(&found.key)).await?.into_iter().next();

@@ -4,7 +4,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{Consent, ConsentChoice, LicensedShare, Origin, PartyKey, SocietyCode, SocietyRules, Stage, consent};
 
-use crate::store::{Revision, SocietyConfig, Store, StoreError, StoreResult, WorkDetail};
+use crate::access::{Actor, Denied, Scope, UseCase};
+use crate::store::{
+    PartyDetail, RegistryCounts, Revision, SocietyConfig, Store, StoreError, StoreResult, WorkDetail, WorkSummary,
+};
 
 /// Errors of registry operations a person asked for.
 #[derive(Debug, thiserror::Error)]
@@ -15,11 +18,19 @@ pub enum RegistryError {
     UnknownParty(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Denied(#[from] Denied),
 }
 
 /// Creates the society's configuration if the store has none; returns what is in force.
 #[tracing::instrument(skip_all)]
-pub async fn initialise(store: &dyn Store, code: SocietyCode, name: Option<&str>) -> StoreResult<SocietyConfig> {
+pub async fn initialise(
+    store: &dyn Store,
+    actor: &Actor,
+    code: SocietyCode,
+    name: Option<&str>,
+) -> Result<SocietyConfig, RegistryError> {
+    actor.may(UseCase::Initialise, Scope::Society)?;
     if let Some(existing) = store.society().await? {
         return Ok(existing);
     }
@@ -32,7 +43,8 @@ pub async fn initialise(store: &dyn Store, code: SocietyCode, name: Option<&str>
     Ok(config)
 }
 
-/// A work's licensed share for each stage on `as_of` (the training date of a model, or today).
+/// A work's licensed share for each stage on `as_of` (the training date of a model, or today). A step of
+/// the use cases that show a work or answer the per-work lookup, which decide who may see it.
 #[tracing::instrument(skip_all)]
 pub async fn licensed_shares(
     store: &dyn Store,
@@ -76,11 +88,13 @@ pub struct ConsentRequest {
 #[tracing::instrument(skip_all)]
 pub async fn set_consent(
     store: &dyn Store,
+    actor: &Actor,
     request: &ConsentRequest,
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<ConsentChoice>, RegistryError> {
-    let party = store.party(&request.party).await?.ok_or_else(|| RegistryError::UnknownParty(request.party.clone()))?;
+    let party = party(store, actor, &request.party).await?;
+    actor.may(UseCase::SetConsent, Scope::Party(party.party.key.as_str()))?;
     let work_code = match &request.work {
         Some(w) => Some(store.work(w).await?.ok_or_else(|| RegistryError::UnknownWork(w.clone()))?.summary.code),
         None => None,
@@ -107,9 +121,11 @@ pub async fn set_consent(
 #[tracing::instrument(skip_all)]
 pub async fn add_mandate(
     store: &dyn Store,
+    actor: &Actor,
     party: &str,
     mut mandate: domain::Mandate,
 ) -> Result<domain::Mandate, RegistryError> {
+    actor.may(UseCase::AddMandate, Scope::Society)?;
     let detail = store.party(party).await?.ok_or_else(|| RegistryError::UnknownParty(party.to_owned()))?;
     mandate.party = detail.party.key;
     store.add_mandate(&mandate).await?;
@@ -118,7 +134,8 @@ pub async fn add_mandate(
 
 /// Changes the society's rules (publisher PR cap, share tolerance, AI consent defaults).
 #[tracing::instrument(skip_all)]
-pub async fn set_rules(store: &dyn Store, rules: SocietyRules) -> StoreResult<SocietyConfig> {
+pub async fn set_rules(store: &dyn Store, actor: &Actor, rules: SocietyRules) -> Result<SocietyConfig, RegistryError> {
+    actor.may(UseCase::SetRules, Scope::Society)?;
     let mut society = store.society().await?.ok_or(StoreError::NotInitialised)?;
     society.rules = rules;
     store.set_society(&society).await?;
@@ -129,12 +146,14 @@ pub async fn set_rules(store: &dyn Store, rules: SocietyRules) -> StoreResult<So
 #[tracing::instrument(skip_all)]
 pub async fn set_origin(
     store: &dyn Store,
+    actor: &Actor,
     work: &str,
     origin: Origin,
     by: &str,
     now: DateTime<Utc>,
     note: &str,
 ) -> Result<String, RegistryError> {
+    actor.may(UseCase::SetWorkOrigin, Scope::Society)?;
     let detail = store.work(work).await?.ok_or_else(|| RegistryError::UnknownWork(work.to_owned()))?;
     let code = detail.summary.code.clone();
     let revision = Revision {
@@ -155,4 +174,59 @@ pub async fn set_origin(
     };
     store.set_origin(&code, origin, &revision).await?;
     Ok(code)
+}
+
+/// The society running this Tantiem and its rules (public: its offer is built from them).
+#[tracing::instrument(skip_all)]
+pub async fn society(store: &dyn Store, actor: &Actor) -> Result<SocietyConfig, RegistryError> {
+    actor.may(UseCase::ShowSociety, Scope::Society)?;
+    Ok(store.society().await?.ok_or(StoreError::NotInitialised)?)
+}
+
+/// Works whose title, code or ISWC matches `text`.
+#[tracing::instrument(skip_all)]
+pub async fn search_works(
+    store: &dyn Store,
+    actor: &Actor,
+    text: &str,
+    limit: u32,
+) -> Result<Vec<WorkSummary>, RegistryError> {
+    actor.may(UseCase::SearchWorks, Scope::Society)?;
+    Ok(store.search_works(text, limit).await?)
+}
+
+/// A work by its society code or ISWC, with its registrations and history.
+#[tracing::instrument(skip_all)]
+pub async fn work(store: &dyn Store, actor: &Actor, code_or_iswc: &str) -> Result<WorkDetail, RegistryError> {
+    actor.may(UseCase::ShowWork, Scope::Society)?;
+    store.work(code_or_iswc).await?.ok_or_else(|| RegistryError::UnknownWork(code_or_iswc.to_owned()))
+}
+
+/// The recordings linked to a work (by ERN, CWR REC records or an operator).
+#[tracing::instrument(skip_all)]
+pub async fn work_recordings(
+    store: &dyn Store,
+    actor: &Actor,
+    work_code: &str,
+) -> Result<Vec<crate::store::StoredRecording>, RegistryError> {
+    actor.may(UseCase::ShowWork, Scope::Society)?;
+    Ok(store.work_recordings(work_code).await?)
+}
+
+/// A party by key (`IPI:…`, `SUB:…`) or bare IPI name number, with its interests, consent and mandates.
+#[tracing::instrument(skip_all)]
+pub async fn party(store: &dyn Store, actor: &Actor, key_or_ipi: &str) -> Result<PartyDetail, RegistryError> {
+    // Who may see it is known once it is found; a member asking for another's party learns nothing more
+    // than a refusal either way.
+    let detail = store.party(key_or_ipi).await?;
+    let key = detail.as_ref().map_or(key_or_ipi, |d| d.party.key.as_str());
+    actor.may(UseCase::ShowParty, Scope::Party(key))?;
+    detail.ok_or_else(|| RegistryError::UnknownParty(key_or_ipi.to_owned()))
+}
+
+/// Counts of what the registry holds.
+#[tracing::instrument(skip_all)]
+pub async fn counts(store: &dyn Store, actor: &Actor) -> Result<RegistryCounts, RegistryError> {
+    actor.may(UseCase::RegistryCounts, Scope::Society)?;
+    Ok(store.counts().await?)
 }

@@ -9,8 +9,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use engine::licensing::export;
 use engine::licensing::reports::{self, Intake, Submitted};
+use engine::licensing::{export, invoicing, licences, licensees};
 use futures::TryStreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -31,15 +31,12 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn licensee(State(state): State<AppState>, who: Authorised) -> Result<Json<Value>, ApiError> {
-    let licensee = state.store.licensee(&who.licensee).await?.ok_or_else(|| ApiError::not_found("no such licensee"))?;
-    let agreement = state.store.agreement_of(&who.licensee).await?;
-    let services = state.store.services(&who.licensee).await?;
-    let models = state.store.model_versions(&who.licensee).await?;
-    Ok(Json(json!({ "licensee": licensee, "services": services, "model_versions": models, "agreement": agreement })))
+    let view = licensees::show(state.store.as_ref(), &who.actor, &who.licensee).await?;
+    Ok(Json(json!(view)))
 }
 
 async fn list_reports(State(state): State<AppState>, who: Authorised) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "reports": state.store.reports(&who.licensee).await? })))
+    Ok(Json(json!({ "reports": reports::list(state.store.as_ref(), &who.actor, &who.licensee).await? })))
 }
 
 /// Streams the request body into the archive and through validation; nothing is stored if it fails.
@@ -49,7 +46,8 @@ async fn submit(State(state): State<AppState>, who: Authorised, body: Body) -> R
     let received_by = format!("api:{}", who.licensee);
     let mut intake = Intake::new(&who.licensee, &received_by, state.entropy.as_ref(), chrono::Utc::now());
     intake.max_bytes = state.config.max_report_bytes as u64;
-    let (submitted, warnings) = reports::submit_report(state.store.as_ref(), &state.archive, reader, intake).await?;
+    let (submitted, warnings) =
+        reports::submit_report(state.store.as_ref(), &who.actor, &state.archive, reader, intake).await?;
     let (status, outcome) = match &submitted {
         Submitted::New(_) => (StatusCode::CREATED, "new"),
         Submitted::Correction(_) => (StatusCode::CREATED, "correction"),
@@ -64,7 +62,7 @@ async fn report(
     who: Authorised,
     Path((_, report_id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let revisions = state.store.report_revisions(&who.licensee, &report_id).await?;
+    let revisions = reports::revisions(state.store.as_ref(), &who.actor, &who.licensee, &report_id).await?;
     if revisions.is_empty() {
         return Err(ApiError::not_found(format!("no report {report_id}")));
     }
@@ -73,12 +71,13 @@ async fn report(
 
 async fn reporting_status(State(state): State<AppState>, who: Authorised) -> Result<Json<Value>, ApiError> {
     let status =
-        reports::reporting_status(state.store.as_ref(), &who.licensee, chrono::Utc::now().date_naive()).await?;
+        reports::reporting_status(state.store.as_ref(), &who.actor, &who.licensee, chrono::Utc::now().date_naive())
+            .await?;
     Ok(Json(json!({ "periods": status })))
 }
 
 async fn invoices(State(state): State<AppState>, who: Authorised) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "invoices": state.store.invoices(Some(&who.licensee)).await? })))
+    Ok(Json(json!({ "invoices": invoicing::invoices(state.store.as_ref(), &who.actor, Some(&who.licensee)).await? })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,17 +91,17 @@ async fn invoice(
     Path((_, number)): Path<(String, String)>,
     Query(q): Query<FormatQuery>,
 ) -> Result<Response, ApiError> {
-    let invoice = state
-        .store
-        .invoice(&number)
-        .await?
-        .filter(|i| i.licensee == who.licensee)
-        .ok_or_else(|| ApiError::not_found(format!("no invoice {number}")))?;
+    let invoice = match invoicing::invoice(state.store.as_ref(), &who.actor, &number).await {
+        // Another licensee's number is answered as an unknown one: numbers are not to be probed.
+        Err(invoicing::InvoiceError::Denied(_)) => return Err(ApiError::not_found(format!("no invoice {number}"))),
+        found => found?,
+    };
     Ok(match q.format.as_deref().unwrap_or("json") {
         "json" => ([(header::CONTENT_TYPE, "application/json")], export::json(&invoice)).into_response(),
         "csv" => ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], export::csv(&invoice)).into_response(),
         "html" => {
-            let society = state.store.society().await?.map_or_else(String::new, |s| format!("{} {}", s.code, s.name));
+            let society = engine::registry::society(state.store.as_ref(), &who.actor).await?;
+            let society = format!("{} {}", society.code, society.name);
             ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], export::html(&invoice, &society)).into_response()
         }
         other => {
@@ -116,5 +115,5 @@ async fn invoice(
 }
 
 async fn licences(State(state): State<AppState>, who: Authorised) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "licences": state.store.licences(&who.licensee).await? })))
+    Ok(Json(json!({ "licences": licences::licences(state.store.as_ref(), &who.actor, &who.licensee).await? })))
 }

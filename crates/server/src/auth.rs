@@ -11,10 +11,12 @@ use axum::http::request::Parts;
 
 use crate::{ApiError, AppState};
 
-/// The licensee the request's token belongs to, checked against the `{licensee}` in the path.
+/// Who the request's token lets act (its licensee, through the API), and that licensee's id. What the actor
+/// may do is the engine's decision; a path naming another licensee is refused here at once.
 #[derive(Debug, Clone)]
 pub struct Authorised {
     pub licensee: String,
+    pub actor: engine::Actor,
 }
 
 impl FromRequestParts<AppState> for Authorised {
@@ -29,9 +31,13 @@ impl FromRequestParts<AppState> for Authorised {
                 "send the licensee's API token as `Authorization: Bearer <token>`",
             ));
         };
-        let licensee = engine::licensing::tokens::licensee_of(state.store.as_ref(), token).await?.ok_or_else(|| {
+        let actor = engine::licensing::tokens::authenticate(state.store.as_ref(), token).await?.ok_or_else(|| {
             ApiError::new(StatusCode::UNAUTHORIZED, "unauthorised", "the token is unknown or revoked")
         })?;
+        let engine::Actor::Licensee { licensee, .. } = &actor else {
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorised", "the token is not a licensee's"));
+        };
+        let licensee = licensee.to_string();
         // The request's log line names who acted (never the token).
         tracing::Span::current().record("licensee", licensee.as_str());
         if !state.limiter.allow(&engine::licensing::tokens::hash(token)) {
@@ -45,9 +51,9 @@ impl FromRequestParts<AppState> for Authorised {
             .await
             .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad-path", e.to_string()))?;
         match params.get("licensee") {
-            Some(named) if *named == licensee => Ok(Authorised { licensee }),
+            Some(named) if *named == licensee => Ok(Authorised { licensee, actor }),
             Some(_) => Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this token belongs to another licensee")),
-            None => Ok(Authorised { licensee }),
+            None => Ok(Authorised { licensee, actor }),
         }
     }
 }

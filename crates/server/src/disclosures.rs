@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use engine::disclosure::intake::{self, FileSource, Received, Submission};
 use engine::disclosure::run::MatchRun;
-use engine::disclosure::{DeclaredTotals, MatchStatus, views};
+use engine::disclosure::{DeclaredTotals, DisclosureError, MatchStatus, views};
 use formats::disclosure::DisclosureFileKind;
 use futures::TryStreamExt;
 use serde::Deserialize;
@@ -95,7 +95,15 @@ async fn upload(State(state): State<AppState>, who: Authorised, body: Body) -> R
             "not a disclosure file: expected a training manifest (CSV, JSON Lines, Parquet), an AI Act summary or Croissant metadata; see docs/disclosures.md",
         ));
     };
-    state.store.add_upload(&who.licensee, &archived.sha256, archived.size, chrono::Utc::now()).await?;
+    intake::record_upload(
+        state.store.as_ref(),
+        &who.actor,
+        &who.licensee,
+        &archived.sha256,
+        archived.size,
+        chrono::Utc::now(),
+    )
+    .await?;
     let status = if archived.fresh { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(json!({ "sha256": archived.sha256, "size": archived.size, "kind": kind }))).into_response())
 }
@@ -132,7 +140,7 @@ async fn submit(State(state): State<AppState>, who: Authorised, body: axum::body
     let mut files = Vec::new();
     for f in &request.files {
         let sha256 = f.sha256.to_ascii_lowercase();
-        if !state.store.uploaded(&who.licensee, &sha256).await? {
+        if !intake::uploaded(state.store.as_ref(), &who.actor, &who.licensee, &sha256).await? {
             return Err(ApiError::not_found(format!(
                 "no uploaded file {}: upload it to disclosure-files first",
                 f.sha256
@@ -153,10 +161,12 @@ async fn submit(State(state): State<AppState>, who: Authorised, body: axum::body
         max_bytes: state.config.max_disclosure_bytes as u64,
         progress: None,
     };
-    let received = intake::receive(state.store.as_ref(), &state.archive, submission).await?;
+    let received = intake::receive(state.store.as_ref(), &who.actor, &state.archive, submission).await?;
     let disclosure = received.disclosure().clone();
-    if intake::incomplete(state.store.as_ref(), &disclosure).await? && state.disclosure_runs.start(&disclosure.id) {
-        complete_in_background(&state, disclosure.clone(), received_by, now);
+    if intake::incomplete(state.store.as_ref(), &who.actor, &disclosure).await?
+        && state.disclosure_runs.start(&disclosure.id)
+    {
+        complete_in_background(&state, &who.actor, disclosure.clone(), received_by, now);
     }
     let (status, outcome) = match received {
         Received::New(_) => (StatusCode::ACCEPTED, "new"),
@@ -170,16 +180,17 @@ async fn submit(State(state): State<AppState>, who: Authorised, body: axum::body
 /// kept in the state's runs for `show`.
 fn complete_in_background(
     state: &AppState,
+    actor: &engine::Actor,
     disclosure: engine::disclosure::Disclosure,
     by: String,
     now: chrono::DateTime<chrono::Utc>,
 ) {
     let (store, archive, runs) = (state.store.clone(), state.archive.clone(), state.disclosure_runs.clone());
     let audio_index = state.config.audio_index.clone();
-    let id = disclosure.id.clone();
+    let (id, actor) = (disclosure.id.clone(), actor.clone());
     let work = tokio::spawn(async move {
         let run = MatchRun { audio_index, ..MatchRun::new(&archive, now) };
-        intake::complete(store.as_ref(), &disclosure, &run, &by).await.map(|_| ())
+        intake::complete(store.as_ref(), &actor, &disclosure, &run, &by).await.map(|_| ())
     });
     // The run is awaited by a task of its own, so that even a panic in it ends the run as failed.
     tokio::spawn(async move {
@@ -200,7 +211,7 @@ fn complete_in_background(
 }
 
 async fn list(State(state): State<AppState>, who: Authorised) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "disclosures": state.store.disclosures(Some(&who.licensee)).await? })))
+    Ok(Json(json!({ "disclosures": views::list(state.store.as_ref(), &who.actor, Some(&who.licensee)).await? })))
 }
 
 /// A disclosure of the token's licensee, with its latest match set and assessment (`matching` until then).
@@ -209,10 +220,11 @@ async fn show(
     who: Authorised,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let view = views::show(state.store.as_ref(), &id, false).await?;
-    if view.disclosure.licensee != who.licensee {
-        return Err(ApiError::not_found(format!("no disclosure {id}")));
-    }
+    let view = match views::show(state.store.as_ref(), &who.actor, &id, false).await {
+        // Another licensee's id is answered as an unknown one.
+        Err(DisclosureError::Denied(_)) => return Err(ApiError::not_found(format!("no disclosure {id}"))),
+        view => view?,
+    };
     let complete =
         view.assessment.as_ref().is_some_and(|a| view.match_set.as_ref().is_some_and(|m| m.id == a.match_set));
     let (status, error) = match state.disclosure_runs.state(&id) {
@@ -242,8 +254,10 @@ async fn matches(
     Path((_, id)): Path<(String, String)>,
     Query(q): Query<MatchesQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let d = state.store.disclosure(&id).await?.filter(|d| d.licensee == who.licensee);
-    let Some(d) = d else { return Err(ApiError::not_found(format!("no disclosure {id}"))) };
+    let d = match views::disclosure(state.store.as_ref(), &who.actor, &id).await {
+        Err(DisclosureError::Denied(_)) => return Err(ApiError::not_found(format!("no disclosure {id}"))),
+        d => d?,
+    };
     let status = match q.status.as_deref() {
         None => None,
         Some(text) => Some(MatchStatus::parse(text).ok_or_else(|| {
@@ -254,8 +268,14 @@ async fn matches(
             )
         })?),
     };
-    let page =
-        views::matches(state.store.as_ref(), &d.id, status, q.after.unwrap_or(0), q.limit.unwrap_or(100).min(1_000));
+    let page = views::matches(
+        state.store.as_ref(),
+        &who.actor,
+        &d.id,
+        status,
+        q.after.unwrap_or(0),
+        q.limit.unwrap_or(100).min(1_000),
+    );
     let Some((set, rows)) = page.await? else {
         return Ok(Json(json!({ "status": "matching", "matches": [] })));
     };

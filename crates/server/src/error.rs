@@ -5,7 +5,11 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use engine::disclosure::DisclosureError;
+use engine::licensing::invoicing::InvoiceError;
+use engine::licensing::licences::KeyError;
+use engine::licensing::offer::OfferError;
 use engine::licensing::reports::ReportError;
+use engine::registry::RegistryError;
 use engine::store::StoreError;
 use serde_json::json;
 
@@ -31,6 +35,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({ "error": self.error, "detail": self.detail, "diagnostics": self.diagnostics });
         (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<engine::Denied> for ApiError {
+    /// The engine refused the actor: the text says who may not do what.
+    fn from(e: engine::Denied) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", e.to_string())
     }
 }
 
@@ -69,6 +80,7 @@ impl From<ReportError> for ApiError {
             }
             ReportError::Archive(_) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "archive", e.to_string()),
             ReportError::Store(s) => s.into(),
+            ReportError::Denied(d) => d.into(),
         }
     }
 }
@@ -122,6 +134,60 @@ impl From<DisclosureError> for ApiError {
             DisclosureError::Invoice(engine::licensing::invoicing::InvoiceError::Store(s))
             | DisclosureError::Store(s) => s.into(),
             DisclosureError::Invoice(_) => ApiError::new(StatusCode::CONFLICT, "books", detail),
+            DisclosureError::Denied(d) => d.into(),
+        }
+    }
+}
+
+impl From<engine::licensing::licensees::LicensingError> for ApiError {
+    fn from(e: engine::licensing::licensees::LicensingError) -> ApiError {
+        use engine::licensing::licensees::LicensingError;
+        match e {
+            LicensingError::Store(s) => s.into(),
+            LicensingError::Denied(d) => d.into(),
+            LicensingError::UnknownLicensee(_) => ApiError::not_found(e.to_string()),
+            other => ApiError::new(StatusCode::BAD_REQUEST, "bad-request", other.to_string()),
+        }
+    }
+}
+
+impl From<InvoiceError> for ApiError {
+    fn from(e: InvoiceError) -> ApiError {
+        match e {
+            InvoiceError::Store(s) => s.into(),
+            InvoiceError::Denied(d) => d.into(),
+            InvoiceError::UnknownInvoice(n) => ApiError::not_found(format!("no invoice {n}")),
+            InvoiceError::UnknownLicensee(_) => ApiError::not_found(e.to_string()),
+            other => ApiError::new(StatusCode::CONFLICT, "books", other.to_string()),
+        }
+    }
+}
+
+impl From<KeyError> for ApiError {
+    fn from(e: KeyError) -> ApiError {
+        match e {
+            KeyError::Store(s) => s.into(),
+            KeyError::Denied(d) => d.into(),
+            other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "keys", other.to_string()),
+        }
+    }
+}
+
+impl From<OfferError> for ApiError {
+    fn from(e: OfferError) -> ApiError {
+        match e {
+            OfferError::Store(s) => s.into(),
+            OfferError::Denied(d) => d.into(),
+        }
+    }
+}
+
+impl From<RegistryError> for ApiError {
+    fn from(e: RegistryError) -> ApiError {
+        match e {
+            RegistryError::Store(s) => s.into(),
+            RegistryError::Denied(d) => d.into(),
+            other => ApiError::not_found(other.to_string()),
         }
     }
 }
@@ -140,5 +206,13 @@ mod tests {
         let down = ApiError::from(StoreError::Database("relation \"invoices\" does not exist".into()));
         assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(!down.detail.contains("invoices"), "the database's text stays in the log");
+    }
+
+    #[test]
+    fn a_refusal_is_403_and_says_who_may_not_do_what() {
+        let denied = engine::Actor::Public.may(engine::UseCase::RunInvoices, engine::Scope::Society).unwrap_err();
+        let e = ApiError::from(InvoiceError::Denied(denied));
+        assert_eq!((e.status, e.error), (StatusCode::FORBIDDEN, "forbidden"));
+        assert_eq!(e.detail, "the public may not run invoicing");
     }
 }

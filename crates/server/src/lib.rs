@@ -112,7 +112,8 @@ async fn verify_books_periodically(store: Arc<dyn Store>, every: Duration) {
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
         ticks.tick().await;
-        match engine::books::verify(store.as_ref(), true, chrono::Utc::now()).await {
+        match engine::books::verify(store.as_ref(), &engine::Actor::operator("server"), true, chrono::Utc::now()).await
+        {
             Ok(v) => tracing::info!(entries = v.through, accounts = v.accounts_compared, "the books verify in full"),
             Err(e) => tracing::error!(error = %e, "the books do not verify"),
         }

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::{ApiError, AppState};
+use engine::Actor;
 
 /// At most this many reserved works are listed one by one in the AI-preferences statement.
 const MAX_LISTED_RESERVATIONS: u32 = 10_000;
@@ -32,7 +33,13 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn society_name(state: &AppState) -> Result<String, ApiError> {
-    Ok(state.store.society().await?.map_or_else(|| "the society".to_owned(), |s| s.name))
+    match engine::registry::society(state.store.as_ref(), &Actor::Public).await {
+        Ok(society) => Ok(society.name),
+        Err(engine::registry::RegistryError::Store(engine::store::StoreError::NotInitialised)) => {
+            Ok("the society".to_owned())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn publisher<'a>(state: &'a AppState, name: &'a str) -> offer::Publisher<'a> {
@@ -67,10 +74,10 @@ async fn preferences(State(state): State<AppState>) -> Result<Response, ApiError
 }
 
 async fn build_preferences(state: &AppState) -> Result<String, ApiError> {
-    let society = state.store.society().await?.ok_or(engine::store::StoreError::NotInitialised)?;
+    let society = engine::registry::society(state.store.as_ref(), &Actor::Public).await?;
     let today = chrono::Utc::now().date_naive();
-    let candidates = state.store.works_with_reservations(domain::Stage::Training, MAX_LISTED_RESERVATIONS).await?;
-    let reserved = offer::reserved_work_paths(state.store.as_ref(), &candidates, today).await?;
+    let reserved =
+        offer::reserved_work_paths(state.store.as_ref(), &Actor::Public, MAX_LISTED_RESERVATIONS, today).await?;
     Ok(offer::ai_preferences(society.rules.default_consent(domain::Stage::Training), &reserved))
 }
 
@@ -97,8 +104,14 @@ async fn lookup(State(state): State<AppState>, Query(q): Query<LookupQuery>) -> 
             format!("{:?} is neither a valid ISWC (T-123.456.789-0) nor an ISRC (SE-ABC-26-00001)", q.id),
         )
     })?;
-    let works =
-        offer::lookup(state.store.as_ref(), &key, &state.config.contact_email, chrono::Utc::now().date_naive()).await?;
+    let works = offer::lookup(
+        state.store.as_ref(),
+        &Actor::Public,
+        &key,
+        &state.config.contact_email,
+        chrono::Utc::now().date_naive(),
+    )
+    .await?;
     if works.is_empty() {
         return Err(ApiError::not_found(format!("no work in the repertoire has {}", q.id)));
     }
@@ -106,15 +119,8 @@ async fn lookup(State(state): State<AppState>, Query(q): Query<LookupQuery>) -> 
 }
 
 async fn keys(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let keys = licences::published_keys(state.store.as_ref()).await.map_err(key_error)?;
+    let keys = licences::published_keys(state.store.as_ref(), &Actor::Public).await?;
     Ok(Json(json!({ "keys": keys })))
-}
-
-fn key_error(e: licences::KeyError) -> ApiError {
-    match e {
-        licences::KeyError::Store(s) => s.into(),
-        other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "keys", other.to_string()),
-    }
 }
 
 /// Verifies a certificate and says whether the agreement behind it stands today. Verdicts are cached for
@@ -126,9 +132,8 @@ async fn verify(State(state): State<AppState>, body: Bytes) -> Result<Json<Value
     if let Some(hit) = state.verdicts.get(&key) {
         return Ok(Json(hit));
     }
-    let verdict = licences::verify_online(state.store.as_ref(), text, chrono::Utc::now().date_naive())
-        .await
-        .map_err(key_error)?;
+    let verdict =
+        licences::verify_online(state.store.as_ref(), &Actor::Public, text, chrono::Utc::now().date_naive()).await?;
     let value = serde_json::to_value(&verdict).unwrap_or(Value::Null);
     state.verdicts.put(key, value.clone());
     Ok(Json(value))
@@ -139,11 +144,10 @@ async fn licence_status(State(state): State<AppState>, Path(id): Path<String>) -
     if let Some(hit) = state.verdicts.get(&key) {
         return Ok(Json(hit));
     }
-    let licence = state.store.licence(&id).await?.ok_or_else(|| ApiError::not_found(format!("no licence {id}")))?;
-    let text = serde_json::to_string(&licence.signed).unwrap_or_default();
-    let verdict = licences::verify_online(state.store.as_ref(), &text, chrono::Utc::now().date_naive())
-        .await
-        .map_err(key_error)?;
+    let today = chrono::Utc::now().date_naive();
+    let (licence, verdict) = licences::licence_status(state.store.as_ref(), &Actor::Public, &id, today)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no licence {id}")))?;
     let value =
         json!({ "id": licence.id, "issued_at": licence.issued_at, "verdict": verdict, "certificate": licence.signed });
     state.verdicts.put(key, value.clone());

@@ -8,6 +8,12 @@ use std::sync::{Arc, Mutex};
 
 use engine::Store;
 
+/// The society's operator the stories act as (`story`).
+pub fn staff() -> &'static engine::Actor {
+    static STAFF: std::sync::OnceLock<engine::Actor> = std::sync::OnceLock::new();
+    STAFF.get_or_init(|| engine::Actor::operator("story"))
+}
+
 /// A store under test and whatever must live as long as it.
 pub struct TestStore {
     pub store: Arc<dyn Store>,
@@ -111,8 +117,9 @@ macro_rules! story {
 /// agreeing with the journal) and says how many entries there are; panics with the reason if they do not.
 pub async fn books_verify(store: &dyn engine::Store) -> u64 {
     let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("a time");
-    let full = engine::books::verify(store, true, at).await.expect("the books verify from the first entry");
-    let incremental = engine::books::verify(store, false, at).await.expect("the books verify from the checkpoint");
+    let full = engine::books::verify(store, staff(), true, at).await.expect("the books verify from the first entry");
+    let incremental =
+        engine::books::verify(store, staff(), false, at).await.expect("the books verify from the checkpoint");
     assert_eq!(full.through, incremental.through);
     full.through
 }

@@ -73,7 +73,7 @@ async fn run(store: &Arc<dyn Store>, ops: Vec<Op>) -> Result<(), TestCaseError> 
                 store.post_entries(Box::new(entries.into_iter())).await.unwrap();
             }
             Op::Verify => {
-                engine::books::verify(store.as_ref(), false, at)
+                engine::books::verify(store.as_ref(), story_tests::staff(), false, at)
                     .await
                     .map_err(|e| TestCaseError::fail(e.to_string()))?;
             }
@@ -83,9 +83,12 @@ async fn run(store: &Arc<dyn Store>, ops: Vec<Op>) -> Result<(), TestCaseError> 
         let stored = store.balance(account, *currency).await.unwrap();
         prop_assert_eq!(stored, Amount::from_micros(*micros, *currency), "{}", account);
     }
-    let incremental =
-        engine::books::verify(store.as_ref(), false, at).await.map_err(|e| TestCaseError::fail(e.to_string()))?;
-    let full = engine::books::verify(store.as_ref(), true, at).await.map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let incremental = engine::books::verify(store.as_ref(), story_tests::staff(), false, at)
+        .await
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let full = engine::books::verify(store.as_ref(), story_tests::staff(), true, at)
+        .await
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
     prop_assert_eq!(incremental.through, full.through);
     prop_assert_eq!(full.through, key);
     let trial: i128 = store.trial_balance(u64::MAX).await.unwrap().iter().map(|(_, a)| i128::from(a.micros())).sum();

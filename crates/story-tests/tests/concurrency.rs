@@ -31,7 +31,7 @@ fn eur(text: &str) -> Amount {
 
 async fn submit(store: &Arc<dyn Store>, archive: &Archive, bytes: &'static [u8]) -> Result<Submitted, ReportError> {
     let intake = Intake::new("songfox", "songfox", &engine::OsEntropy, at(2026, 4, 10));
-    reports::submit_report(store.as_ref(), archive, bytes, intake).await.map(|(s, _)| s)
+    reports::submit_report(store.as_ref(), story_tests::staff(), archive, bytes, intake).await.map(|(s, _)| s)
 }
 
 fn march(now: DateTime<Utc>) -> InvoiceRun<'static> {
@@ -50,13 +50,16 @@ async fn invoiced(store: &Arc<dyn Store>) -> Archive {
     let archive = Archive::new(tempfile::tempdir().unwrap().keep());
     submit(store, &archive, SERVICE_REPORT).await.unwrap();
     submit(store, &archive, OUTPUT_REPORT).await.unwrap();
-    let outcomes = invoicing::run_invoices(store.as_ref(), &march(at(2026, 4, 15))).await.unwrap();
+    let outcomes =
+        invoicing::run_invoices(store.as_ref(), story_tests::staff(), &march(at(2026, 4, 15))).await.unwrap();
     assert!(matches!(&outcomes[0].1, RunOutcome::Issued(i) if i.number == INVOICE));
     archive
 }
 
 async fn pay(store: &Arc<dyn Store>, key: &str, amount: &str, on: NaiveDate) -> Result<bool, InvoiceError> {
-    invoicing::record_payment(store.as_ref(), INVOICE, key, eur(amount), on, at(2026, 5, 1)).await.map(|(_, new)| new)
+    invoicing::record_payment(store.as_ref(), story_tests::staff(), INVOICE, key, eur(amount), on, at(2026, 5, 1))
+        .await
+        .map(|(_, new)| new)
 }
 
 async fn status(store: &Arc<dyn Store>) -> InvoiceStatus {
@@ -91,15 +94,17 @@ async fn the_same_payment_twice_at_once_is_posted_once(store: &Arc<dyn Store>) {
 async fn a_payment_never_overwrites_a_dispute(store: &Arc<dyn Store>) {
     invoiced(store).await;
     let s = store.as_ref();
-    let (disputed, paid) =
-        tokio::join!(invoicing::dispute(s, INVOICE, true), pay(store, "BANK-1", "100", day(2026, 5, 1)));
+    let (disputed, paid) = tokio::join!(
+        invoicing::dispute(s, story_tests::staff(), INVOICE, true),
+        pay(store, "BANK-1", "100", day(2026, 5, 1))
+    );
     assert_eq!(disputed.unwrap().status, InvoiceStatus::Disputed);
     assert!(paid.unwrap());
     assert_eq!(status(store).await, InvoiceStatus::Disputed);
     // Paid in full while disputed: still disputed, until the dispute is settled.
     assert!(pay(store, "BANK-2", "23200", day(2026, 5, 2)).await.unwrap());
     assert_eq!(status(store).await, InvoiceStatus::Disputed);
-    assert_eq!(invoicing::dispute(s, INVOICE, false).await.unwrap().status, InvoiceStatus::Paid);
+    assert_eq!(invoicing::dispute(s, story_tests::staff(), INVOICE, false).await.unwrap().status, InvoiceStatus::Paid);
 }
 
 async fn two_invoice_runs_at_once_give_one_invoice(store: &Arc<dyn Store>) {
@@ -108,8 +113,10 @@ async fn two_invoice_runs_at_once_give_one_invoice(store: &Arc<dyn Store>) {
     submit(store, &archive, SERVICE_REPORT).await.unwrap();
     submit(store, &archive, OUTPUT_REPORT).await.unwrap();
     let (first, second) = (march(at(2026, 4, 15)), march(at(2026, 4, 15)));
-    let (a, b) =
-        tokio::join!(invoicing::run_invoices(store.as_ref(), &first), invoicing::run_invoices(store.as_ref(), &second));
+    let (a, b) = tokio::join!(
+        invoicing::run_invoices(store.as_ref(), story_tests::staff(), &first),
+        invoicing::run_invoices(store.as_ref(), story_tests::staff(), &second)
+    );
     let mut outcomes: Vec<String> = [a.unwrap(), b.unwrap()]
         .into_iter()
         .map(|o| match &o[0].1 {
@@ -123,7 +130,9 @@ async fn two_invoice_runs_at_once_give_one_invoice(store: &Arc<dyn Store>) {
     let numbers: Vec<String> = store.invoices(Some("songfox")).await.unwrap().into_iter().map(|i| i.number).collect();
     assert_eq!(numbers, [INVOICE]);
     // The numbering has no gap: the next invoice of the series is 000002.
-    let advance = invoicing::invoice_advance(store.as_ref(), "songfox", day(2026, 4, 16), at(2026, 4, 16)).await;
+    let advance =
+        invoicing::invoice_advance(store.as_ref(), story_tests::staff(), "songfox", day(2026, 4, 16), at(2026, 4, 16))
+            .await;
     if let Ok(advance) = advance {
         assert_eq!(advance.number, "INV-2026-000002");
     }
@@ -146,11 +155,13 @@ async fn the_same_report_twice_at_once_is_one_revision_and_a_conflict(store: &Ar
 async fn import(store: &Arc<dyn Store>, bytes: &[u8]) -> engine::ImportReport {
     let options = ImportOptions { chunk_size: 100, ..ImportOptions::new(at(2026, 11, 25), "concurrency") };
     let sink: AckSink<'_> = Box::new(|_name: &str| Ok(Box::new(std::io::sink()) as Box<dyn std::io::Write + Send>));
-    engine::import_cwr(store, bytes, "TESTKIT.V21", options, sink, &|_| {}).await.expect("the file imports")
+    engine::import_cwr(store, story_tests::staff(), bytes, "TESTKIT.V21", options, sink, &|_| {})
+        .await
+        .expect("the file imports")
 }
 
 async fn two_imports_of_one_file_at_once_give_each_iswc_one_work(store: &Arc<dyn Store>) {
-    engine::registry::initialise(store.as_ref(), domain::SocietyCode::STIM, None).await.unwrap();
+    engine::registry::initialise(store.as_ref(), story_tests::staff(), domain::SocietyCode::STIM, None).await.unwrap();
     let works: Vec<testkit::GeneratedWork> = testkit::Generator::new(7).works(1_500).collect();
     let bytes = testkit::write_cwr21(Vec::new(), works.clone(), "20261125").unwrap();
     let (a, b) = tokio::join!(import(store, &bytes), import(store, &bytes));
@@ -177,10 +188,12 @@ async fn a_payment_racing_a_correction_is_never_lost(store: &Arc<dyn Store>) {
     let corrected = String::from_utf8(SERVICE_REPORT.to_vec()).unwrap().replace("\"12000.00\"", "\"16000.00\"");
     let corrected: &'static [u8] = Box::leak(corrected.into_bytes().into_boxed_slice());
     let intake = Intake::new("songfox", "songfox", &engine::OsEntropy, at(2026, 5, 20));
-    reports::submit_report(store.as_ref(), &archive, corrected, intake).await.unwrap();
+    reports::submit_report(store.as_ref(), story_tests::staff(), &archive, corrected, intake).await.unwrap();
     let run = march(at(2026, 5, 21));
-    let (outcome, paid) =
-        tokio::join!(invoicing::run_invoices(store.as_ref(), &run), pay(store, "BANK-2", "2000", day(2026, 5, 21)));
+    let (outcome, paid) = tokio::join!(
+        invoicing::run_invoices(store.as_ref(), story_tests::staff(), &run),
+        pay(store, "BANK-2", "2000", day(2026, 5, 21))
+    );
     let outcome = outcome.unwrap();
     let RunOutcome::Corrected { invoice, .. } = &outcome[0].1 else { panic!("a correction: {outcome:?}") };
     let on_old: Vec<Amount> = store.payments(INVOICE).await.unwrap().into_iter().map(|p| p.amount).collect();

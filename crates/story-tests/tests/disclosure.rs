@@ -118,7 +118,7 @@ async fn the_presumption_holds_on_a_summary_alone_and_is_credited_back_on_full_t
     let s = store.as_ref();
     let (dir, archive) = workspace();
     let RunOutcome::Issued(invoice) =
-        invoicing::run_invoices(s, &run_march(at(2026, 4, 15))).await.unwrap().remove(0).1
+        invoicing::run_invoices(s, story_tests::staff(), &run_march(at(2026, 4, 15))).await.unwrap().remove(0).1
     else {
         panic!("an invoice")
     };
@@ -130,6 +130,7 @@ async fn the_presumption_holds_on_a_summary_alone_and_is_credited_back_on_full_t
     let summary = write(dir.path(), "summary.json", SUMMARY);
     let (received, set, assessment) = intake::submit(
         s,
+        story_tests::staff(),
         &archive,
         submission("sf-1", std::slice::from_ref(&summary), DeclaredTotals::default(), at(2026, 5, 1)),
         None,
@@ -147,6 +148,7 @@ async fn the_presumption_holds_on_a_summary_alone_and_is_credited_back_on_full_t
     let declared = DeclaredTotals { items: Some(items), milli_hours: Some(seconds * 1000 / 3600) };
     let (received, set, assessment) = intake::submit(
         s,
+        story_tests::staff(),
         &archive,
         submission("sf-1", &[manifest.clone(), summary.clone()], declared, at(2026, 5, 2)),
         None,
@@ -175,14 +177,20 @@ async fn the_presumption_holds_on_a_summary_alone_and_is_credited_back_on_full_t
     // The same files again: nothing new, nothing posted.
     let entries = store.journal_length().await.unwrap();
     let declared = DeclaredTotals { items: Some(items), milli_hours: Some(seconds * 1000 / 3600) };
-    let (again, _, _) =
-        intake::submit(s, &archive, submission("sf-1", &[summary, manifest], declared, at(2026, 5, 3)), None)
-            .await
-            .unwrap();
+    let (again, _, _) = intake::submit(
+        s,
+        story_tests::staff(),
+        &archive,
+        submission("sf-1", &[summary, manifest], declared, at(2026, 5, 3)),
+        None,
+    )
+    .await
+    .unwrap();
     assert!(matches!(again, Received::AlreadyReceived(ref d) if d.id == "D000002"));
     assert_eq!(store.journal_length().await.unwrap(), entries);
     // Assessing again settles nothing twice.
-    let again = engine::disclosure::assess::assess(s, "D000002", "story", at(2026, 5, 4)).await.unwrap();
+    let again =
+        engine::disclosure::assess::assess(s, story_tests::staff(), "D000002", "story", at(2026, 5, 4)).await.unwrap();
     assert!(again.settlements.is_empty());
     assert_eq!(store.journal_length().await.unwrap(), entries);
     // The superseded summary-only disclosure is kept, not in force.
@@ -241,7 +249,7 @@ async fn songfox_with_a_model(store: &Arc<dyn Store>) {
         business_tier: "small".into(),
         contacts: vec![],
     };
-    licensees::put_licensee(s, licensee).await.unwrap();
+    licensees::put_licensee(s, story_tests::staff(), licensee).await.unwrap();
     let model = ModelVersion {
         id: "sf-1".into(),
         licensee: "songfox".into(),
@@ -252,12 +260,12 @@ async fn songfox_with_a_model(store: &Arc<dyn Store>) {
         placed_on_eu_market: None,
         training_summary_url: None,
     };
-    licensees::put_model_version(s, model).await.unwrap();
+    licensees::put_model_version(s, story_tests::staff(), model).await.unwrap();
 }
 
 /// The real fixtures as the repertoire: every CWR and ERN file of `crates/formats/tests/fixtures`.
 async fn fixture_repertoire(store: &Arc<dyn Store>) {
-    engine::registry::initialise(store.as_ref(), SocietyCode::STIM, None).await.unwrap();
+    engine::registry::initialise(store.as_ref(), story_tests::staff(), SocietyCode::STIM, None).await.unwrap();
     let root = format!("{}/../formats/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
     let mut cwr: Vec<PathBuf> = std::fs::read_dir(format!("{root}/cwr")).unwrap().map(|e| e.unwrap().path()).collect();
     cwr.sort();
@@ -268,6 +276,7 @@ async fn fixture_repertoire(store: &Arc<dyn Store>) {
         let bytes = std::fs::read(&path).unwrap();
         let _ = engine::import_cwr(
             store,
+            story_tests::staff(),
             bytes.as_slice(),
             &name,
             engine::ImportOptions::new(at(2026, 1, 1), "story"),
@@ -277,7 +286,9 @@ async fn fixture_repertoire(store: &Arc<dyn Store>) {
         .await;
     }
     for name in ERN_FIXTURES {
-        engine::recordings::import_ern(store.as_ref(), &ern_fixture(name), name, at(2026, 1, 2)).await.unwrap();
+        engine::recordings::import_ern(store.as_ref(), story_tests::staff(), &ern_fixture(name), name, at(2026, 1, 2))
+            .await
+            .unwrap();
     }
 }
 
@@ -288,10 +299,15 @@ async fn the_hand_labelled_fixture_set_comes_out_exactly(store: &Arc<dyn Store>)
     let dir = tempfile::tempdir().unwrap();
     let archive = Archive::new(dir.path());
     let manifest = PathBuf::from(format!("{}/tests/fixtures/labelled-manifest.csv", env!("CARGO_MANIFEST_DIR")));
-    let (received, set, _) =
-        intake::submit(s, &archive, submission("sf-1", &[manifest], DeclaredTotals::default(), at(2026, 6, 1)), None)
-            .await
-            .unwrap();
+    let (received, set, _) = intake::submit(
+        s,
+        story_tests::staff(),
+        &archive,
+        submission("sf-1", &[manifest], DeclaredTotals::default(), at(2026, 6, 1)),
+        None,
+    )
+    .await
+    .unwrap();
     let rows = store.matches(set.id, None, 0, 1_000).await.unwrap();
     assert_eq!(rows.len(), 26);
     let mut wrong = Vec::new();
@@ -331,20 +347,25 @@ async fn decisions_survive_rematching_and_a_rightsholder_sees_their_works(store:
         "m.csv",
         "title,artists,writers,duration_s\nUrban Pulse,Nordic Beats,,180\nMidnight Serenade,The Cover Band,John Smith,201\n",
     );
-    let (received, set, _) =
-        intake::submit(s, &archive, submission("sf-1", &[manifest], DeclaredTotals::default(), at(2026, 6, 1)), None)
-            .await
-            .unwrap();
+    let (received, set, _) = intake::submit(
+        s,
+        story_tests::staff(),
+        &archive,
+        submission("sf-1", &[manifest], DeclaredTotals::default(), at(2026, 6, 1)),
+        None,
+    )
+    .await
+    .unwrap();
     let d = received.disclosure().id.clone();
     let first = store.match_row(set.id, 1).await.unwrap().unwrap();
     assert_eq!(first.status, MatchStatus::Unmatched, "{first:?}");
     let (row, counts) = decisions::resolve(
         s,
+        &engine::Actor::operator("ops"),
         &d,
         1,
         Resolution::Works(vec!["W000030003".into()]),
         "a cover by the label's house band",
-        "ops",
         at(2026, 6, 2),
     )
     .await
@@ -355,13 +376,22 @@ async fn decisions_survive_rematching_and_a_rightsholder_sees_their_works(store:
     );
     assert_eq!((counts.matched, counts.decided), (2, 1));
     assert!(matches!(
-        decisions::resolve(s, &d, 1, Resolution::Works(vec!["W999".into()]), "", "ops", at(2026, 6, 2)).await,
+        decisions::resolve(
+            s,
+            &engine::Actor::operator("ops"),
+            &d,
+            1,
+            Resolution::Works(vec!["W999".into()]),
+            "",
+            at(2026, 6, 2)
+        )
+        .await,
         Err(DisclosureError::Decision(_))
     ));
 
     let run = MatchRun::new(&archive, at(2026, 6, 3));
     let d_record = store.disclosure(&d).await.unwrap().unwrap();
-    let second = run::match_disclosure(s, &d_record, &run).await.unwrap();
+    let second = run::match_disclosure(s, story_tests::staff(), &d_record, &run).await.unwrap();
     assert_eq!((second.number, second.counts.matched, second.counts.decided), (2, 2, 1));
     let kept = store.match_row(second.id, 1).await.unwrap().unwrap();
     assert_eq!(kept.works, ["W000030003"]);
@@ -377,10 +407,15 @@ Urban Pulse,Nordic Beats,,180
 Midnight Serenade,The Cover Band,John Smith,201
 ",
     );
-    let (next, set, _) =
-        intake::submit(s, &archive, submission("sf-1", &[revised], DeclaredTotals::default(), at(2026, 6, 4)), None)
-            .await
-            .unwrap();
+    let (next, set, _) = intake::submit(
+        s,
+        story_tests::staff(),
+        &archive,
+        submission("sf-1", &[revised], DeclaredTotals::default(), at(2026, 6, 4)),
+        None,
+    )
+    .await
+    .unwrap();
     assert!(matches!(next, Received::New(_)));
     assert_eq!((next.disclosure().revision, set.counts.decided), (2, 1));
     let carried = store.match_row(set.id, 2).await.unwrap().unwrap();
@@ -391,7 +426,7 @@ Midnight Serenade,The Cover Band,John Smith,201
     let work = store.work("W000030001").await.unwrap().unwrap();
     let writer = work.primary().unwrap().work.interests.iter().find(|i| !i.role.is_publisher()).unwrap();
     let key = writer.party.as_str().to_owned();
-    let (_, seen) = engine::disclosure::views::party_matches(s, &key).await.unwrap();
+    let (_, seen) = engine::disclosure::views::party_matches(s, story_tests::staff(), &key).await.unwrap();
     let shown: Vec<String> =
         seen.iter().map(|m| format!("{} {} {} {}", m.model_version, m.work_code, m.method.as_str(), m.items)).collect();
     assert_eq!(shown, ["sf-1 W000030001 metadata 1", "sf-1 W000030003 decision 1"]);
@@ -406,9 +441,15 @@ async fn a_manifest_with_errors_is_rejected_whole_naming_its_lines(store: &Arc<d
         "bad.csv",
         "title,artists,duration,acquired_on,content_sha256\nOk,A,3:10,2025-01-01,\nBad,B,ten minutes,2025-01-01,\nWorse,C,200,yesterday,abc\n",
     );
-    let err = intake::submit(s, &archive, submission("sf-1", &[bad], DeclaredTotals::default(), at(2026, 6, 1)), None)
-        .await
-        .unwrap_err();
+    let err = intake::submit(
+        s,
+        story_tests::staff(),
+        &archive,
+        submission("sf-1", &[bad], DeclaredTotals::default(), at(2026, 6, 1)),
+        None,
+    )
+    .await
+    .unwrap_err();
     let DisclosureError::Invalid { errors, diagnostics } = &err else { panic!("{err}") };
     assert_eq!(*errors, 3);
     let shown: Vec<String> = diagnostics.iter().map(|(f, d)| format!("{f} {}", d.line)).collect();
@@ -418,22 +459,36 @@ async fn a_manifest_with_errors_is_rejected_whole_naming_its_lines(store: &Arc<d
     assert_eq!(kept_files(&archive), 0, "the rejected file is not kept");
     let broken =
         write(dir.path(), "summary.json", "{\n  \"format\": \"tantiem-ai-act-summary/1\",\n  \"provider\": ,\n}\n");
-    let err =
-        intake::submit(s, &archive, submission("sf-1", &[broken], DeclaredTotals::default(), at(2026, 6, 1)), None)
-            .await
-            .unwrap_err();
+    let err = intake::submit(
+        s,
+        story_tests::staff(),
+        &archive,
+        submission("sf-1", &[broken], DeclaredTotals::default(), at(2026, 6, 1)),
+        None,
+    )
+    .await
+    .unwrap_err();
     let DisclosureError::Invalid { diagnostics, .. } = &err else { panic!("{err}") };
     assert_eq!((diagnostics[0].0.as_str(), diagnostics[0].1.line), ("summary.json", 3), "{err}");
     assert!(diagnostics[0].1.message.starts_with("not valid JSON"), "{err}");
     let unknown = write(dir.path(), "notes.txt", "just some notes\nabout training\n");
     assert!(matches!(
-        intake::submit(s, &archive, submission("sf-1", &[unknown], DeclaredTotals::default(), at(2026, 6, 1)), None)
-            .await,
+        intake::submit(
+            s,
+            story_tests::staff(),
+            &archive,
+            submission("sf-1", &[unknown], DeclaredTotals::default(), at(2026, 6, 1)),
+            None
+        )
+        .await,
         Err(DisclosureError::UnknownFile { .. })
     ));
     let nobody =
         Submission { model_version: "sf-9", ..submission("sf-9", &[], DeclaredTotals::default(), at(2026, 6, 1)) };
-    assert!(matches!(intake::submit(s, &archive, nobody, None).await, Err(DisclosureError::UnknownModel { .. })));
+    assert!(matches!(
+        intake::submit(s, story_tests::staff(), &archive, nobody, None).await,
+        Err(DisclosureError::UnknownModel { .. })
+    ));
     assert_eq!(store.licensed_repertoire_size(Stage::Training).await.unwrap(), 400);
 }
 
@@ -448,7 +503,7 @@ fn kept_files(archive: &Archive) -> usize {
 
 /// The same files submitted twice at the same moment (a client retrying): one disclosure, not two.
 async fn the_same_disclosure_sent_twice_at_once_is_received_once(store: &Arc<dyn Store>) {
-    engine::registry::initialise(store.as_ref(), SocietyCode::STIM, None).await.unwrap();
+    engine::registry::initialise(store.as_ref(), story_tests::staff(), SocietyCode::STIM, None).await.unwrap();
     songfox_with_a_model(store).await;
     let s = store.as_ref();
     let (dir, archive) = workspace();
@@ -461,8 +516,18 @@ GBAYC1700598,I Love You,RIOPY,263
     );
     let files = [manifest];
     let (one, two) = tokio::join!(
-        intake::receive(s, &archive, submission("sf-1", &files, DeclaredTotals::default(), at(2026, 6, 1))),
-        intake::receive(s, &archive, submission("sf-1", &files, DeclaredTotals::default(), at(2026, 6, 1))),
+        intake::receive(
+            s,
+            story_tests::staff(),
+            &archive,
+            submission("sf-1", &files, DeclaredTotals::default(), at(2026, 6, 1))
+        ),
+        intake::receive(
+            s,
+            story_tests::staff(),
+            &archive,
+            submission("sf-1", &files, DeclaredTotals::default(), at(2026, 6, 1))
+        ),
     );
     let (one, two) = (one.unwrap(), two.unwrap());
     assert_eq!(one.disclosure().id, two.disclosure().id);
@@ -477,21 +542,31 @@ GBAYC1700598,I Love You,RIOPY,263
 
 /// An item not in the repertoire is matched once a label delivers its recording.
 async fn a_disclosure_is_matched_again_when_the_repertoire_grows(store: &Arc<dyn Store>) {
-    engine::registry::initialise(store.as_ref(), SocietyCode::STIM, None).await.unwrap();
+    engine::registry::initialise(store.as_ref(), story_tests::staff(), SocietyCode::STIM, None).await.unwrap();
     songfox_with_a_model(store).await;
     let s = store.as_ref();
     let (dir, archive) = workspace();
     let manifest = write(dir.path(), "m.csv", "isrc,title,artists,duration_s\nGBAYC1700598,I Love You,RIOPY,263\n");
-    let (received, set, _) =
-        intake::submit(s, &archive, submission("sf-1", &[manifest], DeclaredTotals::default(), at(2026, 6, 1)), None)
-            .await
-            .unwrap();
+    let (received, set, _) = intake::submit(
+        s,
+        story_tests::staff(),
+        &archive,
+        submission("sf-1", &[manifest], DeclaredTotals::default(), at(2026, 6, 1)),
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(set.counts.unmatched, 1);
     let run = MatchRun::new(&archive, at(2026, 6, 2));
-    assert!(run::rematch_stale(s, &run, "story").await.unwrap().is_empty(), "nothing changed yet");
+    assert!(
+        run::rematch_stale(s, story_tests::staff(), &run, "story").await.unwrap().is_empty(),
+        "nothing changed yet"
+    );
     let single = ern_fixture("4_SimpleAudioSingle.xml");
-    engine::recordings::import_ern(s, &single, "4_SimpleAudioSingle.xml", at(2026, 6, 2)).await.unwrap();
-    let done = run::rematch_stale(s, &run, "story").await.unwrap();
+    engine::recordings::import_ern(s, story_tests::staff(), &single, "4_SimpleAudioSingle.xml", at(2026, 6, 2))
+        .await
+        .unwrap();
+    let done = run::rematch_stale(s, story_tests::staff(), &run, "story").await.unwrap();
     assert_eq!(done.len(), 1);
     let (id, outcome) = &done[0];
     let (set, _) = outcome.as_ref().unwrap();
@@ -506,28 +581,29 @@ async fn a_disclosure_is_matched_again_when_the_repertoire_grows(store: &Arc<dyn
     let kept = archive.path_of(&d.files[0].sha256);
     let bytes = std::fs::read(&kept).unwrap();
     std::fs::remove_file(&kept).unwrap();
-    let failed = run::match_disclosure(s, d, &run).await.unwrap_err();
+    let failed = run::match_disclosure(s, story_tests::staff(), d, &run).await.unwrap_err();
     assert!(matches!(&failed, DisclosureError::File { file, .. } if file == "m.csv"), "{failed}");
     assert!(failed.to_string().contains("--archive-dir"), "{failed}");
     assert_eq!(store.match_sets(&d.id).await.unwrap().pop().map(|s| s.number), Some(2));
     std::fs::write(&kept, bytes).unwrap();
-    assert_eq!(run::match_disclosure(s, d, &run).await.unwrap().number, 3);
+    assert_eq!(run::match_disclosure(s, story_tests::staff(), d, &run).await.unwrap().number, 3);
 }
 
 /// An item whose metadata says nothing useful is found by the Chromaprint fingerprint the licensee sent
 /// (fpcalc's compressed text), against the audio registered for the recording.
 async fn an_item_is_matched_by_its_fingerprint(store: &Arc<dyn Store>) {
     use fingerprint::recogniser::Prints;
-    engine::registry::initialise(store.as_ref(), SocietyCode::STIM, None).await.unwrap();
+    engine::registry::initialise(store.as_ref(), story_tests::staff(), SocietyCode::STIM, None).await.unwrap();
     songfox_with_a_model(store).await;
     let s = store.as_ref();
     let single = ern_fixture("4_SimpleAudioSingle.xml");
-    engine::recordings::import_ern(s, &single, "single.xml", at(2026, 6, 1)).await.unwrap();
+    engine::recordings::import_ern(s, story_tests::staff(), &single, "single.xml", at(2026, 6, 1)).await.unwrap();
     let audio =
         fingerprint::Audio { sample_rate: 11_025, channels: 1, samples: testkit::audio::melody(3, 40.0, 1.0, 0.0) };
     let prints = Prints::of(&audio).unwrap();
     engine::recordings::register_audio(
         s,
+        story_tests::staff(),
         &domain::Isrc::parse("GBAYC1700598").unwrap(),
         &prints,
         40_000,
@@ -540,14 +616,18 @@ async fn an_item_is_matched_by_its_fingerprint(store: &Arc<dyn Store>) {
     let (dir, archive) = workspace();
     let manifest =
         write(dir.path(), "m.jsonl", &format!("{{\"title\": \"track_0042.wav\", \"chromaprint\": \"{text}\"}}\n"));
-    let received =
-        intake::receive(s, &archive, submission("sf-1", &[manifest], DeclaredTotals::default(), at(2026, 6, 2)))
-            .await
-            .unwrap();
+    let received = intake::receive(
+        s,
+        story_tests::staff(),
+        &archive,
+        submission("sf-1", &[manifest], DeclaredTotals::default(), at(2026, 6, 2)),
+    )
+    .await
+    .unwrap();
     assert_eq!(received.disclosure().stats.with_fingerprint, 1);
     // No index file: the fingerprint index is built in memory from the store.
     let run = MatchRun::new(&archive, at(2026, 6, 2));
-    let set = run::match_disclosure(s, received.disclosure(), &run).await.unwrap();
+    let set = run::match_disclosure(s, story_tests::staff(), received.disclosure(), &run).await.unwrap();
     let row = store.match_row(set.id, 1).await.unwrap().unwrap();
     assert_eq!(
         (row.recording.as_deref(), row.method),

@@ -31,7 +31,10 @@ fn eur(text: &str) -> Amount {
 
 async fn submit(store: &Arc<dyn Store>, archive: &Archive, bytes: &'static [u8], now: DateTime<Utc>) -> Submitted {
     let intake = Intake::new("songfox", "songfox", &engine::OsEntropy, now);
-    reports::submit_report(store.as_ref(), archive, bytes, intake).await.expect("the report is accepted").0
+    reports::submit_report(store.as_ref(), story_tests::staff(), archive, bytes, intake)
+        .await
+        .expect("the report is accepted")
+        .0
 }
 
 async fn run(store: &Arc<dyn Store>, issued: NaiveDate) -> RunOutcome {
@@ -42,7 +45,8 @@ async fn run(store: &Arc<dyn Store>, issued: NaiveDate) -> RunOutcome {
         now: at(2026, 4, 15),
         rates: &[],
     };
-    let mut outcomes = invoicing::run_invoices(store.as_ref(), &run).await.expect("the run succeeds");
+    let mut outcomes =
+        invoicing::run_invoices(store.as_ref(), story_tests::staff(), &run).await.expect("the run succeeds");
     outcomes.pop().expect("one licensee").1
 }
 
@@ -151,20 +155,42 @@ async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) 
 
     // Payments: the same bank reference twice is recorded once.
     let s = store.as_ref();
-    let (_, new) =
-        invoicing::record_payment(s, "INV-2026-000001", "BANK-1", eur("10000"), day(2026, 5, 1), at(2026, 5, 1))
-            .await
-            .unwrap();
+    let (_, new) = invoicing::record_payment(
+        s,
+        story_tests::staff(),
+        "INV-2026-000001",
+        "BANK-1",
+        eur("10000"),
+        day(2026, 5, 1),
+        at(2026, 5, 1),
+    )
+    .await
+    .unwrap();
     assert!(new);
-    let (_, again) =
-        invoicing::record_payment(s, "INV-2026-000001", "BANK-1", eur("10000"), day(2026, 5, 1), at(2026, 5, 2))
-            .await
-            .unwrap();
+    let (_, again) = invoicing::record_payment(
+        s,
+        story_tests::staff(),
+        "INV-2026-000001",
+        "BANK-1",
+        eur("10000"),
+        day(2026, 5, 1),
+        at(2026, 5, 2),
+    )
+    .await
+    .unwrap();
     assert!(!again);
     assert_eq!(store.invoice("INV-2026-000001").await.unwrap().unwrap().status, InvoiceStatus::PartiallyPaid);
-    invoicing::record_payment(s, "INV-2026-000001", "BANK-2", eur("13300"), day(2026, 5, 10), at(2026, 5, 10))
-        .await
-        .unwrap();
+    invoicing::record_payment(
+        s,
+        story_tests::staff(),
+        "INV-2026-000001",
+        "BANK-2",
+        eur("13300"),
+        day(2026, 5, 10),
+        at(2026, 5, 10),
+    )
+    .await
+    .unwrap();
     assert_eq!(store.invoice("INV-2026-000001").await.unwrap().unwrap().status, InvoiceStatus::Paid);
     assert_eq!(balance(store, Account::Receivable { licensee: "songfox".into() }).await, eur("0"));
     assert_eq!(balance(store, Account::Cash).await, eur("23300"));
@@ -196,15 +222,26 @@ async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) 
     assert_eq!(balance(store, Account::Pool { stage: PoolStage::Service, period: march.clone() }).await, eur("-9200"));
 
     // The presumption window (365 days) has not passed: nothing is released yet; then it is.
-    assert!(invoicing::release_due_presumptions(s, day(2026, 12, 1), at(2026, 12, 1)).await.unwrap().is_empty());
+    assert!(
+        invoicing::release_due_presumptions(s, story_tests::staff(), day(2026, 12, 1), at(2026, 12, 1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
-        invoicing::release_due_presumptions(s, day(2027, 6, 1), at(2027, 6, 1)).await.unwrap(),
+        invoicing::release_due_presumptions(s, story_tests::staff(), day(2027, 6, 1), at(2027, 6, 1)).await.unwrap(),
         ["INV-2026-000002"]
     );
-    assert!(invoicing::release_due_presumptions(s, day(2027, 6, 2), at(2027, 6, 2)).await.unwrap().is_empty());
+    assert!(
+        invoicing::release_due_presumptions(s, story_tests::staff(), day(2027, 6, 2), at(2027, 6, 2))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(matches!(
         invoicing::settle_presumption(
             s,
+            story_tests::staff(),
             "INV-2026-000002",
             Settlement::CreditBack { works_matched: None },
             at(2027, 6, 3)
@@ -237,7 +274,7 @@ async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) 
     assert_eq!(balance(store, Account::Receivable { licensee: "songfox".into() }).await, eur("0"));
 
     // Reporting duty: January and February were never reported; March came in time.
-    let status = reports::reporting_status(s, "songfox", day(2026, 5, 15)).await.unwrap();
+    let status = reports::reporting_status(s, story_tests::staff(), "songfox", day(2026, 5, 15)).await.unwrap();
     let found: Vec<String> = status.iter().map(|d| format!("{} {} {}", d.period, d.kind.as_str(), d.status)).collect();
     assert_eq!(
         found,
@@ -259,20 +296,23 @@ async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) 
 async fn a_licence_verifies_offline_and_shows_its_standing_online(store: &Arc<dyn Store>) {
     set_up(store).await;
     let s = store.as_ref();
-    licences::rotate_key(s, PASSPHRASE, &engine::FixedEntropy::new(1), at(2026, 1, 2)).await.unwrap();
-    let licence = licences::issue_licence(s, "songfox", PASSPHRASE, at(2026, 1, 2)).await.unwrap();
+    licences::rotate_key(s, story_tests::staff(), PASSPHRASE, &engine::FixedEntropy::new(1), at(2026, 1, 2))
+        .await
+        .unwrap();
+    let licence =
+        licences::issue_licence(s, story_tests::staff(), "songfox", PASSPHRASE, at(2026, 1, 2)).await.unwrap();
     assert!(matches!(
-        licences::issue_licence(s, "songfox", "not the passphrase", at(2026, 1, 2)).await,
+        licences::issue_licence(s, story_tests::staff(), "songfox", "not the passphrase", at(2026, 1, 2)).await,
         Err(licences::KeyError::WrongPassphrase)
     ));
     let text = serde_json::to_string_pretty(&licence.signed).unwrap();
-    let verdict = licences::verify_online(s, &text, day(2026, 6, 1)).await.unwrap();
+    let verdict = licences::verify_online(s, story_tests::staff(), &text, day(2026, 6, 1)).await.unwrap();
     assert_eq!((verdict.signature_valid, verdict.status.as_str()), (true, "valid"));
 
     // One byte changed fails.
     let tampered = text.replacen("\\\"SE\\\"", "\\\"DK\\\"", 1);
     assert_ne!(tampered, text);
-    let verdict = licences::verify_online(s, &tampered, day(2026, 6, 1)).await.unwrap();
+    let verdict = licences::verify_online(s, story_tests::staff(), &tampered, day(2026, 6, 1)).await.unwrap();
     assert_eq!((verdict.signature_valid, verdict.status.as_str()), (false, "invalid"));
 
     // The agreement ends from December: the signature still verifies, the standing says ended.
@@ -280,19 +320,34 @@ async fn a_licence_verifies_offline_and_shows_its_standing_online(store: &Arc<dy
     let latest = agreement.latest().unwrap();
     let mut ended = licensees::coverage_of(&latest.coverage, day(2026, 12, 1));
     ended.status = AgreementStatus::Ended;
-    licensees::amend_agreement(s, "songfox", ended, latest.terms.clone(), "story", at(2026, 11, 25)).await.unwrap();
-    let verdict = licences::verify_online(s, &text, day(2026, 12, 5)).await.unwrap();
+    licensees::amend_agreement(
+        s,
+        story_tests::staff(),
+        "songfox",
+        ended,
+        latest.terms.clone(),
+        "story",
+        at(2026, 11, 25),
+    )
+    .await
+    .unwrap();
+    let verdict = licences::verify_online(s, story_tests::staff(), &text, day(2026, 12, 5)).await.unwrap();
     assert_eq!((verdict.signature_valid, verdict.status.as_str()), (true, "ended"));
-    assert_eq!(licences::verify_online(s, &text, day(2026, 11, 30)).await.unwrap().status, "valid");
+    assert_eq!(
+        licences::verify_online(s, story_tests::staff(), &text, day(2026, 11, 30)).await.unwrap().status,
+        "valid"
+    );
 
     // After a key rotation the old certificate still verifies, offline too.
-    licences::rotate_key(s, PASSPHRASE, &engine::FixedEntropy::new(2), at(2027, 1, 1)).await.unwrap();
-    let keys = licences::published_keys(s).await.unwrap();
+    licences::rotate_key(s, story_tests::staff(), PASSPHRASE, &engine::FixedEntropy::new(2), at(2027, 1, 1))
+        .await
+        .unwrap();
+    let keys = licences::published_keys(s, &engine::Actor::Public).await.unwrap();
     assert_eq!(keys.iter().filter(|k| k.retired).count(), 1);
     let offline = licences::verify_offline(keys, &text);
     assert_eq!((offline.signature_valid, offline.status.as_str()), (true, "offline"));
     // An ended agreement gets no new certificate.
-    assert!(licences::issue_licence(s, "songfox", PASSPHRASE, at(2027, 1, 2)).await.is_err());
+    assert!(licences::issue_licence(s, story_tests::staff(), "songfox", PASSPHRASE, at(2027, 1, 2)).await.is_err());
     story_tests::books_verify(s).await;
 }
 
@@ -335,7 +390,7 @@ async fn dsr_exploitation_is_linked_to_outputs_and_converted(store: &Arc<dyn Sto
     let period = Period::month(2026, 3).unwrap();
     let no_rate =
         InvoiceRun { period, licensee: Some("songfox"), issued_on: day(2026, 4, 15), now: at(2026, 4, 15), rates: &[] };
-    let error = invoicing::run_invoices(store.as_ref(), &no_rate).await.unwrap_err();
+    let error = invoicing::run_invoices(store.as_ref(), story_tests::staff(), &no_rate).await.unwrap_err();
     assert_eq!(
         error.to_string(),
         "figures in USD need a rate to EUR: give one with --rate USD:EUR=RATE (units of EUR per USD)"
@@ -370,7 +425,12 @@ async fn dsr_exploitation_is_linked_to_outputs_and_converted(store: &Arc<dyn Sto
 }
 
 async fn run_one(store: &Arc<dyn Store>, run: &InvoiceRun<'_>) -> RunOutcome {
-    invoicing::run_invoices(store.as_ref(), run).await.expect("the run succeeds").pop().expect("one licensee").1
+    invoicing::run_invoices(store.as_ref(), story_tests::staff(), run)
+        .await
+        .expect("the run succeeds")
+        .pop()
+        .expect("one licensee")
+        .1
 }
 
 /// An advance of 20,000.00 EUR (VAT 25%: 25,000.00 invoiced) meets March's net charges of 18,640.00 first
@@ -386,6 +446,7 @@ async fn an_advance_is_invoiced_once_and_recouped(store: &Arc<dyn Store>) {
     terms.minimum_guarantee = Some(eur("3000"));
     licensees::amend_agreement(
         s,
+        story_tests::staff(),
         "songfox",
         licensees::coverage_of(&latest.coverage, day(2026, 1, 1)),
         terms,
@@ -394,9 +455,11 @@ async fn an_advance_is_invoiced_once_and_recouped(store: &Arc<dyn Store>) {
     )
     .await
     .unwrap();
-    let advance = invoicing::invoice_advance(s, "songfox", day(2026, 1, 5), at(2026, 1, 5)).await.unwrap();
+    let advance =
+        invoicing::invoice_advance(s, story_tests::staff(), "songfox", day(2026, 1, 5), at(2026, 1, 5)).await.unwrap();
     assert_eq!((advance.number.as_str(), advance.rated.total), ("INV-2026-000001", eur("25000")));
-    let again = invoicing::invoice_advance(s, "songfox", day(2026, 1, 6), at(2026, 1, 6)).await.unwrap();
+    let again =
+        invoicing::invoice_advance(s, story_tests::staff(), "songfox", day(2026, 1, 6), at(2026, 1, 6)).await.unwrap();
     assert_eq!(again.number, "INV-2026-000001");
     assert_eq!(balance(store, Account::Advance { licensee: "songfox".into() }).await, eur("-20000"));
 

@@ -36,10 +36,15 @@ async fn fixture(store: &Arc<dyn Store>, config: server::Config) -> Fixture {
     set_up(store).await;
     add_tunebird(store).await;
     let s = store.as_ref();
-    let songfox = tokens::create(s, "songfox", "test", &engine::OsEntropy, at(2026, 1, 2)).await.unwrap();
-    let tunebird = tokens::create(s, "tunebird", "test", &engine::OsEntropy, at(2026, 1, 2)).await.unwrap();
-    licences::rotate_key(s, PASSPHRASE, &engine::FixedEntropy::new(1), at(2026, 1, 2)).await.unwrap();
-    let licence = licences::issue_licence(s, "songfox", PASSPHRASE, at(2026, 1, 2)).await.unwrap();
+    let songfox =
+        tokens::create(s, story_tests::staff(), "songfox", "test", &engine::OsEntropy, at(2026, 1, 2)).await.unwrap();
+    let tunebird =
+        tokens::create(s, story_tests::staff(), "tunebird", "test", &engine::OsEntropy, at(2026, 1, 2)).await.unwrap();
+    licences::rotate_key(s, story_tests::staff(), PASSPHRASE, &engine::FixedEntropy::new(1), at(2026, 1, 2))
+        .await
+        .unwrap();
+    let licence =
+        licences::issue_licence(s, story_tests::staff(), "songfox", PASSPHRASE, at(2026, 1, 2)).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let state = server::AppState::new(store.clone(), Archive::new(dir.path()), config);
     Fixture { router: server::router(state), songfox, tunebird, licence_id: licence.id, _dir: dir }
@@ -105,7 +110,7 @@ async fn no_token_reaches_another_licensees_data(store: &Arc<dyn Store>) {
         now: at(2026, 4, 15),
         rates: &[],
     };
-    engine::licensing::invoicing::run_invoices(store.as_ref(), &run).await.unwrap();
+    engine::licensing::invoicing::run_invoices(store.as_ref(), story_tests::staff(), &run).await.unwrap();
     let disclosure_request = disclose_example(&f).await;
 
     let (status, body) = call(&f.router, Method::GET, "/openapi.json", None, vec![]).await;
@@ -184,9 +189,14 @@ async fn reports_through_the_api(store: &Arc<dyn Store>) {
     let (_, body) = call(&f.router, Method::GET, uri, Some(&f.songfox), vec![]).await;
     assert_eq!(json(&body)["reports"].as_array().unwrap().len(), 1);
     // A revoked token opens nothing.
-    let listed = tokens::list(store.as_ref(), "songfox").await.unwrap();
+    let listed = tokens::list(store.as_ref(), story_tests::staff(), "songfox").await.unwrap();
     assert_eq!(listed.len(), 1);
-    assert_eq!(tokens::revoke(store.as_ref(), "songfox", &listed[0].hash_prefix, chrono::Utc::now()).await.unwrap(), 1);
+    assert_eq!(
+        tokens::revoke(store.as_ref(), story_tests::staff(), "songfox", &listed[0].hash_prefix, chrono::Utc::now())
+            .await
+            .unwrap(),
+        1
+    );
     let (status, _) = call(&f.router, Method::GET, uri, Some(&f.songfox), vec![]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
@@ -214,9 +224,17 @@ async fn limits_and_verification(store: &Arc<dyn Store>) {
     let latest = agreement.latest().unwrap();
     let mut suspended = licensees::coverage_of(&latest.coverage, chrono::Utc::now().date_naive());
     suspended.status = AgreementStatus::Suspended;
-    licensees::amend_agreement(store.as_ref(), "songfox", suspended, latest.terms.clone(), "story", chrono::Utc::now())
-        .await
-        .unwrap();
+    licensees::amend_agreement(
+        store.as_ref(),
+        story_tests::staff(),
+        "songfox",
+        suspended,
+        latest.terms.clone(),
+        "story",
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let (_, body) = call(&f.router, Method::POST, "/api/v1/licences/verify", None, certificate.clone()).await;
     assert_eq!(

@@ -32,12 +32,15 @@ async fn import_with(
     options: ImportOptions,
 ) -> (ImportReport, Vec<u8>) {
     if store.society().await.expect("store answers").is_none() {
-        engine::registry::initialise(store.as_ref(), domain::SocietyCode::STIM, None).await.expect("society set up");
+        engine::registry::initialise(store.as_ref(), story_tests::staff(), domain::SocietyCode::STIM, None)
+            .await
+            .expect("society set up");
     }
     let buffer = SharedBuffer::default();
     let sink_buffer = buffer.clone();
     let sink: AckSink<'_> = Box::new(move |_name: &str| Ok(Box::new(sink_buffer) as Box<dyn std::io::Write + Send>));
-    let report = import_cwr(store, bytes, name, options, sink, &|_| {}).await.expect("the file is CWR");
+    let report =
+        import_cwr(store, story_tests::staff(), bytes, name, options, sink, &|_| {}).await.expect("the file is CWR");
     (report, buffer.bytes())
 }
 
@@ -376,7 +379,9 @@ async fn registry_queries_consent_and_origin(store: &Arc<dyn Store>) {
         effective_from: today,
         note: "opted in by letter".into(),
     };
-    engine::registry::set_consent(store.as_ref(), &request, "story", now()).await.expect("recorded");
+    engine::registry::set_consent(store.as_ref(), story_tests::staff(), &request, "story", now())
+        .await
+        .expect("recorded");
     let after = engine::registry::licensed_shares(store.as_ref(), &detail, today).await.expect("computed");
     assert_eq!(after.iter().map(|s| s.licensed.to_string()).collect::<Vec<_>>(), ["25.00%", "0.00%", "0.00%"]);
     let yesterday = today.pred_opt().expect("a day");
@@ -386,6 +391,7 @@ async fn registry_queries_consent_and_origin(store: &Arc<dyn Store>) {
 
     engine::registry::set_origin(
         store.as_ref(),
+        story_tests::staff(),
         &code,
         domain::Origin::FullyAi,
         "story",
@@ -442,18 +448,23 @@ async fn mandates_and_society_rules(store: &Arc<dyn Store>) {
         valid_from: chrono::NaiveDate::from_ymd_opt(2026, 1, 1),
         valid_until: None,
     };
-    let recorded = engine::registry::add_mandate(store.as_ref(), "00000000199", mandate).await.expect("recorded");
+    let recorded = engine::registry::add_mandate(store.as_ref(), story_tests::staff(), "00000000199", mandate)
+        .await
+        .expect("recorded");
     assert_eq!(recorded.party.as_str(), "IPI:00000000199");
     let party = store.party("IPI:00000000199").await.expect("store answers").expect("party");
     assert_eq!(party.mandates, vec![recorded]);
     assert!(
-        engine::registry::add_mandate(store.as_ref(), "00014107338", party.mandates[0].clone()).await.is_err(),
+        engine::registry::add_mandate(store.as_ref(), story_tests::staff(), "00014107338", party.mandates[0].clone())
+            .await
+            .is_err(),
         "unknown party"
     );
 
     // Teosto-style rules: every stage included by mandate; the licensed share follows at once.
     let rules = domain::SocietyRules::by_mandate();
-    let config = engine::registry::set_rules(store.as_ref(), rules.clone()).await.expect("rules stored");
+    let config =
+        engine::registry::set_rules(store.as_ref(), story_tests::staff(), rules.clone()).await.expect("rules stored");
     assert_eq!(store.society().await.expect("store answers").expect("society").rules, rules);
     assert_eq!(config.rules, rules);
     let detail = store.work("T-123.456.789-4").await.expect("store answers").expect("work");

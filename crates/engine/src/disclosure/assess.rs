@@ -18,6 +18,7 @@ use domain::{PartyKey, Stage, consent};
 use formats::disclosure::source_key;
 
 use super::{Assessment, Disclosure, DisclosureError, UnlicensedUse};
+use crate::access::{Actor, Scope, UseCase};
 use crate::licensing::invoicing::{Settled, Settlement, held_parts, settle_part};
 use crate::store::{Store, StoreError};
 
@@ -139,19 +140,23 @@ async fn matched_works(store: &dyn Store, match_set: u64, as_of: NaiveDate) -> R
 /// for: credited back within the window, released after it. Returns what was done, in words.
 async fn settle(
     store: &dyn Store,
+    actor: &Actor,
     d: &Disclosure,
     licensed_works: u64,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, DisclosureError> {
     let mut done = Vec::new();
-    for part in held_parts(store, Some(&d.licensee)).await?.into_iter().filter(|p| p.model_version == d.model_version) {
+    for part in
+        held_parts(store, actor, Some(&d.licensee)).await?.into_iter().filter(|p| p.model_version == d.model_version)
+    {
         let (how, note) = if today <= part.window_ends {
             (Settlement::CreditBack { works_matched: Some(licensed_works) }, "")
         } else {
             (Settlement::Release, ": its window had passed")
         };
-        if let Settled::Posted(number) = settle_part(store, &part.invoice, &part.model_version, how, now).await? {
+        if let Settled::Posted(number) = settle_part(store, actor, &part.invoice, &part.model_version, how, now).await?
+        {
             let described = store.journal_entry(number).await?.map(|e| e.description).unwrap_or_default();
             done.push(format!("{described}{note} (journal entry {number})"));
         }
@@ -162,7 +167,14 @@ async fn settle(
 /// Assesses a disclosure on its latest match set under the society's criteria, stores the assessment and
 /// settles held presumption parts when the verdict is *full*.
 #[tracing::instrument(skip_all)]
-pub async fn assess(store: &dyn Store, id: &str, by: &str, now: DateTime<Utc>) -> Result<Assessment, DisclosureError> {
+pub async fn assess(
+    store: &dyn Store,
+    actor: &Actor,
+    id: &str,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<Assessment, DisclosureError> {
+    actor.may(UseCase::Assess, Scope::Society)?;
     let d = store.disclosure(id).await?.ok_or_else(|| DisclosureError::UnknownDisclosure(id.into()))?;
     let set = store.match_sets(id).await?.pop().ok_or_else(|| DisclosureError::NotMatched(id.into()))?;
     let society = store.society().await?.ok_or(StoreError::NotInitialised)?;
@@ -173,7 +185,7 @@ pub async fn assess(store: &dyn Store, id: &str, by: &str, now: DateTime<Utc>) -
     let works = matched_works(store, set.id, as_of).await?;
     // Only the disclosure in force settles anything: an old revision's verdict says nothing today.
     let settlements = if verdict == Verdict::Full && d.current {
-        settle(store, &d, works.licensed, today, now).await?
+        settle(store, actor, &d, works.licensed, today, now).await?
     } else {
         Vec::new()
     };

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::run::decided;
 use super::{Decision, DisclosureError, MatchCounts, MatchRow};
+use crate::access::{Actor, Scope, UseCase};
 use crate::store::Store;
 
 /// What an operator decides an item is.
@@ -27,13 +28,14 @@ pub const MAX_NOTE_CHARS: usize = 1_000;
 #[tracing::instrument(skip_all)]
 pub async fn resolve(
     store: &dyn Store,
+    actor: &Actor,
     disclosure: &str,
     item: u64,
     resolution: Resolution,
     note: &str,
-    by: &str,
     now: DateTime<Utc>,
 ) -> Result<(MatchRow, MatchCounts), DisclosureError> {
+    actor.may(UseCase::ResolveItem, Scope::Society)?;
     if note.chars().count() > MAX_NOTE_CHARS {
         return Err(DisclosureError::Decision(format!(
             "the note is longer than {MAX_NOTE_CHARS} characters: shorten it"
@@ -49,7 +51,7 @@ pub async fn resolve(
     })?;
     let (recording, works) = match resolution {
         Resolution::Recording(key) => {
-            let view = crate::recordings::recording_view(store, &key)
+            let view = crate::recordings::recording_view(store, actor, &key)
                 .await
                 .map_err(|e| DisclosureError::Decision(e.to_string()))?;
             let works = view.links.iter().map(|l| l.work_code.clone()).collect();
@@ -77,7 +79,7 @@ pub async fn resolve(
         item_key: row.item_key.clone(),
         recording,
         works,
-        decided_by: by.to_owned(),
+        decided_by: actor.name(),
         decided_at: now,
         note: note.to_owned(),
     };

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::run::MatchRun;
 use super::{Assessment, DeclaredTotals, Disclosure, DisclosureError, DisclosureFile, FileKind, MatchSet, Progress};
+use crate::access::{Actor, Scope, UseCase};
 use crate::licensing::Archive;
 use crate::progress::Counting;
 use crate::store::Store;
@@ -272,7 +273,13 @@ fn content_key(files: &[DisclosureFile], declared: &DeclaredTotals) -> String {
 
 /// Takes in a submission: archives, reads and validates every file, and records the disclosure.
 #[tracing::instrument(skip_all)]
-pub async fn receive(store: &dyn Store, archive: &Archive, s: Submission<'_>) -> Result<Received, DisclosureError> {
+pub async fn receive(
+    store: &dyn Store,
+    actor: &Actor,
+    archive: &Archive,
+    s: Submission<'_>,
+) -> Result<Received, DisclosureError> {
+    actor.may(UseCase::SubmitDisclosure, Scope::Licensee(s.licensee))?;
     store.licensee(s.licensee).await?.ok_or_else(|| DisclosureError::UnknownLicensee(s.licensee.into()))?;
     if !store.model_versions(s.licensee).await?.iter().any(|m| m.id == s.model_version) {
         return Err(DisclosureError::UnknownModel { licensee: s.licensee.into(), model: s.model_version.into() });
@@ -424,25 +431,52 @@ async fn record(store: &dyn Store, disclosure: &mut Disclosure) -> Result<Receiv
 #[tracing::instrument(skip_all)]
 pub async fn complete(
     store: &dyn Store,
+    actor: &Actor,
     d: &Disclosure,
     run: &MatchRun<'_>,
     by: &str,
 ) -> Result<(MatchSet, Assessment), DisclosureError> {
+    actor.may(UseCase::CompleteDisclosures, Scope::Licensee(&d.licensee))?;
+    // The society matches and assesses what its licensee sent.
+    let society = Actor::society();
     let (set, fresh) = match store.match_sets(&d.id).await?.pop() {
         Some(set) => (set, false),
-        None => (super::run::match_disclosure(store, d, run).await?, true),
+        None => (super::run::match_disclosure(store, &society, d, run).await?, true),
     };
     let assessment = match store.assessments(&d.id).await?.pop() {
         Some(a) if !fresh && a.match_set == set.id => a,
-        _ => super::assess::assess(store, &d.id, by, run.now).await?,
+        _ => super::assess::assess(store, &society, &d.id, by, run.now).await?,
     };
     Ok((set, assessment))
+}
+
+/// Records that a licensee uploaded a file now kept in the archive (again changes nothing), so that its
+/// disclosure may name it.
+#[tracing::instrument(skip_all)]
+pub async fn record_upload(
+    store: &dyn Store,
+    actor: &Actor,
+    licensee: &str,
+    sha256: &str,
+    size: u64,
+    now: DateTime<Utc>,
+) -> Result<(), DisclosureError> {
+    actor.may(UseCase::UploadDisclosureFile, Scope::Licensee(licensee))?;
+    Ok(store.add_upload(licensee, sha256, size, now).await?)
+}
+
+/// Whether a licensee uploaded the file with this SHA-256: a disclosure it sends names only its own uploads.
+#[tracing::instrument(skip_all)]
+pub async fn uploaded(store: &dyn Store, actor: &Actor, licensee: &str, sha256: &str) -> Result<bool, DisclosureError> {
+    actor.may(UseCase::UploadDisclosureFile, Scope::Licensee(licensee))?;
+    Ok(store.uploaded(licensee, sha256).await?)
 }
 
 /// Whether a disclosure still needs [`complete`]: it has no match set, or its latest match set is not
 /// assessed.
 #[tracing::instrument(skip_all)]
-pub async fn incomplete(store: &dyn Store, d: &Disclosure) -> Result<bool, DisclosureError> {
+pub async fn incomplete(store: &dyn Store, actor: &Actor, d: &Disclosure) -> Result<bool, DisclosureError> {
+    actor.may(UseCase::ShowDisclosure, Scope::Licensee(&d.licensee))?;
     let Some(set) = store.match_sets(&d.id).await?.pop() else { return Ok(true) };
     Ok(store.assessments(&d.id).await?.pop().is_none_or(|a| a.match_set != set.id))
 }
@@ -452,13 +486,14 @@ pub async fn incomplete(store: &dyn Store, d: &Disclosure) -> Result<bool, Discl
 #[tracing::instrument(skip_all)]
 pub async fn submit(
     store: &dyn Store,
+    actor: &Actor,
     archive: &Archive,
     s: Submission<'_>,
     audio_index: Option<PathBuf>,
 ) -> Result<(Received, MatchSet, Assessment), DisclosureError> {
     let (now, by, progress) = (s.now, s.received_by.to_owned(), s.progress.clone());
-    let received = receive(store, archive, s).await?;
+    let received = receive(store, actor, archive, s).await?;
     let run = MatchRun { archive, audio_index, now, progress };
-    let (set, assessment) = complete(store, received.disclosure(), &run, &by).await?;
+    let (set, assessment) = complete(store, actor, received.disclosure(), &run, &by).await?;
     Ok((received, set, assessment))
 }

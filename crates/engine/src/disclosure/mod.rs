@@ -298,6 +298,8 @@ pub enum DisclosureError {
     Invoice(#[from] InvoiceError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Denied(#[from] crate::access::Denied),
 }
 
 fn list(diagnostics: &[(String, Diagnostic)]) -> String {

@@ -18,6 +18,7 @@ use super::{
     Decision, Disclosure, DisclosureError, FileKind, MatchRow, MatchSet, MatchStatus, Progress, matching_item,
     repertoire,
 };
+use crate::access::{Actor, Scope, UseCase};
 use crate::licensing::Archive;
 use crate::store::Store;
 
@@ -223,7 +224,7 @@ impl Prepared {
             return Ok(None);
         }
         if self.audio.is_none() {
-            let (recogniser, _) = crate::recordings::recogniser(store, run.audio_index.as_deref())
+            let (recogniser, _) = crate::recordings::recogniser(store, &Actor::society(), run.audio_index.as_deref())
                 .await
                 .map_err(|e| DisclosureError::Audio(e.to_string()))?;
             self.audio = Some(Arc::new(recogniser));
@@ -237,9 +238,11 @@ impl Prepared {
 #[tracing::instrument(skip_all)]
 pub async fn match_disclosure(
     store: &dyn Store,
+    actor: &Actor,
     disclosure: &Disclosure,
     run: &MatchRun<'_>,
 ) -> Result<MatchSet, DisclosureError> {
+    actor.may(UseCase::MatchDisclosure, Scope::Society)?;
     let mut prepared = Prepared::load(store, run).await?;
     match_prepared(store, disclosure, run, &mut prepared).await
 }
@@ -374,13 +377,15 @@ pub type Rematched = Vec<(String, Result<(MatchSet, super::Assessment), Disclosu
 #[tracing::instrument(skip_all)]
 pub async fn after_import(
     store: &dyn Store,
+    actor: &Actor,
     run: &MatchRun<'_>,
     by: &str,
 ) -> Result<Option<Rematched>, DisclosureError> {
+    actor.may(UseCase::RematchStale, Scope::Society)?;
     if store.disclosures(None).await?.is_empty() {
         return Ok(None);
     }
-    rematch_stale(store, run, by).await.map(Some)
+    rematch_stale(store, actor, run, by).await.map(Some)
 }
 
 /// Matches again, and assesses again, every disclosure in force whose latest match set was made against
@@ -388,7 +393,13 @@ pub async fn after_import(
 /// import. The repertoire is read once for all of them; a disclosure that fails is reported with its error
 /// and the others go on.
 #[tracing::instrument(skip_all)]
-pub async fn rematch_stale(store: &dyn Store, run: &MatchRun<'_>, by: &str) -> Result<Rematched, DisclosureError> {
+pub async fn rematch_stale(
+    store: &dyn Store,
+    actor: &Actor,
+    run: &MatchRun<'_>,
+    by: &str,
+) -> Result<Rematched, DisclosureError> {
+    actor.may(UseCase::RematchStale, Scope::Society)?;
     let stamp = store.repertoire_stamp().await?;
     let mut stale = Vec::new();
     for d in store.disclosures(None).await?.into_iter().filter(|d| d.current) {
@@ -404,7 +415,7 @@ pub async fn rematch_stale(store: &dyn Store, run: &MatchRun<'_>, by: &str) -> R
     for d in stale {
         let outcome = async {
             let set = match_prepared(store, &d, run, &mut prepared).await?;
-            let assessment = super::assess::assess(store, &d.id, by, run.now).await?;
+            let assessment = super::assess::assess(store, actor, &d.id, by, run.now).await?;
             Ok((set, assessment))
         }
         .await;

@@ -16,6 +16,17 @@ pub trait DisclosureStore: Send + Sync {
     async fn disclosure(&self, id: &str) -> StoreResult<Option<Disclosure>>;
     /// Every disclosure (of one licensee), in order of receipt.
     async fn disclosures(&self, licensee: Option<&str>) -> StoreResult<Vec<Disclosure>>;
+    /// The disclosure in force for a licensee's model version, if any.
+    async fn current_disclosure(&self, licensee: &str, model: &str) -> StoreResult<Option<Disclosure>> {
+        Ok(self.disclosures(Some(licensee)).await?.into_iter().rfind(|d| d.current && d.model_version == model))
+    }
+    /// The latest assessment of a model version's disclosure in force.
+    async fn current_assessment(&self, licensee: &str, model: &str) -> StoreResult<Option<Assessment>> {
+        match self.current_disclosure(licensee, model).await? {
+            Some(d) => Ok(self.assessments(&d.id).await?.pop()),
+            None => Ok(None),
+        }
+    }
 
     /// Records that a licensee uploaded a file (kept in the archive under its SHA-256); again is a no-op.
     async fn add_upload(&self, licensee: &str, sha256: &str, size: u64, at: DateTime<Utc>) -> StoreResult<()>;

@@ -5,7 +5,8 @@
 use serde::Serialize;
 
 use super::{Assessment, Disclosure, DisclosureError, MatchRow, MatchSet, MatchStatus, PartyMatch};
-use crate::store::{Store, StoreResult};
+use crate::access::{Actor, Scope, UseCase};
+use crate::store::Store;
 
 /// A disclosure with what was made of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -23,8 +24,13 @@ pub struct DisclosureView {
 /// A disclosure with its latest match set and assessment; with `staleness`, whether the repertoire has
 /// changed since it was matched.
 #[tracing::instrument(skip_all)]
-pub async fn show(store: &dyn Store, id: &str, staleness: bool) -> Result<DisclosureView, DisclosureError> {
-    let disclosure = store.disclosure(id).await?.ok_or_else(|| DisclosureError::UnknownDisclosure(id.into()))?;
+pub async fn show(
+    store: &dyn Store,
+    actor: &Actor,
+    id: &str,
+    staleness: bool,
+) -> Result<DisclosureView, DisclosureError> {
+    let disclosure = disclosure(store, actor, id).await?;
     let sets = store.match_sets(id).await?;
     let match_set = sets.last().cloned();
     let stale = match (&match_set, staleness) {
@@ -48,11 +54,13 @@ pub const MAX_PAGE: u32 = 10_000;
 #[tracing::instrument(skip_all)]
 pub async fn matches(
     store: &dyn Store,
+    actor: &Actor,
     id: &str,
     status: Option<MatchStatus>,
     after: u64,
     limit: u32,
-) -> StoreResult<Option<(MatchSet, Vec<MatchRow>)>> {
+) -> Result<Option<(MatchSet, Vec<MatchRow>)>, DisclosureError> {
+    disclosure(store, actor, id).await?;
     let Some(set) = store.match_sets(id).await?.pop() else { return Ok(None) };
     let rows = store.matches(set.id, status, after, limit.min(MAX_PAGE)).await?;
     Ok(Some((set, rows)))
@@ -60,30 +68,40 @@ pub async fn matches(
 
 /// The disclosure in force for a licensee's model version, if any.
 #[tracing::instrument(skip_all)]
-pub async fn current_disclosure(store: &dyn Store, licensee: &str, model: &str) -> StoreResult<Option<Disclosure>> {
-    Ok(store.disclosures(Some(licensee)).await?.into_iter().rfind(|d| d.current && d.model_version == model))
+pub async fn current_disclosure(
+    store: &dyn Store,
+    actor: &Actor,
+    licensee: &str,
+    model: &str,
+) -> Result<Option<Disclosure>, DisclosureError> {
+    actor.may(UseCase::ListDisclosures, Scope::Licensee(licensee))?;
+    Ok(store.current_disclosure(licensee, model).await?)
 }
 
 /// The latest assessment of a model version's disclosure in force.
 #[tracing::instrument(skip_all)]
-pub async fn current_assessment(store: &dyn Store, licensee: &str, model: &str) -> StoreResult<Option<Assessment>> {
-    match current_disclosure(store, licensee, model).await? {
-        Some(d) => Ok(store.assessments(&d.id).await?.pop()),
-        None => Ok(None),
-    }
+pub async fn current_assessment(
+    store: &dyn Store,
+    actor: &Actor,
+    licensee: &str,
+    model: &str,
+) -> Result<Option<Assessment>, DisclosureError> {
+    actor.may(UseCase::ListDisclosures, Scope::Licensee(licensee))?;
+    Ok(store.current_assessment(licensee, model).await?)
 }
 
 /// The disclosure an operator names: by id, or the one in force for a licensee's model version.
 #[tracing::instrument(skip_all)]
 pub async fn find(
     store: &dyn Store,
+    actor: &Actor,
     id: Option<&str>,
     licensee: Option<&str>,
     model: Option<&str>,
 ) -> Result<Disclosure, DisclosureError> {
     match (id, licensee, model) {
-        (Some(id), _, _) => store.disclosure(id).await?.ok_or_else(|| DisclosureError::UnknownDisclosure(id.into())),
-        (None, Some(licensee), Some(model)) => current_disclosure(store, licensee, model)
+        (Some(id), _, _) => disclosure(store, actor, id).await,
+        (None, Some(licensee), Some(model)) => current_disclosure(store, actor, licensee, model)
             .await?
             .ok_or_else(|| DisclosureError::UnknownDisclosure(format!("{licensee} {model}"))),
         _ => Err(DisclosureError::Request("give a disclosure id, or --licensee and --model".into())),
@@ -92,8 +110,41 @@ pub async fn find(
 
 /// For a party (by key or IPI name number): the items of current disclosures matched to its works.
 #[tracing::instrument(skip_all)]
-pub async fn party_matches(store: &dyn Store, party: &str) -> Result<(String, Vec<PartyMatch>), DisclosureError> {
-    let detail = store.party(party).await?.ok_or_else(|| DisclosureError::UnknownParty(party.into()))?;
+pub async fn party_matches(
+    store: &dyn Store,
+    actor: &Actor,
+    party: &str,
+) -> Result<(String, Vec<PartyMatch>), DisclosureError> {
+    let detail = store.party(party).await?;
+    actor.may(UseCase::PartyMatches, Scope::Party(detail.as_ref().map_or(party, |d| d.party.key.as_str())))?;
+    let detail = detail.ok_or_else(|| DisclosureError::UnknownParty(party.into()))?;
     let key = detail.party.key.as_str().to_owned();
     Ok((key.clone(), store.party_matches(&key).await?))
+}
+
+/// One disclosure by id, to whom may see it (its licensee and the society).
+#[tracing::instrument(skip_all)]
+pub async fn disclosure(store: &dyn Store, actor: &Actor, id: &str) -> Result<Disclosure, DisclosureError> {
+    let found = store.disclosure(id).await?;
+    // Whose it is is known once it is found; a licensee asking for another's id is refused either way.
+    actor.may(UseCase::ShowDisclosure, found.as_ref().map_or(Scope::Society, |d| Scope::Licensee(&d.licensee)))?;
+    found.ok_or_else(|| DisclosureError::UnknownDisclosure(id.into()))
+}
+
+/// The disclosures of one licensee, or with `None` of every licensee, in order of receipt.
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    store: &dyn Store,
+    actor: &Actor,
+    licensee: Option<&str>,
+) -> Result<Vec<Disclosure>, DisclosureError> {
+    actor.may(UseCase::ListDisclosures, licensee.map_or(Scope::Society, Scope::Licensee))?;
+    Ok(store.disclosures(licensee).await?)
+}
+
+/// Every assessment of a disclosure, oldest first.
+#[tracing::instrument(skip_all)]
+pub async fn assessments(store: &dyn Store, actor: &Actor, id: &str) -> Result<Vec<Assessment>, DisclosureError> {
+    disclosure(store, actor, id).await?;
+    Ok(store.assessments(id).await?)
 }

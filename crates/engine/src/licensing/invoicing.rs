@@ -19,6 +19,7 @@ use super::pricing::{output_usage, relicense, service_usage, training_usage};
 use super::store::{Invoice, InvoiceKind, InvoiceStatus, PendingInvoice, StoredAgreement, UsageRow};
 use super::terms::Frequency;
 use super::vat;
+use crate::access::{Actor, Denied, Scope, UseCase};
 use crate::store::{Store, StoreError};
 
 pub use super::settlement::{
@@ -56,6 +57,8 @@ pub enum InvoiceError {
     Money(#[from] MoneyError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Denied(#[from] Denied),
 }
 
 /// What an invoice run is asked to do.
@@ -94,7 +97,12 @@ pub enum RunOutcome {
 /// Rates and invoices a period. A licensee that cannot be invoiced (a missing rate, say) is reported as
 /// failed and the run goes on with the others.
 #[tracing::instrument(skip_all)]
-pub async fn run_invoices(store: &dyn Store, run: &InvoiceRun<'_>) -> Result<Vec<(String, RunOutcome)>, InvoiceError> {
+pub async fn run_invoices(
+    store: &dyn Store,
+    actor: &Actor,
+    run: &InvoiceRun<'_>,
+) -> Result<Vec<(String, RunOutcome)>, InvoiceError> {
+    actor.may(UseCase::RunInvoices, Scope::Society)?;
     let society = store.society().await?.ok_or(StoreError::NotInitialised)?;
     let society_country = society.code.info().map(|i| i.country.clone()).unwrap_or_default();
     let agreements = match run.licensee {
@@ -346,10 +354,12 @@ async fn unrecouped_advance(
 #[tracing::instrument(skip_all)]
 pub async fn invoice_advance(
     store: &dyn Store,
+    actor: &Actor,
     licensee: &str,
     issued_on: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Invoice, InvoiceError> {
+    actor.may(UseCase::InvoiceAdvance, Scope::Society)?;
     let society = store.society().await?.ok_or(StoreError::NotInitialised)?;
     let customer = store.licensee(licensee).await?.ok_or_else(|| InvoiceError::UnknownLicensee(licensee.into()))?;
     let agreement =
@@ -502,8 +512,27 @@ async fn credit_note(
     Ok(pending(note, "CN", issued_on, entry))
 }
 
+/// The invoices, credit notes and advances of one licensee, or with `None` of every licensee.
+#[tracing::instrument(skip_all)]
+pub async fn invoices(store: &dyn Store, actor: &Actor, licensee: Option<&str>) -> Result<Vec<Invoice>, InvoiceError> {
+    actor.may(UseCase::ListInvoices, licensee.map_or(Scope::Society, Scope::Licensee))?;
+    Ok(store.invoices(licensee).await?)
+}
+
+/// One invoice, credit note or advance by number.
+#[tracing::instrument(skip_all)]
+pub async fn invoice(store: &dyn Store, actor: &Actor, number: &str) -> Result<Invoice, InvoiceError> {
+    let found = store.invoice(number).await?;
+    // Whose it is is known once it is found; a licensee asking for another's number is refused either way.
+    actor.may(UseCase::ShowInvoice, found.as_ref().map_or(Scope::Society, |i| Scope::Licensee(&i.licensee)))?;
+    found.ok_or_else(|| InvoiceError::UnknownInvoice(number.to_owned()))
+}
+
 /// Verifies the books from the last checkpoint; refuses to go on from corrupt books.
 #[tracing::instrument(skip_all)]
-pub async fn verify_books(store: &dyn Store, now: DateTime<Utc>) -> Result<crate::books::Verified, InvoiceError> {
-    Ok(crate::books::verify(store, false, now).await?)
+pub(crate) async fn verify_books(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<crate::books::Verified, InvoiceError> {
+    Ok(crate::books::check(store, false, now).await?)
 }

@@ -15,10 +15,13 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::store::{StoredKey, StoredLicence};
+use crate::access::{Actor, Denied, Scope, UseCase};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
+    #[error(transparent)]
+    Denied(#[from] Denied),
     #[error("the signing key cannot be unsealed: wrong passphrase (TANTIEM_KEY_PASSPHRASE) or damaged key")]
     WrongPassphrase,
     #[error("the passphrase must be at least 12 characters")]
@@ -87,10 +90,12 @@ pub fn unseal(sealed: &str, passphrase: &str) -> Result<[u8; 32], KeyError> {
 #[tracing::instrument(skip_all)]
 pub async fn rotate_key(
     store: &dyn Store,
+    actor: &Actor,
     passphrase: &str,
     entropy: &dyn Entropy,
     now: DateTime<Utc>,
 ) -> Result<StoredKey, KeyError> {
+    actor.may(UseCase::RotateKey, Scope::Society)?;
     let secret: [u8; 32] = random(entropy)?;
     let suffix: [u8; 3] = random(entropy)?;
     let key = StoredKey {
@@ -106,7 +111,8 @@ pub async fn rotate_key(
 
 /// Every public key, current and retired, as the society publishes them.
 #[tracing::instrument(skip_all)]
-pub async fn published_keys(store: &dyn Store) -> Result<Vec<PublishedKey>, KeyError> {
+pub async fn published_keys(store: &dyn Store, actor: &Actor) -> Result<Vec<PublishedKey>, KeyError> {
+    actor.may(UseCase::PublishedKeys, Scope::Society)?;
     Ok(store
         .signing_keys()
         .await?
@@ -119,14 +125,16 @@ pub async fn published_keys(store: &dyn Store) -> Result<Vec<PublishedKey>, KeyE
 #[tracing::instrument(skip_all)]
 pub async fn issue_licence(
     store: &dyn Store,
+    actor: &Actor,
     licensee: &str,
     passphrase: &str,
     now: DateTime<Utc>,
 ) -> Result<StoredLicence, KeyError> {
+    actor.may(UseCase::IssueLicence, Scope::Society)?;
     let keys = store.signing_keys().await?;
     let current = keys.iter().find(|k| k.retired_at.is_none()).ok_or(KeyError::NoKey)?;
     let secret = unseal(&current.sealed_secret, passphrase)?;
-    let ring = Keyring::signing(published_keys(store).await?, &current.key_id, secret);
+    let ring = Keyring::signing(published_keys(store, actor).await?, &current.key_id, secret);
     let agreement = store.agreement_of(licensee).await?.ok_or_else(|| KeyError::NoAgreement(licensee.into()))?;
     // A certificate states the version in force today, and only an active one: a draft, a suspended or an
     // ended agreement gets none.
@@ -204,10 +212,39 @@ pub fn verify_offline(keys: Vec<PublishedKey>, text: &str) -> Verdict {
     }
 }
 
+/// The licences issued to a licensee, newest last.
+#[tracing::instrument(skip_all)]
+pub async fn licences(store: &dyn Store, actor: &Actor, licensee: &str) -> Result<Vec<StoredLicence>, KeyError> {
+    actor.may(UseCase::ListLicences, Scope::Licensee(licensee))?;
+    Ok(store.licences(licensee).await?)
+}
+
+/// An issued licence by id, with what an online check says of it today (anyone may ask: a certificate is
+/// shown to be checked).
+#[tracing::instrument(skip_all)]
+pub async fn licence_status(
+    store: &dyn Store,
+    actor: &Actor,
+    id: &str,
+    today: NaiveDate,
+) -> Result<Option<(StoredLicence, Verdict)>, KeyError> {
+    actor.may(UseCase::VerifyLicence, Scope::Society)?;
+    let Some(licence) = store.licence(id).await? else { return Ok(None) };
+    let text = serde_json::to_string(&licence.signed).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let verdict = verify_online(store, actor, &text, today).await?;
+    Ok(Some((licence, verdict)))
+}
+
 /// Verifies a certificate and checks the agreement it names as it stands on `today`.
 #[tracing::instrument(skip_all)]
-pub async fn verify_online(store: &dyn Store, text: &str, today: NaiveDate) -> Result<Verdict, KeyError> {
-    let mut verdict = verify_offline(published_keys(store).await?, text);
+pub async fn verify_online(
+    store: &dyn Store,
+    actor: &Actor,
+    text: &str,
+    today: NaiveDate,
+) -> Result<Verdict, KeyError> {
+    actor.may(UseCase::VerifyLicence, Scope::Society)?;
+    let mut verdict = verify_offline(published_keys(store, actor).await?, text);
     let Some(certificate) = verdict.certificate.clone() else { return Ok(verdict) };
     let Some(agreement) = store.agreement(&certificate.agreement).await? else {
         verdict.status = "unknown-agreement".into();

@@ -7,6 +7,7 @@ use domain::{Stage, Territories};
 
 use super::store::{AgreementRecord, StoredAgreement};
 use super::terms::AgreementTerms;
+use crate::access::{Actor, Denied, Scope, UseCase};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +34,8 @@ pub enum LicensingError {
     GuaranteeCurrency { tariff: money::Currency, guarantee: money::Currency },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Denied(#[from] Denied),
 }
 
 fn check_id(id: &str) -> Result<(), LicensingError> {
@@ -47,7 +50,12 @@ fn check_country(code: &str) -> Result<String, LicensingError> {
 
 /// Adds or updates a licensee.
 #[tracing::instrument(skip_all)]
-pub async fn put_licensee(store: &dyn Store, mut licensee: Licensee) -> Result<Licensee, LicensingError> {
+pub async fn put_licensee(
+    store: &dyn Store,
+    actor: &Actor,
+    mut licensee: Licensee,
+) -> Result<Licensee, LicensingError> {
+    actor.may(UseCase::PutLicensee, Scope::Society)?;
     check_id(&licensee.id)?;
     licensee.country = check_country(&licensee.country)?;
     licensee.business_tier = licensee.business_tier.to_ascii_lowercase();
@@ -64,7 +72,12 @@ async fn known_licensee(store: &dyn Store, id: &str) -> Result<Licensee, Licensi
 
 /// Adds or updates a model version. A retrained model is a new version with its own id.
 #[tracing::instrument(skip_all)]
-pub async fn put_model_version(store: &dyn Store, model: ModelVersion) -> Result<ModelVersion, LicensingError> {
+pub async fn put_model_version(
+    store: &dyn Store,
+    actor: &Actor,
+    model: ModelVersion,
+) -> Result<ModelVersion, LicensingError> {
+    actor.may(UseCase::PutModelVersion, Scope::Society)?;
     check_id(&model.id)?;
     known_licensee(store, &model.licensee).await?;
     // A base model may be another company's (named as it names it), so only its form is checked.
@@ -79,11 +92,13 @@ pub async fn put_model_version(store: &dyn Store, model: ModelVersion) -> Result
 #[tracing::instrument(skip_all)]
 pub async fn put_service(
     store: &dyn Store,
+    actor: &Actor,
     licensee: &str,
     id: &str,
     name: &str,
     models_from: Option<(NaiveDate, Vec<String>)>,
 ) -> Result<Service, LicensingError> {
+    actor.may(UseCase::PutService, Scope::Society)?;
     check_id(id)?;
     known_licensee(store, licensee).await?;
     let models = store.model_versions(licensee).await?;
@@ -167,20 +182,21 @@ fn check_terms(terms: &AgreementTerms) -> Result<(), LicensingError> {
 #[tracing::instrument(skip_all)]
 pub async fn create_agreement(
     store: &dyn Store,
+    actor: &Actor,
     id: &str,
     licensee: &str,
     coverage: Coverage,
     terms: AgreementTerms,
-    by: &str,
     now: DateTime<Utc>,
 ) -> Result<StoredAgreement, LicensingError> {
+    actor.may(UseCase::CreateAgreement, Scope::Society)?;
     check_id(id)?;
     known_licensee(store, licensee).await?;
     if let Some(existing) = store.agreement_of(licensee).await? {
         return Err(LicensingError::AgreementExists(licensee.into(), existing.id));
     }
     let version = Version { number: 1, coverage, terms };
-    record_version(store, id, licensee, version, by, now).await
+    record_version(store, id, licensee, version, &actor.name(), now).await
 }
 
 /// A version about to be recorded.
@@ -210,12 +226,15 @@ async fn record_version(
 #[tracing::instrument(skip_all)]
 pub async fn amend_agreement(
     store: &dyn Store,
+    actor: &Actor,
     licensee: &str,
+
     coverage: Coverage,
     terms: AgreementTerms,
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<StoredAgreement, LicensingError> {
+    actor.may(UseCase::AmendAgreement, Scope::Society)?;
     let agreement = store.agreement_of(licensee).await?.ok_or_else(|| LicensingError::NoAgreement(licensee.into()))?;
     let latest = agreement.latest().ok_or_else(|| LicensingError::NoAgreement(licensee.into()))?;
     if coverage.effective_from < latest.coverage.effective_from {
@@ -332,33 +351,64 @@ impl AgreementChange {
 #[tracing::instrument(skip_all)]
 pub async fn create_agreement_with(
     store: &dyn Store,
+    actor: &Actor,
     id: &str,
     licensee: &str,
     from: NaiveDate,
     change: AgreementChange,
-    by: &str,
     now: DateTime<Utc>,
 ) -> Result<StoredAgreement, LicensingError> {
+    actor.may(UseCase::CreateAgreement, Scope::Society)?;
     let society = store.society().await?.ok_or(StoreError::NotInitialised)?;
     let (coverage, terms) = change.apply(society.code, None, from)?;
-    create_agreement(store, id, licensee, coverage, terms, by, now).await
+    create_agreement(store, actor, id, licensee, coverage, terms, now).await
 }
 
 /// Amends the licensee's agreement from what a person changed, the rest kept from the latest version.
 #[tracing::instrument(skip_all)]
 pub async fn amend_agreement_with(
     store: &dyn Store,
+    actor: &Actor,
     licensee: &str,
     from: NaiveDate,
     change: AgreementChange,
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<StoredAgreement, LicensingError> {
+    actor.may(UseCase::AmendAgreement, Scope::Society)?;
     let society = store.society().await?.ok_or(StoreError::NotInitialised)?;
     let agreement = store.agreement_of(licensee).await?.ok_or_else(|| LicensingError::NoAgreement(licensee.into()))?;
     let latest = agreement.latest().ok_or_else(|| LicensingError::NoAgreement(licensee.into()))?;
     let (coverage, terms) = change.apply(society.code, Some(latest), from)?;
-    amend_agreement(store, licensee, coverage, terms, by, now).await
+    amend_agreement(store, actor, licensee, coverage, terms, by, now).await
+}
+
+/// A licensee as it sees itself: its record, services, model versions and agreement.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LicenseeView {
+    pub licensee: Licensee,
+    pub services: Vec<Service>,
+    pub model_versions: Vec<ModelVersion>,
+    pub agreement: Option<StoredAgreement>,
+}
+
+/// One licensee with its services, model versions and agreement.
+#[tracing::instrument(skip_all)]
+pub async fn show(store: &dyn Store, actor: &Actor, licensee: &str) -> Result<LicenseeView, LicensingError> {
+    actor.may(UseCase::ShowLicensee, Scope::Licensee(licensee))?;
+    Ok(LicenseeView {
+        licensee: known_licensee(store, licensee).await?,
+        services: store.services(licensee).await?,
+        model_versions: store.model_versions(licensee).await?,
+        agreement: store.agreement_of(licensee).await?,
+    })
+}
+
+/// Every licensee.
+#[tracing::instrument(skip_all)]
+pub async fn list(store: &dyn Store, actor: &Actor) -> Result<Vec<Licensee>, LicensingError> {
+    actor.may(UseCase::ListLicensees, Scope::Society)?;
+    Ok(store.licensees().await?)
 }
 
 #[cfg(test)]

@@ -13,8 +13,18 @@ use domain::{Consent, Isrc, Iswc, LicensedShare, Stage};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::access::{Actor, Denied, Scope, UseCase};
 use crate::registry;
-use crate::store::{Store, StoreError, StoreResult};
+use crate::store::{Store, StoreError};
+
+/// Why a look-up could not be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum OfferError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Denied(#[from] Denied),
+}
 
 pub const ODRL_CONTEXT: &str = "http://www.w3.org/ns/odrl.jsonld";
 pub const TDMREP_CONTEXT: &str = "http://www.w3.org/ns/tdmrep.jsonld";
@@ -118,10 +128,12 @@ impl LookupKey {
 #[tracing::instrument(skip_all)]
 pub async fn lookup(
     store: &dyn Store,
+    actor: &Actor,
     key: &LookupKey,
     contact: &str,
     today: NaiveDate,
-) -> StoreResult<Vec<WorkLookup>> {
+) -> Result<Vec<WorkLookup>, OfferError> {
+    actor.may(UseCase::LookupWork, Scope::Society)?;
     let codes = match key {
         LookupKey::Iswc(iswc) => vec![iswc.to_string()],
         LookupKey::Isrc(isrc) => store.works_by_isrc(isrc.as_str()).await?,
@@ -273,15 +285,19 @@ pub fn validate_tdm_policy(text: &str) -> Result<(), Vec<String>> {
     if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
 
-/// Paths of the works whose training is reserved by every holder (for the AI-preferences statement).
+/// Paths of the works whose training is reserved by every holder (for the AI-preferences statement), of
+/// at most `limit` works that hold a reservation.
 #[tracing::instrument(skip_all)]
 pub async fn reserved_work_paths(
     store: &dyn Store,
-    codes: &[String],
+    actor: &Actor,
+    limit: u32,
     today: NaiveDate,
-) -> Result<Vec<String>, StoreError> {
+) -> Result<Vec<String>, OfferError> {
+    actor.may(UseCase::ReservedWorks, Scope::Society)?;
+    let codes = store.works_with_reservations(Stage::Training, limit).await?;
     let mut out = Vec::new();
-    for code in codes {
+    for code in &codes {
         let Some(detail) = store.work(code).await? else { continue };
         let shares = registry::licensed_shares(store, &detail, today).await?;
         if shares.iter().any(|s| s.stage == Stage::Training && s.licensed.is_zero() && !s.holders.is_empty()) {

@@ -130,7 +130,7 @@ pub(super) async fn training_usage(
         if !period.contains(day) {
             continue;
         }
-        let assessed = crate::disclosure::views::current_assessment(store, &licensee.id, &m.id).await?;
+        let assessed = store.current_assessment(&licensee.id, &m.id).await?;
         if let Some(a) = assessed.as_ref().filter(|a| a.verdict == domain::disclosure::Verdict::Full) {
             notes.push(format!(
                 "model version {}: disclosure {} is fully transparent; its training is priced on the {} licensed works it matched",

@@ -22,6 +22,7 @@ use money::{Amount, Currency};
 
 use super::archive::{Archive, Archived};
 use super::store::{OutputRow, ReportRecord, ReportSummary, ReportWrite, StoredAgreement, UsageRow};
+use crate::access::{Actor, Denied, Scope, UseCase};
 use crate::progress::Counting;
 use crate::store::{Store, StoreError};
 
@@ -42,7 +43,7 @@ pub enum ReportError {
     UnknownFormat,
     #[error("the report names licensee {named:?} but was submitted for {submitter:?}")]
     WrongLicensee { named: String, submitter: String },
-    #[error("the report was rejected with {errors} error(s); nothing was stored. Fix them and submit it again:\n{}", list(.diagnostics))]
+    #[error("the report was rejected with {errors} error(s); nothing was stored. Fix them and submit it again:\n{}", listed(.diagnostics))]
     Invalid { errors: u64, diagnostics: Vec<Diagnostic> },
     #[error("the report is larger than the limit of {limit} bytes: split it by period or ask the society")]
     TooLarge { limit: u64 },
@@ -50,9 +51,11 @@ pub enum ReportError {
     Archive(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Denied(#[from] Denied),
 }
 
-fn list(diagnostics: &[Diagnostic]) -> String {
+fn listed(diagnostics: &[Diagnostic]) -> String {
     diagnostics.iter().map(|d| format!("  {d}")).collect::<Vec<_>>().join("\n")
 }
 
@@ -128,10 +131,12 @@ struct Read1 {
 #[tracing::instrument(skip_all)]
 pub async fn submit_report(
     store: &dyn Store,
+    actor: &Actor,
     archive: &Archive,
     input: impl Read + Send + 'static,
     intake: Intake<'_>,
 ) -> Result<(Submitted, Vec<Diagnostic>), ReportError> {
+    actor.may(UseCase::SubmitReport, Scope::Licensee(intake.licensee))?;
     let licensee =
         store.licensee(intake.licensee).await?.ok_or_else(|| ReportError::UnknownLicensee(intake.licensee.into()))?;
     let agreement =
@@ -535,13 +540,34 @@ pub struct DuePeriod {
     pub report_ids: Vec<String>,
 }
 
+/// The licensee's reports, each at its current revision.
+#[tracing::instrument(skip_all)]
+pub async fn list(store: &dyn Store, actor: &Actor, licensee: &str) -> Result<Vec<ReportRecord>, ReportError> {
+    actor.may(UseCase::ListReports, Scope::Licensee(licensee))?;
+    Ok(store.reports(licensee).await?)
+}
+
+/// Every revision of one of the licensee's reports, oldest first (empty if it sent none with that id).
+#[tracing::instrument(skip_all)]
+pub async fn revisions(
+    store: &dyn Store,
+    actor: &Actor,
+    licensee: &str,
+    report_id: &str,
+) -> Result<Vec<ReportRecord>, ReportError> {
+    actor.may(UseCase::ListReports, Scope::Licensee(licensee))?;
+    Ok(store.report_revisions(licensee, report_id).await?)
+}
+
 /// The reporting status of a licensee: each period and kind the agreement asks for, and whether it came.
 #[tracing::instrument(skip_all)]
 pub async fn reporting_status(
     store: &dyn Store,
+    actor: &Actor,
     licensee: &str,
     today: NaiveDate,
 ) -> Result<Vec<DuePeriod>, ReportError> {
+    actor.may(UseCase::ReportingStatus, Scope::Licensee(licensee))?;
     let agreement = store.agreement_of(licensee).await?.ok_or_else(|| ReportError::NoAgreement(licensee.into()))?;
     let reports = store.reports(licensee).await?;
     let Some(first) = agreement.versions.iter().map(|v| v.coverage.effective_from).min() else { return Ok(Vec::new()) };

@@ -8,6 +8,7 @@ use money::Amount;
 
 use super::invoicing::{InvoiceError, paid_in, verify_books};
 use super::store::{Invoice, InvoiceChange, InvoiceDecision, InvoiceKind, InvoiceStatus, Payment};
+use crate::access::{Actor, Scope, UseCase};
 use crate::store::{Store, StoreError};
 
 /// Records a payment; the same reference again changes nothing. Decided under the invoice's lock, so two
@@ -15,12 +16,14 @@ use crate::store::{Store, StoreError};
 #[tracing::instrument(skip_all)]
 pub async fn record_payment(
     store: &dyn Store,
+    actor: &Actor,
     invoice_number: &str,
     key: &str,
     amount: Amount,
     received_on: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<(Payment, bool), InvoiceError> {
+    actor.may(UseCase::RecordPayment, Scope::Society)?;
     let idempotency_key = format!("payment {key}");
     // A reference used for another invoice's payment is refused by name here; the journal's unique key
     // refuses one that races this.
@@ -93,7 +96,8 @@ fn check_payable(invoice: &Invoice, amount: Amount) -> Result<(), InvoiceError> 
 /// Marks an invoice disputed, or (with `open == false`) settles the dispute back to its payment status;
 /// decided under the invoice's lock, from the payments as they stand.
 #[tracing::instrument(skip_all)]
-pub async fn dispute(store: &dyn Store, number: &str, open: bool) -> Result<Invoice, InvoiceError> {
+pub async fn dispute(store: &dyn Store, actor: &Actor, number: &str, open: bool) -> Result<Invoice, InvoiceError> {
+    actor.may(UseCase::Dispute, Scope::Society)?;
     let decide: InvoiceDecision = Box::new(move |invoice: &Invoice, paid: &[Payment]| {
         if matches!(invoice.status, InvoiceStatus::Credited) || invoice.kind == InvoiceKind::CreditNote {
             return Err(InvoiceError::WrongStatus {
@@ -233,7 +237,12 @@ async fn parts_of(store: &dyn Store, invoice: &Invoice) -> Result<Vec<HeldPart>,
 
 /// The presumption parts held and not yet settled, of one licensee (or all), oldest invoice first.
 #[tracing::instrument(skip_all)]
-pub async fn held_parts(store: &dyn Store, licensee: Option<&str>) -> Result<Vec<HeldPart>, InvoiceError> {
+pub async fn held_parts(
+    store: &dyn Store,
+    actor: &Actor,
+    licensee: Option<&str>,
+) -> Result<Vec<HeldPart>, InvoiceError> {
+    actor.may(UseCase::HeldParts, Scope::Society)?;
     let mut out = Vec::new();
     for invoice in store.invoices(licensee).await? {
         for part in parts_of(store, &invoice).await? {
@@ -249,11 +258,13 @@ pub async fn held_parts(store: &dyn Store, licensee: Option<&str>) -> Result<Vec
 #[tracing::instrument(skip_all)]
 pub async fn settle_part(
     store: &dyn Store,
+    actor: &Actor,
     invoice_number: &str,
     model_version: &str,
     how: Settlement,
     now: DateTime<Utc>,
 ) -> Result<Settled, InvoiceError> {
+    actor.may(UseCase::SettlePresumption, Scope::Society)?;
     let invoice =
         store.invoice(invoice_number).await?.ok_or_else(|| InvoiceError::UnknownInvoice(invoice_number.into()))?;
     let Some(part) = parts_of(store, &invoice).await?.into_iter().find(|p| p.model_version == model_version) else {
@@ -343,14 +354,16 @@ async fn owed_by_disclosure(
 #[tracing::instrument(skip_all)]
 pub async fn settle_presumption(
     store: &dyn Store,
+    actor: &Actor,
     number: &str,
     how: Settlement,
     now: DateTime<Utc>,
 ) -> Result<Settled, InvoiceError> {
+    actor.may(UseCase::SettlePresumption, Scope::Society)?;
     let invoice = store.invoice(number).await?.ok_or_else(|| InvoiceError::UnknownInvoice(number.into()))?;
     let mut first = Settled::NothingHeld;
     for part in parts_of(store, &invoice).await? {
-        let settled = settle_part(store, number, &part.model_version, how, now).await?;
+        let settled = settle_part(store, actor, number, &part.model_version, how, now).await?;
         if first == Settled::NothingHeld {
             first = settled;
         }
@@ -363,14 +376,16 @@ pub async fn settle_presumption(
 #[tracing::instrument(skip_all)]
 pub async fn release_due_presumptions(
     store: &dyn Store,
+    actor: &Actor,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, InvoiceError> {
+    actor.may(UseCase::ReleasePresumptions, Scope::Society)?;
     let mut released: Vec<String> = Vec::new();
-    for part in held_parts(store, None).await? {
+    for part in held_parts(store, actor, None).await? {
         if today > part.window_ends
             && matches!(
-                settle_part(store, &part.invoice, &part.model_version, Settlement::Release, now).await?,
+                settle_part(store, actor, &part.invoice, &part.model_version, Settlement::Release, now).await?,
                 Settled::Posted(_)
             )
             && !released.contains(&part.invoice)

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::store::TokenRecord;
+use crate::access::{Actor, Denied, Scope, UseCase};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +19,8 @@ pub enum TokenError {
     PrefixTooShort,
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Denied(#[from] Denied),
 }
 
 const PREFIX: &str = "tnt_";
@@ -30,11 +33,13 @@ pub fn hash(token: &str) -> String {
 #[tracing::instrument(skip_all)]
 pub async fn create(
     store: &dyn Store,
+    actor: &Actor,
     licensee: &str,
     label: &str,
     entropy: &dyn ports::Entropy,
     now: DateTime<Utc>,
 ) -> Result<String, TokenError> {
+    actor.may(UseCase::CreateToken, Scope::Licensee(licensee))?;
     if store.licensee(licensee).await?.is_none() {
         return Err(TokenError::UnknownLicensee(licensee.into()));
     }
@@ -44,24 +49,34 @@ pub async fn create(
     Ok(token)
 }
 
-/// The licensee a presented token belongs to.
+/// Who a presented token lets act: its licensee, through the API (`None` for an unknown or revoked token).
 #[tracing::instrument(skip_all)]
-pub async fn licensee_of(store: &dyn Store, token: &str) -> Result<Option<String>, StoreError> {
+pub async fn authenticate(store: &dyn Store, token: &str) -> Result<Option<Actor>, StoreError> {
     if !token.starts_with(PREFIX) || token.len() != PREFIX.len() + 64 {
         return Ok(None);
     }
-    store.token_licensee(&hash(token)).await
+    let Some(licensee) = store.token_licensee(&hash(token)).await? else { return Ok(None) };
+    let id = domain::ids::LicenseeId::parse(&licensee).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(Some(Actor::licensee(id, "api")))
 }
 
 /// The licensee's tokens (by hash prefix, label and dates; never the tokens themselves).
 #[tracing::instrument(skip_all)]
-pub async fn list(store: &dyn Store, licensee: &str) -> Result<Vec<TokenRecord>, TokenError> {
+pub async fn list(store: &dyn Store, actor: &Actor, licensee: &str) -> Result<Vec<TokenRecord>, TokenError> {
+    actor.may(UseCase::ListTokens, Scope::Licensee(licensee))?;
     Ok(store.tokens(licensee).await?)
 }
 
 /// Revokes the licensee's tokens whose hash starts with `prefix`; returns how many.
 #[tracing::instrument(skip_all)]
-pub async fn revoke(store: &dyn Store, licensee: &str, prefix: &str, now: DateTime<Utc>) -> Result<u64, TokenError> {
+pub async fn revoke(
+    store: &dyn Store,
+    actor: &Actor,
+    licensee: &str,
+    prefix: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, TokenError> {
+    actor.may(UseCase::RevokeToken, Scope::Licensee(licensee))?;
     let prefix = prefix.trim().to_ascii_lowercase();
     if prefix.len() < 6 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(TokenError::PrefixTooShort);

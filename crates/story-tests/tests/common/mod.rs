@@ -23,16 +23,19 @@ pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 
 /// A society with 400 generated works, and Songfox with its models, service and agreement.
 pub async fn set_up(store: &Arc<dyn Store>) {
-    engine::registry::initialise(store.as_ref(), SocietyCode::STIM, None).await.expect("society");
+    engine::registry::initialise(store.as_ref(), story_tests::staff(), SocietyCode::STIM, None).await.expect("society");
     let mut generator = testkit::Generator::new(7);
     let cwr = testkit::write_cwr21(Vec::new(), generator.works(400), "20260101").expect("written");
     let options = engine::ImportOptions::new(at(2026, 1, 1), "story");
     let sink: engine::import::AckSink<'_> =
         Box::new(|_| Ok(Box::new(std::io::sink()) as Box<dyn std::io::Write + Send>));
-    engine::import_cwr(store, cwr.as_slice(), "repertoire.V21", options, sink, &|_| {}).await.expect("imported");
+    engine::import_cwr(store, story_tests::staff(), cwr.as_slice(), "repertoire.V21", options, sink, &|_| {})
+        .await
+        .expect("imported");
     let s = store.as_ref();
     licensees::put_licensee(
         s,
+        story_tests::staff(),
         Licensee {
             id: "songfox".into(),
             name: "Songfox AB".into(),
@@ -55,10 +58,11 @@ pub async fn set_up(store: &Arc<dyn Store>) {
             placed_on_eu_market: Some(placed),
             training_summary_url: Some(format!("https://songfox.example/ai-act/{id}.json")),
         };
-        licensees::put_model_version(s, model).await.expect("model version");
+        licensees::put_model_version(s, story_tests::staff(), model).await.expect("model version");
     }
     licensees::put_service(
         s,
+        story_tests::staff(),
         "songfox",
         "app",
         "Songfox app",
@@ -78,7 +82,7 @@ pub async fn set_up(store: &Arc<dyn Store>) {
         status: AgreementStatus::Active,
     };
     let terms = AgreementTerms::new(rating::Tariff::illustrative(Currency::EUR).expect("tariff"));
-    licensees::create_agreement(s, "A-2026-001", "songfox", coverage, terms, "story", at(2026, 1, 1))
+    licensees::create_agreement(s, story_tests::staff(), "A-2026-001", "songfox", coverage, terms, at(2026, 1, 1))
         .await
         .expect("agreement");
 }
@@ -94,7 +98,7 @@ pub async fn add_tunebird(store: &Arc<dyn Store>) {
         business_tier: "micro".into(),
         contacts: vec![],
     };
-    licensees::put_licensee(s, licensee).await.expect("licensee");
+    licensees::put_licensee(s, story_tests::staff(), licensee).await.expect("licensee");
     let model = ModelVersion {
         id: "tb-1".into(),
         licensee: "tunebird".into(),
@@ -105,10 +109,17 @@ pub async fn add_tunebird(store: &Arc<dyn Store>) {
         placed_on_eu_market: None,
         training_summary_url: None,
     };
-    licensees::put_model_version(s, model).await.expect("model version");
-    licensees::put_service(s, "tunebird", "tb-app", "Tunebird", Some((day(2026, 1, 1), vec!["tb-1".into()])))
-        .await
-        .expect("service");
+    licensees::put_model_version(s, story_tests::staff(), model).await.expect("model version");
+    licensees::put_service(
+        s,
+        story_tests::staff(),
+        "tunebird",
+        "tb-app",
+        "Tunebird",
+        Some((day(2026, 1, 1), vec!["tb-1".into()])),
+    )
+    .await
+    .expect("service");
     let coverage = Coverage {
         effective_from: day(2026, 1, 1),
         stages: vec![Stage::Service],
@@ -121,7 +132,7 @@ pub async fn add_tunebird(store: &Arc<dyn Store>) {
         status: AgreementStatus::Active,
     };
     let terms = AgreementTerms::new(rating::Tariff::illustrative(Currency::EUR).expect("tariff"));
-    licensees::create_agreement(s, "A-2026-002", "tunebird", coverage, terms, "story", at(2026, 1, 1))
+    licensees::create_agreement(s, story_tests::staff(), "A-2026-002", "tunebird", coverage, terms, at(2026, 1, 1))
         .await
         .expect("agreement");
 }
