@@ -162,7 +162,7 @@ pub fn phase(manifest: &Path, dir: &Path, seconds: u64) -> Result<()> {
         let archive = engine::licensing::Archive::new(dir.join("archive"));
         let started = Instant::now();
         let submission = Submission {
-            licensee: "songfox",
+            licensee: &crate::id("songfox"),
             model_version: "sf-1",
             files: vec![FileSource::on_disk(manifest)],
             declared: engine::disclosure::DeclaredTotals { items: None, milli_hours: Some(seconds * 1000 / 3600) },
@@ -193,7 +193,8 @@ pub fn phase(manifest: &Path, dir: &Path, seconds: u64) -> Result<()> {
             from = until;
         }
         let assessment =
-            engine::disclosure::assess::assess(s, crate::staff(), &received.disclosure().id, "bench", now).await?;
+            engine::disclosure::assess::assess(s, crate::staff(), &crate::id(&received.disclosure().id), "bench", now)
+                .await?;
         let total = started.elapsed().as_secs_f64();
         eprintln!(
             "  {} items: {} matched, {} ambiguous, {} unmatched; {} works; verdict {}",

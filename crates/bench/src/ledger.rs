@@ -246,7 +246,7 @@ async fn calls_phase(store: &dyn Store, postings: u64, calls: usize) -> Result<V
         engine::licensing::settlement::record_payment(
             store,
             crate::staff(),
-            &number,
+            &crate::id(&number),
             &format!("bank {i}"),
             one,
             day,

@@ -48,6 +48,14 @@ pub(crate) fn staff() -> &'static engine::Actor {
     STAFF.get_or_init(|| engine::Actor::operator("bench"))
 }
 
+/// One of Tantiem's own ids, as the benchmarks name them (they generate only valid ones).
+pub(crate) fn id<T>(text: &str) -> T
+where
+    T: std::str::FromStr<Err = domain::ids::IdError>,
+{
+    text.parse().unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {

@@ -132,7 +132,7 @@ pub async fn set_up(store: &dyn Store, shape: Shape) -> Result<()> {
         let mut services = Vec::new();
         for s in 0..services_per_licensee {
             let service = format!("app{s}");
-            licensees::put_service(store, crate::staff(), &id, &service, "app", None).await?;
+            licensees::put_service(store, crate::staff(), &crate::id(&id), &service, "app", None).await?;
             services.push(service);
         }
         let coverage = Coverage {
@@ -147,7 +147,8 @@ pub async fn set_up(store: &dyn Store, shape: Shape) -> Result<()> {
             status: AgreementStatus::Active,
         };
         let terms = AgreementTerms::new(rating::Tariff::illustrative(money::Currency::EUR)?);
-        licensees::create_agreement(store, crate::staff(), &format!("A-{id}"), &id, coverage, terms, now).await?;
+        licensees::create_agreement(store, crate::staff(), &format!("A-{id}"), &crate::id(&id), coverage, terms, now)
+            .await?;
     }
     Ok(())
 }
@@ -158,7 +159,8 @@ pub async fn intake(store: &dyn Store, archive: &Archive, files: &[(String, Path
     let mut lines = 0;
     for (licensee, path) in files {
         let file = std::fs::File::open(path)?;
-        let intake = Intake::new(licensee, "bench", &engine::OsEntropy, now);
+        let licensee: domain::ids::LicenseeId = crate::id(licensee);
+        let intake = Intake::new(&licensee, "bench", &engine::OsEntropy, now);
         let (submitted, _) = reports::submit_report(store, crate::staff(), archive, file, intake)
             .await
             .with_context(|| format!("{}", path.display()))?;

@@ -102,7 +102,8 @@ fn measure(o: &Options, dir: &Path, name: &str, url: Option<&str>) -> Result<Vec
         let passphrase = "bench passphrase, not secret";
         licences::rotate_key(store.as_ref(), crate::staff(), passphrase, &engine::OsEntropy, Utc::now()).await?;
         let licence =
-            licences::issue_licence(store.as_ref(), crate::staff(), "lic0000", passphrase, Utc::now()).await?;
+            licences::issue_licence(store.as_ref(), crate::staff(), &crate::id("lic0000"), passphrase, Utc::now())
+                .await?;
         let config = server::Config {
             verdict_ttl: std::time::Duration::from_millis(o.verdict_ttl_ms),
             ..server::Config::default()

@@ -180,13 +180,13 @@ async fn license_example(
     licensees::put_service(
         store,
         crate::actor(),
-        "songfox",
+        &SONGFOX,
         "app",
         "Songfox app",
         Some((start, vec!["sf-1".into(), "sf-2".into()])),
     )
     .await?;
-    if licensees::show(store, crate::actor(), "songfox").await?.agreement.is_none() {
+    if licensees::show(store, crate::actor(), &SONGFOX).await?.agreement.is_none() {
         let coverage = licensees::Coverage {
             effective_from: start,
             stages: domain::Stage::ALL.to_vec(),
@@ -199,12 +199,12 @@ async fn license_example(
             status: AgreementStatus::Active,
         };
         let terms = AgreementTerms::new(rating::Tariff::illustrative(money::Currency::EUR)?);
-        licensees::create_agreement(store, crate::actor(), "A-2026-001", "songfox", coverage, terms, now).await?;
+        licensees::create_agreement(store, crate::actor(), "A-2026-001", &SONGFOX, coverage, terms, now).await?;
     }
     for (name, bytes) in
         [("songfox-service-2026-03.json", SERVICE_REPORT), ("songfox-outputs-2026-03.csv", OUTPUT_REPORT)]
     {
-        let intake = reports::Intake::new("songfox", operator, &engine::OsEntropy, now);
+        let intake = reports::Intake::new(&SONGFOX, operator, &engine::OsEntropy, now);
         let (submitted, _) = reports::submit_report(store, crate::actor(), archive, bytes, intake).await?;
         let r = submitted.record();
         println!("  report {name}: {} lines{}", r.summary.lines, if r.summary.late { ", late" } else { "" });
@@ -253,7 +253,7 @@ async fn license_example(
     if licences::published_keys(store, crate::actor()).await?.is_empty() {
         licences::rotate_key(store, crate::actor(), &passphrase, &engine::OsEntropy, now).await?;
     }
-    match licences::issue_licence(store, crate::actor(), "songfox", &passphrase, now).await {
+    match licences::issue_licence(store, crate::actor(), &SONGFOX, &passphrase, now).await {
         Ok(licence) => {
             let path = out.join("songfox-licence.json");
             std::fs::write(&path, serde_json::to_string_pretty(&licence.signed)? + "\n")?;
@@ -297,7 +297,7 @@ async fn disclose_example(
         ("the manifest with the summary", vec![manifest.clone(), summary.clone()]),
     ] {
         let submission = Submission {
-            licensee: "songfox",
+            licensee: &SONGFOX,
             model_version: "sf-1",
             files: files.iter().map(|p| FileSource::on_disk(p)).collect(),
             declared: engine::disclosure::DeclaredTotals::default(),
@@ -326,3 +326,7 @@ async fn disclose_example(
     }
     Ok(())
 }
+
+/// The demo's licensee.
+static SONGFOX: std::sync::LazyLock<domain::ids::LicenseeId> =
+    std::sync::LazyLock::new(|| domain::ids::LicenseeId::parse("songfox").expect("a valid id"));

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
+use domain::ids::{DisclosureId, LicenseeId};
 use engine::Store;
 use engine::disclosure::decisions::{self, Resolution};
 use engine::disclosure::intake::{self, FileSource, MAX_FILE_BYTES, Received, Submission};
@@ -28,7 +29,7 @@ pub enum DisclosureCommand {
         model: String,
         /// The licensee (needed when two licensees have a model version of that id).
         #[arg(long)]
-        licensee: Option<String>,
+        licensee: Option<LicenseeId>,
         /// Items the licensee declares the training set had (otherwise the summary's declared totals).
         #[arg(long)]
         declared_items: Option<u64>,
@@ -41,9 +42,9 @@ pub enum DisclosureCommand {
     /// Show a disclosure: its files, what it lists, how it matched, the assessment and the presumption.
     Show {
         /// The disclosure (`D000001`), or give --licensee and --model for the one in force.
-        id: Option<String>,
+        id: Option<DisclosureId>,
         #[arg(long)]
-        licensee: Option<String>,
+        licensee: Option<LicenseeId>,
         #[arg(long)]
         model: Option<String>,
         #[arg(long)]
@@ -52,11 +53,11 @@ pub enum DisclosureCommand {
     /// List disclosures (of one licensee).
     List {
         #[arg(long)]
-        licensee: Option<String>,
+        licensee: Option<LicenseeId>,
     },
     /// List a disclosure's items as matched (by default all of them).
     Matches {
-        id: String,
+        id: DisclosureId,
         #[arg(long, conflicts_with_all = ["ambiguous", "matched"])]
         unmatched: bool,
         #[arg(long, conflicts_with = "matched")]
@@ -74,7 +75,7 @@ pub enum DisclosureCommand {
     /// Decide an item (ambiguous, or wrongly matched): a recording, works alone, or none of the repertoire.
     /// The decision is kept for the licensee and survives re-matching.
     Resolve {
-        id: String,
+        id: DisclosureId,
         /// The item number shown by `disclosure matches`.
         item: u64,
         #[arg(long, conflicts_with_all = ["work", "none"])]
@@ -90,14 +91,14 @@ pub enum DisclosureCommand {
     /// Assess the disclosure again (after decisions or a change of the society's criteria): the verdict,
     /// unlicensed use, and the presumption part settled if it is now fully transparent.
     Assess {
-        id: String,
+        id: DisclosureId,
         #[arg(long)]
         json: bool,
     },
     /// Match a disclosure again against the repertoire as it stands (a new match set), and assess it.
     /// With --stale, every disclosure in force whose repertoire has changed since.
     Rematch {
-        id: Option<String>,
+        id: Option<DisclosureId>,
         #[arg(long, conflicts_with = "id")]
         stale: bool,
     },
@@ -147,21 +148,25 @@ fn progress_bar() -> (ProgressBar, Progress) {
     (bar, progress)
 }
 
-async fn licensee_of(store: &dyn Store, licensee: Option<String>, model: &str) -> Result<String> {
+async fn licensee_of(store: &dyn Store, licensee: Option<LicenseeId>, model: &str) -> Result<LicenseeId> {
     if let Some(l) = licensee {
         return Ok(l);
     }
     let mut owners = Vec::new();
     for l in engine::licensing::licensees::list(store, crate::actor()).await? {
-        let seen = engine::licensing::licensees::show(store, crate::actor(), &l.id).await?;
+        let id: LicenseeId = engine::store::stored_id(&l.id)?;
+        let seen = engine::licensing::licensees::show(store, crate::actor(), &id).await?;
         if seen.model_versions.iter().any(|m| m.id == model) {
-            owners.push(l.id);
+            owners.push(id);
         }
     }
     match owners.as_slice() {
         [one] => Ok(one.clone()),
         [] => bail!("no licensee has a model version {model:?}: add it with `tantiem model add`"),
-        _ => bail!("model version {model:?} is {}'s: say whose with --licensee", owners.join(" and ")),
+        _ => bail!(
+            "model version {model:?} is {}'s: say whose with --licensee",
+            owners.iter().map(LicenseeId::as_str).collect::<Vec<_>>().join(" and ")
+        ),
     }
 }
 
@@ -198,8 +203,8 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
             print_disclosure(&d, Some(&set), Some(&assessment), false);
         }
         DisclosureCommand::Show { id, licensee, model, json } => {
-            let d = views::find(store, crate::actor(), id.as_deref(), licensee.as_deref(), model.as_deref()).await?;
-            let view = views::show(store, crate::actor(), &d.id, true).await?;
+            let d = views::find(store, crate::actor(), id.as_ref(), licensee.as_ref(), model.as_deref()).await?;
+            let view = views::show(store, crate::actor(), &engine::store::stored_id(&d.id)?, true).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&view)?);
             } else {
@@ -212,8 +217,8 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
             }
         }
         DisclosureCommand::List { licensee } => {
-            for d in views::list(store, crate::actor(), licensee.as_deref()).await? {
-                let verdict = views::assessments(store, crate::actor(), &d.id)
+            for d in views::list(store, crate::actor(), licensee.as_ref()).await? {
+                let verdict = views::assessments(store, crate::actor(), &engine::store::stored_id(&d.id)?)
                     .await?
                     .pop()
                     .map_or("not assessed".to_owned(), |a| a.verdict.to_string());
@@ -285,15 +290,12 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
                 run::rematch_stale(store, crate::actor(), &run, cx.operator).await
             } else {
                 let id = id.context("give the disclosure to match again, or --stale")?;
-                let d = store
-                    .disclosure(&id)
-                    .await?
-                    .with_context(|| format!("no disclosure {id}: `tantiem disclosure list` shows them"))?;
+                let d = views::disclosure(store, crate::actor(), &id).await?;
                 let outcome = async {
                     let set = run::match_disclosure(store, crate::actor(), &d, &run).await?;
                     Ok((
                         set,
-                        engine::disclosure::assess::assess(store, crate::actor(), &d.id, cx.operator, cx.now).await?,
+                        engine::disclosure::assess::assess(store, crate::actor(), &id, cx.operator, cx.now).await?,
                     ))
                 }
                 .await;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand};
+use domain::ids::{InvoiceNumber, LicenseeId};
 use domain::licensing::{AgreementStatus, Licensee, ModelVersion};
 use domain::{Period, SocietyCode, Stage};
 use engine::Store;
@@ -38,20 +39,20 @@ pub enum LicenseeCommand {
     List,
     /// Show a licensee with its services, model versions and agreement.
     Show {
-        id: String,
+        id: LicenseeId,
         #[arg(long)]
         json: bool,
     },
     /// Create an API token for the licensee. It is shown once; only its hash is kept.
     Token {
-        id: String,
+        id: LicenseeId,
         #[arg(long, default_value = "api")]
         label: String,
     },
     /// List the licensee's API tokens (by the start of their hash).
-    Tokens { id: String },
+    Tokens { id: LicenseeId },
     /// Revoke the licensee's API tokens whose hash starts with PREFIX (at least 6 hex digits).
-    RevokeToken { id: String, prefix: String },
+    RevokeToken { id: LicenseeId, prefix: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,7 +86,7 @@ pub enum ServiceCommand {
     Add {
         id: String,
         #[arg(long)]
-        licensee: String,
+        licensee: LicenseeId,
         #[arg(long, default_value = "")]
         name: String,
         /// Model versions powering the service from `--from` (comma-separated).
@@ -100,7 +101,7 @@ pub enum ServiceCommand {
 #[derive(Debug, Args)]
 pub struct AgreementArgs {
     #[arg(long)]
-    licensee: String,
+    licensee: LicenseeId,
     /// The day this version takes effect.
     #[arg(long)]
     from: NaiveDate,
@@ -159,7 +160,7 @@ pub enum AgreementCommand {
     },
     /// Show the agreement with every version.
     Show {
-        licensee: String,
+        licensee: LicenseeId,
         #[arg(long)]
         json: bool,
     },
@@ -172,7 +173,7 @@ pub enum TariffCommand {
         #[arg(long, default_value = "EUR")]
         currency: String,
         #[arg(long)]
-        licensee: Option<String>,
+        licensee: Option<LicenseeId>,
     },
 }
 
@@ -181,14 +182,14 @@ pub enum ReportCommand {
     /// Submit report files (service or output report, JSON/CSV, or a DSR file) for a licensee.
     Submit {
         #[arg(long)]
-        licensee: String,
+        licensee: LicenseeId,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
     /// List a licensee's reports and revisions.
-    List { licensee: String },
+    List { licensee: LicenseeId },
     /// Each period's due reports: received, late, missing or open.
-    Status { licensee: String },
+    Status { licensee: LicenseeId },
 }
 
 #[derive(Debug, Subcommand)]
@@ -199,7 +200,7 @@ pub enum InvoiceCommand {
         #[arg(long)]
         period: String,
         #[arg(long)]
-        licensee: Option<String>,
+        licensee: Option<LicenseeId>,
         /// The issue date (default today).
         #[arg(long)]
         issued: Option<NaiveDate>,
@@ -210,17 +211,17 @@ pub enum InvoiceCommand {
     /// Invoice the advance on royalties the licensee's agreement sets (once).
     Advance {
         #[arg(long)]
-        licensee: String,
+        licensee: LicenseeId,
         #[arg(long)]
         issued: Option<NaiveDate>,
     },
     List {
         #[arg(long)]
-        licensee: Option<String>,
+        licensee: Option<LicenseeId>,
     },
     /// Show an invoice as text, JSON, CSV or printable HTML.
     Show {
-        number: String,
+        number: InvoiceNumber,
         #[arg(long, default_value = "text")]
         format: String,
         #[arg(long)]
@@ -228,7 +229,7 @@ pub enum InvoiceCommand {
     },
     /// Mark an invoice disputed (or, with --resolve, settle the dispute).
     Dispute {
-        number: String,
+        number: InvoiceNumber,
         #[arg(long)]
         resolve: bool,
     },
@@ -238,7 +239,7 @@ pub enum InvoiceCommand {
 pub enum PaymentCommand {
     /// Record a payment against an invoice; the same reference again changes nothing.
     Record {
-        invoice: String,
+        invoice: InvoiceNumber,
         #[arg(long)]
         reference: String,
         #[arg(long)]
@@ -256,7 +257,7 @@ pub enum PresumptionCommand {
     /// Release to distribution every held part whose window has passed.
     ReleaseDue,
     /// Credit the held part of an invoice back (a fully transparent disclosure arrived in time).
-    CreditBack { invoice: String },
+    CreditBack { invoice: InvoiceNumber },
 }
 
 #[derive(Debug, Subcommand)]
@@ -266,7 +267,7 @@ pub enum LicenceCommand {
     /// Issue the certificate of a licensee's current agreement version.
     Issue {
         #[arg(long)]
-        licensee: String,
+        licensee: LicenseeId,
         #[arg(long)]
         output: Option<PathBuf>,
     },
@@ -315,7 +316,7 @@ pub async fn licensee(store: &dyn Store, command: LicenseeCommand, now: DateTime
         }
         LicenseeCommand::List => {
             for l in licensees::list(store, crate::actor()).await? {
-                let seen = licensees::show(store, crate::actor(), &l.id).await?;
+                let seen = licensees::show(store, crate::actor(), &engine::store::stored_id(&l.id)?).await?;
                 let agreement = seen.agreement.map_or_else(|| "no agreement".to_owned(), |a| a.id);
                 println!("{:<16} {:<32} {} {:<7} {}", l.id, l.name, l.country, l.business_tier, agreement);
             }
@@ -455,7 +456,7 @@ fn agreement_change(args: &AgreementArgs) -> Result<licensees::AgreementChange> 
     })
 }
 
-pub async fn agreement(store: &dyn Store, command: AgreementCommand, operator: &str, now: DateTime<Utc>) -> Result<()> {
+pub async fn agreement(store: &dyn Store, command: AgreementCommand, now: DateTime<Utc>) -> Result<()> {
     match command {
         AgreementCommand::Create { id, args } => {
             let change = agreement_change(&args)?;
@@ -466,16 +467,8 @@ pub async fn agreement(store: &dyn Store, command: AgreementCommand, operator: &
         }
         AgreementCommand::Amend { args } => {
             let change = agreement_change(&args)?;
-            let a = licensees::amend_agreement_with(
-                store,
-                crate::actor(),
-                &args.licensee,
-                args.from,
-                change,
-                operator,
-                now,
-            )
-            .await?;
+            let a =
+                licensees::amend_agreement_with(store, crate::actor(), &args.licensee, args.from, change, now).await?;
             print_agreement(&a);
         }
         AgreementCommand::Show { licensee, json } => {
@@ -695,7 +688,7 @@ pub async fn invoice(store: &dyn Store, command: InvoiceCommand, now: DateTime<U
             );
         }
         InvoiceCommand::List { licensee } => {
-            for i in invoicing::invoices(store, crate::actor(), licensee.as_deref()).await? {
+            for i in invoicing::invoices(store, crate::actor(), licensee.as_ref()).await? {
                 println!(
                     "{:<16} {:<12} {} {:<8} total {:>20} due {} {}",
                     i.number,

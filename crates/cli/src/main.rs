@@ -408,7 +408,7 @@ async fn licensing_command(
         LicensingCommand::Licensee(c) => licensing::licensee(s, c, now).await,
         LicensingCommand::Model(c) => licensing::model(s, c).await,
         LicensingCommand::Service(c) => licensing::service(s, c).await,
-        LicensingCommand::Agreement(c) => licensing::agreement(s, c, operator, now).await,
+        LicensingCommand::Agreement(c) => licensing::agreement(s, c, now).await,
         LicensingCommand::Tariff(c) => licensing::tariff(s, c).await,
         LicensingCommand::Report(c) => licensing::report(s, &archive, c, operator, now).await,
         LicensingCommand::Invoice(c) => licensing::invoice(s, c, now).await,

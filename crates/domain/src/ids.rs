@@ -55,6 +55,14 @@ macro_rules! id_type {
             }
         }
 
+        /// An id reads as the text it is (to a store, in a message); only its construction is checked.
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
                 &self.0
@@ -72,6 +80,12 @@ macro_rules! id_type {
             type Error = IdError;
             fn try_from(text: String) -> Result<$name, IdError> {
                 $name::parse(&text)
+            }
+        }
+
+        impl From<&$name> for String {
+            fn from(id: &$name) -> String {
+                id.0.clone()
             }
         }
 

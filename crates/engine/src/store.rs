@@ -266,3 +266,12 @@ pub trait Store:
 
     async fn counts(&self) -> StoreResult<RegistryCounts>;
 }
+
+/// An id read back from the store, checked as it crosses into a use case that takes it typed: one the
+/// store holds in an unusable form is corrupt data, not a person's typing error.
+pub fn stored_id<T>(text: &str) -> StoreResult<T>
+where
+    T: std::str::FromStr<Err = domain::ids::IdError>,
+{
+    text.parse().map_err(|e: domain::ids::IdError| StoreError::Corrupt(e.to_string()))
+}

@@ -91,6 +91,7 @@ async fn invoice(
     Path((_, number)): Path<(String, String)>,
     Query(q): Query<FormatQuery>,
 ) -> Result<Response, ApiError> {
+    let number = domain::ids::InvoiceNumber::parse(&number)?;
     let invoice = match invoicing::invoice(state.store.as_ref(), &who.actor, &number).await {
         // Another licensee's number is answered as an unknown one: numbers are not to be probed.
         Err(invoicing::InvoiceError::Denied(_)) => return Err(ApiError::not_found(format!("no invoice {number}"))),

@@ -15,7 +15,7 @@ use crate::{ApiError, AppState};
 /// may do is the engine's decision; a path naming another licensee is refused here at once.
 #[derive(Debug, Clone)]
 pub struct Authorised {
-    pub licensee: String,
+    pub licensee: domain::ids::LicenseeId,
     pub actor: engine::Actor,
 }
 
@@ -37,7 +37,7 @@ impl FromRequestParts<AppState> for Authorised {
         let engine::Actor::Licensee { licensee, .. } = &actor else {
             return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorised", "the token is not a licensee's"));
         };
-        let licensee = licensee.to_string();
+        let licensee = licensee.clone();
         // The request's log line names who acted (never the token).
         tracing::Span::current().record("licensee", licensee.as_str());
         if !state.limiter.allow(&engine::licensing::tokens::hash(token)) {
@@ -51,7 +51,7 @@ impl FromRequestParts<AppState> for Authorised {
             .await
             .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad-path", e.to_string()))?;
         match params.get("licensee") {
-            Some(named) if *named == licensee => Ok(Authorised { licensee, actor }),
+            Some(named) if named == licensee.as_str() => Ok(Authorised { licensee, actor }),
             Some(_) => Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "this token belongs to another licensee")),
             None => Ok(Authorised { licensee, actor }),
         }

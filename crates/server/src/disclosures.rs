@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use domain::ids::DisclosureId;
 use engine::disclosure::intake::{self, FileSource, Received, Submission};
 use engine::disclosure::run::MatchRun;
 use engine::disclosure::{DeclaredTotals, DisclosureError, MatchStatus, views};
@@ -220,6 +221,7 @@ async fn show(
     who: Authorised,
     Path((_, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
+    let id = DisclosureId::parse(&id)?;
     let view = match views::show(state.store.as_ref(), &who.actor, &id, false).await {
         // Another licensee's id is answered as an unknown one.
         Err(DisclosureError::Denied(_)) => return Err(ApiError::not_found(format!("no disclosure {id}"))),
@@ -254,10 +256,7 @@ async fn matches(
     Path((_, id)): Path<(String, String)>,
     Query(q): Query<MatchesQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let d = match views::disclosure(state.store.as_ref(), &who.actor, &id).await {
-        Err(DisclosureError::Denied(_)) => return Err(ApiError::not_found(format!("no disclosure {id}"))),
-        d => d?,
-    };
+    let id = DisclosureId::parse(&id)?;
     let status = match q.status.as_deref() {
         None => None,
         Some(text) => Some(MatchStatus::parse(text).ok_or_else(|| {
@@ -271,12 +270,17 @@ async fn matches(
     let page = views::matches(
         state.store.as_ref(),
         &who.actor,
-        &d.id,
+        &id,
         status,
         q.after.unwrap_or(0),
         q.limit.unwrap_or(100).min(1_000),
     );
-    let Some((set, rows)) = page.await? else {
+    let page = match page.await {
+        // Another licensee's id is answered as an unknown one.
+        Err(DisclosureError::Denied(_)) => return Err(ApiError::not_found(format!("no disclosure {id}"))),
+        page => page?,
+    };
+    let Some((set, rows)) = page else {
         return Ok(Json(json!({ "status": "matching", "matches": [] })));
     };
     Ok(Json(json!({ "match_set": set.number, "counts": set.counts, "matches": rows })))

@@ -45,6 +45,13 @@ impl From<engine::Denied> for ApiError {
     }
 }
 
+impl From<domain::ids::IdError> for ApiError {
+    /// An id in the path that cannot be one: the text gives the form it must have.
+    fn from(e: domain::ids::IdError) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad-id", e.to_string())
+    }
+}
+
 impl From<StoreError> for ApiError {
     /// The database's own message stays in the server's log: it may name tables and queries.
     fn from(e: StoreError) -> ApiError {

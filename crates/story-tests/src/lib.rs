@@ -14,6 +14,26 @@ pub fn staff() -> &'static engine::Actor {
     STAFF.get_or_init(|| engine::Actor::operator("story"))
 }
 
+/// One of Tantiem's own ids (a licensee, an invoice number, a disclosure), as a test writes it.
+pub fn id<T>(text: &str) -> T
+where
+    T: std::str::FromStr<Err = domain::ids::IdError>,
+{
+    text.parse().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Songfox, the licensee the stories set up first.
+pub fn songfox() -> &'static domain::ids::LicenseeId {
+    static SONGFOX: std::sync::OnceLock<domain::ids::LicenseeId> = std::sync::OnceLock::new();
+    SONGFOX.get_or_init(|| id("songfox"))
+}
+
+/// Tunebird, the second licensee.
+pub fn tunebird() -> &'static domain::ids::LicenseeId {
+    static TUNEBIRD: std::sync::OnceLock<domain::ids::LicenseeId> = std::sync::OnceLock::new();
+    TUNEBIRD.get_or_init(|| id("tunebird"))
+}
+
 /// A store under test and whatever must live as long as it.
 pub struct TestStore {
     pub store: Arc<dyn Store>,

@@ -120,7 +120,7 @@ async fn world(store: &Arc<dyn Store>) -> World {
     let s = store.as_ref();
     let dir = tempfile::tempdir().expect("a folder");
     let archive = Archive::new(dir.path().join("archive"));
-    let intake = Intake::new("songfox", "songfox", &engine::OsEntropy, at(2026, 4, 2));
+    let intake = Intake::new(story_tests::songfox(), "songfox", &engine::OsEntropy, at(2026, 4, 2));
     reports::submit_report(s, staff(), &archive, SERVICE_REPORT, intake).await.expect("a report");
     let run = InvoiceRun {
         period: domain::Period::month(2026, 3).expect("a period"),
@@ -134,7 +134,7 @@ async fn world(store: &Arc<dyn Store>) -> World {
     let summary = dir.path().join("summary.json");
     std::fs::write(&summary, SUMMARY).expect("written");
     let submission = Submission {
-        licensee: "songfox",
+        licensee: story_tests::songfox(),
         model_version: "sf-1",
         files: vec![FileSource::on_disk(&summary)],
         declared: DeclaredTotals::default(),
@@ -145,7 +145,7 @@ async fn world(store: &Arc<dyn Store>) -> World {
     };
     let (received, _, _) = intake::submit(s, staff(), &archive, submission, None).await.expect("a disclosure");
     licences::rotate_key(s, staff(), PASSPHRASE, &FixedEntropy::new(1), at(2026, 4, 1)).await.expect("a key");
-    licences::issue_licence(s, staff(), "songfox", PASSPHRASE, at(2026, 4, 1)).await.expect("a licence");
+    licences::issue_licence(s, staff(), story_tests::songfox(), PASSPHRASE, at(2026, 4, 1)).await.expect("a licence");
     let found = registry::search_works(s, staff(), "", 400).await.expect("works");
     let (work, party, iswc) = {
         let mut chosen = None;
@@ -233,34 +233,35 @@ async fn call(w: &World, use_case: UseCase, a: &Actor) -> bool {
         }
         IdentifyAudio => recordings::recogniser(s, a, None).await.refused(),
         PutLicensee => {
-            let tunebird = licensees::show(s, staff(), "tunebird").await.expect("tunebird").licensee;
+            let tunebird = licensees::show(s, staff(), story_tests::tunebird()).await.expect("tunebird").licensee;
             licensees::put_licensee(s, a, tunebird).await.refused()
         }
         PutModelVersion => {
-            let model = licensees::show(s, staff(), "tunebird").await.expect("tunebird").model_versions.remove(0);
+            let model =
+                licensees::show(s, staff(), story_tests::tunebird()).await.expect("tunebird").model_versions.remove(0);
             licensees::put_model_version(s, a, model).await.refused()
         }
-        PutService => licensees::put_service(s, a, "tunebird", "tb-app", "", None).await.refused(),
+        PutService => licensees::put_service(s, a, story_tests::tunebird(), "tb-app", "", None).await.refused(),
         CreateAgreement => {
             let change = AgreementChange::default();
-            licensees::create_agreement_with(s, a, "A-X", "songfox", today, change, now).await.refused()
+            licensees::create_agreement_with(s, a, "A-X", story_tests::songfox(), today, change, now).await.refused()
         }
         AmendAgreement => {
             // Dated before the version in force: refused as backdated when allowed at all.
             let change = AgreementChange::default();
-            licensees::amend_agreement_with(s, a, "songfox", day(2025, 1, 1), change, "story", now).await.refused()
+            licensees::amend_agreement_with(s, a, story_tests::songfox(), day(2025, 1, 1), change, now).await.refused()
         }
         ListLicensees => licensees::list(s, a).await.refused(),
-        ShowLicensee => licensees::show(s, a, "songfox").await.refused(),
-        CreateToken => tokens::create(s, a, "songfox", "walk", &entropy, now).await.refused(),
-        ListTokens => tokens::list(s, a, "songfox").await.refused(),
-        RevokeToken => tokens::revoke(s, a, "songfox", "ffffff", now).await.refused(),
+        ShowLicensee => licensees::show(s, a, story_tests::songfox()).await.refused(),
+        CreateToken => tokens::create(s, a, story_tests::songfox(), "walk", &entropy, now).await.refused(),
+        ListTokens => tokens::list(s, a, story_tests::songfox()).await.refused(),
+        RevokeToken => tokens::revoke(s, a, story_tests::songfox(), "ffffff", now).await.refused(),
         SubmitReport => {
-            let intake = Intake::new("songfox", "walk", &entropy, now);
+            let intake = Intake::new(story_tests::songfox(), "walk", &entropy, now);
             reports::submit_report(s, a, &w.archive, &b"not a report"[..], intake).await.refused()
         }
-        ListReports => reports::list(s, a, "songfox").await.refused(),
-        ReportingStatus => reports::reporting_status(s, a, "songfox", today).await.refused(),
+        ListReports => reports::list(s, a, story_tests::songfox()).await.refused(),
+        ReportingStatus => reports::reporting_status(s, a, story_tests::songfox(), today).await.refused(),
         RunInvoices => {
             let run = InvoiceRun {
                 period: domain::Period::month(2026, 3).expect("a period"),
@@ -271,31 +272,35 @@ async fn call(w: &World, use_case: UseCase, a: &Actor) -> bool {
             };
             invoicing::run_invoices(s, a, &run).await.refused()
         }
-        InvoiceAdvance => invoicing::invoice_advance(s, a, "songfox", today, now).await.refused(),
-        ListInvoices => invoicing::invoices(s, a, Some("songfox")).await.refused(),
-        ShowInvoice => invoicing::invoice(s, a, &w.invoice).await.refused(),
+        InvoiceAdvance => invoicing::invoice_advance(s, a, story_tests::songfox(), today, now).await.refused(),
+        ListInvoices => invoicing::invoices(s, a, Some(story_tests::songfox())).await.refused(),
+        ShowInvoice => invoicing::invoice(s, a, &story_tests::id(&w.invoice)).await.refused(),
         RecordPayment => {
             let zero = Amount::zero(Currency::EUR);
-            invoicing::record_payment(s, a, &w.invoice, "walk", zero, today, now).await.refused()
+            invoicing::record_payment(s, a, &story_tests::id(&w.invoice), "walk", zero, today, now).await.refused()
         }
-        Dispute => invoicing::dispute(s, a, "INV-2099-000001", true).await.refused(),
+        Dispute => invoicing::dispute(s, a, &story_tests::id("INV-2099-000001"), true).await.refused(),
         HeldParts => invoicing::held_parts(s, a, None).await.refused(),
         SettlePresumption => {
-            invoicing::settle_presumption(s, a, "INV-2099-000001", Settlement::Release, now).await.refused()
+            invoicing::settle_presumption(s, a, &story_tests::id("INV-2099-000001"), Settlement::Release, now)
+                .await
+                .refused()
         }
         ReleasePresumptions => invoicing::release_due_presumptions(s, a, day(2026, 1, 1), now).await.refused(),
         VerifyBooks => engine::books::verify(s, a, false, now).await.refused(),
         TrialBalance => engine::books::trial_balance(s, a).await.refused(),
         RotateKey => licences::rotate_key(s, a, "short", &entropy, now).await.refused(),
-        IssueLicence => licences::issue_licence(s, a, "songfox", "not the passphrase", now).await.refused(),
-        ListLicences => licences::licences(s, a, "songfox").await.refused(),
+        IssueLicence => {
+            licences::issue_licence(s, a, story_tests::songfox(), "not the passphrase", now).await.refused()
+        }
+        ListLicences => licences::licences(s, a, story_tests::songfox()).await.refused(),
         PublishedKeys => licences::published_keys(s, a).await.refused(),
         VerifyLicence => licences::verify_online(s, a, "{}", today).await.refused(),
         LookupWork => offer::lookup(s, a, &offer::LookupKey::Iswc(w.iswc), "x@y", today).await.refused(),
         ReservedWorks => offer::reserved_work_paths(s, a, 10, today).await.refused(),
         SubmitDisclosure => {
             let submission = Submission {
-                licensee: "songfox",
+                licensee: story_tests::songfox(),
                 model_version: "sf-1",
                 files: vec![],
                 declared: DeclaredTotals::default(),
@@ -306,15 +311,15 @@ async fn call(w: &World, use_case: UseCase, a: &Actor) -> bool {
             };
             intake::receive(s, a, &w.archive, submission).await.refused()
         }
-        UploadDisclosureFile => intake::uploaded(s, a, "songfox", "00").await.refused(),
+        UploadDisclosureFile => intake::uploaded(s, a, story_tests::songfox(), "00").await.refused(),
         CompleteDisclosures => intake::complete(s, a, d, &run, "walk").await.refused(),
-        ListDisclosures => views::list(s, a, Some("songfox")).await.refused(),
-        ShowDisclosure => views::show(s, a, &d.id, false).await.refused(),
+        ListDisclosures => views::list(s, a, Some(story_tests::songfox())).await.refused(),
+        ShowDisclosure => views::show(s, a, &story_tests::id(&d.id), false).await.refused(),
         PartyMatches => views::party_matches(s, a, party).await.refused(),
         MatchDisclosure => run::match_disclosure(s, a, d, &run).await.refused(),
         RematchStale => run::rematch_stale(s, a, &run, "walk").await.refused(),
-        Assess => assess::assess(s, a, &d.id, "walk", now).await.refused(),
-        ResolveItem => decisions::resolve(s, a, &d.id, 1, Resolution::None, "", now).await.refused(),
+        Assess => assess::assess(s, a, &story_tests::id(&d.id), "walk", now).await.refused(),
+        ResolveItem => decisions::resolve(s, a, &story_tests::id(&d.id), 1, Resolution::None, "", now).await.refused(),
     }
 }
 

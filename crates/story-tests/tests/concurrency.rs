@@ -30,7 +30,7 @@ fn eur(text: &str) -> Amount {
 }
 
 async fn submit(store: &Arc<dyn Store>, archive: &Archive, bytes: &'static [u8]) -> Result<Submitted, ReportError> {
-    let intake = Intake::new("songfox", "songfox", &engine::OsEntropy, at(2026, 4, 10));
+    let intake = Intake::new(story_tests::songfox(), "songfox", &engine::OsEntropy, at(2026, 4, 10));
     reports::submit_report(store.as_ref(), story_tests::staff(), archive, bytes, intake).await.map(|(s, _)| s)
 }
 
@@ -57,9 +57,17 @@ async fn invoiced(store: &Arc<dyn Store>) -> Archive {
 }
 
 async fn pay(store: &Arc<dyn Store>, key: &str, amount: &str, on: NaiveDate) -> Result<bool, InvoiceError> {
-    invoicing::record_payment(store.as_ref(), story_tests::staff(), INVOICE, key, eur(amount), on, at(2026, 5, 1))
-        .await
-        .map(|(_, new)| new)
+    invoicing::record_payment(
+        store.as_ref(),
+        story_tests::staff(),
+        &story_tests::id(INVOICE),
+        key,
+        eur(amount),
+        on,
+        at(2026, 5, 1),
+    )
+    .await
+    .map(|(_, new)| new)
 }
 
 async fn status(store: &Arc<dyn Store>) -> InvoiceStatus {
@@ -94,8 +102,9 @@ async fn the_same_payment_twice_at_once_is_posted_once(store: &Arc<dyn Store>) {
 async fn a_payment_never_overwrites_a_dispute(store: &Arc<dyn Store>) {
     invoiced(store).await;
     let s = store.as_ref();
+    let number = story_tests::id(INVOICE);
     let (disputed, paid) = tokio::join!(
-        invoicing::dispute(s, story_tests::staff(), INVOICE, true),
+        invoicing::dispute(s, story_tests::staff(), &number, true),
         pay(store, "BANK-1", "100", day(2026, 5, 1))
     );
     assert_eq!(disputed.unwrap().status, InvoiceStatus::Disputed);
@@ -104,7 +113,10 @@ async fn a_payment_never_overwrites_a_dispute(store: &Arc<dyn Store>) {
     // Paid in full while disputed: still disputed, until the dispute is settled.
     assert!(pay(store, "BANK-2", "23200", day(2026, 5, 2)).await.unwrap());
     assert_eq!(status(store).await, InvoiceStatus::Disputed);
-    assert_eq!(invoicing::dispute(s, story_tests::staff(), INVOICE, false).await.unwrap().status, InvoiceStatus::Paid);
+    assert_eq!(
+        invoicing::dispute(s, story_tests::staff(), &story_tests::id(INVOICE), false).await.unwrap().status,
+        InvoiceStatus::Paid
+    );
 }
 
 async fn two_invoice_runs_at_once_give_one_invoice(store: &Arc<dyn Store>) {
@@ -130,9 +142,14 @@ async fn two_invoice_runs_at_once_give_one_invoice(store: &Arc<dyn Store>) {
     let numbers: Vec<String> = store.invoices(Some("songfox")).await.unwrap().into_iter().map(|i| i.number).collect();
     assert_eq!(numbers, [INVOICE]);
     // The numbering has no gap: the next invoice of the series is 000002.
-    let advance =
-        invoicing::invoice_advance(store.as_ref(), story_tests::staff(), "songfox", day(2026, 4, 16), at(2026, 4, 16))
-            .await;
+    let advance = invoicing::invoice_advance(
+        store.as_ref(),
+        story_tests::staff(),
+        story_tests::songfox(),
+        day(2026, 4, 16),
+        at(2026, 4, 16),
+    )
+    .await;
     if let Ok(advance) = advance {
         assert_eq!(advance.number, "INV-2026-000002");
     }
@@ -187,7 +204,7 @@ async fn a_payment_racing_a_correction_is_never_lost(store: &Arc<dyn Store>) {
     pay(store, "BANK-1", "1000", day(2026, 5, 1)).await.unwrap();
     let corrected = String::from_utf8(SERVICE_REPORT.to_vec()).unwrap().replace("\"12000.00\"", "\"16000.00\"");
     let corrected: &'static [u8] = Box::leak(corrected.into_bytes().into_boxed_slice());
-    let intake = Intake::new("songfox", "songfox", &engine::OsEntropy, at(2026, 5, 20));
+    let intake = Intake::new(story_tests::songfox(), "songfox", &engine::OsEntropy, at(2026, 5, 20));
     reports::submit_report(store.as_ref(), story_tests::staff(), &archive, corrected, intake).await.unwrap();
     let run = march(at(2026, 5, 21));
     let (outcome, paid) = tokio::join!(

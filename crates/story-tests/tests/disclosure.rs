@@ -52,7 +52,7 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 fn submission<'a>(model: &'a str, files: &[PathBuf], declared: DeclaredTotals, now: DateTime<Utc>) -> Submission<'a> {
     Submission {
-        licensee: "songfox",
+        licensee: story_tests::songfox(),
         model_version: model,
         files: files.iter().map(|p| FileSource::on_disk(p)).collect(),
         declared,
@@ -189,8 +189,15 @@ async fn the_presumption_holds_on_a_summary_alone_and_is_credited_back_on_full_t
     assert!(matches!(again, Received::AlreadyReceived(ref d) if d.id == "D000002"));
     assert_eq!(store.journal_length().await.unwrap(), entries);
     // Assessing again settles nothing twice.
-    let again =
-        engine::disclosure::assess::assess(s, story_tests::staff(), "D000002", "story", at(2026, 5, 4)).await.unwrap();
+    let again = engine::disclosure::assess::assess(
+        s,
+        story_tests::staff(),
+        &story_tests::id("D000002"),
+        "story",
+        at(2026, 5, 4),
+    )
+    .await
+    .unwrap();
     assert!(again.settlements.is_empty());
     assert_eq!(store.journal_length().await.unwrap(), entries);
     // The superseded summary-only disclosure is kept, not in force.
@@ -362,7 +369,7 @@ async fn decisions_survive_rematching_and_a_rightsholder_sees_their_works(store:
     let (row, counts) = decisions::resolve(
         s,
         &engine::Actor::operator("ops"),
-        &d,
+        &story_tests::id(&d),
         1,
         Resolution::Works(vec!["W000030003".into()]),
         "a cover by the label's house band",
@@ -379,7 +386,7 @@ async fn decisions_survive_rematching_and_a_rightsholder_sees_their_works(store:
         decisions::resolve(
             s,
             &engine::Actor::operator("ops"),
-            &d,
+            &story_tests::id(&d),
             1,
             Resolution::Works(vec!["W999".into()]),
             "",

@@ -30,7 +30,7 @@ fn eur(text: &str) -> Amount {
 }
 
 async fn submit(store: &Arc<dyn Store>, archive: &Archive, bytes: &'static [u8], now: DateTime<Utc>) -> Submitted {
-    let intake = Intake::new("songfox", "songfox", &engine::OsEntropy, now);
+    let intake = Intake::new(story_tests::songfox(), "songfox", &engine::OsEntropy, now);
     reports::submit_report(store.as_ref(), story_tests::staff(), archive, bytes, intake)
         .await
         .expect("the report is accepted")
@@ -158,7 +158,7 @@ async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) 
     let (_, new) = invoicing::record_payment(
         s,
         story_tests::staff(),
-        "INV-2026-000001",
+        &story_tests::id("INV-2026-000001"),
         "BANK-1",
         eur("10000"),
         day(2026, 5, 1),
@@ -170,7 +170,7 @@ async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) 
     let (_, again) = invoicing::record_payment(
         s,
         story_tests::staff(),
-        "INV-2026-000001",
+        &story_tests::id("INV-2026-000001"),
         "BANK-1",
         eur("10000"),
         day(2026, 5, 1),
@@ -183,7 +183,7 @@ async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) 
     invoicing::record_payment(
         s,
         story_tests::staff(),
-        "INV-2026-000001",
+        &story_tests::id("INV-2026-000001"),
         "BANK-2",
         eur("13300"),
         day(2026, 5, 10),
@@ -242,7 +242,7 @@ async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) 
         invoicing::settle_presumption(
             s,
             story_tests::staff(),
-            "INV-2026-000002",
+            &story_tests::id("INV-2026-000002"),
             Settlement::CreditBack { works_matched: None },
             at(2027, 6, 3)
         )
@@ -274,7 +274,8 @@ async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) 
     assert_eq!(balance(store, Account::Receivable { licensee: "songfox".into() }).await, eur("0"));
 
     // Reporting duty: January and February were never reported; March came in time.
-    let status = reports::reporting_status(s, story_tests::staff(), "songfox", day(2026, 5, 15)).await.unwrap();
+    let status =
+        reports::reporting_status(s, story_tests::staff(), story_tests::songfox(), day(2026, 5, 15)).await.unwrap();
     let found: Vec<String> = status.iter().map(|d| format!("{} {} {}", d.period, d.kind.as_str(), d.status)).collect();
     assert_eq!(
         found,
@@ -299,10 +300,12 @@ async fn a_licence_verifies_offline_and_shows_its_standing_online(store: &Arc<dy
     licences::rotate_key(s, story_tests::staff(), PASSPHRASE, &engine::FixedEntropy::new(1), at(2026, 1, 2))
         .await
         .unwrap();
-    let licence =
-        licences::issue_licence(s, story_tests::staff(), "songfox", PASSPHRASE, at(2026, 1, 2)).await.unwrap();
+    let licence = licences::issue_licence(s, story_tests::staff(), story_tests::songfox(), PASSPHRASE, at(2026, 1, 2))
+        .await
+        .unwrap();
     assert!(matches!(
-        licences::issue_licence(s, story_tests::staff(), "songfox", "not the passphrase", at(2026, 1, 2)).await,
+        licences::issue_licence(s, story_tests::staff(), story_tests::songfox(), "not the passphrase", at(2026, 1, 2))
+            .await,
         Err(licences::KeyError::WrongPassphrase)
     ));
     let text = serde_json::to_string_pretty(&licence.signed).unwrap();
@@ -323,10 +326,9 @@ async fn a_licence_verifies_offline_and_shows_its_standing_online(store: &Arc<dy
     licensees::amend_agreement(
         s,
         story_tests::staff(),
-        "songfox",
+        story_tests::songfox(),
         ended,
         latest.terms.clone(),
-        "story",
         at(2026, 11, 25),
     )
     .await
@@ -347,7 +349,11 @@ async fn a_licence_verifies_offline_and_shows_its_standing_online(store: &Arc<dy
     let offline = licences::verify_offline(keys, &text);
     assert_eq!((offline.signature_valid, offline.status.as_str()), (true, "offline"));
     // An ended agreement gets no new certificate.
-    assert!(licences::issue_licence(s, story_tests::staff(), "songfox", PASSPHRASE, at(2027, 1, 2)).await.is_err());
+    assert!(
+        licences::issue_licence(s, story_tests::staff(), story_tests::songfox(), PASSPHRASE, at(2027, 1, 2))
+            .await
+            .is_err()
+    );
     story_tests::books_verify(s).await;
 }
 
@@ -447,19 +453,22 @@ async fn an_advance_is_invoiced_once_and_recouped(store: &Arc<dyn Store>) {
     licensees::amend_agreement(
         s,
         story_tests::staff(),
-        "songfox",
+        story_tests::songfox(),
         licensees::coverage_of(&latest.coverage, day(2026, 1, 1)),
         terms,
-        "story",
         at(2026, 1, 2),
     )
     .await
     .unwrap();
     let advance =
-        invoicing::invoice_advance(s, story_tests::staff(), "songfox", day(2026, 1, 5), at(2026, 1, 5)).await.unwrap();
+        invoicing::invoice_advance(s, story_tests::staff(), story_tests::songfox(), day(2026, 1, 5), at(2026, 1, 5))
+            .await
+            .unwrap();
     assert_eq!((advance.number.as_str(), advance.rated.total), ("INV-2026-000001", eur("25000")));
     let again =
-        invoicing::invoice_advance(s, story_tests::staff(), "songfox", day(2026, 1, 6), at(2026, 1, 6)).await.unwrap();
+        invoicing::invoice_advance(s, story_tests::staff(), story_tests::songfox(), day(2026, 1, 6), at(2026, 1, 6))
+            .await
+            .unwrap();
     assert_eq!(again.number, "INV-2026-000001");
     assert_eq!(balance(store, Account::Advance { licensee: "songfox".into() }).await, eur("-20000"));
 

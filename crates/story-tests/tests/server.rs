@@ -37,14 +37,19 @@ async fn fixture(store: &Arc<dyn Store>, config: server::Config) -> Fixture {
     add_tunebird(store).await;
     let s = store.as_ref();
     let songfox =
-        tokens::create(s, story_tests::staff(), "songfox", "test", &engine::OsEntropy, at(2026, 1, 2)).await.unwrap();
+        tokens::create(s, story_tests::staff(), story_tests::songfox(), "test", &engine::OsEntropy, at(2026, 1, 2))
+            .await
+            .unwrap();
     let tunebird =
-        tokens::create(s, story_tests::staff(), "tunebird", "test", &engine::OsEntropy, at(2026, 1, 2)).await.unwrap();
+        tokens::create(s, story_tests::staff(), story_tests::tunebird(), "test", &engine::OsEntropy, at(2026, 1, 2))
+            .await
+            .unwrap();
     licences::rotate_key(s, story_tests::staff(), PASSPHRASE, &engine::FixedEntropy::new(1), at(2026, 1, 2))
         .await
         .unwrap();
-    let licence =
-        licences::issue_licence(s, story_tests::staff(), "songfox", PASSPHRASE, at(2026, 1, 2)).await.unwrap();
+    let licence = licences::issue_licence(s, story_tests::staff(), story_tests::songfox(), PASSPHRASE, at(2026, 1, 2))
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let state = server::AppState::new(store.clone(), Archive::new(dir.path()), config);
     Fixture { router: server::router(state), songfox, tunebird, licence_id: licence.id, _dir: dir }
@@ -189,12 +194,18 @@ async fn reports_through_the_api(store: &Arc<dyn Store>) {
     let (_, body) = call(&f.router, Method::GET, uri, Some(&f.songfox), vec![]).await;
     assert_eq!(json(&body)["reports"].as_array().unwrap().len(), 1);
     // A revoked token opens nothing.
-    let listed = tokens::list(store.as_ref(), story_tests::staff(), "songfox").await.unwrap();
+    let listed = tokens::list(store.as_ref(), story_tests::staff(), story_tests::songfox()).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(
-        tokens::revoke(store.as_ref(), story_tests::staff(), "songfox", &listed[0].hash_prefix, chrono::Utc::now())
-            .await
-            .unwrap(),
+        tokens::revoke(
+            store.as_ref(),
+            story_tests::staff(),
+            story_tests::songfox(),
+            &listed[0].hash_prefix,
+            chrono::Utc::now()
+        )
+        .await
+        .unwrap(),
         1
     );
     let (status, _) = call(&f.router, Method::GET, uri, Some(&f.songfox), vec![]).await;
@@ -227,10 +238,9 @@ async fn limits_and_verification(store: &Arc<dyn Store>) {
     licensees::amend_agreement(
         store.as_ref(),
         story_tests::staff(),
-        "songfox",
+        story_tests::songfox(),
         suspended,
         latest.terms.clone(),
-        "story",
         chrono::Utc::now(),
     )
     .await
@@ -300,6 +310,12 @@ async fn disclosures_through_the_api(store: &Arc<dyn Store>) {
     let (status, _) =
         call(&f.router, Method::GET, "/api/v1/licensees/tunebird/disclosures/D000001", Some(&f.tunebird), vec![]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // An id that cannot be one is refused with the form it must have.
+    let (status, body) =
+        call(&f.router, Method::GET, "/api/v1/licensees/songfox/disclosures/1%3B", Some(&f.songfox), vec![]).await;
+    let body = json(&body);
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("bad-id")), "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("D and six digits"), "{body}");
     // Nor name Songfox's upload in a disclosure of its own: a licensee names only the files it uploaded.
     let borrowed = serde_json::json!({ "model_version": "tb-1", "files": [{ "sha256": json(&first)["sha256"] }] });
     let (status, body) = call(

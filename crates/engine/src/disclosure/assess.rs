@@ -20,7 +20,8 @@ use formats::disclosure::source_key;
 use super::{Assessment, Disclosure, DisclosureError, UnlicensedUse};
 use crate::access::{Actor, Scope, UseCase};
 use crate::licensing::invoicing::{Settled, Settlement, held_parts, settle_part};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, stored_id};
+use domain::ids::DisclosureId;
 
 /// Matched works with reservations listed one by one in an assessment (the count covers all).
 pub const UNLICENSED_LISTED: usize = 1_000;
@@ -147,15 +148,18 @@ async fn settle(
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, DisclosureError> {
     let mut done = Vec::new();
-    for part in
-        held_parts(store, actor, Some(&d.licensee)).await?.into_iter().filter(|p| p.model_version == d.model_version)
+    for part in held_parts(store, actor, Some(&stored_id(&d.licensee)?))
+        .await?
+        .into_iter()
+        .filter(|p| p.model_version == d.model_version)
     {
         let (how, note) = if today <= part.window_ends {
             (Settlement::CreditBack { works_matched: Some(licensed_works) }, "")
         } else {
             (Settlement::Release, ": its window had passed")
         };
-        if let Settled::Posted(number) = settle_part(store, actor, &part.invoice, &part.model_version, how, now).await?
+        if let Settled::Posted(number) =
+            settle_part(store, actor, &stored_id(&part.invoice)?, &part.model_version, how, now).await?
         {
             let described = store.journal_entry(number).await?.map(|e| e.description).unwrap_or_default();
             done.push(format!("{described}{note} (journal entry {number})"));
@@ -170,7 +174,7 @@ async fn settle(
 pub async fn assess(
     store: &dyn Store,
     actor: &Actor,
-    id: &str,
+    id: &DisclosureId,
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<Assessment, DisclosureError> {

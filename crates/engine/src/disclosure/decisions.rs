@@ -9,6 +9,7 @@ use super::run::decided;
 use super::{Decision, DisclosureError, MatchCounts, MatchRow};
 use crate::access::{Actor, Scope, UseCase};
 use crate::store::Store;
+use domain::ids::DisclosureId;
 
 /// What an operator decides an item is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +30,7 @@ pub const MAX_NOTE_CHARS: usize = 1_000;
 pub async fn resolve(
     store: &dyn Store,
     actor: &Actor,
-    disclosure: &str,
+    disclosure: &DisclosureId,
     item: u64,
     resolution: Resolution,
     note: &str,

@@ -21,6 +21,7 @@ use crate::access::{Actor, Scope, UseCase};
 use crate::licensing::Archive;
 use crate::progress::Counting;
 use crate::store::Store;
+use domain::ids::LicenseeId;
 
 /// The largest disclosure file accepted: a manifest of a hundred million items fits.
 pub const MAX_FILE_BYTES: u64 = 64 << 30;
@@ -46,7 +47,7 @@ impl FileSource {
 
 /// A submission: the files of one disclosure about one model version.
 pub struct Submission<'a> {
-    pub licensee: &'a str,
+    pub licensee: &'a LicenseeId,
     pub model_version: &'a str,
     /// Each file as (the name to show, where it is).
     pub files: Vec<(String, FileSource)>,
@@ -445,7 +446,7 @@ pub async fn complete(
     };
     let assessment = match store.assessments(&d.id).await?.pop() {
         Some(a) if !fresh && a.match_set == set.id => a,
-        _ => super::assess::assess(store, &society, &d.id, by, run.now).await?,
+        _ => super::assess::assess(store, &society, &crate::store::stored_id(&d.id)?, by, run.now).await?,
     };
     Ok((set, assessment))
 }
@@ -456,7 +457,7 @@ pub async fn complete(
 pub async fn record_upload(
     store: &dyn Store,
     actor: &Actor,
-    licensee: &str,
+    licensee: &LicenseeId,
     sha256: &str,
     size: u64,
     now: DateTime<Utc>,
@@ -467,7 +468,12 @@ pub async fn record_upload(
 
 /// Whether a licensee uploaded the file with this SHA-256: a disclosure it sends names only its own uploads.
 #[tracing::instrument(skip_all)]
-pub async fn uploaded(store: &dyn Store, actor: &Actor, licensee: &str, sha256: &str) -> Result<bool, DisclosureError> {
+pub async fn uploaded(
+    store: &dyn Store,
+    actor: &Actor,
+    licensee: &LicenseeId,
+    sha256: &str,
+) -> Result<bool, DisclosureError> {
     actor.may(UseCase::UploadDisclosureFile, Scope::Licensee(licensee))?;
     Ok(store.uploaded(licensee, sha256).await?)
 }

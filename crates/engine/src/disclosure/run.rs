@@ -415,7 +415,7 @@ pub async fn rematch_stale(
     for d in stale {
         let outcome = async {
             let set = match_prepared(store, &d, run, &mut prepared).await?;
-            let assessment = super::assess::assess(store, actor, &d.id, by, run.now).await?;
+            let assessment = super::assess::assess(store, actor, &crate::store::stored_id(&d.id)?, by, run.now).await?;
             Ok((set, assessment))
         }
         .await;

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::{Assessment, Disclosure, DisclosureError, MatchRow, MatchSet, MatchStatus, PartyMatch};
 use crate::access::{Actor, Scope, UseCase};
 use crate::store::Store;
+use domain::ids::{DisclosureId, LicenseeId};
 
 /// A disclosure with what was made of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,7 +28,7 @@ pub struct DisclosureView {
 pub async fn show(
     store: &dyn Store,
     actor: &Actor,
-    id: &str,
+    id: &DisclosureId,
     staleness: bool,
 ) -> Result<DisclosureView, DisclosureError> {
     let disclosure = disclosure(store, actor, id).await?;
@@ -55,7 +56,7 @@ pub const MAX_PAGE: u32 = 10_000;
 pub async fn matches(
     store: &dyn Store,
     actor: &Actor,
-    id: &str,
+    id: &DisclosureId,
     status: Option<MatchStatus>,
     after: u64,
     limit: u32,
@@ -71,7 +72,7 @@ pub async fn matches(
 pub async fn current_disclosure(
     store: &dyn Store,
     actor: &Actor,
-    licensee: &str,
+    licensee: &LicenseeId,
     model: &str,
 ) -> Result<Option<Disclosure>, DisclosureError> {
     actor.may(UseCase::ListDisclosures, Scope::Licensee(licensee))?;
@@ -83,7 +84,7 @@ pub async fn current_disclosure(
 pub async fn current_assessment(
     store: &dyn Store,
     actor: &Actor,
-    licensee: &str,
+    licensee: &LicenseeId,
     model: &str,
 ) -> Result<Option<Assessment>, DisclosureError> {
     actor.may(UseCase::ListDisclosures, Scope::Licensee(licensee))?;
@@ -95,8 +96,8 @@ pub async fn current_assessment(
 pub async fn find(
     store: &dyn Store,
     actor: &Actor,
-    id: Option<&str>,
-    licensee: Option<&str>,
+    id: Option<&DisclosureId>,
+    licensee: Option<&LicenseeId>,
     model: Option<&str>,
 ) -> Result<Disclosure, DisclosureError> {
     match (id, licensee, model) {
@@ -124,7 +125,7 @@ pub async fn party_matches(
 
 /// One disclosure by id, to whom may see it (its licensee and the society).
 #[tracing::instrument(skip_all)]
-pub async fn disclosure(store: &dyn Store, actor: &Actor, id: &str) -> Result<Disclosure, DisclosureError> {
+pub async fn disclosure(store: &dyn Store, actor: &Actor, id: &DisclosureId) -> Result<Disclosure, DisclosureError> {
     let found = store.disclosure(id).await?;
     // Whose it is is known once it is found; a licensee asking for another's id is refused either way.
     actor.may(UseCase::ShowDisclosure, found.as_ref().map_or(Scope::Society, |d| Scope::Licensee(&d.licensee)))?;
@@ -136,15 +137,20 @@ pub async fn disclosure(store: &dyn Store, actor: &Actor, id: &str) -> Result<Di
 pub async fn list(
     store: &dyn Store,
     actor: &Actor,
-    licensee: Option<&str>,
+    licensee: Option<&LicenseeId>,
 ) -> Result<Vec<Disclosure>, DisclosureError> {
+    let licensee = licensee.map(|l| l.as_str());
     actor.may(UseCase::ListDisclosures, licensee.map_or(Scope::Society, Scope::Licensee))?;
     Ok(store.disclosures(licensee).await?)
 }
 
 /// Every assessment of a disclosure, oldest first.
 #[tracing::instrument(skip_all)]
-pub async fn assessments(store: &dyn Store, actor: &Actor, id: &str) -> Result<Vec<Assessment>, DisclosureError> {
+pub async fn assessments(
+    store: &dyn Store,
+    actor: &Actor,
+    id: &DisclosureId,
+) -> Result<Vec<Assessment>, DisclosureError> {
     disclosure(store, actor, id).await?;
     Ok(store.assessments(id).await?)
 }

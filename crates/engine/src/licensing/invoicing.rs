@@ -21,6 +21,7 @@ use super::terms::Frequency;
 use super::vat;
 use crate::access::{Actor, Denied, Scope, UseCase};
 use crate::store::{Store, StoreError};
+use domain::ids::{InvoiceNumber, LicenseeId};
 
 pub use super::settlement::{
     HeldPart, Settled, Settlement, dispute, held_parts, record_payment, release_due_presumptions, settle_part,
@@ -355,7 +356,7 @@ async fn unrecouped_advance(
 pub async fn invoice_advance(
     store: &dyn Store,
     actor: &Actor,
-    licensee: &str,
+    licensee: &LicenseeId,
     issued_on: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Invoice, InvoiceError> {
@@ -514,18 +515,23 @@ async fn credit_note(
 
 /// The invoices, credit notes and advances of one licensee, or with `None` of every licensee.
 #[tracing::instrument(skip_all)]
-pub async fn invoices(store: &dyn Store, actor: &Actor, licensee: Option<&str>) -> Result<Vec<Invoice>, InvoiceError> {
+pub async fn invoices(
+    store: &dyn Store,
+    actor: &Actor,
+    licensee: Option<&LicenseeId>,
+) -> Result<Vec<Invoice>, InvoiceError> {
+    let licensee = licensee.map(|l| l.as_str());
     actor.may(UseCase::ListInvoices, licensee.map_or(Scope::Society, Scope::Licensee))?;
     Ok(store.invoices(licensee).await?)
 }
 
 /// One invoice, credit note or advance by number.
 #[tracing::instrument(skip_all)]
-pub async fn invoice(store: &dyn Store, actor: &Actor, number: &str) -> Result<Invoice, InvoiceError> {
+pub async fn invoice(store: &dyn Store, actor: &Actor, number: &InvoiceNumber) -> Result<Invoice, InvoiceError> {
     let found = store.invoice(number).await?;
     // Whose it is is known once it is found; a licensee asking for another's number is refused either way.
     actor.may(UseCase::ShowInvoice, found.as_ref().map_or(Scope::Society, |i| Scope::Licensee(&i.licensee)))?;
-    found.ok_or_else(|| InvoiceError::UnknownInvoice(number.to_owned()))
+    found.ok_or_else(|| InvoiceError::UnknownInvoice(number.to_string()))
 }
 
 /// Verifies the books from the last checkpoint; refuses to go on from corrupt books.

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use super::store::{StoredKey, StoredLicence};
 use crate::access::{Actor, Denied, Scope, UseCase};
 use crate::store::{Store, StoreError};
+use domain::ids::LicenseeId;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -126,7 +127,7 @@ pub async fn published_keys(store: &dyn Store, actor: &Actor) -> Result<Vec<Publ
 pub async fn issue_licence(
     store: &dyn Store,
     actor: &Actor,
-    licensee: &str,
+    licensee: &LicenseeId,
     passphrase: &str,
     now: DateTime<Utc>,
 ) -> Result<StoredLicence, KeyError> {
@@ -144,7 +145,7 @@ pub async fn issue_licence(
         .filter(|r| r.coverage.status == AgreementStatus::Active && r.coverage.term_until.is_none_or(|u| u >= today))
         .ok_or_else(|| KeyError::NotInForce(agreement.id.clone()))?;
     let society = store.society().await?.ok_or(StoreError::NotInitialised)?;
-    let name = store.licensee(licensee).await?.map_or_else(|| licensee.to_owned(), |l| l.name);
+    let name = store.licensee(licensee).await?.map_or_else(|| licensee.to_string(), |l| l.name);
     let v = &record.coverage;
     let certificate = Certificate {
         issuer: format!("{} {}", society.code, society.name),
@@ -163,7 +164,7 @@ pub async fn issue_licence(
     let digest = Sha256::digest(signed.signature.as_bytes());
     let licence = StoredLicence {
         id: format!("L-{}", hex(&digest[..8])),
-        licensee: licensee.to_owned(),
+        licensee: licensee.to_string(),
         agreement: agreement.id.clone(),
         agreement_version: v.version,
         signed,
@@ -214,7 +215,7 @@ pub fn verify_offline(keys: Vec<PublishedKey>, text: &str) -> Verdict {
 
 /// The licences issued to a licensee, newest last.
 #[tracing::instrument(skip_all)]
-pub async fn licences(store: &dyn Store, actor: &Actor, licensee: &str) -> Result<Vec<StoredLicence>, KeyError> {
+pub async fn licences(store: &dyn Store, actor: &Actor, licensee: &LicenseeId) -> Result<Vec<StoredLicence>, KeyError> {
     actor.may(UseCase::ListLicences, Scope::Licensee(licensee))?;
     Ok(store.licences(licensee).await?)
 }

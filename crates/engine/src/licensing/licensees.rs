@@ -9,6 +9,7 @@ use super::store::{AgreementRecord, StoredAgreement};
 use super::terms::AgreementTerms;
 use crate::access::{Actor, Denied, Scope, UseCase};
 use crate::store::{Store, StoreError};
+use domain::ids::LicenseeId;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LicensingError {
@@ -93,7 +94,7 @@ pub async fn put_model_version(
 pub async fn put_service(
     store: &dyn Store,
     actor: &Actor,
-    licensee: &str,
+    licensee: &LicenseeId,
     id: &str,
     name: &str,
     models_from: Option<(NaiveDate, Vec<String>)>,
@@ -184,7 +185,7 @@ pub async fn create_agreement(
     store: &dyn Store,
     actor: &Actor,
     id: &str,
-    licensee: &str,
+    licensee: &LicenseeId,
     coverage: Coverage,
     terms: AgreementTerms,
     now: DateTime<Utc>,
@@ -227,11 +228,9 @@ async fn record_version(
 pub async fn amend_agreement(
     store: &dyn Store,
     actor: &Actor,
-    licensee: &str,
-
+    licensee: &LicenseeId,
     coverage: Coverage,
     terms: AgreementTerms,
-    by: &str,
     now: DateTime<Utc>,
 ) -> Result<StoredAgreement, LicensingError> {
     actor.may(UseCase::AmendAgreement, Scope::Society)?;
@@ -241,7 +240,7 @@ pub async fn amend_agreement(
         return Err(LicensingError::BackdatedVersion(latest.coverage.effective_from));
     }
     let version = Version { number: latest.coverage.version + 1, coverage, terms };
-    record_version(store, &agreement.id, licensee, version, by, now).await
+    record_version(store, &agreement.id, licensee, version, &actor.name(), now).await
 }
 
 /// The coverage of an existing version, for an amendment that changes only some of it.
@@ -353,7 +352,7 @@ pub async fn create_agreement_with(
     store: &dyn Store,
     actor: &Actor,
     id: &str,
-    licensee: &str,
+    licensee: &LicenseeId,
     from: NaiveDate,
     change: AgreementChange,
     now: DateTime<Utc>,
@@ -369,10 +368,9 @@ pub async fn create_agreement_with(
 pub async fn amend_agreement_with(
     store: &dyn Store,
     actor: &Actor,
-    licensee: &str,
+    licensee: &LicenseeId,
     from: NaiveDate,
     change: AgreementChange,
-    by: &str,
     now: DateTime<Utc>,
 ) -> Result<StoredAgreement, LicensingError> {
     actor.may(UseCase::AmendAgreement, Scope::Society)?;
@@ -380,7 +378,7 @@ pub async fn amend_agreement_with(
     let agreement = store.agreement_of(licensee).await?.ok_or_else(|| LicensingError::NoAgreement(licensee.into()))?;
     let latest = agreement.latest().ok_or_else(|| LicensingError::NoAgreement(licensee.into()))?;
     let (coverage, terms) = change.apply(society.code, Some(latest), from)?;
-    amend_agreement(store, actor, licensee, coverage, terms, by, now).await
+    amend_agreement(store, actor, licensee, coverage, terms, now).await
 }
 
 /// A licensee as it sees itself: its record, services, model versions and agreement.
@@ -394,7 +392,7 @@ pub struct LicenseeView {
 
 /// One licensee with its services, model versions and agreement.
 #[tracing::instrument(skip_all)]
-pub async fn show(store: &dyn Store, actor: &Actor, licensee: &str) -> Result<LicenseeView, LicensingError> {
+pub async fn show(store: &dyn Store, actor: &Actor, licensee: &LicenseeId) -> Result<LicenseeView, LicensingError> {
     actor.may(UseCase::ShowLicensee, Scope::Licensee(licensee))?;
     Ok(LicenseeView {
         licensee: known_licensee(store, licensee).await?,

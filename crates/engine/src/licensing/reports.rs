@@ -25,6 +25,7 @@ use super::store::{OutputRow, ReportRecord, ReportSummary, ReportWrite, StoredAg
 use crate::access::{Actor, Denied, Scope, UseCase};
 use crate::progress::Counting;
 use crate::store::{Store, StoreError};
+use domain::ids::LicenseeId;
 
 /// The largest report file accepted (a month of output exploitation for a large service fits easily).
 pub const MAX_REPORT_BYTES: u64 = 8 << 30;
@@ -89,7 +90,7 @@ fn phase_of(phase: &'static str, progress: Option<Progress>) -> Option<crate::pr
 /// Who submits, when, within which limit.
 #[derive(Clone)]
 pub struct Intake<'a> {
-    pub licensee: &'a str,
+    pub licensee: &'a LicenseeId,
     pub received_by: &'a str,
     /// Names the submission's staged rows (two submissions at the same moment must not share them).
     pub entropy: &'a dyn ports::Entropy,
@@ -107,7 +108,7 @@ impl std::fmt::Debug for Intake<'_> {
 
 impl<'a> Intake<'a> {
     pub fn new(
-        licensee: &'a str,
+        licensee: &'a LicenseeId,
         received_by: &'a str,
         entropy: &'a dyn ports::Entropy,
         now: DateTime<Utc>,
@@ -542,7 +543,7 @@ pub struct DuePeriod {
 
 /// The licensee's reports, each at its current revision.
 #[tracing::instrument(skip_all)]
-pub async fn list(store: &dyn Store, actor: &Actor, licensee: &str) -> Result<Vec<ReportRecord>, ReportError> {
+pub async fn list(store: &dyn Store, actor: &Actor, licensee: &LicenseeId) -> Result<Vec<ReportRecord>, ReportError> {
     actor.may(UseCase::ListReports, Scope::Licensee(licensee))?;
     Ok(store.reports(licensee).await?)
 }
@@ -552,7 +553,7 @@ pub async fn list(store: &dyn Store, actor: &Actor, licensee: &str) -> Result<Ve
 pub async fn revisions(
     store: &dyn Store,
     actor: &Actor,
-    licensee: &str,
+    licensee: &LicenseeId,
     report_id: &str,
 ) -> Result<Vec<ReportRecord>, ReportError> {
     actor.may(UseCase::ListReports, Scope::Licensee(licensee))?;
@@ -564,7 +565,7 @@ pub async fn revisions(
 pub async fn reporting_status(
     store: &dyn Store,
     actor: &Actor,
-    licensee: &str,
+    licensee: &LicenseeId,
     today: NaiveDate,
 ) -> Result<Vec<DuePeriod>, ReportError> {
     actor.may(UseCase::ReportingStatus, Scope::Licensee(licensee))?;

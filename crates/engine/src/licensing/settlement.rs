@@ -9,7 +9,8 @@ use money::Amount;
 use super::invoicing::{InvoiceError, paid_in, verify_books};
 use super::store::{Invoice, InvoiceChange, InvoiceDecision, InvoiceKind, InvoiceStatus, Payment};
 use crate::access::{Actor, Scope, UseCase};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, stored_id};
+use domain::ids::{InvoiceNumber, LicenseeId};
 
 /// Records a payment; the same reference again changes nothing. Decided under the invoice's lock, so two
 /// payments at once each see the other's, and a disputed invoice stays disputed until the dispute is settled.
@@ -17,7 +18,7 @@ use crate::store::{Store, StoreError};
 pub async fn record_payment(
     store: &dyn Store,
     actor: &Actor,
-    invoice_number: &str,
+    invoice_number: &InvoiceNumber,
     key: &str,
     amount: Amount,
     received_on: NaiveDate,
@@ -96,7 +97,12 @@ fn check_payable(invoice: &Invoice, amount: Amount) -> Result<(), InvoiceError> 
 /// Marks an invoice disputed, or (with `open == false`) settles the dispute back to its payment status;
 /// decided under the invoice's lock, from the payments as they stand.
 #[tracing::instrument(skip_all)]
-pub async fn dispute(store: &dyn Store, actor: &Actor, number: &str, open: bool) -> Result<Invoice, InvoiceError> {
+pub async fn dispute(
+    store: &dyn Store,
+    actor: &Actor,
+    number: &InvoiceNumber,
+    open: bool,
+) -> Result<Invoice, InvoiceError> {
     actor.may(UseCase::Dispute, Scope::Society)?;
     let decide: InvoiceDecision = Box::new(move |invoice: &Invoice, paid: &[Payment]| {
         if matches!(invoice.status, InvoiceStatus::Credited) || invoice.kind == InvoiceKind::CreditNote {
@@ -240,11 +246,11 @@ async fn parts_of(store: &dyn Store, invoice: &Invoice) -> Result<Vec<HeldPart>,
 pub async fn held_parts(
     store: &dyn Store,
     actor: &Actor,
-    licensee: Option<&str>,
+    licensee: Option<&LicenseeId>,
 ) -> Result<Vec<HeldPart>, InvoiceError> {
     actor.may(UseCase::HeldParts, Scope::Society)?;
     let mut out = Vec::new();
-    for invoice in store.invoices(licensee).await? {
+    for invoice in store.invoices(licensee.map(|l| l.as_str())).await? {
         for part in parts_of(store, &invoice).await? {
             if settlement_of(store, &part.invoice, &part.model_version).await?.is_none() {
                 out.push(part);
@@ -259,7 +265,7 @@ pub async fn held_parts(
 pub async fn settle_part(
     store: &dyn Store,
     actor: &Actor,
-    invoice_number: &str,
+    invoice_number: &InvoiceNumber,
     model_version: &str,
     how: Settlement,
     now: DateTime<Utc>,
@@ -355,7 +361,7 @@ async fn owed_by_disclosure(
 pub async fn settle_presumption(
     store: &dyn Store,
     actor: &Actor,
-    number: &str,
+    number: &InvoiceNumber,
     how: Settlement,
     now: DateTime<Utc>,
 ) -> Result<Settled, InvoiceError> {
@@ -385,7 +391,8 @@ pub async fn release_due_presumptions(
     for part in held_parts(store, actor, None).await? {
         if today > part.window_ends
             && matches!(
-                settle_part(store, actor, &part.invoice, &part.model_version, Settlement::Release, now).await?,
+                settle_part(store, actor, &stored_id(&part.invoice)?, &part.model_version, Settlement::Release, now)
+                    .await?,
                 Settled::Posted(_)
             )
             && !released.contains(&part.invoice)

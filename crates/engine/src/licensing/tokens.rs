@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use super::store::TokenRecord;
 use crate::access::{Actor, Denied, Scope, UseCase};
 use crate::store::{Store, StoreError};
+use domain::ids::LicenseeId;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
@@ -34,7 +35,7 @@ pub fn hash(token: &str) -> String {
 pub async fn create(
     store: &dyn Store,
     actor: &Actor,
-    licensee: &str,
+    licensee: &LicenseeId,
     label: &str,
     entropy: &dyn ports::Entropy,
     now: DateTime<Utc>,
@@ -62,7 +63,7 @@ pub async fn authenticate(store: &dyn Store, token: &str) -> Result<Option<Actor
 
 /// The licensee's tokens (by hash prefix, label and dates; never the tokens themselves).
 #[tracing::instrument(skip_all)]
-pub async fn list(store: &dyn Store, actor: &Actor, licensee: &str) -> Result<Vec<TokenRecord>, TokenError> {
+pub async fn list(store: &dyn Store, actor: &Actor, licensee: &LicenseeId) -> Result<Vec<TokenRecord>, TokenError> {
     actor.may(UseCase::ListTokens, Scope::Licensee(licensee))?;
     Ok(store.tokens(licensee).await?)
 }
@@ -72,7 +73,7 @@ pub async fn list(store: &dyn Store, actor: &Actor, licensee: &str) -> Result<Ve
 pub async fn revoke(
     store: &dyn Store,
     actor: &Actor,
-    licensee: &str,
+    licensee: &LicenseeId,
     prefix: &str,
     now: DateTime<Utc>,
 ) -> Result<u64, TokenError> {

@@ -63,7 +63,7 @@ pub async fn set_up(store: &Arc<dyn Store>) {
     licensees::put_service(
         s,
         story_tests::staff(),
-        "songfox",
+        story_tests::songfox(),
         "app",
         "Songfox app",
         Some((day(2026, 1, 1), vec!["sf-1".into(), "sf-2".into()])),
@@ -82,9 +82,17 @@ pub async fn set_up(store: &Arc<dyn Store>) {
         status: AgreementStatus::Active,
     };
     let terms = AgreementTerms::new(rating::Tariff::illustrative(Currency::EUR).expect("tariff"));
-    licensees::create_agreement(s, story_tests::staff(), "A-2026-001", "songfox", coverage, terms, at(2026, 1, 1))
-        .await
-        .expect("agreement");
+    licensees::create_agreement(
+        s,
+        story_tests::staff(),
+        "A-2026-001",
+        story_tests::songfox(),
+        coverage,
+        terms,
+        at(2026, 1, 1),
+    )
+    .await
+    .expect("agreement");
 }
 
 /// A second licensee, Tunebird (Norway), with its own model, service and agreement.
@@ -113,7 +121,7 @@ pub async fn add_tunebird(store: &Arc<dyn Store>) {
     licensees::put_service(
         s,
         story_tests::staff(),
-        "tunebird",
+        story_tests::tunebird(),
         "tb-app",
         "Tunebird",
         Some((day(2026, 1, 1), vec!["tb-1".into()])),
@@ -132,9 +140,17 @@ pub async fn add_tunebird(store: &Arc<dyn Store>) {
         status: AgreementStatus::Active,
     };
     let terms = AgreementTerms::new(rating::Tariff::illustrative(Currency::EUR).expect("tariff"));
-    licensees::create_agreement(s, story_tests::staff(), "A-2026-002", "tunebird", coverage, terms, at(2026, 1, 1))
-        .await
-        .expect("agreement");
+    licensees::create_agreement(
+        s,
+        story_tests::staff(),
+        "A-2026-002",
+        story_tests::tunebird(),
+        coverage,
+        terms,
+        at(2026, 1, 1),
+    )
+    .await
+    .expect("agreement");
 }
 
 /// Every ERN fixture of `crates/formats/tests/fixtures/ern`, in the order the stories import them.
