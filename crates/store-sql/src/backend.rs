@@ -68,7 +68,7 @@ async fn insert_values<DB>(
     rows: &[Vec<Cell>],
 ) -> StoreResult<()>
 where
-    DB: sqlx::Database,
+    DB: sqlx::Database + sqlx::database::HasStatementCache,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
     for<'q> DB::Arguments: sqlx::IntoArguments<DB>,
     i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
@@ -86,7 +86,9 @@ where
                 };
             }
         });
-        qb.build().execute(&mut *conn).await.map_err(db)?;
+        // Not kept in the statement cache: a column's null is bound as an integer and its value may be text,
+        // so a statement prepared for one row shape must not be reused for another.
+        qb.build().persistent(false).execute(&mut *conn).await.map_err(db)?;
     }
     Ok(())
 }
@@ -129,8 +131,12 @@ impl Backend for Postgres {
 /// A value in COPY's text format: `\N` for null, and backslash, tab, newline and carriage return escaped.
 fn copy_text(out: &mut String, cell: &Cell) {
     match cell {
-        Cell::Int(v) => out.push_str(&v.to_string()),
+        Cell::Int(v) => {
+            let _ = std::fmt::Write::write_fmt(out, format_args!("{v}"));
+        }
         Cell::Null => out.push_str("\\N"),
+        // Most values need no escape: copied whole.
+        Cell::Text(v) if !v.bytes().any(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r')) => out.push_str(v),
         Cell::Text(v) => {
             for c in v.chars() {
                 match c {

@@ -20,6 +20,8 @@ macro_rules! impl_disclosure_store {
             type DbRow = <$db as sqlx::Database>::Row;
 
             const MATCH_COLUMNS: &str = "item, file, line, item_key, item_id, described, status, recording, works, method, score, explanation, candidates, decided";
+            /// The columns a match row is written to, its match set first.
+            const MATCH_TABLE_COLUMNS: &[&str] = &["match_set", "item", "file", "line", "item_key", "item_id", "described", "status", "recording", "works", "method", "score", "explanation", "candidates", "decided"];
 
             fn disclosure_from(row: &DbRow) -> StoreResult<Disclosure> {
                 let mut d: Disclosure = json(&row.try_get::<String, _>(0).map_err(db)?, "disclosure")?;
@@ -59,28 +61,31 @@ macro_rules! impl_disclosure_store {
             }
 
             async fn insert_matches(tx: &mut Tx, match_set: u64, rows: &[MatchRow]) -> StoreResult<()> {
-                let per_statement = $crate::MAX_PARAMETERS / 15;
-                for chunk in rows.chunks(per_statement) {
-                    let mut qb: QueryBuilder<$db> = QueryBuilder::new(format!("INSERT INTO matches (match_set, {MATCH_COLUMNS}) "));
-                    qb.push_values(chunk, |mut b, r| {
-                        b.push_bind(match_set as i64)
-                            .push_bind(r.item as i64)
-                            .push_bind(i64::from(r.file))
-                            .push_bind(r.line as i64)
-                            .push_bind(r.item_key.clone())
-                            .push_bind(r.item_id.clone())
-                            .push_bind(r.described.clone())
-                            .push_bind(r.status.as_str())
-                            .push_bind(r.recording.clone())
-                            .push_bind(to_json(&r.works))
-                            .push_bind(r.method.map(|m| m.as_str()))
-                            .push_bind(i64::from(r.score))
-                            .push_bind(r.explanation.clone())
-                            .push_bind(to_json(&r.candidates))
-                            .push_bind(i64::from(r.decided));
-                    });
-                    qb.build().persistent(false).execute(&mut **tx).await.map_err(db)?;
-                }
+                use $crate::Cell;
+                let text = |t: &str| Cell::Text(t.to_owned());
+                let cells: Vec<Vec<Cell>> = rows
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            Cell::Int(match_set as i64),
+                            Cell::Int(r.item as i64),
+                            Cell::Int(i64::from(r.file)),
+                            Cell::Int(r.line as i64),
+                            text(&r.item_key),
+                            r.item_id.as_deref().map_or(Cell::Null, text),
+                            text(&r.described),
+                            text(r.status.as_str()),
+                            r.recording.as_deref().map_or(Cell::Null, text),
+                            Cell::Text(to_json(&r.works)),
+                            r.method.map_or(Cell::Null, |m| text(m.as_str())),
+                            Cell::Int(i64::from(r.score)),
+                            text(&r.explanation),
+                            Cell::Text(to_json(&r.candidates)),
+                            Cell::Int(i64::from(r.decided)),
+                        ]
+                    })
+                    .collect();
+                <$db as $crate::Backend>::insert_rows(&mut **tx, "matches", MATCH_TABLE_COLUMNS, &cells).await?;
                 let works: Vec<(u64, &String)> = rows.iter().flat_map(|r| r.works.iter().map(move |w| (r.item, w))).collect();
                 for chunk in works.chunks($crate::MAX_PARAMETERS / 3) {
                     let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO match_works (match_set, item, work_code) ");

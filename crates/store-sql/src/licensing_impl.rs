@@ -335,27 +335,31 @@ macro_rules! impl_licensing_store {
                 #[tracing::instrument(level = "debug", skip_all, name = "store.stage_outputs")]
                 async fn stage_outputs(&self, staging: &str, licensee: &str, report_id: &str, revision: u32, rows: Vec<OutputRow>) -> StoreResult<()> {
                     let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
-                    let per_statement = $crate::MAX_PARAMETERS / 13;
-                    let mut rows = rows.into_iter().peekable();
-                    while rows.peek().is_some() {
-                        let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO report_outputs (staging, licensee, report_id, revision, output_id, service, model_version, created_on, isrc, usages, currency, revenue, attribution) ");
-                        qb.push_values(rows.by_ref().take(per_statement), |mut b, o| {
-                            b.push_bind(staging.to_owned())
-                                .push_bind(licensee.to_owned())
-                                .push_bind(report_id.to_owned())
-                                .push_bind(i64::from(revision))
-                                .push_bind(o.output_id)
-                                .push_bind(o.service)
-                                .push_bind(o.model_version)
-                                .push_bind(o.created_on.map(|d| d.to_string()))
-                                .push_bind(o.isrc)
-                                .push_bind(i64::try_from(o.usages).unwrap_or(i64::MAX))
-                                .push_bind(o.revenue.currency().code())
-                                .push_bind(o.revenue.micros())
-                                .push_bind(o.attribution.as_ref().map(to_json));
-                        });
-                        qb.build().persistent(false).execute(&mut *tx).await.map_err(db)?;
-                    }
+                    use $crate::Cell;
+                    let text = |t: &str| Cell::Text(t.to_owned());
+                    let optional = |t: Option<String>| t.map_or(Cell::Null, Cell::Text);
+                    let rows: Vec<Vec<Cell>> = rows
+                        .into_iter()
+                        .map(|o| {
+                            vec![
+                                text(staging),
+                                text(licensee),
+                                text(report_id),
+                                Cell::Int(i64::from(revision)),
+                                Cell::Text(o.output_id),
+                                optional(o.service),
+                                optional(o.model_version),
+                                optional(o.created_on.map(|d| d.to_string())),
+                                optional(o.isrc),
+                                Cell::Int(i64::try_from(o.usages).unwrap_or(i64::MAX)),
+                                text(o.revenue.currency().code()),
+                                Cell::Int(o.revenue.micros()),
+                                optional(o.attribution.as_ref().map(to_json)),
+                            ]
+                        })
+                        .collect();
+                    let columns = &["staging", "licensee", "report_id", "revision", "output_id", "service", "model_version", "created_on", "isrc", "usages", "currency", "revenue", "attribution"];
+                    <$db as $crate::Backend>::insert_rows(&mut *tx, "report_outputs", columns, &rows).await?;
                     tx.commit().await.map_err(db)
                 }
 
@@ -393,28 +397,32 @@ macro_rules! impl_licensing_store {
                         .execute(&mut *tx)
                         .await
                         .map_err(db)?;
-                    let per_statement = $crate::MAX_PARAMETERS / 14;
-                    let mut rows = write.usage.into_iter().peekable();
-                    while rows.peek().is_some() {
-                        let mut qb: QueryBuilder<$db> = QueryBuilder::new("INSERT INTO report_usage (licensee, report_id, revision, stage, service, territory, model_version, use_type, currency, revenue, subscribers, generations, usages, licensed) ");
-                        qb.push_values(rows.by_ref().take(per_statement), |mut b, u| {
-                            b.push_bind(r.licensee.clone())
-                                .push_bind(r.report_id.clone())
-                                .push_bind(i64::from(r.revision))
-                                .push_bind(u.stage.as_str())
-                                .push_bind(u.service)
-                                .push_bind(u.territory)
-                                .push_bind(u.model_version)
-                                .push_bind(u.use_type)
-                                .push_bind(u.revenue.currency().code())
-                                .push_bind(u.revenue.micros())
-                                .push_bind(i64::try_from(u.subscribers).unwrap_or(i64::MAX))
-                                .push_bind(i64::try_from(u.generations).unwrap_or(i64::MAX))
-                                .push_bind(i64::try_from(u.usages).unwrap_or(i64::MAX))
-                                .push_bind(i64::from(u.licensed));
-                        });
-                        qb.build().persistent(false).execute(&mut *tx).await.map_err(db)?;
-                    }
+                    use $crate::Cell;
+                    let count = |n: u64| Cell::Int(i64::try_from(n).unwrap_or(i64::MAX));
+                    let rows: Vec<Vec<Cell>> = write
+                        .usage
+                        .into_iter()
+                        .map(|u| {
+                            vec![
+                                Cell::Text(r.licensee.clone()),
+                                Cell::Text(r.report_id.clone()),
+                                Cell::Int(i64::from(r.revision)),
+                                Cell::Text(u.stage.as_str().to_owned()),
+                                Cell::Text(u.service),
+                                Cell::Text(u.territory),
+                                Cell::Text(u.model_version),
+                                Cell::Text(u.use_type),
+                                Cell::Text(u.revenue.currency().code().to_owned()),
+                                Cell::Int(u.revenue.micros()),
+                                count(u.subscribers),
+                                count(u.generations),
+                                count(u.usages),
+                                Cell::Int(i64::from(u.licensed)),
+                            ]
+                        })
+                        .collect();
+                    let columns = &["licensee", "report_id", "revision", "stage", "service", "territory", "model_version", "use_type", "currency", "revenue", "subscribers", "generations", "usages", "licensed"];
+                    <$db as $crate::Backend>::insert_rows(&mut *tx, "report_usage", columns, &rows).await?;
                     tx.commit().await.map_err(db)
                 }
 

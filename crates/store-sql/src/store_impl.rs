@@ -77,6 +77,16 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            /// Writes rows that only add (no conflict to resolve) in bulk: COPY on PostgreSQL.
+            async fn copy_rows(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                table: &'static str,
+                columns: &'static [&'static str],
+                rows: Vec<Vec<$crate::Cell>>,
+            ) -> StoreResult<()> {
+                <$db as $crate::Backend>::insert_rows(&mut **tx, table, columns, &rows).await
+            }
+
             impl $store {
                 #[tracing::instrument(level = "debug", skip_all, name = "store.resolve_work_code")]
                 async fn resolve_work_code(&self, code_or_iswc: &str) -> StoreResult<Option<String>> {
@@ -228,19 +238,24 @@ macro_rules! impl_store {
                     let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
                     let (numbers, last_revision) = Self::next_revisions(&mut tx, &batch.revisions, &new_codes).await?;
 
-                    insert_rows(&mut tx, "INSERT INTO works (code, title, iswc, origin, revision, created_at, updated_at)", 7, "", batch.new_works.iter().collect(), |b, (code, title, iswc, origin)| {
+                    use $crate::Cell;
+                    let text = |t: &str| Cell::Text(t.to_owned());
+                    let works = batch.new_works.iter().map(|(code, title, iswc, origin)| {
                         let shown = primaries.get(code.as_str());
                         let title = shown.map_or(title.clone(), |p| p.work.title.clone());
                         let iswc = shown.and_then(|p| p.work.iswc).or(*iswc);
-                        b.push_bind(code.clone())
-                            .push_bind(title)
-                            .push_bind(iswc.map(|i| i.bare()))
-                            .push_bind(origin.as_str())
-                            .push_bind(i64::from(last_revision.get(code).copied().unwrap_or(0)))
-                            .push_bind(at.clone())
-                            .push_bind(at.clone());
-                    })
-                    .await?;
+                        vec![
+                            text(code),
+                            Cell::Text(title),
+                            iswc.map_or(Cell::Null, |i| Cell::Text(i.bare())),
+                            text(origin.as_str()),
+                            Cell::Int(i64::from(last_revision.get(code).copied().unwrap_or(0))),
+                            text(&at),
+                            text(&at),
+                        ]
+                    });
+                    let columns = &["code", "title", "iswc", "origin", "revision", "created_at", "updated_at"];
+                    copy_rows(&mut tx, "works", columns, works.collect()).await?;
 
                     for (code, number) in &last_revision {
                         if !new_codes.contains(code.as_str()) {
@@ -297,36 +312,32 @@ macro_rules! impl_store {
                     for (code, p) in &primaries {
                         titles.extend(p.work.titles().map(|t| (code.to_string(), t.to_owned())));
                     }
-                    insert_rows(&mut tx, "INSERT INTO work_titles (work_code, title, folded)", 3, "", titles, |b, (code, title)| {
+                    let titles = titles.into_iter().map(|(code, title)| {
                         let folded = fold(&title);
-                        b.push_bind(code).push_bind(title).push_bind(folded);
-                    })
-                    .await?;
+                        vec![Cell::Text(code), Cell::Text(title), Cell::Text(folded)]
+                    });
+                    copy_rows(&mut tx, "work_titles", &["work_code", "title", "folded"], titles.collect()).await?;
 
                     let mut interests = Vec::new();
                     for r in &registrations {
                         interests.extend($crate::interest_rows(&r.work).into_iter().map(|row| (*r, row)));
                     }
-                    insert_rows(
-                        &mut tx,
-                        "INSERT INTO work_interests (work_code, submitter, work_number, party_key, side, role, controlled, pr_share, mr_share, sr_share)",
-                        10,
-                        "",
-                        interests,
-                        |b, (r, (party, side, role, controlled, pr, mr, sr))| {
-                            b.push_bind(r.reference.work_code.clone())
-                                .push_bind(r.reference.submitter.clone())
-                                .push_bind(r.reference.submitter_work_number.clone())
-                                .push_bind(party)
-                                .push_bind(side)
-                                .push_bind(role)
-                                .push_bind(controlled)
-                                .push_bind(pr)
-                                .push_bind(mr)
-                                .push_bind(sr);
-                        },
-                    )
-                    .await?;
+                    let interests = interests.into_iter().map(|(r, (party, side, role, controlled, pr, mr, sr))| {
+                        vec![
+                            text(&r.reference.work_code),
+                            text(&r.reference.submitter),
+                            text(&r.reference.submitter_work_number),
+                            Cell::Text(party),
+                            Cell::Text(side.into()),
+                            Cell::Text(role.into()),
+                            Cell::Int(controlled),
+                            Cell::Int(pr),
+                            Cell::Int(mr),
+                            Cell::Int(sr),
+                        ]
+                    });
+                    let columns = &["work_code", "submitter", "work_number", "party_key", "side", "role", "controlled", "pr_share", "mr_share", "sr_share"];
+                    copy_rows(&mut tx, "work_interests", columns, interests.collect()).await?;
 
                     let parties = $crate::last_per_key(&batch.parties, $crate::party_key);
                     insert_rows(
@@ -387,25 +398,21 @@ macro_rules! impl_store {
                         sqlx::query("UPDATE works SET iswc = $1, updated_at = $2 WHERE code = $3 AND iswc IS NULL").bind(iswc.bare()).bind(&at).bind(code).execute(&mut *tx).await.map_err(db)?;
                     }
 
-                    insert_rows(
-                        &mut tx,
-                        "INSERT INTO work_revisions (work_code, revision, change, submitter, work_number, summary, changed_at, changed_by, document)",
-                        9,
-                        "",
-                        batch.revisions.iter().zip(numbers.iter().copied()).collect(),
-                        |b, (r, number)| {
-                            b.push_bind(r.work_code.clone())
-                                .push_bind(i64::from(number))
-                                .push_bind(r.change.clone())
-                                .push_bind(r.submitter.clone())
-                                .push_bind(r.submitter_work_number.clone())
-                                .push_bind(r.summary.clone())
-                                .push_bind(timestamp(r.changed_at))
-                                .push_bind(r.changed_by.clone())
-                                .push_bind(r.document.clone());
-                        },
-                    )
-                    .await?;
+                    let revisions = batch.revisions.iter().zip(numbers.iter().copied()).map(|(r, number)| {
+                        vec![
+                            text(&r.work_code),
+                            Cell::Int(i64::from(number)),
+                            text(&r.change),
+                            text(&r.submitter),
+                            text(&r.submitter_work_number),
+                            text(&r.summary),
+                            Cell::Text(timestamp(r.changed_at)),
+                            text(&r.changed_by),
+                            r.document.as_deref().map_or(Cell::Null, text),
+                        ]
+                    });
+                    let columns = &["work_code", "revision", "change", "submitter", "work_number", "summary", "changed_at", "changed_by", "document"];
+                    copy_rows(&mut tx, "work_revisions", columns, revisions.collect()).await?;
 
                     let agreements = $crate::last_per_key(&batch.agreements, |a| (a.submitter.clone(), a.number.clone()));
                     insert_rows(
