@@ -71,7 +71,8 @@ impl FsBlobStore {
         &self.root
     }
 
-    fn path_of(&self, sha256: &str) -> io::Result<PathBuf> {
+    /// Where the bytes with this digest are (or would be) kept; an error if it is not a digest.
+    pub fn path_of(&self, sha256: &str) -> io::Result<PathBuf> {
         if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("{sha256:?} is not a SHA-256 digest")));
         }

@@ -1,23 +1,23 @@
-//! The store boundary every area of Tantiem shares: what a store can answer when it fails
-//! ([`StoreError`], with [`StoreError::Conflict`] for a lost race), units of work (a [`Session`] is one
-//! database transaction, opened by [`Sessions`]), the content-addressed [`BlobStore`] for archived files,
-//! and [`Entropy`] for the few random bytes the use cases need (tokens, keys).
+//! What every area of Tantiem shares: who acts and what each may do ([`access`]), progress on long work
+//! ([`progress`]), and the store boundary: what a store can answer when it fails ([`StoreError`], with
+//! [`StoreError::Conflict`] for a lost race), the content-addressed [`BlobStore`] for archived files, and
+//! [`Entropy`] for the few random bytes the use cases need (tokens, keys).
 //!
-//! Each area (repertoire, licensing, disclosures, books) declares its own narrow store port as a trait
-//! whose methods take `&mut self`: a port is implemented by a session, so that everything one use case
-//! reads, decides and writes happens inside one transaction. A use case names the ports it needs as
-//! bounds (`T: ?Sized + LicensingStore + BooksStore`) and the caller hands it one session that has them.
+//! Each area (repertoire, books, licensing, disclosures) declares its own store port as a trait, building
+//! on the ports of the areas below it; a use case that reads, decides and writes is one port method, which
+//! the backend runs as one database transaction holding what it decides on (a unit of work).
 //!
 //! Architecture invariant: no area, no SQL and no file format here. The two adapters that need no
 //! database live here too, because every edge needs them: the filesystem blob store ([`FsBlobStore`]) and
 //! the operating system's entropy ([`OsEntropy`]). Nothing else in the areas reads the clock, the
 //! environment or randomness.
 
+pub mod access;
 mod blobs;
 mod entropy;
+pub mod progress;
 
-use async_trait::async_trait;
-
+pub use access::{Actor, ActorKind, Denied, Rule, Scope, UseCase};
 pub use blobs::{Blob, BlobStore, FsBlobStore, staging_file};
 pub use entropy::{Entropy, EntropyError, FixedEntropy, OsEntropy, random_bytes};
 
@@ -44,23 +44,13 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// A unit of work: one database transaction. What it wrote is kept only when it is committed; dropped
-/// without a commit (an error, a panic, a killed task) it rolls back.
-#[async_trait]
-pub trait Session: Send {
-    async fn commit(self: Box<Self>) -> StoreResult<()>;
-}
-
-/// Opens units of work of type `T` (a session that implements some area ports).
-#[async_trait]
-pub trait Sessions<T: ?Sized + Session>: Send + Sync {
-    /// A session that will write: it takes the store's write lock at once on SQLite (so that a decision
-    /// read inside it cannot be overtaken), and locks the rows it decides on in PostgreSQL.
-    async fn write(&self) -> StoreResult<Box<T>>;
-    /// A session that only reads, from one consistent snapshot.
-    async fn read(&self) -> StoreResult<Box<T>>;
-    /// Which backend this is ("sqlite", "postgres"), for messages.
-    fn backend(&self) -> &'static str;
+/// An id read back from the store, checked as it crosses into a use case that takes it typed: one the
+/// store holds in an unusable form is corrupt data, not a person's typing error.
+pub fn stored_id<T>(text: &str) -> StoreResult<T>
+where
+    T: std::str::FromStr<Err = domain::ids::IdError>,
+{
+    text.parse().map_err(|e: domain::ids::IdError| StoreError::Corrupt(e.to_string()))
 }
 
 /// Lower-case hexadecimal of bytes (digests, ids, tokens).

@@ -496,6 +496,171 @@ macro_rules! impl_licensing_store {
                     rows.iter().map(output_from).collect()
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, name = "store.issue_invoices")]
+                async fn issue_invoices(&self, batch: Vec<PendingInvoice>) -> StoreResult<Vec<Invoice>> {
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
+                    lock_for_issue(&mut tx, &batch).await?;
+                    let mut issued = Vec::with_capacity(batch.len());
+                    for pending in batch {
+                        issued.push(issue_one(&mut tx, pending).await?);
+                    }
+                    tx.commit().await.map_err(db)?;
+                    Ok(issued)
+                }
+
+                #[tracing::instrument(level = "debug", skip_all, name = "store.invoice")]
+                async fn invoice(&self, number: &str) -> StoreResult<Option<Invoice>> {
+                    let row = sqlx::query("SELECT document FROM invoices WHERE number = $1").bind(number).fetch_optional(&self.pool).await.map_err(db)?;
+                    row.map(|r| json(&r.try_get::<String, _>(0).map_err(db)?, "invoice")).transpose()
+                }
+
+                #[tracing::instrument(level = "debug", skip_all, name = "store.invoices")]
+                async fn invoices(&self, licensee: Option<&str>) -> StoreResult<Vec<Invoice>> {
+                    let rows = match licensee {
+                        Some(l) => sqlx::query("SELECT document FROM invoices WHERE licensee = $1 ORDER BY series, seq").bind(l).fetch_all(&self.pool).await,
+                        None => sqlx::query("SELECT document FROM invoices ORDER BY series, seq").fetch_all(&self.pool).await,
+                    }
+                    .map_err(db)?;
+                    documents(&rows, "invoice")
+                }
+
+                #[tracing::instrument(level = "debug", skip_all, name = "store.change_invoice")]
+                async fn change_invoice(&self, number: &str, decide: InvoiceDecision) -> StoreResult<Result<ChangedInvoice, $crate::engine::licensing::invoicing::InvoiceError>> {
+                    use $crate::Backend;
+                    let mut tx = <$db as Backend>::begin_write(&self.pool).await?;
+                    let sql = format!("SELECT document FROM invoices WHERE number = $1{}", <$db as Backend>::LOCK_ROWS);
+                    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(number).fetch_optional(&mut *tx).await.map_err(db)?;
+                    let Some(row) = row else {
+                        return Ok(Err($crate::engine::licensing::invoicing::InvoiceError::UnknownInvoice(number.to_owned())));
+                    };
+                    let mut invoice: Invoice = json(&row.try_get::<String, _>("document").map_err(db)?, "invoice")?;
+                    let rows = sqlx::query("SELECT document FROM payments WHERE invoice = $1 ORDER BY journal_entry").bind(number).fetch_all(&mut *tx).await.map_err(db)?;
+                    let paid: Vec<Payment> = documents(&rows, "payment")?;
+                    let (status, payment) = match decide(&invoice, &paid) {
+                        Err(refused) => return Ok(Err(refused)),
+                        Ok(InvoiceChange::Nothing) => return Ok(Ok(ChangedInvoice { invoice, payment: None })),
+                        Ok(InvoiceChange::Status(status)) => (status, None),
+                        Ok(InvoiceChange::Payment { mut payment, entry, status }) => {
+                            payment.journal_entry = append_entry(&mut tx, *entry).await?;
+                            sqlx::query("INSERT INTO payments (key, invoice, journal_entry, document) VALUES ($1, $2, $3, $4)")
+                                .bind(&payment.key)
+                                .bind(&payment.invoice)
+                                .bind(payment.journal_entry as i64)
+                                .bind(to_json(&payment))
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(db)?;
+                            (status, Some(*payment))
+                        }
+                    };
+                    invoice.status = status;
+                    write_status(&mut tx, &invoice).await?;
+                    tx.commit().await.map_err(db)?;
+                    Ok(Ok(ChangedInvoice { invoice, payment }))
+                }
+
+                #[tracing::instrument(level = "debug", skip_all, name = "store.payments")]
+                async fn payments(&self, invoice: &str) -> StoreResult<Vec<Payment>> {
+                    let rows = sqlx::query("SELECT document FROM payments WHERE invoice = $1 ORDER BY journal_entry").bind(invoice).fetch_all(&self.pool).await.map_err(db)?;
+                    documents(&rows, "payment")
+                }
+
+                #[tracing::instrument(level = "debug", skip_all, name = "store.post_entry")]
+                async fn post_entry(&self, entry: $crate::ledger::JournalEntry) -> StoreResult<u64> {
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
+                    let number = append_entry(&mut tx, entry).await?;
+                    tx.commit().await.map_err(db)?;
+                    Ok(number)
+                }
+
+                #[tracing::instrument(level = "debug", skip_all, name = "store.training_transparency")]
+                async fn training_transparency(&self, licensee: &str, model: &str) -> StoreResult<Option<$crate::engine::licensing::store::TrainingTransparency>> {
+                    let assessed = $crate::engine::disclosure::DisclosureStore::current_assessment(self, licensee, model).await?;
+                    Ok(assessed.map(|a| $crate::engine::licensing::store::TrainingTransparency {
+                        disclosure: a.disclosure,
+                        verdict: a.verdict,
+                        licensed_works_matched: a.licensed_works_matched,
+                    }))
+                }
+
+                #[tracing::instrument(level = "debug", skip_all, name = "store.licensed_repertoire_size")]
+                async fn licensed_repertoire_size(&self, _stage: domain::Stage) -> StoreResult<u64> {
+                    let row = sqlx::query("SELECT COUNT(*) FROM works WHERE origin <> 'fully-ai'").fetch_one(&self.pool).await.map_err(db)?;
+                    Ok(count(row.try_get(0).map_err(db)?))
+                }
+
+                #[tracing::instrument(level = "debug", skip_all, name = "store.works_with_reservations")]
+                async fn works_with_reservations(&self, stage: domain::Stage, limit: u32) -> StoreResult<Vec<String>> {
+                    let rows = sqlx::query("SELECT code FROM (SELECT work_code AS code FROM consent_choices WHERE stage = $1 AND consent = 'reserved' AND work_code IS NOT NULL UNION SELECT i.work_code AS code FROM work_interests i JOIN consent_choices c ON c.party_key = i.party_key WHERE c.stage = $1 AND c.consent = 'reserved' AND c.work_code IS NULL) AS reserved ORDER BY code LIMIT $2")
+                        .bind(stage.as_str())
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    rows.iter().map(|r| r.try_get::<String, _>(0).map_err(db)).collect()
+                }
+
+                #[tracing::instrument(level = "debug", skip_all, name = "store.works_by_isrc")]
+                async fn works_by_isrc(&self, isrc: &str) -> StoreResult<Vec<String>> {
+                    let rows = sqlx::query("SELECT DISTINCT work_code FROM recordings WHERE isrc = $1 ORDER BY work_code").bind(isrc).fetch_all(&self.pool).await.map_err(db)?;
+                    rows.iter().map(|r| r.try_get::<String, _>(0).map_err(db)).collect()
+                }
+
+                #[tracing::instrument(level = "debug", skip_all, name = "store.signing_keys")]
+                async fn signing_keys(&self) -> StoreResult<Vec<StoredKey>> {
+                    let rows = sqlx::query("SELECT document FROM signing_keys ORDER BY key_id").fetch_all(&self.pool).await.map_err(db)?;
+                    documents(&rows, "signing key")
+                }
+
+                #[tracing::instrument(level = "debug", skip_all, name = "store.rotate_key")]
+                async fn rotate_key(&self, key: &StoredKey) -> StoreResult<()> {
+                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
+                    let rows = sqlx::query("SELECT document FROM signing_keys WHERE retired = 0").fetch_all(&mut *tx).await.map_err(db)?;
+                    for mut old in documents::<StoredKey>(&rows, "signing key")? {
+                        old.retired_at = Some(key.created_at);
+                        sqlx::query("UPDATE signing_keys SET retired = 1, document = $1 WHERE key_id = $2")
+                            .bind(to_json(&old))
+                            .bind(&old.key_id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db)?;
+                    }
+                    sqlx::query("INSERT INTO signing_keys (key_id, retired, document) VALUES ($1, 0, $2)")
+                        .bind(&key.key_id)
+                        .bind(to_json(key))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    tx.commit().await.map_err(db)
+                }
+
+                #[tracing::instrument(level = "debug", skip_all, name = "store.put_licence")]
+                async fn put_licence(&self, licence: &StoredLicence) -> StoreResult<()> {
+                    sqlx::query("INSERT INTO licences (id, licensee, document) VALUES ($1, $2, $3)")
+                        .bind(&licence.id)
+                        .bind(&licence.licensee)
+                        .bind(to_json(licence))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?;
+                    Ok(())
+                }
+
+                #[tracing::instrument(level = "debug", skip_all, name = "store.licence")]
+                async fn licence(&self, id: &str) -> StoreResult<Option<StoredLicence>> {
+                    let row = sqlx::query("SELECT document FROM licences WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(db)?;
+                    row.map(|r| json(&r.try_get::<String, _>(0).map_err(db)?, "licence")).transpose()
+                }
+
+                #[tracing::instrument(level = "debug", skip_all, name = "store.licences")]
+                async fn licences(&self, licensee: &str) -> StoreResult<Vec<StoredLicence>> {
+                    let rows = sqlx::query("SELECT document FROM licences WHERE licensee = $1 ORDER BY id").bind(licensee).fetch_all(&self.pool).await.map_err(db)?;
+                    documents(&rows, "licence")
+                }
+            }
+
+            #[$crate::async_trait::async_trait]
+            impl $crate::engine::books::BooksStore for $store {
                 #[tracing::instrument(level = "debug", skip_all, name = "store.journal_entries")]
                 async fn journal_entries(&self, after: u64, limit: u32) -> StoreResult<Vec<$crate::ledger::JournalEntry>> {
                     let sql = format!("SELECT {ENTRY_COLUMNS} FROM journal_entries WHERE number > $1 ORDER BY number LIMIT $2");
@@ -614,156 +779,10 @@ macro_rules! impl_licensing_store {
                     Ok(with_postings(&self.pool, heads).await?.pop())
                 }
 
-                #[tracing::instrument(level = "debug", skip_all, name = "store.issue_invoices")]
-                async fn issue_invoices(&self, batch: Vec<PendingInvoice>) -> StoreResult<Vec<Invoice>> {
-                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
-                    lock_for_issue(&mut tx, &batch).await?;
-                    let mut issued = Vec::with_capacity(batch.len());
-                    for pending in batch {
-                        issued.push(issue_one(&mut tx, pending).await?);
-                    }
-                    tx.commit().await.map_err(db)?;
-                    Ok(issued)
-                }
-
-                #[tracing::instrument(level = "debug", skip_all, name = "store.invoice")]
-                async fn invoice(&self, number: &str) -> StoreResult<Option<Invoice>> {
-                    let row = sqlx::query("SELECT document FROM invoices WHERE number = $1").bind(number).fetch_optional(&self.pool).await.map_err(db)?;
-                    row.map(|r| json(&r.try_get::<String, _>(0).map_err(db)?, "invoice")).transpose()
-                }
-
-                #[tracing::instrument(level = "debug", skip_all, name = "store.invoices")]
-                async fn invoices(&self, licensee: Option<&str>) -> StoreResult<Vec<Invoice>> {
-                    let rows = match licensee {
-                        Some(l) => sqlx::query("SELECT document FROM invoices WHERE licensee = $1 ORDER BY series, seq").bind(l).fetch_all(&self.pool).await,
-                        None => sqlx::query("SELECT document FROM invoices ORDER BY series, seq").fetch_all(&self.pool).await,
-                    }
-                    .map_err(db)?;
-                    documents(&rows, "invoice")
-                }
-
-                #[tracing::instrument(level = "debug", skip_all, name = "store.change_invoice")]
-                async fn change_invoice(&self, number: &str, decide: InvoiceDecision) -> StoreResult<Result<ChangedInvoice, $crate::engine::licensing::invoicing::InvoiceError>> {
-                    use $crate::Backend;
-                    let mut tx = <$db as Backend>::begin_write(&self.pool).await?;
-                    let sql = format!("SELECT document FROM invoices WHERE number = $1{}", <$db as Backend>::LOCK_ROWS);
-                    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(number).fetch_optional(&mut *tx).await.map_err(db)?;
-                    let Some(row) = row else {
-                        return Ok(Err($crate::engine::licensing::invoicing::InvoiceError::UnknownInvoice(number.to_owned())));
-                    };
-                    let mut invoice: Invoice = json(&row.try_get::<String, _>("document").map_err(db)?, "invoice")?;
-                    let rows = sqlx::query("SELECT document FROM payments WHERE invoice = $1 ORDER BY journal_entry").bind(number).fetch_all(&mut *tx).await.map_err(db)?;
-                    let paid: Vec<Payment> = documents(&rows, "payment")?;
-                    let (status, payment) = match decide(&invoice, &paid) {
-                        Err(refused) => return Ok(Err(refused)),
-                        Ok(InvoiceChange::Nothing) => return Ok(Ok(ChangedInvoice { invoice, payment: None })),
-                        Ok(InvoiceChange::Status(status)) => (status, None),
-                        Ok(InvoiceChange::Payment { mut payment, entry, status }) => {
-                            payment.journal_entry = append_entry(&mut tx, *entry).await?;
-                            sqlx::query("INSERT INTO payments (key, invoice, journal_entry, document) VALUES ($1, $2, $3, $4)")
-                                .bind(&payment.key)
-                                .bind(&payment.invoice)
-                                .bind(payment.journal_entry as i64)
-                                .bind(to_json(&payment))
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(db)?;
-                            (status, Some(*payment))
-                        }
-                    };
-                    invoice.status = status;
-                    write_status(&mut tx, &invoice).await?;
-                    tx.commit().await.map_err(db)?;
-                    Ok(Ok(ChangedInvoice { invoice, payment }))
-                }
-
-                #[tracing::instrument(level = "debug", skip_all, name = "store.payments")]
-                async fn payments(&self, invoice: &str) -> StoreResult<Vec<Payment>> {
-                    let rows = sqlx::query("SELECT document FROM payments WHERE invoice = $1 ORDER BY journal_entry").bind(invoice).fetch_all(&self.pool).await.map_err(db)?;
-                    documents(&rows, "payment")
-                }
-
-                #[tracing::instrument(level = "debug", skip_all, name = "store.post_entry")]
-                async fn post_entry(&self, entry: $crate::ledger::JournalEntry) -> StoreResult<u64> {
-                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
-                    let number = append_entry(&mut tx, entry).await?;
-                    tx.commit().await.map_err(db)?;
-                    Ok(number)
-                }
-
-                #[tracing::instrument(level = "debug", skip_all, name = "store.licensed_repertoire_size")]
-                async fn licensed_repertoire_size(&self, _stage: domain::Stage) -> StoreResult<u64> {
-                    let row = sqlx::query("SELECT COUNT(*) FROM works WHERE origin <> 'fully-ai'").fetch_one(&self.pool).await.map_err(db)?;
-                    Ok(count(row.try_get(0).map_err(db)?))
-                }
-
-                #[tracing::instrument(level = "debug", skip_all, name = "store.works_with_reservations")]
-                async fn works_with_reservations(&self, stage: domain::Stage, limit: u32) -> StoreResult<Vec<String>> {
-                    let rows = sqlx::query("SELECT code FROM (SELECT work_code AS code FROM consent_choices WHERE stage = $1 AND consent = 'reserved' AND work_code IS NOT NULL UNION SELECT i.work_code AS code FROM work_interests i JOIN consent_choices c ON c.party_key = i.party_key WHERE c.stage = $1 AND c.consent = 'reserved' AND c.work_code IS NULL) AS reserved ORDER BY code LIMIT $2")
-                        .bind(stage.as_str())
-                        .bind(i64::from(limit))
-                        .fetch_all(&self.pool)
-                        .await
-                        .map_err(db)?;
-                    rows.iter().map(|r| r.try_get::<String, _>(0).map_err(db)).collect()
-                }
-
-                #[tracing::instrument(level = "debug", skip_all, name = "store.works_by_isrc")]
-                async fn works_by_isrc(&self, isrc: &str) -> StoreResult<Vec<String>> {
-                    let rows = sqlx::query("SELECT DISTINCT work_code FROM recordings WHERE isrc = $1 ORDER BY work_code").bind(isrc).fetch_all(&self.pool).await.map_err(db)?;
-                    rows.iter().map(|r| r.try_get::<String, _>(0).map_err(db)).collect()
-                }
-
-                #[tracing::instrument(level = "debug", skip_all, name = "store.signing_keys")]
-                async fn signing_keys(&self) -> StoreResult<Vec<StoredKey>> {
-                    let rows = sqlx::query("SELECT document FROM signing_keys ORDER BY key_id").fetch_all(&self.pool).await.map_err(db)?;
-                    documents(&rows, "signing key")
-                }
-
-                #[tracing::instrument(level = "debug", skip_all, name = "store.rotate_key")]
-                async fn rotate_key(&self, key: &StoredKey) -> StoreResult<()> {
-                    let mut tx = <$db as $crate::Backend>::begin_write(&self.pool).await?;
-                    let rows = sqlx::query("SELECT document FROM signing_keys WHERE retired = 0").fetch_all(&mut *tx).await.map_err(db)?;
-                    for mut old in documents::<StoredKey>(&rows, "signing key")? {
-                        old.retired_at = Some(key.created_at);
-                        sqlx::query("UPDATE signing_keys SET retired = 1, document = $1 WHERE key_id = $2")
-                            .bind(to_json(&old))
-                            .bind(&old.key_id)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(db)?;
-                    }
-                    sqlx::query("INSERT INTO signing_keys (key_id, retired, document) VALUES ($1, 0, $2)")
-                        .bind(&key.key_id)
-                        .bind(to_json(key))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db)?;
-                    tx.commit().await.map_err(db)
-                }
-
-                #[tracing::instrument(level = "debug", skip_all, name = "store.put_licence")]
-                async fn put_licence(&self, licence: &StoredLicence) -> StoreResult<()> {
-                    sqlx::query("INSERT INTO licences (id, licensee, document) VALUES ($1, $2, $3)")
-                        .bind(&licence.id)
-                        .bind(&licence.licensee)
-                        .bind(to_json(licence))
-                        .execute(&self.pool)
-                        .await
-                        .map_err(db)?;
-                    Ok(())
-                }
-
-                #[tracing::instrument(level = "debug", skip_all, name = "store.licence")]
-                async fn licence(&self, id: &str) -> StoreResult<Option<StoredLicence>> {
-                    let row = sqlx::query("SELECT document FROM licences WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(db)?;
-                    row.map(|r| json(&r.try_get::<String, _>(0).map_err(db)?, "licence")).transpose()
-                }
-
-                #[tracing::instrument(level = "debug", skip_all, name = "store.licences")]
-                async fn licences(&self, licensee: &str) -> StoreResult<Vec<StoredLicence>> {
-                    let rows = sqlx::query("SELECT document FROM licences WHERE licensee = $1 ORDER BY id").bind(licensee).fetch_all(&self.pool).await.map_err(db)?;
-                    documents(&rows, "licence")
+                #[tracing::instrument(level = "debug", skip_all, name = "store.journal_numbered")]
+                async fn journal_numbered(&self) -> StoreResult<u64> {
+                    let row = sqlx::query("SELECT value FROM counters WHERE name = 'journal'").fetch_optional(&self.pool).await.map_err(db)?;
+                    Ok(row.map(|r| r.try_get::<i64, _>(0).map_err(db)).transpose()?.unwrap_or(0) as u64)
                 }
             }
 

@@ -123,7 +123,7 @@ macro_rules! impl_store {
             }
 
             #[$crate::async_trait::async_trait]
-            impl engine::store::Store for $store {
+            impl engine::store::RepertoireStore for $store {
                 fn backend(&self) -> &'static str {
                     $backend
                 }
