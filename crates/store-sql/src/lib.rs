@@ -64,8 +64,49 @@ pub fn share(units: i64) -> Result<Share, StoreError> {
     u32::try_from(units).ok().and_then(Share::from_scaled).ok_or_else(|| StoreError::Corrupt(format!("share {units}")))
 }
 
+/// The version of the stored-document format this Tantiem writes. Every document (a JSON object in a
+/// `document` or other JSON column) opens with it, `{"v":1,…}`; one without it was written before documents
+/// were versioned and has version 1's shape. When a document type changes shape, this number goes up and
+/// [`upgrade`] learns to bring the older shape forward, so that stores written by every earlier version keep
+/// reading (the migration fixtures in `story-tests` hold documents as earlier versions wrote them).
+pub const DOCUMENT_VERSION: u32 = 1;
+
+/// Reads a stored JSON value; a document is brought forward from the version it was written in, and one a
+/// newer Tantiem wrote is refused rather than half understood.
 pub fn json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+    let (version, body) = document_version(text);
+    if version > DOCUMENT_VERSION {
+        return Err(StoreError::Corrupt(format!(
+            "{what}: written by a newer Tantiem (document version {version}; this one reads up to {DOCUMENT_VERSION}): upgrade Tantiem"
+        )));
+    }
+    let body = upgrade(what, version, body)?;
+    serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// A document's version and its body without the version (0 for one written before versioning).
+fn document_version(text: &str) -> (u32, std::borrow::Cow<'_, str>) {
+    if let Some(rest) = text.strip_prefix("{\"v\":") {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if let Ok(version) = rest[..digits].parse::<u32>() {
+            match rest.as_bytes().get(digits) {
+                Some(b',') => return (version, std::borrow::Cow::Owned(format!("{{{}", &rest[digits + 1..]))),
+                Some(b'}') => return (version, std::borrow::Cow::Borrowed("{}")),
+                _ => {}
+            }
+        }
+    }
+    (0, std::borrow::Cow::Borrowed(text))
+}
+
+/// Brings a document of an earlier version to today's shape. Versions 0 (unversioned) and 1 share one shape,
+/// so there is nothing to do yet; a change of shape adds its step here, keyed by what the document is.
+fn upgrade<'a>(
+    _what: &str,
+    _version: u32,
+    body: std::borrow::Cow<'a, str>,
+) -> Result<std::borrow::Cow<'a, str>, StoreError> {
+    Ok(body)
 }
 
 /// The performing artists of a work document, read without building the rest of the work.
@@ -78,8 +119,14 @@ pub fn work_performers(document: &str) -> Result<Vec<String>, StoreError> {
     Ok(json::<Performers>(document, "work document")?.performers)
 }
 
+/// Writes a value as stored JSON; a document (an object) opens with the format version it is written in.
 pub fn to_json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("domain values always serialise")
+    let text = serde_json::to_string(value).expect("domain values always serialise");
+    match text.strip_prefix('{') {
+        Some("}") => format!("{{\"v\":{DOCUMENT_VERSION}}}"),
+        Some(rest) => format!("{{\"v\":{DOCUMENT_VERSION},{rest}"),
+        None => text,
+    }
 }
 
 /// Folds a text for search: upper case, Nordic and other Latin diacritics removed, spaces collapsed, so
@@ -203,6 +250,36 @@ mod disclosure_impl;
 mod licensing_impl;
 mod recordings_impl;
 mod store_impl;
+
+#[cfg(test)]
+mod document_tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Doc {
+        name: String,
+    }
+
+    #[test]
+    fn a_document_carries_its_version_and_reads_back_strictly() {
+        let doc = Doc { name: "Songfox".into() };
+        let text = to_json(&doc);
+        assert_eq!(text, r#"{"v":1,"name":"Songfox"}"#);
+        assert_eq!(json::<Doc>(&text, "doc").unwrap(), doc, "the version is not a field of the document");
+        assert_eq!(to_json(&Vec::<u32>::new()), "[]", "only objects are documents");
+        assert_eq!(to_json(&std::collections::BTreeMap::<String, u32>::new()), r#"{"v":1}"#);
+        assert!(json::<std::collections::BTreeMap<String, u32>>(r#"{"v":1}"#, "map").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_document_from_before_versioning_reads_and_one_from_a_newer_tantiem_is_refused() {
+        assert_eq!(json::<Doc>(r#"{"name":"Old"}"#, "doc").unwrap(), Doc { name: "Old".into() });
+        let newer = json::<Doc>(r#"{"v":2,"name":"New"}"#, "licensee").unwrap_err().to_string();
+        assert!(newer.contains("licensee: written by a newer Tantiem (document version 2"), "{newer}");
+        assert!(json::<Doc>(r#"{"v":1,"name":"X","extra":1}"#, "doc").is_err(), "unknown fields stay refused");
+    }
+}
 
 #[cfg(test)]
 mod tests {
