@@ -43,6 +43,11 @@ pub enum InvoiceError {
     PaymentNotPositive,
     #[error("agreement {0} has no advance: set one with `tantiem agreement amend --advance AMOUNT`")]
     NoAdvance(String),
+    #[error(
+        "a payment of {amount} is more than invoice {number} still owes ({owed}): nothing was recorded. Record what \
+         is owed, and refund or agree on the rest with the licensee"
+    )]
+    Overpayment { number: String, amount: Amount, owed: Amount },
     #[error("payment reference {key:?} was already used for {existing}")]
     PaymentKeyReused { key: String, existing: String },
     #[error("invoice {number} is {status}: {what}")]

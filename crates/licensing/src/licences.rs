@@ -26,6 +26,10 @@ pub enum KeyError {
     Denied(#[from] Denied),
     #[error("the signing key cannot be unsealed: wrong passphrase (TANTIEM_KEY_PASSPHRASE) or damaged key")]
     WrongPassphrase,
+    #[error(
+        "the passphrase does not open the key in force ({0}): nothing was changed. Give that key's passphrase in TANTIEM_KEY_PASSPHRASE"
+    )]
+    RotationPassphrase(String),
     #[error("the passphrase must be at least 12 characters")]
     WeakPassphrase,
     #[error("there is no signing key: create one with `tantiem licence rotate-key`")]
@@ -88,7 +92,8 @@ pub fn unseal(sealed: &str, passphrase: &str) -> Result<[u8; 32], KeyError> {
     plain.try_into().map_err(|_| KeyError::WrongPassphrase)
 }
 
-/// Creates a new signing key, sealed, and retires the one in force.
+/// Creates a new signing key, sealed, and retires the one in force. The passphrase must open the key in
+/// force first: a mistyped one would otherwise retire the working key and seal its successor under the typo.
 #[tracing::instrument(skip_all)]
 pub async fn rotate_key(
     store: &dyn LicensingStore,
@@ -98,6 +103,9 @@ pub async fn rotate_key(
     now: DateTime<Utc>,
 ) -> Result<StoredKey, KeyError> {
     actor.may(UseCase::RotateKey, Scope::Society)?;
+    if let Some(current) = store.signing_keys().await?.into_iter().find(|k| k.retired_at.is_none()) {
+        unseal(&current.sealed_secret, passphrase).map_err(|_| KeyError::RotationPassphrase(current.key_id))?;
+    }
     let secret: [u8; 32] = random(entropy)?;
     let suffix: [u8; 3] = random(entropy)?;
     let key = StoredKey {

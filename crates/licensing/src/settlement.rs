@@ -40,7 +40,16 @@ pub async fn record_payment(
             return Err(InvoiceError::PaymentKeyReused { key, existing });
         }
         check_payable(invoice, amount)?;
-        let total_paid = paid_in(invoice, paid)?.checked_add(amount)?;
+        let paid_so_far = paid_in(invoice, paid)?;
+        let total_paid = paid_so_far.checked_add(amount)?;
+        if total_paid.micros() > invoice.rated.total.micros() {
+            // More than is owed would leave the licensee in credit on an account that keeps no credits.
+            return Err(InvoiceError::Overpayment {
+                number: invoice.number.clone(),
+                amount,
+                owed: invoice.rated.total.checked_sub(paid_so_far)?,
+            });
+        }
         let status = match (invoice.status, total_paid.micros() >= invoice.rated.total.micros()) {
             (InvoiceStatus::Disputed, _) => InvoiceStatus::Disputed,
             (_, true) => InvoiceStatus::Paid,

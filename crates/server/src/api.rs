@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use crate::auth::Authorised;
+use crate::error::ApiQuery;
 use crate::{ApiError, AppState};
 
 pub fn routes() -> Router<AppState> {
@@ -89,7 +90,7 @@ async fn invoice(
     State(state): State<AppState>,
     who: Authorised,
     Path((_, number)): Path<(String, String)>,
-    Query(q): Query<FormatQuery>,
+    ApiQuery(q): ApiQuery<FormatQuery>,
 ) -> Result<Response, ApiError> {
     let number = domain::ids::InvoiceNumber::parse(&number)?;
     let invoice = match invoicing::invoice(state.store.as_ref(), &who.actor, &number).await {

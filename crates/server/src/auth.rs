@@ -24,7 +24,9 @@ impl FromRequestParts<AppState> for Authorised {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|h| h.to_str().ok()).unwrap_or("");
-        let Some(token) = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
+        // The scheme's name is case-insensitive (RFC 9110 §11.1).
+        let token = header.split_once(' ').filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"));
+        let Some(token) = token.map(|(_, t)| t.trim()).filter(|t| !t.is_empty()) else {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthorised",

@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -24,6 +24,7 @@ use serde_json::{Value, json};
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use crate::auth::Authorised;
+use crate::error::ApiQuery;
 use crate::{ApiError, AppState};
 
 /// Disclosures being matched and assessed in the background: `None` while running, the error if it failed.
@@ -254,7 +255,7 @@ async fn matches(
     State(state): State<AppState>,
     who: Authorised,
     Path((_, id)): Path<(String, String)>,
-    Query(q): Query<MatchesQuery>,
+    ApiQuery(q): ApiQuery<MatchesQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let id = DisclosureId::parse(&id)?;
     let status = match q.status.as_deref() {

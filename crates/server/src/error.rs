@@ -45,6 +45,21 @@ impl From<engine::Denied> for ApiError {
     }
 }
 
+/// A query string read into `T`, refused as a JSON error (as every error of the API is) when it does not fit.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
+            Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, "bad-query", e.body_text())),
+        }
+    }
+}
+
 impl From<domain::ids::IdError> for ApiError {
     /// An id in the path that cannot be one: the text gives the form it must have.
     fn from(e: domain::ids::IdError) -> ApiError {

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::error::ApiQuery;
 use crate::{ApiError, AppState};
 use engine::Actor;
 
@@ -96,7 +97,7 @@ struct LookupQuery {
     id: String,
 }
 
-async fn lookup(State(state): State<AppState>, Query(q): Query<LookupQuery>) -> Result<Json<Value>, ApiError> {
+async fn lookup(State(state): State<AppState>, ApiQuery(q): ApiQuery<LookupQuery>) -> Result<Json<Value>, ApiError> {
     let key = offer::LookupKey::parse(&q.id).ok_or_else(|| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -126,6 +127,13 @@ async fn keys(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
 /// Verifies a certificate and says whether the agreement behind it stands today. Verdicts are cached for
 /// less than a second.
 async fn verify(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "empty",
+            "send the certificate file (its JSON, as issued) as the request body",
+        ));
+    }
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "not-utf8", "send the certificate file as UTF-8 JSON"))?;
     let key: String = Sha256::digest(&body).iter().map(|b| format!("{b:02x}")).collect();

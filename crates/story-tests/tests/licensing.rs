@@ -180,6 +180,24 @@ async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) 
     .unwrap();
     assert!(!again);
     assert_eq!(store.invoice("INV-2026-000001").await.unwrap().unwrap().status, InvoiceStatus::PartiallyPaid);
+    // More than is owed is refused whole: 13,300.00 is owed, 13,300.01 is not recorded.
+    let over = invoicing::record_payment(
+        s,
+        story_tests::staff(),
+        &story_tests::id("INV-2026-000001"),
+        "BANK-OVER",
+        eur("13300.01"),
+        day(2026, 5, 9),
+        at(2026, 5, 9),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        over.to_string(),
+        "a payment of 13300.010000 EUR is more than invoice INV-2026-000001 still owes (13300.000000 EUR): nothing \
+         was recorded. Record what is owed, and refund or agree on the rest with the licensee"
+    );
+    assert_eq!(store.payments("INV-2026-000001").await.unwrap().len(), 1);
     invoicing::record_payment(
         s,
         story_tests::staff(),
@@ -340,6 +358,19 @@ async fn a_licence_verifies_offline_and_shows_its_standing_online(store: &Arc<dy
         "valid"
     );
 
+    // A rotation under a mistyped passphrase changes nothing: the key in force stays and still signs.
+    let typo = licences::rotate_key(
+        s,
+        story_tests::staff(),
+        "a long test passphrase.",
+        &engine::FixedEntropy::new(3),
+        at(2026, 12, 1),
+    )
+    .await
+    .unwrap_err();
+    assert!(typo.to_string().starts_with("the passphrase does not open the key in force"), "{typo}");
+    let keys = licences::published_keys(s, &engine::Actor::Public).await.unwrap();
+    assert_eq!((keys.len(), keys.iter().filter(|k| k.retired).count()), (1, 0));
     // After a key rotation the old certificate still verifies, offline too.
     licences::rotate_key(s, story_tests::staff(), PASSPHRASE, &engine::FixedEntropy::new(2), at(2027, 1, 1))
         .await

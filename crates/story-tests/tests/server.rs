@@ -244,6 +244,22 @@ async fn limits_and_verification(store: &Arc<dyn Store>) {
     let (status, _) = call(&f.router, Method::POST, "/api/v1/licences/verify", None, vec![b'{'; 70_000]).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
 
+    // Nothing to verify is a request error, in JSON like every error; so is a query string that does not fit.
+    let (status, body) = call(&f.router, Method::POST, "/api/v1/licences/verify", None, vec![]).await;
+    assert_eq!((status, json(&body)["error"].as_str()), (StatusCode::BAD_REQUEST, Some("empty")));
+    let (status, body) = call(&f.router, Method::GET, "/api/v1/works/lookup?iswc=T1", None, vec![]).await;
+    assert_eq!((status, json(&body)["error"].as_str()), (StatusCode::BAD_REQUEST, Some("bad-query")));
+    let (status, body) =
+        call(&f.router, Method::GET, "/api/v1/licensees/songfox/invoices/x?format", Some(&f.songfox), vec![]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{}", String::from_utf8_lossy(&body));
+    // The authentication scheme's name is case-insensitive.
+    let request = Request::builder()
+        .uri("/api/v1/licensees/songfox")
+        .header("Authorization", format!("bearer {}", f.songfox))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(f.router.clone().oneshot(request).await.unwrap().status(), StatusCode::OK);
+
     let licence = store.licence(&f.licence_id).await.unwrap().unwrap();
     let certificate = serde_json::to_vec(&licence.signed).unwrap();
     let (status, body) = call(&f.router, Method::POST, "/api/v1/licences/verify", None, certificate.clone()).await;
