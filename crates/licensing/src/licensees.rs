@@ -34,6 +34,10 @@ pub enum LicensingError {
     BadAmount(String),
     #[error("the tariff is in {tariff} but the minimum guarantee or advance is in {guarantee}: use one currency")]
     GuaranteeCurrency { tariff: money::Currency, guarantee: money::Currency },
+    #[error(
+        "the agreement licenses outputs for use type {use_type:?}, which its tariff does not price (it prices {priced}): add a rate for it to the tariff, or leave it out"
+    )]
+    UnpricedUseType { use_type: String, priced: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -172,6 +176,22 @@ async fn checked_version(
     })
 }
 
+/// Refuses an agreement that licenses the use of outputs for a use type its tariff does not price: every
+/// invoice of such a use would otherwise be refused when it is run, months later.
+fn check_use_types(coverage: &AgreementVersion, terms: &AgreementTerms) -> Result<(), LicensingError> {
+    if !coverage.stages.contains(&Stage::Output) {
+        return Ok(());
+    }
+    let rates = &terms.tariff.output.rates;
+    match coverage.use_types.iter().find(|u| !rates.contains_key(&rating::UseType((*u).clone()))) {
+        Some(unpriced) => Err(LicensingError::UnpricedUseType {
+            use_type: unpriced.clone(),
+            priced: rates.keys().map(|u| u.0.clone()).collect::<Vec<_>>().join(", "),
+        }),
+        None => Ok(()),
+    }
+}
+
 fn check_terms(terms: &AgreementTerms) -> Result<(), LicensingError> {
     let tariff = terms.tariff.currency;
     match [terms.minimum_guarantee, terms.advance].into_iter().flatten().find(|a| a.currency() != tariff) {
@@ -219,6 +239,7 @@ async fn record_version(
 ) -> Result<StoredAgreement, LicensingError> {
     check_terms(&v.terms)?;
     let coverage = checked_version(store, licensee, v.number, v.coverage).await?;
+    check_use_types(&coverage, &v.terms)?;
     let record = AgreementRecord { coverage, terms: v.terms, recorded_at: now, recorded_by: by.into() };
     store.add_agreement_version(id, licensee, &record).await?;
     store.agreement_of(licensee).await?.ok_or_else(|| LicensingError::NoAgreement(licensee.into()))

@@ -339,6 +339,26 @@ async fn a_licence_verifies_offline_and_shows_its_standing_online(store: &Arc<dy
     // The agreement ends from December: the signature still verifies, the standing says ended.
     let agreement = store.agreement_of("songfox").await.unwrap().unwrap();
     let latest = agreement.latest().unwrap();
+    // Licensing a use of outputs the tariff does not price is refused when the version is made, not when a
+    // period is invoiced months later.
+    let mut karaoke = licensees::coverage_of(&latest.coverage, day(2026, 11, 1));
+    karaoke.use_types.push("Karaoke".into());
+    let unpriced = licensees::amend_agreement(
+        s,
+        story_tests::staff(),
+        story_tests::songfox(),
+        karaoke,
+        latest.terms.clone(),
+        at(2026, 10, 25),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        unpriced.to_string().starts_with(
+            "the agreement licenses outputs for use type \"karaoke\", which its tariff does not price (it prices"
+        ),
+        "{unpriced}"
+    );
     let mut ended = licensees::coverage_of(&latest.coverage, day(2026, 12, 1));
     ended.status = AgreementStatus::Ended;
     licensees::amend_agreement(
