@@ -67,15 +67,25 @@ pub async fn import_one(
 ) -> Result<ImportReport, ImportError> {
     let bar = byte_bar(size, name);
     let dir = ack_dir.to_owned();
+    // The acknowledgement is written under a partial name and renamed into place once the import has ended:
+    // a killed import never leaves a truncated ACK under the name a submitter would take as final.
     let sink: AckSink<'_> = Box::new(move |ack_name: &str| {
         std::fs::create_dir_all(&dir)?;
-        let file = File::create(dir.join(ack_name))?;
+        let file = File::create(partial_ack(&dir, ack_name))?;
         Ok(Box::new(BufWriter::new(file)) as Box<dyn Write + Send>)
     });
     let progress = |bytes: u64| bar.set_position(bytes);
     let report = engine::import_cwr(store, crate::actor(), input, name, options, sink, &progress).await;
     bar.finish_and_clear();
+    if let Some(ack) = report.as_ref().ok().and_then(|r| r.ack_file_name.as_deref()) {
+        std::fs::rename(partial_ack(ack_dir, ack), ack_dir.join(ack))?;
+    }
     report
+}
+
+/// Where an acknowledgement is written until its import has ended.
+fn partial_ack(dir: &Path, ack_name: &str) -> PathBuf {
+    dir.join(format!(".{ack_name}.partial"))
 }
 
 pub async fn import_cwr(store: &Arc<dyn Store>, args: ImportCwrArgs, operator: &str, now: DateTime<Utc>) -> Result<()> {
@@ -248,4 +258,61 @@ pub async fn origin(store: &dyn Store, command: OriginCommand, operator: &str, n
     let payable = if origin.is_distributable() { "distributable" } else { "kept on record, never distributed" };
     println!("{code}: origin {} ({payable})", origin.as_str());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_acknowledgement_appears_under_its_name_only_once_the_import_has_ended() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> =
+            Arc::new(store_sqlite::SqliteStore::open(&dir.path().join("t.db"), true).await.unwrap());
+        engine::registry::initialise(store.as_ref(), crate::actor(), domain::SocietyCode::STIM, None).await.unwrap();
+        let cwr = include_bytes!("../../formats/tests/fixtures/cwr/weso__nwrexample2.V21");
+        let acks = dir.path().join("acks");
+        let options = ImportOptions::new(chrono::Utc::now(), "test");
+        let report = import_one(&store, &cwr[..], "CW260001WSO_079.V21", 0, options, &acks).await.unwrap();
+        let ack = report.ack_file_name.expect("a submission is acknowledged");
+        let names: Vec<String> =
+            std::fs::read_dir(&acks).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert_eq!(names, [ack.clone()], "no partial file is left beside it");
+        assert!(std::fs::read_to_string(acks.join(ack)).unwrap().starts_with("HDR"));
+    }
+
+    /// A reader that fails after `left` bytes, as a dropped connection or a bad disk would.
+    struct Failing<'a> {
+        bytes: &'a [u8],
+        left: usize,
+    }
+
+    impl std::io::Read for Failing<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.left == 0 {
+                return Err(std::io::Error::other("the disk failed"));
+            }
+            let n = buf.len().min(self.left).min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            self.left -= n;
+            Ok(n)
+        }
+    }
+
+    #[tokio::test]
+    async fn an_import_that_stops_leaves_no_acknowledgement_under_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> =
+            Arc::new(store_sqlite::SqliteStore::open(&dir.path().join("t.db"), true).await.unwrap());
+        engine::registry::initialise(store.as_ref(), crate::actor(), domain::SocietyCode::STIM, None).await.unwrap();
+        let cwr = include_bytes!("../../formats/tests/fixtures/cwr/weso__nwrexample2.V21");
+        let acks = dir.path().join("acks");
+        let input = BufReader::with_capacity(64, Failing { bytes: &cwr[..], left: cwr.len() * 2 / 3 });
+        let options = ImportOptions::new(chrono::Utc::now(), "test");
+        assert!(import_one(&store, input, "CW260001WSO_079.V21", 0, options, &acks).await.is_err());
+        let names: Vec<String> =
+            std::fs::read_dir(&acks).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert!(names.iter().all(|n| n.ends_with(".partial")), "{names:?}");
+    }
 }
