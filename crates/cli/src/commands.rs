@@ -277,7 +277,7 @@ mod tests {
         let ack = report.ack_file_name.expect("a submission is acknowledged");
         let names: Vec<String> =
             std::fs::read_dir(&acks).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-        assert_eq!(names, [ack.clone()], "no partial file is left beside it");
+        assert_eq!(names, std::slice::from_ref(&ack), "no partial file is left beside it");
         assert!(std::fs::read_to_string(acks.join(ack)).unwrap().starts_with("HDR"));
     }
 
