@@ -111,6 +111,18 @@ impl Transaction {
     }
 }
 
+/// A transaction the file ended inside: nothing (the next transaction header, a GRT, the TRL) shows that
+/// its last record arrived, so it is rejected whole rather than applied cut off.
+fn unclosed(mut tx: Transaction) -> Transaction {
+    let last = tx.records.last().map_or(tx.line(), |r| r.line);
+    let message = format!(
+        "the file ends inside this transaction (its last record is on line {last}, and no GRT, TRL or further transaction follows): it may be cut off, so it is rejected; send it again in a complete file"
+    );
+    let rejection = Diagnostic::new(tx.line(), &tx.kind, None, Level::Transaction, message);
+    tx.diagnostics.push(rejection);
+    tx
+}
+
 /// What the reader saw of the file as a whole, once it reached the end.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileSummary {
@@ -405,7 +417,7 @@ impl<R: BufRead> Reader<R> {
     pub fn next_transaction(&mut self) -> std::io::Result<Option<Transaction>> {
         loop {
             let Some(record) = self.next_record()? else {
-                return Ok(self.current.take());
+                return Ok(self.current.take().map(unclosed));
             };
             if self.trailer_seen {
                 self.push(Diagnostic::new(
