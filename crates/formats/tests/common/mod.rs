@@ -1,5 +1,6 @@
 //! Shared by the formats tests: the CWR fixtures and a full read of a file into a printable report.
-\n// Each test crate uses a part of this module.
+
+// Each test crate uses a part of this module.
 #![allow(dead_code)]
 
 use std::fmt::Write;
