@@ -151,11 +151,30 @@ pub fn read_ern(bytes: &[u8]) -> Result<ErnMessage, ErnError> {
             format!("the message is larger than {} MiB: is it really an ERN message?", MAX_ERN_BYTES >> 20),
         ));
     }
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) || bytes.get(1) == Some(&0) {
+        return Err(error(
+            1,
+            "",
+            "the message is UTF-16: DDEX messages must be UTF-8; save it as UTF-8 and send it again",
+        ));
+    }
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u32 + 1;
         error(line, "", "the message is not UTF-8: DDEX messages must be UTF-8")
     })?;
     let document = Document::parse(text).map_err(|e| {
+        if matches!(e, roxmltree::Error::UnexpectedEndOfStream | roxmltree::Error::UnclosedRootNode) {
+            // The parser gives no position for this one: the end of the text is where it was found.
+            let line = text.matches('\n').count() as u32 + 1;
+            let column = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            return error(
+                line,
+                "",
+                format!(
+                    "the message ends at line {line}, column {column}, before its elements are closed: it is cut off; send it whole"
+                ),
+            );
+        }
         let pos = e.pos();
         error(pos.row, "", format!("malformed XML at line {}, column {}: {e}", pos.row, pos.col))
     })?;

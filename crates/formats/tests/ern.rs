@@ -110,11 +110,36 @@ fn the_ern_382_samples() {
 
 #[test]
 fn a_non_ern_file_and_a_truncated_file_get_clear_errors() {
-    let path = format!("{}/tests/fixtures/ern/1_Audio.xml", env!("CARGO_MANIFEST_DIR"));
-    let bytes = std::fs::read(path).unwrap();
-    let truncated = &bytes[..bytes.len() / 2];
-    let e = read_ern(truncated).unwrap_err().to_string();
-    assert!(e.contains("malformed XML at line"), "{e}");
+    // Every fixture, cut at several points (never inside a character): the error is where the text ends.
+    let dir = format!("{}/tests/fixtures/ern", env!("CARGO_MANIFEST_DIR"));
+    let mut cuts = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "xml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for share in [3, 5, 8] {
+            let mut at = text.len() * share / 10;
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            let cut = &text[..at];
+            let e = read_ern(cut.as_bytes()).unwrap_err().to_string();
+            let line = cut.matches('\n').count() + 1;
+            assert!(
+                e.starts_with(&format!("line {line}: ER")) && e.contains(&format!("line {line}")),
+                "{}: cut at byte {at} (line {line}): {e}",
+                path.display()
+            );
+            cuts += 1;
+        }
+    }
+    assert!(cuts >= 30, "{cuts}");
+    // UTF-16 is named as such.
+    let utf16: Vec<u8> = "\u{feff}<?xml version=\"1.0\"?><a/>".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let e = read_ern(&utf16).unwrap_err().to_string();
+    assert!(e.contains("the message is UTF-16: DDEX messages must be UTF-8"), "{e}");
     let unknown = String::from_utf8(
         std::fs::read(format!("{}/tests/fixtures/ern/audius__track_basic.xml", env!("CARGO_MANIFEST_DIR"))).unwrap(),
     )

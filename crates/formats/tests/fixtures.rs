@@ -46,6 +46,25 @@ fn files_without_a_usable_header_are_rejected_at_file_level() {
 }
 
 #[test]
+fn a_cwr_file_in_utf16_is_refused_by_its_encoding() {
+    for (name, bytes) in common::fixtures().into_iter().filter(|(n, _)| !n.ends_with(".md")) {
+        let Ok(text) = String::from_utf8(bytes) else { continue };
+        let units: Vec<u16> = text.encode_utf16().collect();
+        let le: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
+        let be: Vec<u8> = units.iter().flat_map(|u| u.to_be_bytes()).collect();
+        let bom_le: Vec<u8> = [0xFF, 0xFE].into_iter().chain(le.iter().copied()).collect();
+        for (bytes, expected) in [
+            (le, "UTF-16 (little-endian)"),
+            (be, "UTF-16 (big-endian)"),
+            (bom_le, "UTF-16 (little-endian, with a byte-order mark)"),
+        ] {
+            let message = Reader::open(bytes.as_slice(), ReadOptions::default()).expect_err("refused").to_string();
+            assert!(message.contains(&format!("the file is {expected}: ")), "{name}: {message}");
+        }
+    }
+}
+
+#[test]
 fn latin1_and_utf8_names_are_read_by_character_position() {
     let header = "HDRPB000000199THE SENDER                                   01.102018032210203720180322";
     let group = "GRHNWR0000102.100000000000";

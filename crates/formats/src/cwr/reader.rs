@@ -781,10 +781,28 @@ fn file_warning(line: u64, record: &str, message: &str) -> Diagnostic {
     Diagnostic::new(line, record, None, Level::Warning, message)
 }
 
+/// Which UTF-16 a first line is in, if it is: a byte-order mark read as Latin-1, or a NUL beside every
+/// character of an ASCII text.
+fn utf16(text: &str) -> Option<&'static str> {
+    let bytes: Vec<u32> = text.chars().take(40).map(u32::from).collect();
+    match bytes.as_slice() {
+        [0xFF, 0xFE, ..] => Some("UTF-16 (little-endian, with a byte-order mark)"),
+        [0xFE, 0xFF, ..] => Some("UTF-16 (big-endian, with a byte-order mark)"),
+        [a, 0, b, 0, ..] if *a != 0 && *b != 0 => Some("UTF-16 (little-endian)"),
+        [0, a, 0, b, ..] if *a != 0 && *b != 0 => Some("UTF-16 (big-endian)"),
+        _ => None,
+    }
+}
+
 /// Parses the HDR of CWR 2.x or 3.x; the version is told by the header itself.
 fn parse_header(r: &Record) -> Result<Header, OpenError> {
     let not_cwr = |message: String| OpenError::NotCwr(file_error(r.line, r.record_type(), &message));
     if r.record_type() != "HDR" {
+        if let Some(encoding) = utf16(r.text()) {
+            return Err(not_cwr(format!(
+                "the file is {encoding}: CWR files are ASCII, Latin-1 or UTF-8; save it as UTF-8 and send it again"
+            )));
+        }
         let start: String = r.text().chars().take(20).collect();
         return Err(not_cwr(format!("not a CWR file: the first record must be HDR, found {start:?}")));
     }
