@@ -173,6 +173,9 @@ struct ServeArgs {
     /// Requests per second per API token.
     #[arg(long, default_value_t = 20)]
     token_rate: u32,
+    /// Requests per second per client address, on every route, before any token is looked up.
+    #[arg(long, default_value_t = 50)]
+    client_rate: u32,
     /// Hours between full verifications of the books while serving (0: none; run `tantiem ledger verify
     /// --full` from cron instead).
     #[arg(long, default_value_t = 24)]
@@ -438,6 +441,7 @@ async fn licensing_command(
                 max_report_bytes: args.max_report_bytes,
                 max_disclosure_bytes: args.max_disclosure_bytes,
                 token_rate_per_second: args.token_rate,
+                client_rate_per_second: args.client_rate,
                 audio_index: Some(audio_index_of(database_url)),
                 verify_books_every: (args.verify_books_hours > 0)
                     .then(|| std::time::Duration::from_secs(args.verify_books_hours * 3600)),

@@ -1,5 +1,6 @@
 //! Licensee authentication: a bearer token resolves to one licensee, and a request may touch only the
-//! licensee named in its path. Each token has a rate limit (a token bucket).
+//! licensee named in its path. Every client address has a rate limit, applied to every route before any
+//! token is looked up, and each token has one of its own (token buckets both).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -58,6 +59,28 @@ impl FromRequestParts<AppState> for Authorised {
             None => Ok(Authorised { licensee, actor }),
         }
     }
+}
+
+/// The first step of every request: a client over its rate is refused before anything is looked up. A
+/// request that came in without a peer address (one made inside the process) is not counted.
+pub async fn per_client(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let peer = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    if let Some(ip) = peer
+        && !state.clients.allow(&ip.to_string())
+    {
+        return ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            "too many requests from this address: slow down and retry in a second",
+        )
+        .into_response();
+    }
+    next.run(request).await
 }
 
 /// Buckets kept before idle ones are dropped.

@@ -40,6 +40,9 @@ pub struct Config {
     pub max_disclosure_bytes: usize,
     /// Requests per second allowed to each API token (with a burst of three seconds' worth).
     pub token_rate_per_second: u32,
+    /// Requests per second allowed to each client address, on every route and before any token is looked
+    /// up (with a burst of three seconds' worth): forged tokens and the public routes are limited too.
+    pub client_rate_per_second: u32,
     /// How long a licence verdict may be served from the cache (under a second, so a suspension shows
     /// within one second).
     pub verdict_ttl: Duration,
@@ -59,6 +62,7 @@ impl Default for Config {
             max_report_bytes: 1 << 30,
             max_disclosure_bytes: engine::disclosure::intake::MAX_FILE_BYTES as usize,
             token_rate_per_second: 20,
+            client_rate_per_second: 50,
             verdict_ttl: Duration::from_millis(500),
             audio_index: None,
             verify_books_every: None,
@@ -78,6 +82,8 @@ pub struct AppState {
     /// The AI-preferences statement reads many works: it is rebuilt at most once a minute.
     preferences: Arc<cache::TtlCache<String>>,
     limiter: Arc<auth::RateLimiter>,
+    /// Requests per client address, counted before anything else is done for them.
+    clients: Arc<auth::RateLimiter>,
     /// Disclosures being matched in the background, and those whose matching failed (with the error).
     disclosure_runs: disclosures::Runs,
 }
@@ -91,6 +97,7 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     pub fn new(store: Arc<dyn Store>, archive: Archive, config: Config) -> AppState {
         let limiter = Arc::new(auth::RateLimiter::new(config.token_rate_per_second));
+        let clients = Arc::new(auth::RateLimiter::new(config.client_rate_per_second));
         let verdicts = Arc::new(cache::TtlCache::new(config.verdict_ttl));
         let preferences = Arc::new(cache::TtlCache::new(Duration::from_secs(60)));
         AppState {
@@ -101,6 +108,7 @@ impl AppState {
             verdicts,
             preferences,
             limiter,
+            clients,
             disclosure_runs: disclosures::Runs::default(),
         }
     }
@@ -130,6 +138,7 @@ pub fn router(state: AppState) -> Router {
         .merge(disclosures::upload_routes())
         .merge(disclosures::routes())
         .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::per_client))
         .layer(axum::middleware::from_fn(log::request))
         .with_state(state)
 }
@@ -140,5 +149,5 @@ pub async fn serve(state: AppState, address: SocketAddr) -> std::io::Result<()> 
     if let Some(every) = state.config.verify_books_every {
         tokio::spawn(verify_books_periodically(Arc::clone(&state.store), every));
     }
-    axum::serve(listener, router(state)).await
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>()).await
 }

@@ -231,7 +231,7 @@ async fn reports_through_the_api(store: &Arc<dyn Store>) {
 }
 
 async fn limits_and_verification(store: &Arc<dyn Store>) {
-    let config = server::Config { token_rate_per_second: 1, ..server::Config::default() };
+    let config = server::Config { token_rate_per_second: 1, client_rate_per_second: 1, ..server::Config::default() };
     let f = fixture(store, config).await;
     // A burst of three, then the fourth request in the same second is refused.
     let uri = "/api/v1/licensees/tunebird";
@@ -244,6 +244,28 @@ async fn limits_and_verification(store: &Arc<dyn Store>) {
     let (status, _) = call(&f.router, Method::POST, "/api/v1/licences/verify", None, vec![b'{'; 70_000]).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
 
+    // Each client address is limited on every route before any token is looked up: a burst of three, then
+    // refused, forged tokens and public routes alike; another address is not held up by it.
+    let from = |ip: [u8; 4], uri: &str, token: Option<&str>| {
+        let mut request = Request::builder().uri(uri);
+        if let Some(t) = token {
+            request = request.header("Authorization", format!("Bearer {t}"));
+        }
+        let mut request = request.body(Body::empty()).unwrap();
+        request.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((ip, 4000))));
+        request
+    };
+    let forged = format!("tnt_{}", "1".repeat(64));
+    let mut statuses = Vec::new();
+    for uri in ["/api/v1/licensees/songfox", "/api/v1/licensees/songfox", "/ai/policy.json", "/ai/policy.json"] {
+        statuses.push(f.router.clone().oneshot(from([10, 0, 0, 7], uri, Some(&forged))).await.unwrap().status());
+    }
+    assert_eq!(
+        statuses,
+        [StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED, StatusCode::OK, StatusCode::TOO_MANY_REQUESTS]
+    );
+    let other = f.router.clone().oneshot(from([10, 0, 0, 8], "/ai/policy.json", None)).await.unwrap();
+    assert_eq!(other.status(), StatusCode::OK);
     // Nothing to verify is a request error, in JSON like every error; so is a query string that does not fit.
     let (status, body) = call(&f.router, Method::POST, "/api/v1/licences/verify", None, vec![]).await;
     assert_eq!((status, json(&body)["error"].as_str()), (StatusCode::BAD_REQUEST, Some("empty")));
