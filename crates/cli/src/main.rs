@@ -176,6 +176,15 @@ struct ServeArgs {
     /// Requests per second per client address, on every route, before any token is looked up.
     #[arg(long, default_value_t = 50)]
     client_rate: u32,
+    /// Connections served at once; more are closed as soon as they are accepted.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// Connections served at once from one client address.
+    #[arg(long, default_value_t = 64)]
+    max_connections_per_client: usize,
+    /// Seconds a client may take to send a request's headers before its connection is closed.
+    #[arg(long, default_value_t = 10)]
+    header_timeout_secs: u64,
     /// Hours between full verifications of the books while serving (0: none; run `tantiem ledger verify
     /// --full` from cron instead).
     #[arg(long, default_value_t = 24)]
@@ -442,6 +451,9 @@ async fn licensing_command(
                 max_disclosure_bytes: args.max_disclosure_bytes,
                 token_rate_per_second: args.token_rate,
                 client_rate_per_second: args.client_rate,
+                max_connections: args.max_connections,
+                max_connections_per_client: args.max_connections_per_client,
+                header_timeout: std::time::Duration::from_secs(args.header_timeout_secs.max(1)),
                 audio_index: Some(audio_index_of(database_url)),
                 verify_books_every: (args.verify_books_hours > 0)
                     .then(|| std::time::Duration::from_secs(args.verify_books_hours * 3600)),

@@ -11,6 +11,7 @@
 mod api;
 mod auth;
 mod cache;
+mod connections;
 mod disclosures;
 mod error;
 mod log;
@@ -52,6 +53,12 @@ pub struct Config {
     /// How often the server verifies the whole books while it runs (`None`: never; the first run is one
     /// period after start).
     pub verify_books_every: Option<Duration>,
+    /// Connections served at once; one more is closed as soon as it is accepted.
+    pub max_connections: usize,
+    /// Connections served at once from one client address.
+    pub max_connections_per_client: usize,
+    /// How long a client may take to send a request's headers before its connection is closed.
+    pub header_timeout: Duration,
 }
 
 impl Default for Config {
@@ -66,6 +73,9 @@ impl Default for Config {
             verdict_ttl: Duration::from_millis(500),
             audio_index: None,
             verify_books_every: None,
+            max_connections: 1024,
+            max_connections_per_client: 64,
+            header_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -146,8 +156,44 @@ pub fn router(state: AppState) -> Router {
 /// Serves until the process is stopped, verifying the books in the background when configured to.
 pub async fn serve(state: AppState, address: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(address).await?;
+    serve_on(state, listener).await
+}
+
+/// Serves on a bound listener (a test binds port 0 and asks it which port it got).
+pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     if let Some(every) = state.config.verify_books_every {
         tokio::spawn(verify_books_periodically(Arc::clone(&state.store), every));
     }
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>()).await
+    let connections = connections::Limits::new(state.config.max_connections, state.config.max_connections_per_client);
+    let header_timeout = state.config.header_timeout;
+    let app = router(state);
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            // A client that went away between connecting and being accepted, or too many open files for a
+            // moment: not a reason to stop serving everyone else.
+            Err(e) => {
+                tracing::warn!(error = %e, "a connection could not be accepted");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Some(permit) = connections.admit(peer.ip()) else {
+            tracing::warn!(client = %peer.ip(), "a connection over the limit was closed");
+            continue;
+        };
+        let app = app.clone().layer(axum::Extension(axum::extract::ConnectInfo(peer)));
+        tokio::spawn(async move {
+            let service = hyper_util::service::TowerToHyperService::new(app);
+            // HTTP/1.1 only: it times out a connection that sends no headers from its first byte on (the
+            // automatic HTTP/2 detection would wait for that first byte without a limit).
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(header_timeout);
+            let io = hyper_util::rt::TokioIo::new(stream);
+            if let Err(e) = builder.serve_connection(io, service).with_upgrades().await {
+                tracing::debug!(error = %e, "a connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
 }
