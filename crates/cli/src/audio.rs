@@ -72,16 +72,21 @@ pub async fn command(
             let isrc = isrc(&code)?;
             let (prints, ms) = fingerprint_of(&file)?;
             let (items, peaks) = (prints.chromaprint.len(), prints.peaks.len());
-            recordings::register_audio(store, crate::actor(), &isrc, &prints, ms, operator, now).await?;
+            let registered =
+                recordings::register_audio(store, crate::actor(), &isrc, &prints, ms, operator, now).await?;
             println!(
                 "Registered {} ({:.1} s: {items} Chromaprint items, {peaks} spectral peaks) for {isrc}.",
                 file.display(),
                 ms as f64 / 1000.0,
             );
+            for notice in registered.notices(isrc.as_str()) {
+                println!("Note: {notice}.");
+            }
         }
         AudioCommand::RegisterBatch { folder, csv } => {
             let text = std::fs::read_to_string(&csv).with_context(|| format!("cannot read {}", csv.display()))?;
-            let (mut done, mut failed) = (0, 0);
+            let (mut done, mut failed, mut noted) = (0, 0, 0);
+            let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
             for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.starts_with("isrc,")) {
                 let Some((code, name)) = line.split_once(',') else {
                     eprintln!("{}:{}: write isrc,file", csv.display(), n + 1);
@@ -91,19 +96,38 @@ pub async fn command(
                 let outcome = async {
                     let isrc = isrc(code.trim())?;
                     let (prints, ms) = fingerprint_of(&folder.join(name.trim()))?;
-                    recordings::register_audio(store, crate::actor(), &isrc, &prints, ms, operator, now).await?;
-                    Ok::<_, anyhow::Error>(())
+                    let registered =
+                        recordings::register_audio(store, crate::actor(), &isrc, &prints, ms, operator, now).await?;
+                    Ok::<_, anyhow::Error>((isrc, registered))
                 }
                 .await;
                 match outcome {
-                    Ok(()) => done += 1,
+                    Ok((isrc, registered)) => {
+                        done += 1;
+                        if let Some(earlier) = seen.insert(isrc.as_str().to_owned(), n + 1) {
+                            noted += 1;
+                            eprintln!(
+                                "{}:{}: {isrc} is also on line {earlier}: this line's audio replaced that line's",
+                                csv.display(),
+                                n + 1
+                            );
+                        } else {
+                            for notice in registered.notices(isrc.as_str()) {
+                                noted += 1;
+                                eprintln!("{}:{}: {notice}", csv.display(), n + 1);
+                            }
+                        }
+                    }
                     Err(e) => {
                         failed += 1;
                         eprintln!("{}:{}: {e:#}", csv.display(), n + 1);
                     }
                 }
             }
-            println!("Registered {done} recordings' audio; {failed} lines failed.");
+            println!(
+                "Registered the audio of {} recordings from {done} lines; {failed} lines failed; {noted} notes to read above.",
+                seen.len()
+            );
             if failed > 0 {
                 bail!("{failed} lines could not be registered");
             }

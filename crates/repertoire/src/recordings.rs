@@ -675,9 +675,18 @@ pub async fn register_audio(
     duration_ms: u64,
     by: &str,
     now: DateTime<Utc>,
-) -> Result<(), RecordingError> {
+) -> Result<AudioRegistered, RecordingError> {
     actor.may(UseCase::RegisterAudio, Scope::Society)?;
     let key = isrc.as_str().to_owned();
+    let digest = prints_digest(prints);
+    let mut outcome = AudioRegistered::default();
+    for (other, other_digest) in store.fingerprint_digests().await? {
+        if other == key {
+            outcome.replaced = other_digest != digest;
+        } else if other_digest == digest {
+            outcome.same_audio_as.push(other);
+        }
+    }
     if store.sound_recordings(std::slice::from_ref(&key)).await?.is_empty() {
         let recording = StoredSoundRecording { recording: SoundRecording::new(&key, Some(*isrc)), revision: 1 };
         let revision = CatalogueRevision {
@@ -692,7 +701,33 @@ pub async fn register_audio(
         store.put_sound_recording(&recording, &revision).await?;
     }
     store.put_fingerprint(&key, prints, duration_ms).await?;
-    Ok(())
+    Ok(outcome)
+}
+
+/// What registering a recording's audio found besides: a person should hear of both.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AudioRegistered {
+    /// The recording had other audio registered, which this replaced.
+    pub replaced: bool,
+    /// Recordings already registered with the very same audio: identifying it will name them all.
+    pub same_audio_as: Vec<String>,
+}
+
+impl AudioRegistered {
+    /// What to tell the person who registered it, if anything.
+    pub fn notices(&self, isrc: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.replaced {
+            out.push(format!("{isrc} had other audio registered: it was replaced by this file"));
+        }
+        if !self.same_audio_as.is_empty() {
+            out.push(format!(
+                "the same audio is registered for {} too: identifying it will name them all; remove the wrong one",
+                self.same_audio_as.join(", ")
+            ));
+        }
+        out
+    }
 }
 
 /// A recognised recording with what the catalogue knows of it.

@@ -254,7 +254,7 @@ async fn registered_audio_is_identified_whole_and_in_fragments(store: &Arc<dyn S
     // (even with as many recordings as before) or one is added.
     assert_eq!(identify(s, &index, &melody(0, 40, 1.0)).await.1, IndexSource::File);
     let other = Prints::of(&melody(7, 40, 1.0)).unwrap();
-    recordings::register_audio(
+    let replaced = recordings::register_audio(
         s,
         story_tests::staff(),
         &domain::Isrc::parse(isrcs[1]).unwrap(),
@@ -265,6 +265,11 @@ async fn registered_audio_is_identified_whole_and_in_fragments(store: &Arc<dyn S
     )
     .await
     .unwrap();
+    assert_eq!(
+        replaced.notices(isrcs[1]),
+        ["SE5BU2600001 had other audio registered: it was replaced by this file"],
+        "registering a recording's audio again says that it replaced the earlier audio"
+    );
     assert_eq!(identify(s, &index, &melody(7, 40, 1.0)).await.0[0].found.key, isrcs[1]);
     let before = Prints::of(&melody(1, 40, 1.0)).unwrap();
     recordings::register_audio(
@@ -312,6 +317,19 @@ async fn registered_audio_is_identified_whole_and_in_fragments(store: &Arc<dyn S
         recordings::recording_view(s, story_tests::staff(), "SE5BU2600001").await.unwrap().history[0].summary,
         "new recording, registered from its audio"
     );
+    // The very same audio under another ISRC is registered, and said to be a second copy.
+    let copy = recordings::register_audio(
+        s,
+        story_tests::staff(),
+        &domain::Isrc::parse("SE5BU2600009").unwrap(),
+        &Prints::of(&melody(0, 40, 1.0)).unwrap(),
+        40_000,
+        "alice",
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((copy.replaced, copy.same_audio_as.as_slice()), (false, &["GBAYC1700598".to_owned()][..]));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
