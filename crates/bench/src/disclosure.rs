@@ -170,6 +170,7 @@ pub fn phase(manifest: &Path, dir: &Path, seconds: u64) -> Result<()> {
             now,
             max_bytes: MAX_FILE_BYTES,
             progress: None,
+            replace: false,
         };
         let received = intake::receive(s, crate::staff(), &archive, submission).await?;
         let receive = started.elapsed().as_secs_f64();

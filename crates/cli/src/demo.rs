@@ -305,6 +305,7 @@ async fn disclose_example(
             now,
             max_bytes: MAX_FILE_BYTES,
             progress: None,
+            replace: false,
         };
         let (received, set, assessment) = submit(store, crate::actor(), archive, submission, None).await?;
         let c = &set.counts;

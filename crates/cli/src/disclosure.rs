@@ -36,6 +36,10 @@ pub enum DisclosureCommand {
         /// Hours of audio the licensee declares (a decimal, at most three decimals).
         #[arg(long)]
         declared_hours: Option<String>,
+        /// This revision replaces the one in force although it lacks a kind of file that one had (a
+        /// manifest, an AI Act summary); without it such a revision is refused.
+        #[arg(long)]
+        replace: bool,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -172,7 +176,7 @@ async fn licensee_of(store: &dyn Store, licensee: Option<LicenseeId>, model: &st
 
 pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting<'_>) -> Result<()> {
     match command {
-        DisclosureCommand::Submit { model, licensee, declared_items, declared_hours, files } => {
+        DisclosureCommand::Submit { model, licensee, declared_items, declared_hours, replace, files } => {
             let licensee = licensee_of(store, licensee, &model).await?;
             let named = files.iter().map(|p| FileSource::on_disk(p)).collect();
             let (bar, progress) = progress_bar();
@@ -188,6 +192,7 @@ pub async fn command(store: &dyn Store, command: DisclosureCommand, cx: &Setting
                 now: cx.now,
                 max_bytes: MAX_FILE_BYTES,
                 progress: Some(progress.clone()),
+                replace,
             };
             let done =
                 intake::submit(store, crate::actor(), cx.archive, submission, Some(cx.audio_index.clone())).await;

@@ -66,6 +66,7 @@ pub fn facts(d: &Disclosure) -> DisclosureFacts {
         declared_milli_hours: d.declared.milli_hours,
         has_summary: d.summary.is_some(),
         summary_audio_size: d.summary.as_ref().and_then(|s| s.audio_size()),
+        has_croissant: !d.croissant.is_empty(),
         // Sources beyond those the statistics name one by one cannot be checked: they count as undeclared.
         with_declared_source,
         undeclared_sources: undeclared.into_iter().take(SOURCES_NAMED).cloned().collect(),

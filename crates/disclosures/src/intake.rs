@@ -58,6 +58,9 @@ pub struct Submission<'a> {
     /// The largest file accepted ([`MAX_FILE_BYTES`] unless the caller sets a lower limit).
     pub max_bytes: u64,
     pub progress: Option<Progress>,
+    /// The licensee means this revision to take the place of the one in force although it lacks a kind of
+    /// file that one had (a manifest, an AI Act summary): without it, such a revision is refused.
+    pub replace: bool,
 }
 
 impl std::fmt::Debug for Submission<'_> {
@@ -395,7 +398,36 @@ pub async fn receive(
         croissant,
         warnings,
     };
+    if let Err(e) = drops_nothing_unless_meant(store, &disclosure, s.replace).await {
+        discard(archive, &kept);
+        return Err(e);
+    }
     record(store, &mut disclosure).await
+}
+
+/// Refuses a revision that would take the place of the disclosure in force while lacking a kind of file it
+/// had (a training manifest, an AI Act summary), unless the licensee says it means to: a Croissant file
+/// alone sent after a full disclosure would otherwise bring the presumption back unnoticed.
+async fn drops_nothing_unless_meant(
+    store: &dyn DisclosureStore,
+    new: &Disclosure,
+    replace: bool,
+) -> Result<(), DisclosureError> {
+    if replace {
+        return Ok(());
+    }
+    let Some(current) = store.current_disclosure(&new.licensee, &new.model_version).await? else { return Ok(()) };
+    let mut dropped = Vec::new();
+    if current.stats.items > 0 && new.stats.items == 0 {
+        dropped.push("a training manifest");
+    }
+    if current.summary.is_some() && new.summary.is_none() {
+        dropped.push("an AI Act summary");
+    }
+    if dropped.is_empty() {
+        return Ok(());
+    }
+    Err(DisclosureError::DropsFiles { current: current.id, dropped: dropped.join(" and ") })
 }
 
 /// Records a read disclosure as its model version's next revision, unless the one in force has the same

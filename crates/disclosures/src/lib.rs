@@ -270,6 +270,10 @@ pub enum DisclosureError {
     UnknownDisclosure(String),
     #[error("{0}")]
     NothingSubmitted(String),
+    #[error(
+        "disclosure {current} in force has {dropped} and this one has not: nothing was stored. Send the files again with it, or say that this one replaces it (`--replace`; `\"replace\": true` over the API)"
+    )]
+    DropsFiles { current: String, dropped: String },
     #[error("{0}")]
     Request(String),
     #[error("no party {0:?}: give an IPI name number or a party key (`tantiem parties show` finds them)")]

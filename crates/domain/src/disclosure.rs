@@ -113,6 +113,9 @@ pub struct DisclosureFacts {
     /// Whether an AI Act summary came with it, and the audio size bin it gives.
     pub has_summary: bool,
     pub summary_audio_size: Option<AudioSize>,
+    /// Whether Croissant metadata came with it (it declares datasets and their sources, not items).
+    #[serde(default)]
+    pub has_croissant: bool,
     /// Items whose source the AI Act summary or a Croissant file declares.
     pub with_declared_source: u64,
     /// Sources the items name that neither declares (the first few, for the reason).
@@ -141,6 +144,9 @@ fn within(listed: u128, declared: u128, tolerance: Share) -> bool {
     listed.abs_diff(declared) * u128::from(SHARE_SCALE) <= declared * u128::from(tolerance.scaled())
 }
 
+/// What an item criterion says when no manifest was sent (rather than "0 of 0 items (100.00%)").
+const NO_ITEMS: &str = "no items to check: no manifest was sent";
+
 /// Applies the criteria to a disclosure's facts: the verdict and each criterion's result.
 pub fn assess(facts: &DisclosureFacts, criteria: &TransparencyCriteria) -> (Verdict, Vec<CriterionResult>) {
     let mut results = Vec::new();
@@ -154,17 +160,29 @@ pub fn assess(facts: &DisclosureFacts, criteria: &TransparencyCriteria) -> (Verd
         if manifest {
             format!("{} items listed", facts.items)
         } else {
-            "no manifest lists the training items: an AI Act summary names no works".to_owned()
+            // Said of what was sent: a summary, Croissant metadata, or neither.
+            match (facts.has_summary, facts.has_croissant) {
+                (true, _) => "no manifest lists the training items: an AI Act summary names no works",
+                (false, true) => {
+                    "no manifest lists the training items: Croissant metadata describes datasets, not the items a model trained on"
+                }
+                (false, false) => "no manifest lists the training items",
+            }
+            .to_owned()
         },
     );
     let identifiable = ratio(facts.identifiable, facts.items);
     push(
         "identifiable items",
         manifest && identifiable >= criteria.min_identifiable,
-        format!(
-            "{} of {} items ({identifiable}) carry a valid ISRC or ISWC, a fingerprint, or title, artist and duration; {} needed",
-            facts.identifiable, facts.items, criteria.min_identifiable
-        ),
+        if manifest {
+            format!(
+                "{} of {} items ({identifiable}) carry a valid ISRC or ISWC, a fingerprint, or title, artist and duration; {} needed",
+                facts.identifiable, facts.items, criteria.min_identifiable
+            )
+        } else {
+            NO_ITEMS.to_owned()
+        },
     );
     let listed_milli_hours = u128::from(facts.listed_seconds) * 1000 / 3600;
     let totals = match (facts.declared_items, facts.declared_milli_hours) {
@@ -204,10 +222,14 @@ pub fn assess(facts: &DisclosureFacts, criteria: &TransparencyCriteria) -> (Verd
     let sourced = ratio(facts.with_source, facts.items);
     let declared = ratio(facts.with_declared_source, facts.items);
     let declared_ok = !criteria.sources_declared || declared >= criteria.min_sourced;
-    let mut detail = format!(
-        "{} of {} items ({sourced}) name their source, {} ({declared}) a source the summary or Croissant declares; {} needed",
-        facts.with_source, facts.items, facts.with_declared_source, criteria.min_sourced
-    );
+    let mut detail = if manifest {
+        format!(
+            "{} of {} items ({sourced}) name their source, {} ({declared}) a source the summary or Croissant declares; {} needed",
+            facts.with_source, facts.items, facts.with_declared_source, criteria.min_sourced
+        )
+    } else {
+        NO_ITEMS.to_owned()
+    };
     if !facts.undeclared_sources.is_empty() {
         detail.push_str(&format!("; not declared: {}", facts.undeclared_sources.join(", ")));
     }
@@ -226,6 +248,25 @@ pub fn assess(facts: &DisclosureFacts, criteria: &TransparencyCriteria) -> (Verd
 mod tests {
     use super::*;
 
+    #[test]
+    fn without_a_manifest_the_reasons_say_what_was_sent() {
+        let criteria = TransparencyCriteria::default();
+        let croissant_only = DisclosureFacts { has_croissant: true, ..DisclosureFacts::default() };
+        let (verdict, results) = assess(&croissant_only, &criteria);
+        assert_eq!(verdict, Verdict::None);
+        assert_eq!(
+            results[0].detail,
+            "no manifest lists the training items: Croissant metadata describes datasets, not the items a model trained on"
+        );
+        for r in &results {
+            assert!(!r.detail.contains("0 of 0"), "{}: {}", r.criterion, r.detail);
+            assert!(!r.detail.contains("AI Act summary names"), "{}: {}", r.criterion, r.detail);
+        }
+        assert_eq!(results[1].detail, "no items to check: no manifest was sent");
+        let summary_only = DisclosureFacts { has_summary: true, ..DisclosureFacts::default() };
+        assert!(assess(&summary_only, &criteria).1[0].detail.ends_with("an AI Act summary names no works"));
+    }
+
     fn complete() -> DisclosureFacts {
         DisclosureFacts {
             items: 1_000,
@@ -236,6 +277,7 @@ mod tests {
             declared_milli_hours: Some(200_000),
             has_summary: true,
             summary_audio_size: Some(AudioSize::Under10kHours),
+            has_croissant: false,
             with_declared_source: 1_000,
             undeclared_sources: Vec::new(),
         }

@@ -128,6 +128,9 @@ struct DisclosureRequest {
     /// Hours as a decimal string (`"1.92"`).
     #[serde(default)]
     declared_hours: Option<String>,
+    /// This revision replaces the one in force although it lacks a kind of file that one had.
+    #[serde(default)]
+    replace: bool,
 }
 
 /// Validates a disclosure of uploaded files at once; matches and assesses it in the background.
@@ -162,6 +165,7 @@ async fn submit(State(state): State<AppState>, who: Authorised, body: axum::body
         now,
         max_bytes: state.config.max_disclosure_bytes as u64,
         progress: None,
+        replace: request.replace,
     };
     let received = intake::receive(state.store.as_ref(), &who.actor, &state.archive, submission).await?;
     let disclosure = received.disclosure().clone();

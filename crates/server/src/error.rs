@@ -145,6 +145,7 @@ impl From<DisclosureError> for ApiError {
                 )
             }
             DisclosureError::UnknownParty(_) => ApiError::not_found(detail),
+            DisclosureError::DropsFiles { .. } => ApiError::new(StatusCode::CONFLICT, "drops-files", detail),
             DisclosureError::NothingSubmitted(_) | DisclosureError::Request(_) | DisclosureError::Decision(_) => {
                 ApiError::new(StatusCode::BAD_REQUEST, "bad-request", detail)
             }

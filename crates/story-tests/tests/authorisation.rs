@@ -142,6 +142,7 @@ async fn world(store: &Arc<dyn Store>) -> World {
         now: at(2026, 5, 1),
         max_bytes: MAX_FILE_BYTES,
         progress: None,
+        replace: false,
     };
     let (received, _, _) = intake::submit(s, staff(), &archive, submission, None).await.expect("a disclosure");
     licences::rotate_key(s, staff(), PASSPHRASE, &FixedEntropy::new(1), at(2026, 4, 1)).await.expect("a key");
@@ -308,6 +309,7 @@ async fn call(w: &World, use_case: UseCase, a: &Actor) -> bool {
                 now,
                 max_bytes: MAX_FILE_BYTES,
                 progress: None,
+                replace: false,
             };
             intake::receive(s, a, &w.archive, submission).await.refused()
         }

@@ -60,6 +60,7 @@ fn submission<'a>(model: &'a str, files: &[PathBuf], declared: DeclaredTotals, n
         now,
         max_bytes: MAX_FILE_BYTES,
         progress: None,
+        replace: false,
     }
 }
 
@@ -205,6 +206,37 @@ async fn the_presumption_holds_on_a_summary_alone_and_is_credited_back_on_full_t
     assert_eq!(
         all.iter().map(|d| (d.id.as_str(), d.current)).collect::<Vec<_>>(),
         [("D000001", false), ("D000002", true)]
+    );
+    // Croissant metadata alone would take the full disclosure's place and bring the presumption back: it is
+    // refused and nothing is stored, unless the licensee says it replaces the one in force.
+    let croissant = dir.path().join("croissant.json");
+    std::fs::write(
+        &croissant,
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../formats/tests/fixtures/croissant/mlcommons__1.1_audio_test_metadata.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let alone = submission("sf-1", std::slice::from_ref(&croissant), DeclaredTotals::default(), at(2026, 5, 5));
+    let refused = intake::submit(s, story_tests::staff(), &archive, alone, None).await.unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "disclosure D000002 in force has a training manifest and an AI Act summary and this one has not: nothing was \
+         stored. Send the files again with it, or say that this one replaces it (`--replace`; `\"replace\": true` over \
+         the API)"
+    );
+    assert_eq!(store.disclosures(Some("songfox")).await.unwrap().len(), 2);
+    let meant = Submission {
+        replace: true,
+        ..submission("sf-1", std::slice::from_ref(&croissant), DeclaredTotals::default(), at(2026, 5, 6))
+    };
+    let (_, _, assessment) = intake::submit(s, story_tests::staff(), &archive, meant, None).await.unwrap();
+    assert_eq!(assessment.verdict, Verdict::None);
+    assert_eq!(
+        assessment.results[0].detail,
+        "no manifest lists the training items: Croissant metadata describes datasets, not the items a model trained on"
     );
 }
 
