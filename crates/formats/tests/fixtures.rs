@@ -46,6 +46,25 @@ fn files_without_a_usable_header_are_rejected_at_file_level() {
 }
 
 #[test]
+fn a_sender_type_outside_the_table_is_named() {
+    let mut checked = 0;
+    for (name, bytes) in common::fixtures().into_iter().filter(|(_, b)| b.starts_with(b"HDR")) {
+        let whole = Reader::open(bytes.as_slice(), ReadOptions::default()).expect("reads").finish();
+        assert!(!whole.diagnostics.iter().any(|d| d.message.contains("sender type")), "{name}: its own is valid");
+        if bytes[3..5].iter().all(u8::is_ascii_digit) {
+            continue;
+        }
+        let mut damaged = bytes.clone();
+        damaged[3..5].copy_from_slice(b"XX");
+        let summary = Reader::open(damaged.as_slice(), ReadOptions::default()).expect("still read").finish();
+        let said = summary.diagnostics.iter().any(|d| d.message == "sender type \"XX\" is not one of PB, SO, AA, WR");
+        assert!(said, "{name}: {:?}", summary.diagnostics);
+        checked += 1;
+    }
+    assert!(checked >= 5, "{checked}");
+}
+
+#[test]
 fn a_cwr_file_in_utf16_is_refused_by_its_encoding() {
     for (name, bytes) in common::fixtures().into_iter().filter(|(n, _)| !n.ends_with(".md")) {
         let Ok(text) = String::from_utf8(bytes) else { continue };

@@ -130,3 +130,61 @@ pub fn length(version: Version, record_type: &str) -> Option<(usize, usize)> {
         _ => None,
     }
 }
+
+/// Checks a coded field against its table: `None` when the value is in it (or blank), otherwise what is
+/// wrong, saying so when the record looks shifted (the value with one character more or less at either end
+/// would be a code of the table).
+pub fn coded(what: &str, value: &str, table: &[&str]) -> Option<String> {
+    let value = value.trim();
+    if value.is_empty() || table.contains(&value) {
+        return None;
+    }
+    let listed = table.join(", ");
+    let mut chars = value.chars();
+    let (without_first, without_last) = (
+        {
+            chars.next();
+            chars.as_str()
+        },
+        {
+            let mut c = value.chars();
+            c.next_back();
+            c.as_str()
+        },
+    );
+    let shifted = [without_first, without_last].into_iter().find(|v| table.contains(&v.trim()));
+    Some(match shifted {
+        Some(code) => format!(
+            "{what} {value:?} is not one of {listed}; it reads as {:?} one character over: is the record shifted?",
+            code.trim()
+        ),
+        None => format!("{what} {value:?} is not one of {listed}"),
+    })
+}
+
+#[cfg(test)]
+mod coded_tests {
+    use super::coded;
+
+    #[test]
+    fn a_code_outside_its_table_is_named_and_a_shifted_one_said_to_be() {
+        assert_eq!(coded("agreement type", "OS ", &["OS", "PG"]), None);
+        assert_eq!(coded("agreement type", "", &["OS", "PG"]), None);
+        assert_eq!(
+            coded("agreement type", "OS2", &["OS", "PG"]).as_deref(),
+            Some(
+                "agreement type \"OS2\" is not one of OS, PG; it reads as \"OS\" one character over: is the record shifted?"
+            )
+        );
+        assert_eq!(
+            coded("agreement type", "XPG", &["OS", "PG"]).as_deref(),
+            Some(
+                "agreement type \"XPG\" is not one of OS, PG; it reads as \"PG\" one character over: is the record shifted?"
+            )
+        );
+        assert_eq!(
+            coded("sender type", "XP", &["PB", "SO"]).as_deref(),
+            Some("sender type \"XP\" is not one of PB, SO")
+        );
+    }
+}

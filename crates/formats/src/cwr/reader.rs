@@ -234,6 +234,12 @@ impl<R: BufRead> Reader<R> {
             }
         };
         reader.header = parse_header(&first)?;
+        let sender_type = reader.header.sender_type.clone();
+        if !sender_type.bytes().all(|b| b.is_ascii_digit())
+            && let Some(message) = crate::cwr::layout::coded("sender type", &sender_type, SENDER_TYPES)
+        {
+            reader.push(Diagnostic::new(first.line, "HDR", Some("Sender Type"), Level::Warning, message));
+        }
         reader.utf8_declared = reader.header.declares_utf8();
         reader.records_total = 1;
         reader.check_length(&first);
@@ -793,6 +799,9 @@ fn utf16(text: &str) -> Option<&'static str> {
         _ => None,
     }
 }
+
+/// CWR's sender types (a number instead is the start of the sender's IPI name number).
+const SENDER_TYPES: &[&str] = &["PB", "SO", "AA", "WR"];
 
 /// Parses the HDR of CWR 2.x or 3.x; the version is told by the header itself.
 fn parse_header(r: &Record) -> Result<Header, OpenError> {

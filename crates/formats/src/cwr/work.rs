@@ -566,6 +566,9 @@ pub struct AgreementParty {
     pub pr_share: Share,
 }
 
+/// CWR's agreement types: original or subpublishing, general or specific.
+const AGREEMENT_TYPES: &[&str] = &["OG", "OS", "PG", "PS"];
+
 /// An agreement between an assignor and acquirers (AGR with TER and IPA records).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgreementNotice {
@@ -596,6 +599,9 @@ pub fn read_agreement(tx: &Transaction) -> AgreementNotice {
         parties: Vec::new(),
         diagnostics: Vec::new(),
     };
+    if let Some(message) = crate::cwr::layout::coded("agreement type", &notice.agreement_type, AGREEMENT_TYPES) {
+        f.problem("Agreement Type", Level::Field, message);
+    }
     for record in tx.details() {
         let mut f = Fields { record, diagnostics: &mut diagnostics };
         match record.record_type() {
