@@ -149,10 +149,12 @@ async fn max1m_agreements_and_duplicate(store: &Arc<dyn Store>) {
         4 TER W record sequence #
         3 AGR FR agreement start date
         3 AGR FR agreement end date
+        3 AGR FR Agreement Type
         7 AGR W transaction sequence #
         8 TER W record sequence #
         7 AGR FR agreement start date
         7 AGR FR agreement end date
+        7 AGR FR Agreement Type
         13 NWR W transaction sequence #
         14 SPU W record sequence #
         18 SWR FR IPI base #
