@@ -103,6 +103,9 @@ pub fn import_report(report: &ImportReport, show: usize, ack_dir: &Path) {
             "  ACK received: {} {} {:?} society code {:?}",
             ack.status, ack.original_kind, ack.title, ack.society_work_code
         );
+        for message in &ack.messages {
+            println!("    message: {message}");
+        }
     }
     if let Some(name) = &report.ack_file_name {
         println!("  acknowledgement: {}", ack_dir.join(name).display());

@@ -851,13 +851,33 @@ impl Importer<'_> {
             "ACK" => {
                 let notice = cwr::read_ack(tx);
                 self.report.counts.notifications += 1;
-                let note = format!("acknowledgement {} for {} {:?}", notice.status, notice.original_kind, notice.title);
+                let mut note =
+                    format!("acknowledgement {} for {} {:?}", notice.status, notice.original_kind, notice.title);
+                // Why the society accepted or rejected it is in its MSG records: kept with the note and in the
+                // history of the work it names.
+                if !notice.messages.is_empty() {
+                    note.push_str(&format!(": {}", notice.messages.join("; ")));
+                }
+                let work = self.acknowledged_work(&notice).await?;
+                if let Some(code) = &work {
+                    self.batch.revisions.push(Revision {
+                        work_code: code.clone(),
+                        revision: 0,
+                        change: "ACK".into(),
+                        submitter: self.submitter.clone(),
+                        submitter_work_number: notice.submitter_work_number.clone(),
+                        summary: format!("{note} (from {} {})", self.header.sender_name, self.submitter),
+                        changed_at: self.options.now,
+                        changed_by: self.options.operator.clone(),
+                        document: None,
+                    });
+                }
                 let (title, number) = (notice.title.clone(), notice.submitter_work_number.clone());
                 if self.report.acks_received.len() < self.options.report_limit {
                     self.report.acks_received.push(notice);
                 }
                 return Ok(Decision {
-                    outcome: self.outcome(tx, &title, &number, AckStatus::Received, None, note),
+                    outcome: self.outcome(tx, &title, &number, AckStatus::Received, work, note),
                     diagnostics,
                 });
             }
@@ -897,6 +917,26 @@ impl Importer<'_> {
     }
 
     /// An ISWC notification: give the named work its ISWC when it has none.
+    /// The one work an acknowledgement is about: the registration with its submitter work number (our own
+    /// number, echoed back by the society), if exactly one work has it.
+    async fn acknowledged_work(&mut self, notice: &cwr::AckNotice) -> Result<Option<String>, ImportError> {
+        if notice.submitter_work_number.trim().is_empty() {
+            return Ok(None);
+        }
+        let mut codes: Vec<String> = self
+            .known
+            .registrations()
+            .filter(|r| r.submitter_work_number == notice.submitter_work_number)
+            .map(|r| r.work_code.clone())
+            .collect();
+        codes.extend(
+            self.store.registrations_by_number(&notice.submitter_work_number).await?.into_iter().map(|r| r.work_code),
+        );
+        codes.sort();
+        codes.dedup();
+        Ok(if codes.len() == 1 { codes.pop() } else { None })
+    }
+
     async fn apply_iswc(
         &mut self,
         notice: &cwr::IswcNotice,

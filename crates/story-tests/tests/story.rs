@@ -284,6 +284,27 @@ async fn society_acks_are_read_not_acted_on(store: &Arc<dyn Store>) {
     assert_eq!(report.acks_received.len(), 2);
     assert!(report.acks_received[0].messages[0].contains("ANON MESSAGE"));
     assert_eq!(store.counts().await.expect("store answers").works, 0);
+
+    // An acknowledgement of a work we registered: its messages are in the outcome and in the work's history.
+    let (registered, _) = import(store, "nwrexample2.V21", fixture!("weso__nwrexample2.V21"), false).await;
+    let code = registered.outcomes[0].work_code.clone().expect("a code");
+    let acks: String = String::from_utf8_lossy(fixture!("labeltools__sacm_ack_sample.txt"))
+        .split_inclusive('\n')
+        .map(|line| {
+            if line.starts_with("ACK") && line.len() > 129 {
+                format!("{}{:<20}{}", &line[..109], "CLAIMDIGITAL01", &line[129..])
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    let (report, _) = import(store, "sacm_ack_ours.txt", acks.as_bytes(), false).await;
+    assert_eq!(report.outcomes[0].work_code.as_deref(), Some(code.as_str()));
+    assert!(report.outcomes[0].note.ends_with(": T NWR: ANON MESSAGE"), "{}", report.outcomes[0].note);
+    let detail = store.work(&code).await.expect("store answers").expect("the work");
+    let acked: Vec<&str> = detail.history.iter().filter(|r| r.change == "ACK").map(|r| r.summary.as_str()).collect();
+    assert_eq!(acked.len(), 2, "{:?}", detail.history);
+    assert!(acked[0].ends_with(": T NWR: ANON MESSAGE (from SAMPLE SOCIETY SO:123456789)"), "{}", acked[0]);
 }
 
 async fn identity_revisions_and_duplicates(store: &Arc<dyn Store>) {
