@@ -139,8 +139,6 @@ const SERVICE_REPORT: &[u8] = include_bytes!("../../../docs/examples/songfox-ser
 const MANIFEST: &[u8] = include_bytes!("../../../docs/examples/songfox-sf-1-manifest.csv");
 const SUMMARY: &[u8] = include_bytes!("../../../docs/examples/songfox-sf-1-summary.json");
 const OUTPUT_REPORT: &[u8] = include_bytes!("../../../docs/examples/songfox-outputs-2026-03.csv");
-/// Used only when TANTIEM_KEY_PASSPHRASE is not set, so the demo runs on a fresh machine.
-const DEMO_PASSPHRASE: &str = "tantiem demo passphrase: not for production";
 
 /// The licensing half of the demo: one licensee, priced end to end.
 async fn license_example(
@@ -249,11 +247,16 @@ async fn license_example(
     let verified = engine::books::verify(store, crate::actor(), false, now).await?;
     println!("  the journal verifies and balances ({} entries so far)", verified.through);
     disclose_example(store, archive, out, operator, now).await?;
-    let passphrase = std::env::var("TANTIEM_KEY_PASSPHRASE").unwrap_or_else(|_| DEMO_PASSPHRASE.to_owned());
+    let passphrase = std::env::var("TANTIEM_KEY_PASSPHRASE").unwrap_or_else(|_| {
+        println!(
+            "  the signing key is the demo's, sealed with the published demo passphrase (TANTIEM_KEY_PASSPHRASE is not set): it signs the demo's licence and nothing else"
+        );
+        licences::DEMO_PASSPHRASE.to_owned()
+    });
     if licences::published_keys(store, crate::actor()).await?.is_empty() {
         licences::rotate_key(store, crate::actor(), &passphrase, &engine::OsEntropy, now).await?;
     }
-    match licences::issue_licence(store, crate::actor(), &SONGFOX, &passphrase, now).await {
+    match licences::issue_demo_licence(store, crate::actor(), &SONGFOX, &passphrase, now).await {
         Ok(licence) => {
             let path = out.join("songfox-licence.json");
             std::fs::write(&path, serde_json::to_string_pretty(&licence.signed)? + "\n")?;

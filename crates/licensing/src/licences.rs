@@ -30,6 +30,10 @@ pub enum KeyError {
         "the passphrase does not open the key in force ({0}): nothing was changed. Give that key's passphrase in TANTIEM_KEY_PASSPHRASE"
     )]
     RotationPassphrase(String),
+    #[error(
+        "the signing key in force ({0}) is the demo's, sealed with a passphrase anyone can read: it signs no licence. Create the society's own with `tantiem licence rotate-key` (TANTIEM_KEY_PASSPHRASE set to a passphrase of your own)"
+    )]
+    DemoKey(String),
     #[error("the passphrase must be at least 12 characters")]
     WeakPassphrase,
     #[error("there is no signing key: create one with `tantiem licence rotate-key`")]
@@ -103,13 +107,18 @@ pub async fn rotate_key(
     now: DateTime<Utc>,
 ) -> Result<StoredKey, KeyError> {
     actor.may(UseCase::RotateKey, Scope::Society)?;
-    if let Some(current) = store.signing_keys().await?.into_iter().find(|k| k.retired_at.is_none()) {
+    // The demo's key is sealed with a published passphrase: it proves nothing, so any passphrase may
+    // replace it.
+    if let Some(current) = store.signing_keys().await?.into_iter().find(|k| k.retired_at.is_none())
+        && !is_demo_key(&current)
+    {
         unseal(&current.sealed_secret, passphrase).map_err(|_| KeyError::RotationPassphrase(current.key_id))?;
     }
     let secret: [u8; 32] = random(entropy)?;
     let suffix: [u8; 3] = random(entropy)?;
+    let demo = if passphrase == DEMO_PASSPHRASE { DEMO_KEY_PREFIX } else { "" };
     let key = StoredKey {
-        key_id: format!("{}-{}", now.format("%Y%m%d"), hex(&suffix)),
+        key_id: format!("{demo}{}-{}", now.format("%Y%m%d"), hex(&suffix)),
         public_key: Keyring::public_key_of(secret),
         sealed_secret: seal(&secret, passphrase, entropy)?,
         created_at: now,
@@ -140,9 +149,47 @@ pub async fn issue_licence(
     passphrase: &str,
     now: DateTime<Utc>,
 ) -> Result<StoredLicence, KeyError> {
+    issue(store, actor, licensee, passphrase, now, false).await
+}
+
+/// [`issue_licence`] for the demo, which signs with its own key sealed under [`DEMO_PASSPHRASE`]: the one
+/// way a demo key signs anything.
+#[tracing::instrument(skip_all)]
+pub async fn issue_demo_licence(
+    store: &dyn LicensingStore,
+    actor: &Actor,
+    licensee: &LicenseeId,
+    passphrase: &str,
+    now: DateTime<Utc>,
+) -> Result<StoredLicence, KeyError> {
+    issue(store, actor, licensee, passphrase, now, true).await
+}
+
+/// The passphrase the demo seals its signing key with when none is given. It is published (here), so a key
+/// sealed with it is marked as the demo's and signs no licence outside the demo.
+pub const DEMO_PASSPHRASE: &str = "tantiem demo passphrase: not for production";
+
+/// Whether a key is the demo's (sealed with the published [`DEMO_PASSPHRASE`]).
+pub fn is_demo_key(key: &StoredKey) -> bool {
+    key.key_id.starts_with(DEMO_KEY_PREFIX)
+}
+
+const DEMO_KEY_PREFIX: &str = "demo-";
+
+async fn issue(
+    store: &dyn LicensingStore,
+    actor: &Actor,
+    licensee: &LicenseeId,
+    passphrase: &str,
+    now: DateTime<Utc>,
+    demo: bool,
+) -> Result<StoredLicence, KeyError> {
     actor.may(UseCase::IssueLicence, Scope::Society)?;
     let keys = store.signing_keys().await?;
     let current = keys.iter().find(|k| k.retired_at.is_none()).ok_or(KeyError::NoKey)?;
+    if is_demo_key(current) && !demo {
+        return Err(KeyError::DemoKey(current.key_id.clone()));
+    }
     let secret = unseal(&current.sealed_secret, passphrase)?;
     let ring = Keyring::signing(published_keys(store, actor).await?, &current.key_id, secret);
     let agreement = store.agreement_of(licensee).await?.ok_or_else(|| KeyError::NoAgreement(licensee.into()))?;

@@ -560,7 +560,49 @@ async fn an_advance_is_invoiced_once_and_recouped(store: &Arc<dyn Store>) {
     assert_eq!(store.invoice("INV-2026-000001").await.unwrap().unwrap().status, InvoiceStatus::Issued);
 }
 
+/// The demo's key, sealed with a passphrase anyone can read, signs the demo's licence and nothing else; the
+/// society's own key replaces it without the demo passphrase.
+async fn a_demo_key_signs_only_the_demo(store: &Arc<dyn Store>) {
+    set_up(store).await;
+    let s = store.as_ref();
+    let demo = licences::rotate_key(
+        s,
+        story_tests::staff(),
+        licences::DEMO_PASSPHRASE,
+        &engine::FixedEntropy::new(4),
+        at(2026, 1, 2),
+    )
+    .await
+    .unwrap();
+    assert!(licences::is_demo_key(&demo));
+    let refused = licences::issue_licence(
+        s,
+        story_tests::staff(),
+        story_tests::songfox(),
+        licences::DEMO_PASSPHRASE,
+        at(2026, 1, 3),
+    )
+    .await
+    .unwrap_err();
+    assert!(refused.to_string().starts_with(&format!("the signing key in force ({}) is the demo's", demo.key_id)));
+    licences::issue_demo_licence(
+        s,
+        story_tests::staff(),
+        story_tests::songfox(),
+        licences::DEMO_PASSPHRASE,
+        at(2026, 1, 3),
+    )
+    .await
+    .unwrap();
+    let own = licences::rotate_key(s, story_tests::staff(), PASSPHRASE, &engine::FixedEntropy::new(5), at(2026, 1, 4))
+        .await
+        .unwrap();
+    assert!(!licences::is_demo_key(&own));
+    licences::issue_licence(s, story_tests::staff(), story_tests::songfox(), PASSPHRASE, at(2026, 1, 5)).await.unwrap();
+}
+
 story!(
+    a_demo_key_signs_only_the_demo,
     an_advance_is_invoiced_once_and_recouped,
     a_period_is_priced_invoiced_paid_and_corrected,
     a_licence_verifies_offline_and_shows_its_standing_online,
