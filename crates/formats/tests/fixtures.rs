@@ -65,6 +65,43 @@ fn a_sender_type_outside_the_table_is_named() {
 }
 
 #[test]
+fn a_22_group_under_a_21_shaped_header_is_read_as_22() {
+    let (_, whole) = common::fixtures().into_iter().find(|(n, _)| n == "weso__demo_cwr_cleaned.v22").expect("fixture");
+    let text = String::from_utf8(whole).expect("ASCII");
+    // The same file with its HDR cut to CWR 2.1's shape (no version, revision or software fields).
+    let shaped_21: String = text
+        .split_inclusive('\n')
+        .map(|line| if line.starts_with("HDR") { format!("{}\n", line[..101].trim_end()) } else { line.to_owned() })
+        .collect();
+    let read = |bytes: &[u8]| {
+        let mut reader = Reader::open(bytes, ReadOptions::default()).expect("reads");
+        let mut txs = Vec::new();
+        while let Some(tx) = reader.next_transaction().expect("reads") {
+            txs.push(tx);
+        }
+        (reader.header().version, txs, reader.finish())
+    };
+    let (header_22, original, _) = read(text.as_bytes());
+    let (header_21, shaped, summary) = read(shaped_21.as_bytes());
+    assert_eq!((header_22, header_21), (formats::cwr::Version::V22, formats::cwr::Version::V21));
+    assert!(!shaped.is_empty() && shaped.iter().all(|tx| tx.version == formats::cwr::Version::V22));
+    assert!(summary.diagnostics.iter().any(|d| d.message.contains("the group's records are read as CWR 2.2")));
+    let rules = domain::SocietyRules::opt_in();
+    let on = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date");
+    for (a, b) in original.iter().zip(&shaped) {
+        let ctx = |version| formats::cwr::Context {
+            version,
+            submitter: "PB:DP1",
+            rules: &rules,
+            territories: domain::Territories::cisac(),
+            on,
+        };
+        let (wa, wb) = (formats::cwr::read_work(a, &ctx(header_22)), formats::cwr::read_work(b, &ctx(header_21)));
+        assert_eq!(wa.work, wb.work, "line {}", a.line());
+    }
+}
+
+#[test]
 fn a_cwr_file_in_utf16_is_refused_by_its_encoding() {
     for (name, bytes) in common::fixtures().into_iter().filter(|(n, _)| !n.ends_with(".md")) {
         let Ok(text) = String::from_utf8(bytes) else { continue };

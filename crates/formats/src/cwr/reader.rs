@@ -93,6 +93,9 @@ pub struct Transaction {
     pub sequence: u64,
     pub records: Vec<Record>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The CWR version its records are read as: the HDR's, or its group's where a 2.1-shaped HDR heads a
+    /// group that says 02.20.
+    pub version: Version,
 }
 
 impl Transaction {
@@ -138,6 +141,8 @@ pub struct FileSummary {
 struct Group {
     id: u64,
     kind: String,
+    /// The version its transactions are read as.
+    version: Version,
     line: u64,
     transactions: u64,
     records: u64,
@@ -355,7 +360,9 @@ impl<R: BufRead> Reader<R> {
 
     /// Checks a record's length against the version's layout.
     fn check_length(&mut self, record: &Record) {
-        let Some((min, max)) = layout::length(self.header.version, record.record_type()) else {
+        // Inside a group, its version decides (a 2.2 group under a 2.1-shaped HDR has 2.2's lengths).
+        let version = self.group.as_ref().map_or(self.header.version, |g| g.version);
+        let Some((min, max)) = layout::length(version, record.record_type()) else {
             return;
         };
         let len = record.len();
@@ -378,12 +385,12 @@ impl<R: BufRead> Reader<R> {
             let message = if too_short {
                 format!(
                     "record is {len} characters, shorter than the {min} of CWR {}: read as padded with spaces",
-                    self.header.version.label()
+                    version.label()
                 )
             } else {
                 format!(
                     "record is {len} characters, longer than the {max} of CWR {}: the extra characters were ignored",
-                    self.header.version.label()
+                    version.label()
                 )
             };
             self.push(Diagnostic::new(record.line, record.record_type(), None, Level::Warning, message));
@@ -517,7 +524,22 @@ impl<R: BufRead> Reader<R> {
             ));
         }
         let version_text = record.field(12, 5);
+        let mut version = self.header.version;
         match Version::from_group_text(version_text) {
+            // A 2.1-shaped HDR over a group that says 2.2: the group's records carry 2.2's fields (REC's
+            // recording title and display artist, …), so they are read as 2.2 rather than lost.
+            Some(Version::V22) if self.header.version == Version::V21 => {
+                version = Version::V22;
+                self.push(Diagnostic::new(
+                    record.line,
+                    "GRH",
+                    Some("version number"),
+                    Level::Warning,
+                    format!(
+                        "group version {version_text} under an HDR shaped as CWR 2.1: the group's records are read as CWR 2.2"
+                    ),
+                ));
+            }
             Some(v) if v.is_v3() != self.header.version.is_v3() || (v != self.header.version && !v.is_v3()) => {
                 self.push(Diagnostic::new(
                     record.line,
@@ -551,7 +573,8 @@ impl<R: BufRead> Reader<R> {
             ));
         }
         self.summary.groups += 1;
-        self.group = Some(Group { id, kind, line: record.line, transactions: 0, records: 1, next_sequence: 0 });
+        self.group =
+            Some(Group { id, kind, version, line: record.line, transactions: 0, records: 1, next_sequence: 0 });
     }
 
     fn close_group(&mut self, record: &Record) {
@@ -634,6 +657,7 @@ impl<R: BufRead> Reader<R> {
             self.group = Some(Group {
                 id: 0,
                 kind: kind.clone(),
+                version: self.header.version,
                 line: record.line,
                 transactions: 0,
                 records: 0,
@@ -667,6 +691,7 @@ impl<R: BufRead> Reader<R> {
         group.records += 1;
         self.summary.transactions += 1;
         self.current = Some(Transaction {
+            version: group.version,
             group_id: group.id,
             group_type: group.kind.clone(),
             kind,

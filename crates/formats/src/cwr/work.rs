@@ -218,7 +218,9 @@ pub fn read_work(tx: &Transaction, ctx: &Context<'_>) -> WorkTransaction {
         valid_from: None,
         valid_until: None,
     };
-    let v3 = ctx.version.is_v3();
+    // A transaction is read as its own version (its group's may be 2.2 under a 2.1-shaped HDR).
+    let version = tx.version;
+    let v3 = version.is_v3();
     for (ordinal, record) in tx.details().iter().enumerate() {
         let mut f = Fields { record, diagnostics: &mut diagnostics };
         match record.record_type() {
@@ -232,7 +234,7 @@ pub fn read_work(tx: &Transaction, ctx: &Context<'_>) -> WorkTransaction {
                 work.interests.push(interest);
             }
             "SWT" | "OWT" => attach_territory(&mut f, &mut work, false, v3, ctx),
-            "PWR" => attach_publisher_link(&mut f, &mut work, ctx.version),
+            "PWR" => attach_publisher_link(&mut f, &mut work, version),
             "ALT" => {
                 let title = f.text(20, 60);
                 if title.is_empty() {
@@ -251,7 +253,7 @@ pub fn read_work(tx: &Transaction, ctx: &Context<'_>) -> WorkTransaction {
                 }
             }
             "REC" => {
-                if let Some(recording) = read_recording(&mut f, ctx.version) {
+                if let Some(recording) = read_recording(&mut f, version) {
                     work.recordings.push(recording);
                 }
             }
