@@ -383,7 +383,16 @@ async fn run(cli: Cli) -> Result<()> {
 
 /// Where licensing files (reports, disclosures) are kept as received.
 fn archive_of(database_url: &str, archive_dir: Option<PathBuf>) -> engine::licensing::Archive {
-    engine::licensing::Archive::new(archive_dir.unwrap_or_else(|| licensing::default_archive(database_url)))
+    let archive =
+        engine::licensing::Archive::new(archive_dir.unwrap_or_else(|| licensing::default_archive(database_url)));
+    // Staging files an earlier, killed run left behind; an hour old, so another process's upload in progress
+    // keeps its own.
+    match archive.clean_staging(std::time::Duration::from_secs(3600)) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "staging files left by an interrupted run were removed"),
+        Err(e) => tracing::warn!(error = %e, "the archive's staging files could not be cleaned"),
+    }
+    archive
 }
 
 /// After an import the repertoire has grown: disclosures in force are matched again.

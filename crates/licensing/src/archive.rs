@@ -58,6 +58,12 @@ impl Archive {
         self.blobs.open_file(sha256)
     }
 
+    /// Removes staging files a killed writer left behind (older than `older_than`, so a writer at work now
+    /// keeps its own); returns how many. Run when a process that writes to the archive starts.
+    pub fn clean_staging(&self, older_than: std::time::Duration) -> io::Result<u64> {
+        self.blobs.clean_staging(older_than)
+    }
+
     /// The first `bytes` bytes of a kept file (fewer if it is shorter): what its kind is told from.
     pub fn head(&self, sha256: &str, bytes: usize) -> io::Result<Vec<u8>> {
         self.blobs.head(sha256, bytes)
