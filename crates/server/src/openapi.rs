@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 fn error_responses() -> Value {
     json!({
         "400": { "$ref": "#/components/responses/Error" },
-        "404": { "$ref": "#/components/responses/Error" }
+        "404": { "$ref": "#/components/responses/Error" },
+        "429": { "$ref": "#/components/responses/Error" }
     })
 }
 
@@ -43,12 +44,18 @@ pub fn document(base_url: &str) -> Value {
     submit["responses"]["200"] = json!({ "description": "The same file was received before: nothing changed" });
     submit["responses"]["413"] = json!({ "$ref": "#/components/responses/Error" });
     submit["responses"]["422"] = json!({ "$ref": "#/components/responses/Error" });
+    submit["responses"]["415"] = json!({ "$ref": "#/components/responses/Error" });
+    submit["responses"]["409"] = json!({ "$ref": "#/components/responses/Error" });
     let mut invoice = licensee_operation("One invoice or credit note", &["number"]);
     if let Some(p) = invoice["parameters"].as_array_mut() {
         p.push(
             json!({ "name": "format", "in": "query", "schema": { "type": "string", "enum": ["json", "csv", "html"] } }),
         );
     }
+    invoice["responses"]["200"] = json!({
+        "description": "The invoice in the format asked for (JSON by default)",
+        "content": { "application/json": {}, "text/csv": {}, "text/html": {} }
+    });
     let mut upload =
         licensee_operation("Upload one disclosure file (the body is the file); name it in a disclosure", &[]);
     upload["requestBody"] = json!({
@@ -73,7 +80,8 @@ pub fn document(base_url: &str) -> Value {
                 "model_version": { "type": "string" },
                 "files": { "type": "array", "items": { "type": "object", "required": ["sha256"], "properties": { "sha256": { "type": "string" }, "name": { "type": "string" } } } },
                 "declared_items": { "type": "integer" },
-                "declared_hours": { "type": "string", "description": "A decimal with at most three decimals" }
+                "declared_hours": { "type": "string", "description": "A decimal with at most three decimals" },
+                "replace": { "type": "boolean", "description": "This revision replaces the one in force although it lacks a kind of file that one had (otherwise refused with 409 drops-files)" }
             }
         } } }
     });
@@ -82,6 +90,7 @@ pub fn document(base_url: &str) -> Value {
     disclose["responses"]["200"] =
         json!({ "description": "The same files and totals were received before: nothing changed" });
     disclose["responses"]["422"] = json!({ "$ref": "#/components/responses/Error" });
+    disclose["responses"]["409"] = json!({ "$ref": "#/components/responses/Error" });
     let mut matches = licensee_operation("A disclosure's items as matched (latest match set)", &["disclosure"]);
     if let Some(p) = matches["parameters"].as_array_mut() {
         p.push(json!({ "name": "status", "in": "query", "schema": { "type": "string", "enum": ["matched", "ambiguous", "unmatched"] } }));
