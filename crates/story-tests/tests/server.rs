@@ -138,6 +138,10 @@ async fn no_token_reaches_another_licensees_data(store: &Arc<dyn Store>) {
     assert_eq!(status, StatusCode::OK);
     let document = json(&body);
     let paths = document["paths"].as_object().unwrap();
+    // What the routes answer is documented: a report of an unknown format (415), an invoice as CSV or HTML.
+    assert!(paths["/api/v1/licensees/{licensee}/reports"]["post"]["responses"].get("415").is_some());
+    let invoice = &paths["/api/v1/licensees/{licensee}/invoices/{number}"]["get"]["responses"]["200"]["content"];
+    assert!(invoice.get("text/csv").is_some() && invoice.get("text/html").is_some(), "{invoice}");
     let mut licensee_routes = 0;
     for (template, operations) in paths {
         for method in operations.as_object().unwrap().keys() {
