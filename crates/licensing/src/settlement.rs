@@ -361,7 +361,15 @@ async fn owed_by_disclosure(
     let Some(record) = agreement.versions.iter().find(|v| v.coverage.version == invoice.agreement_version) else {
         return Ok(zero);
     };
-    let owed = record.terms.tariff.per_work_fee(extra)?.split_payable().0;
+    let tariff = &record.terms.tariff;
+    // As the held part itself: the line on the works now known beyond the line the invoice priced as
+    // disclosed, each as payable, so a credit-back leaves exactly what a fully disclosed invoice would be.
+    let owed = match invoice.training.iter().find(|t| t.model_version == part.model_version) {
+        Some(t) => tariff
+            .training_line(t.tier, part.works_disclosed + extra)?
+            .checked_sub(tariff.training_line(t.tier, part.works_disclosed)?)?,
+        None => tariff.per_work_fee(extra)?.split_payable().0,
+    };
     Ok(if owed.micros() > part.held.micros() { part.held } else { owed })
 }
 

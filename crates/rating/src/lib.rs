@@ -158,6 +158,13 @@ impl Tariff {
         Ok(self.training.per_work.checked_mul(count)?)
     }
 
+    /// A training line as payable (rounded down to the currency's payable unit): the base fee of `tier` and
+    /// the rate per work for `works`.
+    pub fn training_line(&self, tier: BusinessTier, works: u64) -> Result<Amount, RatingError> {
+        let base = *self.training.base_fee.get(&tier).ok_or(RatingError::NoBaseFee(tier))?;
+        Ok(base.checked_add(self.per_work_fee(works)?)?.split_payable().0)
+    }
+
     /// The training fee for one model version. `works_used`: the works the fee is priced on (matched
     /// licensed works, or the whole licensed repertoire under the presumption); `works_disclosed`: the
     /// matched licensed works the disclosure itself names (equal to `works_used` when it is transparent).
@@ -171,7 +178,14 @@ impl Tariff {
         let per_works = self.per_work_fee(works_used)?;
         let total = base.checked_add(per_works)?;
         let presumed_only = works_used.saturating_sub(works_disclosed);
-        let presumption_part = self.per_work_fee(presumed_only)?;
+        // The held part is what the line priced on every work comes to beyond the line priced on the
+        // disclosed works, each as payable: rounding the part on its own could hold one unit more or less, and
+        // a credit-back would then not leave exactly a fully disclosed invoice.
+        let presumption_part = if presumed_only > 0 {
+            self.training_line(tier, works_used)?.checked_sub(self.training_line(tier, works_disclosed)?)?
+        } else {
+            Amount::zero(self.currency)
+        };
         let mut trail = vec![
             TrailStep { what: format!("base fee, {tier:?} business"), amount: base },
             TrailStep { what: format!("{works_used} works × {} per work", self.training.per_work), amount: per_works },
@@ -270,6 +284,45 @@ mod tests {
         assert_eq!(presumed.charge.amount, Amount::parse("10000", EUR).unwrap());
         assert_eq!(presumed.presumption_part, Amount::parse("4880", EUR).unwrap());
         assert_eq!(presumed.charge.trail.len(), 3);
+    }
+
+    #[test]
+    fn the_held_part_is_the_whole_line_less_the_disclosed_line() {
+        // A rate per work that is no whole number of cents: 5,006 works × 0.676292 = 3,385.517752, payable
+        // 3,385.51 on its own, but the whole line (5,000 + 5,006 works) is 8,385.51 and the line on the
+        // disclosed works (5,000 + 0) is 5,000.00: the part held is their difference, 3,385.51.
+        let mut t = tariff();
+        t.training.per_work = Amount::parse("0.676292", EUR).unwrap();
+        let fee = t.training_fee(BusinessTier::Small, 5_006, 0).unwrap();
+        let whole = t.training_line(BusinessTier::Small, 5_006).unwrap();
+        let disclosed = t.training_line(BusinessTier::Small, 0).unwrap();
+        assert_eq!(fee.presumption_part, whole.checked_sub(disclosed).unwrap());
+        // With 3 works disclosed (2.028876 EUR, payable 2.02) the part rounded on its own, ⌊5,003 × 0.676292⌋ =
+        // 3,383.48, would leave one cent more than the fully disclosed invoice after a credit-back; as the
+        // difference of the payable lines it is 8,385.51 − 5,002.02 = 3,383.49.
+        let fee = t.training_fee(BusinessTier::Small, 5_006, 3).unwrap();
+        let disclosed = t.training_line(BusinessTier::Small, 3).unwrap();
+        assert_eq!(fee.presumption_part, whole.checked_sub(disclosed).unwrap());
+        assert_eq!(fee.presumption_part, Amount::parse("3383.49", EUR).unwrap());
+        assert_eq!(t.per_work_fee(5_003).unwrap().split_payable().0, Amount::parse("3383.48", EUR).unwrap());
+    }
+
+    proptest! {
+        #[test]
+        fn after_a_credit_back_what_is_left_is_the_disclosed_invoice(
+            per_work in 1i64..5_000_000,
+            used in 0u64..2_000_000,
+            disclosed_share in 0u64..=100,
+        ) {
+            let mut t = tariff();
+            t.training.per_work = Amount::from_micros(per_work, EUR);
+            let disclosed = used * disclosed_share / 100;
+            let fee = t.training_fee(BusinessTier::Medium, used, disclosed).unwrap();
+            let payable = fee.charge.amount.split_payable().0;
+            let left = payable.checked_sub(fee.presumption_part).unwrap();
+            prop_assert_eq!(left, t.training_line(BusinessTier::Medium, disclosed).unwrap());
+            prop_assert!(fee.presumption_part.micros() >= 0);
+        }
     }
 
     #[test]
