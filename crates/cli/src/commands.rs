@@ -264,16 +264,23 @@ pub async fn origin(store: &dyn Store, command: OriginCommand, operator: &str, n
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn the_acknowledgement_appears_under_its_name_only_once_the_import_has_ended() {
+    const CWR: &[u8] = include_bytes!("../../formats/tests/fixtures/cwr/weso__nwrexample2.V21");
+
+    /// A fresh SQLite store in a folder of its own, with the society set up.
+    async fn initialised() -> (tempfile::TempDir, Arc<dyn Store>) {
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<dyn Store> =
             Arc::new(store_sqlite::SqliteStore::open(&dir.path().join("t.db"), true).await.unwrap());
         engine::registry::initialise(store.as_ref(), crate::actor(), domain::SocietyCode::STIM, None).await.unwrap();
-        let cwr = include_bytes!("../../formats/tests/fixtures/cwr/weso__nwrexample2.V21");
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn the_acknowledgement_appears_under_its_name_only_once_the_import_has_ended() {
+        let (dir, store) = initialised().await;
         let acks = dir.path().join("acks");
         let options = ImportOptions::new(chrono::Utc::now(), "test");
-        let report = import_one(&store, &cwr[..], "CW260001WSO_079.V21", 0, options, &acks).await.unwrap();
+        let report = import_one(&store, CWR, "CW260001WSO_079.V21", 0, options, &acks).await.unwrap();
         let ack = report.ack_file_name.expect("a submission is acknowledged");
         let names: Vec<String> =
             std::fs::read_dir(&acks).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
@@ -302,13 +309,9 @@ mod tests {
 
     #[tokio::test]
     async fn an_import_that_stops_leaves_no_acknowledgement_under_its_name() {
-        let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn Store> =
-            Arc::new(store_sqlite::SqliteStore::open(&dir.path().join("t.db"), true).await.unwrap());
-        engine::registry::initialise(store.as_ref(), crate::actor(), domain::SocietyCode::STIM, None).await.unwrap();
-        let cwr = include_bytes!("../../formats/tests/fixtures/cwr/weso__nwrexample2.V21");
+        let (dir, store) = initialised().await;
         let acks = dir.path().join("acks");
-        let input = BufReader::with_capacity(64, Failing { bytes: &cwr[..], left: cwr.len() * 2 / 3 });
+        let input = BufReader::with_capacity(64, Failing { bytes: CWR, left: CWR.len() * 2 / 3 });
         let options = ImportOptions::new(chrono::Utc::now(), "test");
         assert!(import_one(&store, input, "CW260001WSO_079.V21", 0, options, &acks).await.is_err());
         let names: Vec<String> =

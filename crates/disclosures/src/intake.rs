@@ -230,12 +230,11 @@ fn keep(
             archive.put(Counting::new(input, bytes), limit)
         }
         FileSource::Archived(sha256) => {
-            let well_formed = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
-            let path = archive.path_of(&sha256.to_ascii_lowercase());
-            if !well_formed || !path.is_file() {
+            let path = archive.path_of(&sha256).ok().filter(|p| p.is_file());
+            let Some(path) = path else {
                 let missing = format!("no file {sha256} is kept in the archive: upload it first");
                 return Err(std::io::Error::new(std::io::ErrorKind::NotFound, missing));
-            }
+            };
             let size = std::fs::metadata(&path)?.len();
             if size > limit {
                 let over = format!("the file is larger than the limit of {limit} bytes");
@@ -398,25 +397,17 @@ pub async fn receive(
         croissant,
         warnings,
     };
-    if let Err(e) = drops_nothing_unless_meant(store, &disclosure, s.replace).await {
+    let recorded = record(store, &mut disclosure, s.replace).await;
+    if matches!(recorded, Err(DisclosureError::DropsFiles { .. })) {
         discard(archive, &kept);
-        return Err(e);
     }
-    record(store, &mut disclosure).await
+    recorded
 }
 
 /// Refuses a revision that would take the place of the disclosure in force while lacking a kind of file it
 /// had (a training manifest, an AI Act summary), unless the licensee says it means to: a Croissant file
 /// alone sent after a full disclosure would otherwise bring the presumption back unnoticed.
-async fn drops_nothing_unless_meant(
-    store: &dyn DisclosureStore,
-    new: &Disclosure,
-    replace: bool,
-) -> Result<(), DisclosureError> {
-    if replace {
-        return Ok(());
-    }
-    let Some(current) = store.current_disclosure(&new.licensee, &new.model_version).await? else { return Ok(()) };
+fn drops_nothing_unless_meant(current: &Disclosure, new: &Disclosure, replace: bool) -> Result<(), DisclosureError> {
     let mut dropped = Vec::new();
     if current.stats.items > 0 && new.stats.items == 0 {
         dropped.push("a training manifest");
@@ -424,16 +415,20 @@ async fn drops_nothing_unless_meant(
     if current.summary.is_some() && new.summary.is_none() {
         dropped.push("an AI Act summary");
     }
-    if dropped.is_empty() {
+    if replace || dropped.is_empty() {
         return Ok(());
     }
-    Err(DisclosureError::DropsFiles { current: current.id, dropped: dropped.join(" and ") })
+    Err(DisclosureError::DropsFiles { current: current.id.clone(), dropped: dropped.join(" and ") })
 }
 
 /// Records a read disclosure as its model version's next revision, unless the one in force has the same
 /// content. Another submission for the model version may take the revision a moment before: then this one
 /// looks again (it may be that one), a few times.
-async fn record(store: &dyn DisclosureStore, disclosure: &mut Disclosure) -> Result<Received, DisclosureError> {
+async fn record(
+    store: &dyn DisclosureStore,
+    disclosure: &mut Disclosure,
+    replace: bool,
+) -> Result<Received, DisclosureError> {
     const ATTEMPTS: usize = 3;
     let mut attempt = 1;
     loop {
@@ -445,6 +440,11 @@ async fn record(store: &dyn DisclosureStore, disclosure: &mut Disclosure) -> Res
             .collect();
         if let Some(same) = mine.iter().find(|d| d.current && d.content_key == disclosure.content_key) {
             return Ok(Received::AlreadyReceived(same.clone()));
+        }
+        // Decided on what this attempt read: a revision another submission records meanwhile makes the add
+        // below fail, and the next attempt decides again.
+        if let Some(current) = mine.iter().find(|d| d.current) {
+            drops_nothing_unless_meant(current, disclosure, replace)?;
         }
         let number = store.allocate("disclosures", 1).await?;
         disclosure.id = format!("D{number:06}");

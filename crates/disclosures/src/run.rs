@@ -286,10 +286,16 @@ async fn fill(
     audio: Option<Arc<Recogniser>>,
     set: u64,
 ) -> Result<(), DisclosureError> {
-    let files: Vec<(u32, FileKind, std::path::PathBuf, String)> = disclosure
+    let files = disclosure
         .manifests()
-        .map(|(i, f)| (i as u32, f.kind, run.archive.path_of(&f.sha256), f.name.clone()))
-        .collect();
+        .map(|(i, f)| {
+            let path = run.archive.path_of(&f.sha256).map_err(|e| DisclosureError::File {
+                file: f.name.clone(),
+                message: format!("the disclosure names no kept file: {e}"),
+            })?;
+            Ok((i as u32, f.kind, path, f.name.clone()))
+        })
+        .collect::<Result<Vec<(u32, FileKind, std::path::PathBuf, String)>, DisclosureError>>()?;
     let total = disclosure.stats.items;
     let archive_root = run.archive.root().display().to_string();
     let (send, mut receive) = tokio::sync::mpsc::channel::<Vec<MatchRow>>(2);

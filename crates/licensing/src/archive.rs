@@ -34,9 +34,10 @@ impl Archive {
         self.blobs.root()
     }
 
-    /// Where the bytes with this digest are (or would be) kept.
-    pub fn path_of(&self, sha256: &str) -> PathBuf {
-        self.blobs.path_of(sha256).unwrap_or_else(|_| self.root().join("not-a-digest").join(sha256))
+    /// Where the bytes with this digest are (or would be) kept; an error if it is not a SHA-256 digest (so a
+    /// name sent by a client never reaches the filesystem).
+    pub fn path_of(&self, sha256: &str) -> io::Result<PathBuf> {
+        self.blobs.path_of(sha256)
     }
 
     /// Streams `input` into the archive, at most `limit` bytes, hashing as it goes. An existing file with
@@ -44,7 +45,7 @@ impl Archive {
     /// over the limit is an error of kind [`io::ErrorKind::FileTooLarge`].
     pub fn put(&self, mut input: impl Read, limit: u64) -> io::Result<Archived> {
         let Blob { sha256, size, fresh } = self.blobs.put(&mut input, limit)?;
-        Ok(Archived { path: self.path_of(&sha256), sha256, size, fresh })
+        Ok(Archived { path: self.path_of(&sha256)?, sha256, size, fresh })
     }
 
     /// Removes a file this submission put in the archive and that turned out not to be kept (a rejected

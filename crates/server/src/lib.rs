@@ -182,7 +182,11 @@ pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std
             tracing::warn!(client = %peer.ip(), "a connection over the limit was closed");
             continue;
         };
-        let app = app.clone().layer(axum::Extension(axum::extract::ConnectInfo(peer)));
+        // The peer's address rides on each request of the connection (what the per-client limit reads).
+        let app = tower::ServiceExt::map_request(app.clone(), move |mut request: axum::extract::Request<_>| {
+            request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            request
+        });
         tokio::spawn(async move {
             let service = hyper_util::service::TowerToHyperService::new(app);
             // HTTP/1.1 only: it times out a connection that sends no headers from its first byte on (the

@@ -617,7 +617,7 @@ async fn a_disclosure_is_matched_again_when_the_repertoire_grows(store: &Arc<dyn
     // A run that fails (the manifest gone from the archive) leaves nothing behind: set 2 stays in force and
     // the next run, the file back, is set 3.
     let d = received.disclosure();
-    let kept = archive.path_of(&d.files[0].sha256);
+    let kept = archive.path_of(&d.files[0].sha256).unwrap();
     let bytes = std::fs::read(&kept).unwrap();
     std::fs::remove_file(&kept).unwrap();
     let failed = run::match_disclosure(s, story_tests::staff(), d, &run).await.unwrap_err();

@@ -110,7 +110,7 @@ async fn a_period_is_priced_invoiced_paid_and_corrected(store: &Arc<dyn Store>) 
     );
     assert_eq!(kept[0].attribution.as_ref().unwrap().influences.len(), 2);
     // The original bytes are kept under their hash.
-    assert_eq!(std::fs::read(archive.path_of(&record.sha256)).unwrap(), SERVICE_REPORT);
+    assert_eq!(std::fs::read(archive.path_of(&record.sha256).unwrap()).unwrap(), SERVICE_REPORT);
 
     // Re-submitting the same bytes changes nothing.
     assert!(

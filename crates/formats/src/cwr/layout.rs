@@ -140,19 +140,10 @@ pub fn coded(what: &str, value: &str, table: &[&str]) -> Option<String> {
         return None;
     }
     let listed = table.join(", ");
-    let mut chars = value.chars();
-    let (without_first, without_last) = (
-        {
-            chars.next();
-            chars.as_str()
-        },
-        {
-            let mut c = value.chars();
-            c.next_back();
-            c.as_str()
-        },
-    );
-    let shifted = [without_first, without_last].into_iter().find(|v| table.contains(&v.trim()));
+    // The value less its first or its last character: what the field holds if the record slid by one.
+    let first = value.chars().next().map_or(0, char::len_utf8);
+    let last = value.chars().next_back().map_or(0, char::len_utf8);
+    let shifted = [&value[first..], &value[..value.len() - last]].into_iter().find(|v| table.contains(&v.trim()));
     Some(match shifted {
         Some(code) => format!(
             "{what} {value:?} is not one of {listed}; it reads as {:?} one character over: is the record shifted?",
