@@ -132,7 +132,7 @@ pub fn phase(manifest: &Path, dir: &Path, seconds: u64) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let store: std::sync::Arc<dyn Store> =
-            std::sync::Arc::new(store_sqlite::SqliteStore::open(&dir.join("bench.db"), false).await?);
+            std::sync::Arc::new(store_sqlite::open(&dir.join("bench.db"), false).await?);
         let s = store.as_ref();
         let now = Utc::now();
         engine::licensing::licensees::put_licensee(

@@ -180,7 +180,7 @@ async fn fresh_store(dir: &Path, url: Option<&str>, name: &str) -> Result<Arc<dy
         None => {
             let path = dir.join(format!("ledger-{name}.db"));
             let _ = std::fs::remove_file(&path);
-            Arc::new(store_sqlite::SqliteStore::open(&path, true).await?)
+            Arc::new(store_sqlite::open(&path, true).await?)
         }
         Some(url) => {
             let database = format!("ledger_{}", name.replace('-', "_"));
@@ -189,7 +189,7 @@ async fn fresh_store(dir: &Path, url: Option<&str>, name: &str) -> Result<Arc<dy
             sqlx::Executor::execute(&mut admin, sqlx::AssertSqlSafe(drop_it)).await?;
             sqlx::Executor::execute(&mut admin, sqlx::AssertSqlSafe(format!("CREATE DATABASE {database}"))).await?;
             let base = url.rsplit_once('/').map_or(url, |(base, _)| base);
-            Arc::new(store_postgres::PostgresStore::connect(&format!("{base}/{database}")).await?)
+            Arc::new(store_postgres::connect(&format!("{base}/{database}")).await?)
         }
     })
 }

@@ -236,10 +236,10 @@ fn phase(args: &[String]) -> Result<()> {
                     for suffix in ["", "-wal", "-shm"] {
                         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                     }
-                    std::sync::Arc::new(store_sqlite::SqliteStore::open(&path, true).await?)
+                    std::sync::Arc::new(store_sqlite::open(&path, true).await?)
                 } else {
                     let url = args.get(3).context("a PostgreSQL URL")?;
-                    std::sync::Arc::new(store_postgres::PostgresStore::connect(url).await?)
+                    std::sync::Arc::new(store_postgres::connect(url).await?)
                 };
                 engine::registry::initialise(store.as_ref(), crate::staff(), domain::SocietyCode::STIM, None).await?;
                 let input = BufReader::with_capacity(1 << 20, std::fs::File::open(&file)?);

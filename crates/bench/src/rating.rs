@@ -202,8 +202,8 @@ pub fn write_list(path: &Path, files: &[(String, PathBuf)]) -> Result<()> {
 /// Opens the benchmark's store (the parent creates it fresh).
 pub async fn open(dir: &Path, url: Option<&str>) -> Result<Arc<dyn Store>> {
     Ok(match url {
-        Some(url) => Arc::new(store_postgres::PostgresStore::connect(url).await?),
-        None => Arc::new(store_sqlite::SqliteStore::open(&dir.join("rating.db"), true).await?),
+        Some(url) => Arc::new(store_postgres::connect(url).await?),
+        None => Arc::new(store_sqlite::open(&dir.join("rating.db"), true).await?),
     })
 }
 

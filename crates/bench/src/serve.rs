@@ -91,11 +91,11 @@ fn measure(o: &Options, dir: &Path, name: &str, url: Option<&str>) -> Result<Vec
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(o.server_threads).enable_all().build()?;
     let (port, licence) = runtime.block_on(async {
         let store: Arc<dyn Store> = match url {
-            Some(url) => Arc::new(store_postgres::PostgresStore::connect(url).await?),
+            Some(url) => Arc::new(store_postgres::connect(url).await?),
             None => {
                 let path = dir.join("serve.db");
                 let _ = std::fs::remove_file(&path);
-                Arc::new(store_sqlite::SqliteStore::open(&path, true).await?)
+                Arc::new(store_sqlite::open(&path, true).await?)
             }
         };
         set_up(store.as_ref(), Shape { service_reports: 1, output_lines: 0, licensees: 1, output_files: 0 }).await?;

@@ -269,8 +269,7 @@ mod tests {
     /// A fresh SQLite store in a folder of its own, with the society set up.
     async fn initialised() -> (tempfile::TempDir, Arc<dyn Store>) {
         let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn Store> =
-            Arc::new(store_sqlite::SqliteStore::open(&dir.path().join("t.db"), true).await.unwrap());
+        let store: Arc<dyn Store> = Arc::new(store_sqlite::open(&dir.path().join("t.db"), true).await.unwrap());
         engine::registry::initialise(store.as_ref(), crate::actor(), domain::SocietyCode::STIM, None).await.unwrap();
         (dir, store)
     }

@@ -255,15 +255,14 @@ pub fn audio_index_of(database_url: &str) -> PathBuf {
 /// Opens the store named by `url`: PostgreSQL for `postgres://` URLs, else a SQLite file.
 pub async fn open_store(url: &str, create: bool) -> Result<Arc<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = store_postgres::PostgresStore::connect(url)
+        let store = store_postgres::connect(url)
             .await
             .with_context(|| "cannot open the PostgreSQL store: check the URL and that the server runs")?;
         return Ok(Arc::new(store));
     }
     let path = PathBuf::from(url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url));
-    let store = store_sqlite::SqliteStore::open(&path, create)
-        .await
-        .with_context(|| format!("cannot open the store {}", path.display()))?;
+    let store =
+        store_sqlite::open(&path, create).await.with_context(|| format!("cannot open the store {}", path.display()))?;
     Ok(Arc::new(store))
 }
 

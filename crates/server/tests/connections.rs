@@ -9,7 +9,7 @@ use tokio::net::TcpStream;
 
 async fn server(config: server::Config) -> (std::net::SocketAddr, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let store = store_sqlite::SqliteStore::open(&dir.path().join("t.db"), true).await.unwrap();
+    let store = store_sqlite::open(&dir.path().join("t.db"), true).await.unwrap();
     let state = server::AppState::new(Arc::new(store), engine::licensing::Archive::new(dir.path().join("a")), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();

@@ -1,5 +1,6 @@
 //! The embedded store: one SQLite file, the default for a society starting out and for tests. Owns its
-//! migrations; the queries are the shared ones of `store-sql`.
+//! migrations, its connection settings and how an import locks the registry; the queries are the shared
+//! ones of `store-sql`.
 //!
 //! Architecture invariant: nothing outside this crate knows the store is SQLite.
 
@@ -10,14 +11,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use engine::store::{RegistryLock, StoreError, StoreResult};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-
-/// A Tantiem store in one SQLite file.
-#[derive(Debug, Clone)]
-pub struct SqliteStore {
-    pool: SqlitePool,
-    registry: Registry,
-}
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use store_sql::{Pool, SqlStore};
 
 /// What an import locks. For a file, a lock file beside it (`flock`, which another process and a process's
 /// own second handle both wait on, and which dies with its process); in memory, a mutex.
@@ -27,51 +22,49 @@ enum Registry {
     Memory(Arc<tokio::sync::Mutex<()>>),
 }
 
-impl SqliteStore {
-    /// Opens (and with `create`, creates) the store file and brings its schema up to date.
-    pub async fn open(path: &Path, create: bool) -> StoreResult<SqliteStore> {
-        if !create && !path.exists() {
-            return Err(StoreError::NotInitialised);
-        }
-        let options = SqliteConnectOptions::new().filename(path).create_if_missing(create);
-        Self::connect_with(options).await
+/// Opens (and with `create`, creates) the store file and brings its schema up to date.
+pub async fn open(path: &Path, create: bool) -> StoreResult<SqlStore> {
+    if !create && !path.exists() {
+        return Err(StoreError::NotInitialised);
     }
+    let options = SqliteConnectOptions::new().filename(path).create_if_missing(create);
+    connect_with(options).await
+}
 
-    /// Opens a `sqlite:` URL (e.g. `sqlite::memory:` for tests).
-    pub async fn connect(url: &str) -> StoreResult<SqliteStore> {
-        let options = SqliteConnectOptions::from_str(url).map_err(store_sql::database_error)?.create_if_missing(true);
-        Self::connect_with(options).await
-    }
+/// Opens a `sqlite:` URL (e.g. `sqlite::memory:` for tests).
+pub async fn connect(url: &str) -> StoreResult<SqlStore> {
+    let options = SqliteConnectOptions::from_str(url).map_err(store_sql::database_error)?.create_if_missing(true);
+    connect_with(options).await
+}
 
-    async fn connect_with(options: SqliteConnectOptions) -> StoreResult<SqliteStore> {
-        let file = options.get_filename();
-        // sqlx names an in-memory database `file:sqlx-in-memory-N`; such a store has no file to lock beside.
-        let name = file.to_string_lossy();
-        let registry = if name.is_empty() || name.contains(":memory:") || name.contains("sqlx-in-memory") {
-            Registry::Memory(Arc::default())
-        } else {
-            let mut name = file.as_os_str().to_owned();
-            name.push(".registry-lock");
-            Registry::File(PathBuf::from(name))
-        };
-        // WAL with NORMAL sync: durable at every commit boundary that matters for an import chunk, and
-        // readers (the server) are not blocked by a running import.
-        let options =
-            options.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal).foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await
-            .map_err(store_sql::database_error)?;
-        sqlx::migrate!("./migrations")
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Database(format!("migrating the SQLite store: {e}")))?;
-        Ok(SqliteStore { pool, registry })
-    }
+async fn connect_with(options: SqliteConnectOptions) -> StoreResult<SqlStore> {
+    let file = options.get_filename();
+    // sqlx names an in-memory database `file:sqlx-in-memory-N`; such a store has no file to lock beside.
+    let name = file.to_string_lossy();
+    let registry = if name.is_empty() || name.contains(":memory:") || name.contains("sqlx-in-memory") {
+        Registry::Memory(Arc::default())
+    } else {
+        let mut name = file.as_os_str().to_owned();
+        name.push(".registry-lock");
+        Registry::File(PathBuf::from(name))
+    };
+    // WAL with NORMAL sync: durable at every commit boundary that matters for an import chunk, and
+    // readers (the server) are not blocked by a running import.
+    let options =
+        options.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal).foreign_keys(true);
+    let pool =
+        SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(store_sql::database_error)?;
+    sqlx::migrate!("./migrations")
+        .run(&pool)
+        .await
+        .map_err(|e| StoreError::Database(format!("migrating the SQLite store: {e}")))?;
+    Ok(SqlStore::new(Pool::Sqlite(pool), Arc::new(registry)))
+}
 
-    async fn registry_lock(&self) -> StoreResult<RegistryLock> {
-        match &self.registry {
+#[async_trait::async_trait]
+impl store_sql::RegistryLocker for Registry {
+    async fn lock(&self) -> StoreResult<RegistryLock> {
+        match self {
             Registry::Memory(mutex) => Ok(RegistryLock(Box::new(Arc::clone(mutex).lock_owned().await))),
             Registry::File(path) => {
                 let path = path.clone();
@@ -89,8 +82,3 @@ impl SqliteStore {
         }
     }
 }
-
-store_sql::impl_store!(SqliteStore, sqlx::Sqlite, "sqlite");
-store_sql::impl_licensing_store!(SqliteStore, sqlx::Sqlite);
-store_sql::impl_recording_store!(SqliteStore, sqlx::Sqlite);
-store_sql::impl_disclosure_store!(SqliteStore, sqlx::Sqlite);

@@ -48,8 +48,7 @@ impl std::fmt::Debug for TestStore {
 
 pub async fn sqlite() -> TestStore {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let store =
-        store_sqlite::SqliteStore::open(&dir.path().join("tantiem.db"), true).await.expect("a fresh SQLite store");
+    let store = store_sqlite::open(&dir.path().join("tantiem.db"), true).await.expect("a fresh SQLite store");
     TestStore { store: Arc::new(store), _dir: Some(dir) }
 }
 
@@ -58,7 +57,7 @@ pub async fn sqlite_from(file: &[u8]) -> TestStore {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let path = dir.path().join("tantiem.db");
     std::fs::write(&path, file).expect("the old store is written");
-    let store = store_sqlite::SqliteStore::open(&path, false).await.expect("the old SQLite store migrates");
+    let store = store_sqlite::open(&path, false).await.expect("the old SQLite store migrates");
     TestStore { store: Arc::new(store), _dir: Some(dir) }
 }
 
@@ -90,7 +89,7 @@ pub async fn postgres_from(dump: &str) -> TestStore {
             .expect("the new database accepts connections");
         sqlx::raw_sql(sqlx::AssertSqlSafe(dump.to_owned())).execute(&mut loader).await.expect("the dump loads");
     }
-    let store = store_postgres::PostgresStore::connect(&url).await.expect("a migrated PostgreSQL store");
+    let store = store_postgres::connect(&url).await.expect("a migrated PostgreSQL store");
     TestStore { store: Arc::new(store), _dir: None }
 }
 
