@@ -13,11 +13,11 @@ use engine::licensing::reports::{self, Intake, Submitted};
 use engine::licensing::{export, invoicing, licences, licensees};
 use futures::TryStreamExt;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use crate::auth::Authorised;
 use crate::error::ApiQuery;
+use crate::wire;
 use crate::{ApiError, AppState};
 
 pub fn routes() -> Router<AppState> {
@@ -31,17 +31,44 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/licensees/{licensee}/licences", get(licences))
 }
 
-async fn licensee(State(state): State<AppState>, who: Authorised) -> Result<Json<Value>, ApiError> {
+/// The licensee, its services, model versions and agreement.
+#[utoipa::path(get, path = "/api/v1/licensees/{licensee}", tag = "licensee",
+    params(crate::openapi::LicenseePath), security(("token" = [])),
+    responses((status = 200, description = "The licensee as it is registered", body = wire::LicenseeView)))]
+pub(crate) async fn licensee(
+    State(state): State<AppState>,
+    who: Authorised,
+) -> Result<Json<wire::LicenseeView>, ApiError> {
     let view = licensees::show(state.store.as_ref(), &who.actor, &who.licensee).await?;
-    Ok(Json(json!(view)))
+    Ok(Json(view.into()))
 }
 
-async fn list_reports(State(state): State<AppState>, who: Authorised) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "reports": reports::list(state.store.as_ref(), &who.actor, &who.licensee).await? })))
+/// The licensee's reports with every revision.
+#[utoipa::path(get, path = "/api/v1/licensees/{licensee}/reports", tag = "reports",
+    params(crate::openapi::LicenseePath), security(("token" = [])),
+    responses((status = 200, description = "Every revision of every report", body = wire::ReportList)))]
+pub(crate) async fn list_reports(
+    State(state): State<AppState>,
+    who: Authorised,
+) -> Result<Json<wire::ReportList>, ApiError> {
+    let reports = reports::list(state.store.as_ref(), &who.actor, &who.licensee).await?;
+    Ok(Json(wire::ReportList { reports: reports.iter().map(wire::Report::from).collect() }))
 }
 
-/// Streams the request body into the archive and through validation; nothing is stored if it fails.
-async fn submit(State(state): State<AppState>, who: Authorised, body: Body) -> Result<Response, ApiError> {
+/// Submit a service report, output report or DSR file (the body is the file). Streamed into the archive
+/// and through validation; nothing is stored if it fails.
+#[utoipa::path(post, path = "/api/v1/licensees/{licensee}/reports", tag = "reports",
+    params(crate::openapi::LicenseePath), security(("token" = [])),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream",
+        description = "The report file exactly as written: tantiem-service-report/1 JSON, tantiem-output-report/1 JSON Lines, their CSV forms, or a DDEX DSR flat file. See docs/reports.md."),
+    responses(
+        (status = 201, description = "A new report or a correction was stored", body = wire::Submission),
+        (status = 200, description = "The same file was received before: nothing changed", body = wire::Submission),
+        (status = 409, description = "The same report was being submitted at the same moment", body = wire::ErrorBody),
+        (status = 413, description = "The file is larger than the server accepts", body = wire::ErrorBody),
+        (status = 415, description = "Not a report in any of the documented formats", body = wire::ErrorBody),
+        (status = 422, description = "The report has errors (each with its line and field); nothing was stored", body = wire::ErrorBody)))]
+pub(crate) async fn submit(State(state): State<AppState>, who: Authorised, body: Body) -> Result<Response, ApiError> {
     let stream = body.into_data_stream().map_err(std::io::Error::other);
     let reader = SyncIoBridge::new(StreamReader::new(stream));
     let received_by = format!("api:{}", who.licensee);
@@ -54,39 +81,71 @@ async fn submit(State(state): State<AppState>, who: Authorised, body: Body) -> R
         Submitted::Correction(_) => (StatusCode::CREATED, "correction"),
         Submitted::AlreadyReceived(_) => (StatusCode::OK, "already-received"),
     };
-    Ok((status, Json(json!({ "outcome": outcome, "report": submitted.record(), "warnings": warnings })))
-        .into_response())
+    let submission = wire::Submission {
+        outcome: outcome.to_owned(),
+        report: submitted.record().into(),
+        warnings: warnings.iter().map(wire::Diagnostic::from).collect(),
+    };
+    Ok((status, Json(submission)).into_response())
 }
 
-async fn report(
+/// One report's revisions.
+#[utoipa::path(get, path = "/api/v1/licensees/{licensee}/reports/{report_id}", tag = "reports",
+    params(crate::openapi::LicenseePath, ("report_id" = String, Path, description = "The report's id as its file gave it")),
+    security(("token" = [])),
+    responses((status = 200, description = "Every revision, the one in force marked current", body = wire::ReportRevisions)))]
+pub(crate) async fn report(
     State(state): State<AppState>,
     who: Authorised,
     Path((_, report_id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::ReportRevisions>, ApiError> {
     let revisions = reports::revisions(state.store.as_ref(), &who.actor, &who.licensee, &report_id).await?;
     if revisions.is_empty() {
         return Err(ApiError::not_found(format!("no report {report_id}")));
     }
-    Ok(Json(json!({ "report_id": report_id, "revisions": revisions })))
+    Ok(Json(wire::ReportRevisions { report_id, revisions: revisions.iter().map(wire::Report::from).collect() }))
 }
 
-async fn reporting_status(State(state): State<AppState>, who: Authorised) -> Result<Json<Value>, ApiError> {
+/// Each period's due reports: received, late, missing or open.
+#[utoipa::path(get, path = "/api/v1/licensees/{licensee}/reporting-status", tag = "reports",
+    params(crate::openapi::LicenseePath), security(("token" = [])),
+    responses((status = 200, description = "Every period since the agreement began", body = wire::ReportingStatus)))]
+pub(crate) async fn reporting_status(
+    State(state): State<AppState>,
+    who: Authorised,
+) -> Result<Json<wire::ReportingStatus>, ApiError> {
     let status =
         reports::reporting_status(state.store.as_ref(), &who.actor, &who.licensee, chrono::Utc::now().date_naive())
             .await?;
-    Ok(Json(json!({ "periods": status })))
+    Ok(Json(wire::ReportingStatus { periods: status.into_iter().map(wire::DuePeriod::from).collect() }))
 }
 
-async fn invoices(State(state): State<AppState>, who: Authorised) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "invoices": invoicing::invoices(state.store.as_ref(), &who.actor, Some(&who.licensee)).await? })))
+/// The licensee's invoices and credit notes.
+#[utoipa::path(get, path = "/api/v1/licensees/{licensee}/invoices", tag = "invoices",
+    params(crate::openapi::LicenseePath), security(("token" = [])),
+    responses((status = 200, description = "Every invoice and credit note, in number order", body = wire::InvoiceList)))]
+pub(crate) async fn invoices(
+    State(state): State<AppState>,
+    who: Authorised,
+) -> Result<Json<wire::InvoiceList>, ApiError> {
+    let invoices = invoicing::invoices(state.store.as_ref(), &who.actor, Some(&who.licensee)).await?;
+    Ok(Json(wire::InvoiceList { invoices: invoices.iter().map(wire::InvoiceSummary::from).collect() }))
 }
 
-#[derive(Debug, Deserialize)]
-struct FormatQuery {
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct FormatQuery {
+    /// `json` (the default), `csv` or `html`.
     format: Option<String>,
 }
 
-async fn invoice(
+/// One invoice or credit note, whole: its lines with how each was priced, VAT, totals and status.
+#[utoipa::path(get, path = "/api/v1/licensees/{licensee}/invoices/{number}", tag = "invoices",
+    params(crate::openapi::LicenseePath, ("number" = String, Path, description = "INV-2026-000001 or CN-2026-000001"), FormatQuery),
+    security(("token" = [])),
+    responses((status = 200, description = "The invoice in the format asked for: JSON (the invoice export of docs/tariffs.md), CSV or printable HTML",
+        content((Object = "application/json"), (String = "text/csv"), (String = "text/html")))))]
+pub(crate) async fn invoice(
     State(state): State<AppState>,
     who: Authorised,
     Path((_, number)): Path<(String, String)>,
@@ -116,6 +175,14 @@ async fn invoice(
     })
 }
 
-async fn licences(State(state): State<AppState>, who: Authorised) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "licences": licences::licences(state.store.as_ref(), &who.actor, &who.licensee).await? })))
+/// The licensee's licence certificates.
+#[utoipa::path(get, path = "/api/v1/licensees/{licensee}/licences", tag = "licences",
+    params(crate::openapi::LicenseePath), security(("token" = [])),
+    responses((status = 200, description = "Every certificate issued to the licensee", body = wire::LicenceList)))]
+pub(crate) async fn licences(
+    State(state): State<AppState>,
+    who: Authorised,
+) -> Result<Json<wire::LicenceList>, ApiError> {
+    let licences = licences::licences(state.store.as_ref(), &who.actor, &who.licensee).await?;
+    Ok(Json(wire::LicenceList { licences: licences.into_iter().map(wire::Licence::from).collect() }))
 }

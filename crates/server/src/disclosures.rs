@@ -20,11 +20,11 @@ use engine::disclosure::{DeclaredTotals, DisclosureError, MatchStatus, views};
 use formats::disclosure::DisclosureFileKind;
 use futures::TryStreamExt;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use crate::auth::Authorised;
 use crate::error::ApiQuery;
+use crate::wire::{self, DisclosureRequest};
 use crate::{ApiError, AppState};
 
 /// Disclosures being matched and assessed in the background: `None` while running, the error if it failed.
@@ -69,8 +69,18 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/licensees/{licensee}/disclosures/{disclosure}/matches", get(matches))
 }
 
-/// Streams one file into the archive and says what it is; an unknown kind is refused and not kept.
-async fn upload(State(state): State<AppState>, who: Authorised, body: Body) -> Result<Response, ApiError> {
+/// Upload one disclosure file (the body is the file), to be named in a disclosure. Streamed into the
+/// archive; an unknown kind is refused and not kept.
+#[utoipa::path(post, path = "/api/v1/licensees/{licensee}/disclosure-files", tag = "disclosures",
+    params(crate::openapi::LicenseePath), security(("token" = [])),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream",
+        description = "A training manifest (CSV, JSON Lines, Parquet), an AI Act summary (tantiem-ai-act-summary/1 JSON) or Croissant metadata, exactly as written. See docs/disclosures.md."),
+    responses(
+        (status = 201, description = "Kept: its SHA-256, size and kind", body = wire::UploadedFile),
+        (status = 200, description = "The same bytes were uploaded before", body = wire::UploadedFile),
+        (status = 413, description = "Larger than the server accepts", body = wire::ErrorBody),
+        (status = 415, description = "Not a disclosure file", body = wire::ErrorBody)))]
+pub(crate) async fn upload(State(state): State<AppState>, who: Authorised, body: Body) -> Result<Response, ApiError> {
     let stream = body.into_data_stream().map_err(std::io::Error::other);
     let reader = SyncIoBridge::new(StreamReader::new(stream));
     let archive = state.archive.clone();
@@ -107,34 +117,25 @@ async fn upload(State(state): State<AppState>, who: Authorised, body: Body) -> R
     )
     .await?;
     let status = if archived.fresh { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(json!({ "sha256": archived.sha256, "size": archived.size, "kind": kind }))).into_response())
+    let file = wire::UploadedFile { sha256: archived.sha256, size: archived.size, kind: wire::file_kind(&kind) };
+    Ok((status, Json(file)).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileRef {
-    sha256: String,
-    #[serde(default)]
-    name: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DisclosureRequest {
-    model_version: String,
-    files: Vec<FileRef>,
-    #[serde(default)]
-    declared_items: Option<u64>,
-    /// Hours as a decimal string (`"1.92"`).
-    #[serde(default)]
-    declared_hours: Option<String>,
-    /// This revision replaces the one in force although it lacks a kind of file that one had.
-    #[serde(default)]
-    replace: bool,
-}
-
-/// Validates a disclosure of uploaded files at once; matches and assesses it in the background.
-async fn submit(State(state): State<AppState>, who: Authorised, body: axum::body::Bytes) -> Result<Response, ApiError> {
+/// Submit a model version's disclosure of uploaded files: validated now, matched and assessed in the
+/// background.
+#[utoipa::path(post, path = "/api/v1/licensees/{licensee}/disclosures", tag = "disclosures",
+    params(crate::openapi::LicenseePath), security(("token" = [])),
+    request_body(content = DisclosureRequest, content_type = "application/json"),
+    responses(
+        (status = 202, description = "A new disclosure: follow `status` for its matching and verdict", body = wire::SubmittedDisclosure),
+        (status = 200, description = "The same files and totals were received before: nothing changed", body = wire::SubmittedDisclosure),
+        (status = 409, description = "The revision lacks a kind of file the one in force has (`drops-files`: send `replace`), or another submission won a race", body = wire::ErrorBody),
+        (status = 422, description = "A file has errors (each with its line); nothing was stored", body = wire::ErrorBody)))]
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    who: Authorised,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
     let request: DisclosureRequest = serde_json::from_slice(&body).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -179,7 +180,9 @@ async fn submit(State(state): State<AppState>, who: Authorised, body: axum::body
         Received::AlreadyReceived(_) => (StatusCode::OK, "already-received"),
     };
     let location = format!("/api/v1/licensees/{}/disclosures/{}", who.licensee, disclosure.id);
-    Ok((status, Json(json!({ "outcome": outcome, "disclosure": disclosure, "status": location }))).into_response())
+    let answer =
+        wire::SubmittedDisclosure { outcome: outcome.to_owned(), disclosure: disclosure.into(), status: location };
+    Ok((status, Json(answer)).into_response())
 }
 
 /// Matches and assesses a disclosure as `disclosure submit` does, on a task of its own; the outcome is
@@ -216,16 +219,27 @@ fn complete_in_background(
     });
 }
 
-async fn list(State(state): State<AppState>, who: Authorised) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "disclosures": views::list(state.store.as_ref(), &who.actor, Some(&who.licensee)).await? })))
+/// The licensee's disclosures, every revision.
+#[utoipa::path(get, path = "/api/v1/licensees/{licensee}/disclosures", tag = "disclosures",
+    params(crate::openapi::LicenseePath), security(("token" = [])),
+    responses((status = 200, description = "Every disclosure, in order of receipt", body = wire::DisclosureList)))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    who: Authorised,
+) -> Result<Json<wire::DisclosureList>, ApiError> {
+    let disclosures = views::list(state.store.as_ref(), &who.actor, Some(&who.licensee)).await?;
+    Ok(Json(wire::DisclosureList { disclosures: disclosures.into_iter().map(wire::Disclosure::from).collect() }))
 }
 
-/// A disclosure of the token's licensee, with its latest match set and assessment (`matching` until then).
-async fn show(
+/// One disclosure: files, statistics, latest match set and assessment, with its status.
+#[utoipa::path(get, path = "/api/v1/licensees/{licensee}/disclosures/{disclosure}", tag = "disclosures",
+    params(crate::openapi::LicenseePath, ("disclosure" = String, Path, description = "D000001")), security(("token" = [])),
+    responses((status = 200, description = "`matching`, `assessed`, `failed` (with `error`) or `interrupted` (submit it again to finish)", body = wire::DisclosureStatus)))]
+pub(crate) async fn show(
     State(state): State<AppState>,
     who: Authorised,
     Path((_, id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::DisclosureStatus>, ApiError> {
     let id = DisclosureId::parse(&id)?;
     let view = match views::show(state.store.as_ref(), &who.actor, &id, false).await {
         // Another licensee's id is answered as an unknown one.
@@ -244,23 +258,32 @@ async fn show(
             Some("matching stopped before it ended: submit the disclosure again to finish it".to_owned()),
         ),
     };
-    Ok(Json(json!({ "status": status, "error": error, "view": view })))
+    Ok(Json(wire::DisclosureStatus { status: status.to_owned(), error, view: view.into() }))
 }
 
-#[derive(Debug, Deserialize)]
-struct MatchesQuery {
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct MatchesQuery {
+    /// `matched`, `ambiguous` or `unmatched`; every item when left out.
     status: Option<String>,
+    /// Items after this number (the last `item` of the page before).
     after: Option<u64>,
+    /// Items per page: 100 unless asked, at most 1,000.
+    #[param(maximum = 1000)]
     limit: Option<u32>,
 }
 
-/// The items of a disclosure's latest match set, in item order, at most 1,000 a page.
-async fn matches(
+/// A disclosure's items as matched (its latest match set), in item order, at most 1,000 a page.
+#[utoipa::path(get, path = "/api/v1/licensees/{licensee}/disclosures/{disclosure}/matches", tag = "disclosures",
+    params(crate::openapi::LicenseePath, ("disclosure" = String, Path, description = "D000001"), MatchesQuery),
+    security(("token" = [])),
+    responses((status = 200, description = "A page of items with what each matched and why", body = wire::MatchPage)))]
+pub(crate) async fn matches(
     State(state): State<AppState>,
     who: Authorised,
     Path((_, id)): Path<(String, String)>,
     ApiQuery(q): ApiQuery<MatchesQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::MatchPage>, ApiError> {
     let id = DisclosureId::parse(&id)?;
     let status = match q.status.as_deref() {
         None => None,
@@ -286,9 +309,15 @@ async fn matches(
         page => page?,
     };
     let Some((set, rows)) = page else {
-        return Ok(Json(json!({ "status": "matching", "matches": [] })));
+        let empty = wire::MatchPage { status: Some("matching".into()), match_set: None, counts: None, matches: vec![] };
+        return Ok(Json(empty));
     };
-    Ok(Json(json!({ "match_set": set.number, "counts": set.counts, "matches": rows })))
+    Ok(Json(wire::MatchPage {
+        status: None,
+        match_set: Some(set.number),
+        counts: Some(set.counts.into()),
+        matches: rows.into_iter().map(wire::Match::from).collect(),
+    }))
 }
 
 #[cfg(test)]

@@ -11,7 +11,6 @@ use engine::licensing::offer::OfferError;
 use engine::licensing::reports::ReportError;
 use engine::registry::RegistryError;
 use engine::store::StoreError;
-use serde_json::json;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -33,7 +32,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({ "error": self.error, "detail": self.detail, "diagnostics": self.diagnostics });
+        let body = crate::wire::ErrorBody {
+            error: self.error.to_owned(),
+            detail: self.detail,
+            diagnostics: self.diagnostics.iter().map(crate::wire::Diagnostic::from).collect(),
+        };
         (self.status, Json(body)).into_response()
     }
 }

@@ -17,6 +17,7 @@ mod error;
 mod log;
 pub mod openapi;
 mod public;
+pub mod wire;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -1,163 +1,171 @@
-//! The OpenAPI 3.1 document the server serves at `/openapi.json`. Written by hand, next to the routes;
-//! the server's tests check that every route here answers and that every licensee route refuses another
-//! licensee's token.
+//! The OpenAPI 3.1 document the server serves at `/openapi.json`, generated from the handlers'
+//! `#[utoipa::path]` attributes and the API's own types (`wire`), so it cannot drift from what the routes
+//! answer. What every route may answer besides (a rate limit, a malformed request, an unknown path; for a
+//! licensee's routes a missing or foreign token) is added to each operation here once. The server's tests
+//! call every route the document lists, as its licensee and as another.
 
-use serde_json::{Value, json};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, RefOr, ResponseBuilder, server::Server};
+use utoipa::{Modify, OpenApi, ToSchema};
 
-fn error_responses() -> Value {
-    json!({
-        "400": { "$ref": "#/components/responses/Error" },
-        "404": { "$ref": "#/components/responses/Error" },
-        "429": { "$ref": "#/components/responses/Error" }
-    })
+use crate::wire::ErrorBody;
+
+/// The `{licensee}` segment of a licensee's routes.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct LicenseePath {
+    /// The licensee's id; it must be the token's own.
+    #[allow(dead_code)]
+    licensee: String,
 }
 
-fn licensee_operation(summary: &str, extra_params: &[&str]) -> Value {
-    let mut params = vec![json!({ "$ref": "#/components/parameters/licensee" })];
-    for p in extra_params {
-        params.push(json!({ "name": p, "in": "path", "required": true, "schema": { "type": "string" } }));
-    }
-    let mut responses = error_responses();
-    responses["200"] = json!({ "description": "OK", "content": { "application/json": {} } });
-    responses["401"] = json!({ "$ref": "#/components/responses/Error" });
-    responses["403"] = json!({ "$ref": "#/components/responses/Error" });
-    responses["429"] = json!({ "$ref": "#/components/responses/Error" });
-    json!({ "summary": summary, "security": [{ "token": [] }], "parameters": params, "responses": responses })
-}
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tantiem",
+        description = "AI licensing by a music collective management organisation: the public offer and licence \
+                       verification, and the API through which licensees report and disclose what their models \
+                       trained on."
+    ),
+    paths(
+        crate::public::tdmrep,
+        crate::public::policy,
+        crate::public::preferences,
+        crate::public::licence_page,
+        crate::public::lookup,
+        crate::public::keys,
+        crate::public::verify,
+        crate::public::licence_status,
+        crate::public::openapi,
+        crate::api::licensee,
+        crate::api::list_reports,
+        crate::api::submit,
+        crate::api::report,
+        crate::api::reporting_status,
+        crate::api::invoices,
+        crate::api::invoice,
+        crate::api::licences,
+        crate::disclosures::upload,
+        crate::disclosures::submit,
+        crate::disclosures::list,
+        crate::disclosures::show,
+        crate::disclosures::matches,
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&CommonAnswers),
+    tags(
+        (name = "offer", description = "The society's machine-readable offer and the per-work lookup: no token"),
+        (name = "licences", description = "Licence certificates and the keys that sign them"),
+        (name = "licensee", description = "A licensee's own record"),
+        (name = "reports", description = "Service and output reports (docs/reports.md)"),
+        (name = "invoices", description = "Invoices and credit notes (docs/tariffs.md)"),
+        (name = "disclosures", description = "Training disclosures and their matches (docs/disclosures.md)"),
+    )
+)]
+struct ApiDoc;
 
-fn public_operation(summary: &str, content_type: &str) -> Value {
-    let mut responses = error_responses();
-    responses["200"] = json!({ "description": "OK", "content": { content_type: {} } });
-    json!({ "summary": summary, "responses": responses })
-}
+/// The answers every operation may give besides its own, and the bearer scheme of licensees' routes.
+struct CommonAnswers;
 
-/// The document, with `base_url` as its server.
-pub fn document(base_url: &str) -> Value {
-    let mut submit =
-        licensee_operation("Submit a service report, output report or DSR file (the body is the file)", &[]);
-    submit["requestBody"] = json!({
-        "required": true,
-        "description": "The report file exactly as written: tantiem-service-report/1 JSON, tantiem-output-report/1 JSON Lines, their CSV forms, or a DDEX DSR flat file. See docs/reports.md.",
-        "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } }
-    });
-    submit["responses"]["201"] = json!({ "description": "A new report or a correction was stored" });
-    submit["responses"]["200"] = json!({ "description": "The same file was received before: nothing changed" });
-    submit["responses"]["413"] = json!({ "$ref": "#/components/responses/Error" });
-    submit["responses"]["422"] = json!({ "$ref": "#/components/responses/Error" });
-    submit["responses"]["415"] = json!({ "$ref": "#/components/responses/Error" });
-    submit["responses"]["409"] = json!({ "$ref": "#/components/responses/Error" });
-    let mut invoice = licensee_operation("One invoice or credit note", &["number"]);
-    if let Some(p) = invoice["parameters"].as_array_mut() {
-        p.push(
-            json!({ "name": "format", "in": "query", "schema": { "type": "string", "enum": ["json", "csv", "html"] } }),
+impl Modify for CommonAnswers {
+    fn modify(&self, doc: &mut Document) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A licensee's API token (tnt_…), created by the society with `tantiem licensee token`",
+                    ))
+                    .build(),
+            ),
         );
-    }
-    invoice["responses"]["200"] = json!({
-        "description": "The invoice in the format asked for (JSON by default)",
-        "content": { "application/json": {}, "text/csv": {}, "text/html": {} }
-    });
-    let mut upload =
-        licensee_operation("Upload one disclosure file (the body is the file); name it in a disclosure", &[]);
-    upload["requestBody"] = json!({
-        "required": true,
-        "description": "A training manifest (CSV, JSON Lines, Parquet), an AI Act summary (tantiem-ai-act-summary/1 JSON) or Croissant metadata, exactly as written. See docs/disclosures.md.",
-        "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } }
-    });
-    upload["responses"]["201"] = json!({ "description": "Kept: its SHA-256, size and kind" });
-    upload["responses"]["200"] = json!({ "description": "The same bytes were uploaded before" });
-    upload["responses"]["413"] = json!({ "$ref": "#/components/responses/Error" });
-    upload["responses"]["415"] = json!({ "$ref": "#/components/responses/Error" });
-    let mut disclose = licensee_operation(
-        "Submit a model version's disclosure of uploaded files: validated now, matched and assessed in the background",
-        &[],
-    );
-    disclose["requestBody"] = json!({
-        "required": true,
-        "content": { "application/json": { "schema": {
-            "type": "object",
-            "required": ["model_version", "files"],
-            "properties": {
-                "model_version": { "type": "string" },
-                "files": { "type": "array", "items": { "type": "object", "required": ["sha256"], "properties": { "sha256": { "type": "string" }, "name": { "type": "string" } } } },
-                "declared_items": { "type": "integer" },
-                "declared_hours": { "type": "string", "description": "A decimal with at most three decimals" },
-                "replace": { "type": "boolean", "description": "This revision replaces the one in force although it lacks a kind of file that one had (otherwise refused with 409 drops-files)" }
-            }
-        } } }
-    });
-    disclose["responses"]["202"] =
-        json!({ "description": "A new disclosure: follow `status` for its matching and verdict" });
-    disclose["responses"]["200"] =
-        json!({ "description": "The same files and totals were received before: nothing changed" });
-    disclose["responses"]["422"] = json!({ "$ref": "#/components/responses/Error" });
-    disclose["responses"]["409"] = json!({ "$ref": "#/components/responses/Error" });
-    let mut matches = licensee_operation("A disclosure's items as matched (latest match set)", &["disclosure"]);
-    if let Some(p) = matches["parameters"].as_array_mut() {
-        p.push(json!({ "name": "status", "in": "query", "schema": { "type": "string", "enum": ["matched", "ambiguous", "unmatched"] } }));
-        p.push(json!({ "name": "after", "in": "query", "schema": { "type": "integer" } }));
-        p.push(json!({ "name": "limit", "in": "query", "schema": { "type": "integer", "maximum": 1000 } }));
-    }
-    let mut verify =
-        public_operation("Verify a licence certificate and its agreement's standing today", "application/json");
-    verify["requestBody"] = json!({ "required": true, "content": { "application/json": {} } });
-    let mut lookup =
-        public_operation("Per-work lookup: per stage, how much of a work the AI licence includes", "application/json");
-    lookup["parameters"] = json!([{ "name": "id", "in": "query", "required": true, "description": "An ISWC or an ISRC", "schema": { "type": "string" } }]);
-    let mut licence = public_operation("A licence certificate by id, with its standing today", "application/json");
-    licence["parameters"] = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }]);
-    json!({
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Tantiem",
-            "version": env!("CARGO_PKG_VERSION"),
-            "description": "AI licensing by a music collective management organisation: the public offer and licence verification, and the API through which licensees report and disclose what their models trained on."
-        },
-        "servers": [{ "url": base_url }],
-        "paths": {
-            "/.well-known/tdmrep.json": { "get": public_operation("TDMRep reservation file", "application/json") },
-            "/ai/policy.json": { "get": public_operation("The TDM Policy: an ODRL offer in the TDMRep profile", "application/ld+json") },
-            "/ai/preferences.txt": { "get": public_operation("AI preferences (train-ai=n where reserved)", "text/plain") },
-            "/ai/licence": { "get": public_operation("How to obtain the licence", "text/html") },
-            "/api/v1/works/lookup": { "get": lookup },
-            "/api/v1/licences/keys": { "get": public_operation("The society's public keys, current and retired", "application/json") },
-            "/api/v1/licences/verify": { "post": verify },
-            "/api/v1/licences/{id}": { "get": licence },
-            "/openapi.json": { "get": public_operation("This document", "application/json") },
-            "/api/v1/licensees/{licensee}": { "get": licensee_operation("The licensee, its services, model versions and agreement", &[]) },
-            "/api/v1/licensees/{licensee}/reports": {
-                "get": licensee_operation("The licensee's reports with every revision", &[]),
-                "post": submit
-            },
-            "/api/v1/licensees/{licensee}/reports/{report_id}": { "get": licensee_operation("One report's revisions", &["report_id"]) },
-            "/api/v1/licensees/{licensee}/reporting-status": { "get": licensee_operation("Each period's due reports: received, late, missing or open", &[]) },
-            "/api/v1/licensees/{licensee}/invoices": { "get": licensee_operation("The licensee's invoices and credit notes", &[]) },
-            "/api/v1/licensees/{licensee}/invoices/{number}": { "get": invoice },
-            "/api/v1/licensees/{licensee}/licences": { "get": licensee_operation("The licensee's licence certificates", &[]) },
-            "/api/v1/licensees/{licensee}/disclosure-files": { "post": upload },
-            "/api/v1/licensees/{licensee}/disclosures": {
-                "get": licensee_operation("The licensee's disclosures, every revision", &[]),
-                "post": disclose
-            },
-            "/api/v1/licensees/{licensee}/disclosures/{disclosure}": { "get": licensee_operation("One disclosure: files, statistics, latest match set and assessment; status `matching`, `assessed`, `failed` (with `error`) or `interrupted` (submit it again to finish)", &["disclosure"]) },
-            "/api/v1/licensees/{licensee}/disclosures/{disclosure}/matches": { "get": matches }
-        },
-        "components": {
-            "securitySchemes": { "token": { "type": "http", "scheme": "bearer", "description": "A licensee's API token (tnt_…), created by the society with `tantiem licensee token`" } },
-            "parameters": { "licensee": { "name": "licensee", "in": "path", "required": true, "description": "The licensee's id; must be the token's own", "schema": { "type": "string" } } },
-            "responses": {
-                "Error": {
-                    "description": "What was wrong and what to do",
-                    "content": { "application/json": { "schema": {
-                        "type": "object",
-                        "required": ["error", "detail"],
-                        "properties": {
-                            "error": { "type": "string" },
-                            "detail": { "type": "string" },
-                            "diagnostics": { "type": "array", "items": { "type": "object" } }
-                        }
-                    } } }
+        let schema = ErrorBody::name();
+        components.responses.insert(
+            "Error".into(),
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description("What was wrong and what to do")
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(schema))))
+                            .build(),
+                    )
+                    .build(),
+            ),
+        );
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let licensee_route = path.contains("{licensee}");
+            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+                let mut common = vec!["400", "404", "429"];
+                if licensee_route {
+                    common.extend(["401", "403"]);
+                }
+                for status in common {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| RefOr::Ref(utoipa::openapi::Ref::from_response_name("Error")));
                 }
             }
         }
-    })
+    }
+}
+
+/// The document, with `base_url` as its server.
+pub fn document(base_url: &str) -> serde_json::Value {
+    let mut doc = ApiDoc::openapi();
+    doc.servers = Some(vec![Server::new(base_url)]);
+    serde_json::to_value(&doc).unwrap_or(serde_json::Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::document;
+
+    /// Every `$ref` in `value`, as its path in the document (`components/schemas/Report`).
+    fn references(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, v) in map {
+                    match (key.as_str(), v.as_str()) {
+                        ("$ref", Some(target)) => out.push(target.trim_start_matches("#/").to_owned()),
+                        _ => references(v, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| references(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_reference_resolves_and_every_operation_says_how_it_fails() {
+        let doc = document("https://ai.example.org");
+        assert_eq!(doc["servers"][0]["url"], "https://ai.example.org");
+        let mut refs = Vec::new();
+        references(&doc, &mut refs);
+        assert!(refs.iter().any(|r| r == "components/schemas/Report"), "the wire types are the schemas");
+        for target in &refs {
+            let found = target.split('/').try_fold(&doc, |node, part| node.get(part));
+            assert!(found.is_some(), "{target} is referenced but not in the document");
+        }
+        let paths = doc["paths"].as_object().unwrap();
+        assert_eq!(paths.len(), 20, "{:?}", paths.keys().collect::<Vec<_>>());
+        for (path, item) in paths {
+            for (method, operation) in item.as_object().unwrap() {
+                let responses = operation["responses"].as_object().unwrap();
+                assert!(responses.contains_key("429"), "{method} {path} says nothing of the rate limit");
+                let own = responses.keys().any(|s| s.starts_with('2'));
+                assert!(own, "{method} {path} has no success answer");
+                if path.contains("{licensee}") {
+                    assert!(responses.contains_key("401") && responses.contains_key("403"), "{method} {path}");
+                    assert_eq!(operation["security"][0]["token"], serde_json::json!([]), "{method} {path}");
+                }
+            }
+        }
+    }
 }

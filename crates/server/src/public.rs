@@ -10,10 +10,11 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use engine::licensing::{licences, offer};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiQuery;
+use crate::wire;
 use crate::{ApiError, AppState};
 use engine::Actor;
 
@@ -51,18 +52,27 @@ fn publisher<'a>(state: &'a AppState, name: &'a str) -> offer::Publisher<'a> {
     }
 }
 
-async fn tdmrep(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+/// The TDMRep reservation file (W3C TDM Reservation Protocol).
+#[utoipa::path(get, path = "/.well-known/tdmrep.json", tag = "offer",
+    responses((status = 200, description = "TDMRep: reserved, with the policy that licenses it", body = Object)))]
+pub(crate) async fn tdmrep(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let name = society_name(&state).await?;
     Ok(Json(offer::tdmrep(&publisher(&state, &name))))
 }
 
-async fn policy(State(state): State<AppState>) -> Result<Response, ApiError> {
+/// The TDM Policy: an ODRL offer in the TDMRep profile.
+#[utoipa::path(get, path = "/ai/policy.json", tag = "offer",
+    responses((status = 200, description = "The ODRL policy", content((Object = "application/ld+json")))))]
+pub(crate) async fn policy(State(state): State<AppState>) -> Result<Response, ApiError> {
     let name = society_name(&state).await?;
     let body = offer::policy(&publisher(&state, &name)).to_string();
     Ok(([(header::CONTENT_TYPE, "application/ld+json")], body).into_response())
 }
 
-async fn preferences(State(state): State<AppState>) -> Result<Response, ApiError> {
+/// AI preferences (`train-ai=n` where reserved).
+#[utoipa::path(get, path = "/ai/preferences.txt", tag = "offer",
+    responses((status = 200, description = "The society's AI preferences, and each work reserved", content((String = "text/plain")))))]
+pub(crate) async fn preferences(State(state): State<AppState>) -> Result<Response, ApiError> {
     let body = match state.preferences.get("preferences") {
         Some(body) => body,
         None => {
@@ -82,7 +92,10 @@ async fn build_preferences(state: &AppState) -> Result<String, ApiError> {
     Ok(offer::ai_preferences(society.rules.default_consent(domain::Stage::Training), &reserved))
 }
 
-async fn licence_page(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
+/// How to obtain the licence.
+#[utoipa::path(get, path = "/ai/licence", tag = "offer",
+    responses((status = 200, description = "A page for people", content((String = "text/html")))))]
+pub(crate) async fn licence_page(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
     let name = society_name(&state).await?;
     let escape = |t: &str| t.replace('&', "&amp;").replace('<', "&lt;");
     Ok(Html(format!(
@@ -92,12 +105,20 @@ async fn licence_page(State(state): State<AppState>) -> Result<Html<String>, Api
     )))
 }
 
-#[derive(Debug, Deserialize)]
-struct LookupQuery {
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct LookupQuery {
+    /// An ISWC (T-123.456.789-0) or an ISRC (SE-ABC-26-00001).
     id: String,
 }
 
-async fn lookup(State(state): State<AppState>, ApiQuery(q): ApiQuery<LookupQuery>) -> Result<Json<Value>, ApiError> {
+/// Per-work lookup: per stage, how much of a work the AI licence includes.
+#[utoipa::path(get, path = "/api/v1/works/lookup", tag = "offer", params(LookupQuery),
+    responses((status = 200, description = "The works the identifier names", body = wire::Lookup)))]
+pub(crate) async fn lookup(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<LookupQuery>,
+) -> Result<Json<wire::Lookup>, ApiError> {
     let key = offer::LookupKey::parse(&q.id).ok_or_else(|| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -116,17 +137,23 @@ async fn lookup(State(state): State<AppState>, ApiQuery(q): ApiQuery<LookupQuery
     if works.is_empty() {
         return Err(ApiError::not_found(format!("no work in the repertoire has {}", q.id)));
     }
-    Ok(Json(json!({ "id": q.id, "works": works })))
+    Ok(Json(wire::Lookup { id: q.id, works: works.into_iter().map(wire::WorkLookup::from).collect() }))
 }
 
-async fn keys(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+/// The society's public keys, current and retired.
+#[utoipa::path(get, path = "/api/v1/licences/keys", tag = "licences",
+    responses((status = 200, description = "Every key that has signed a licence", body = wire::KeyList)))]
+pub(crate) async fn keys(State(state): State<AppState>) -> Result<Json<wire::KeyList>, ApiError> {
     let keys = licences::published_keys(state.store.as_ref(), &Actor::Public).await?;
-    Ok(Json(json!({ "keys": keys })))
+    Ok(Json(wire::KeyList { keys: keys.into_iter().map(wire::PublishedKey::from).collect() }))
 }
 
-/// Verifies a certificate and says whether the agreement behind it stands today. Verdicts are cached for
-/// less than a second.
-async fn verify(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
+/// Verify a licence certificate and its agreement's standing today (verdicts are cached for less than a
+/// second).
+#[utoipa::path(post, path = "/api/v1/licences/verify", tag = "licences",
+    request_body(content = Object, content_type = "application/json", description = "The certificate file (its JSON, as issued)"),
+    responses((status = 200, description = "The verdict", body = wire::Verdict)))]
+pub(crate) async fn verify(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -142,12 +169,19 @@ async fn verify(State(state): State<AppState>, body: Bytes) -> Result<Json<Value
     }
     let verdict =
         licences::verify_online(state.store.as_ref(), &Actor::Public, text, chrono::Utc::now().date_naive()).await?;
-    let value = serde_json::to_value(&verdict).unwrap_or(Value::Null);
+    let value = serde_json::to_value(wire::Verdict::from(verdict)).unwrap_or(Value::Null);
     state.verdicts.put(key, value.clone());
     Ok(Json(value))
 }
 
-async fn licence_status(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+/// A licence certificate by id, with its standing today.
+#[utoipa::path(get, path = "/api/v1/licences/{id}", tag = "licences",
+    params(("id" = String, Path, description = "The licence's id")),
+    responses((status = 200, description = "The certificate and its verdict", body = wire::LicenceStatus)))]
+pub(crate) async fn licence_status(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let key = format!("licence {id}");
     if let Some(hit) = state.verdicts.get(&key) {
         return Ok(Json(hit));
@@ -156,12 +190,20 @@ async fn licence_status(State(state): State<AppState>, Path(id): Path<String>) -
     let (licence, verdict) = licences::licence_status(state.store.as_ref(), &Actor::Public, &id, today)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no licence {id}")))?;
-    let value =
-        json!({ "id": licence.id, "issued_at": licence.issued_at, "verdict": verdict, "certificate": licence.signed });
+    let status = wire::LicenceStatus {
+        id: licence.id,
+        issued_at: licence.issued_at,
+        verdict: verdict.into(),
+        certificate: licence.signed.into(),
+    };
+    let value = serde_json::to_value(status).unwrap_or(Value::Null);
     state.verdicts.put(key, value.clone());
     Ok(Json(value))
 }
 
-async fn openapi(State(state): State<AppState>) -> Json<Value> {
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "offer",
+    responses((status = 200, description = "The OpenAPI 3.1 document of every route", body = Object)))]
+pub(crate) async fn openapi(State(state): State<AppState>) -> Json<Value> {
     Json(crate::openapi::document(&state.config.base_url))
 }

@@ -327,7 +327,7 @@ async fn disclosures_through_the_api(store: &Arc<dyn Store>) {
     let f = fixture(store, server::Config::default()).await;
     let upload = "/api/v1/licensees/songfox/disclosure-files";
     let (status, first) = call(&f.router, Method::POST, upload, Some(&f.songfox), MANIFEST.to_vec()).await;
-    assert_eq!((status, json(&first)["kind"]["manifest"].as_str()), (StatusCode::CREATED, Some("csv")));
+    assert_eq!((status, json(&first)["kind"].as_str()), (StatusCode::CREATED, Some("manifest-csv")));
     let (status, again) = call(&f.router, Method::POST, upload, Some(&f.songfox), MANIFEST.to_vec()).await;
     assert_eq!((status, json(&again)["sha256"].clone()), (StatusCode::OK, json(&first)["sha256"].clone()));
     let (status, body) = call(&f.router, Method::POST, upload, Some(&f.songfox), b"just notes\n".to_vec()).await;
