@@ -64,6 +64,7 @@ pub mod source {
     pub const ADVANCE: &str = "advance";
     pub const PAYMENT: &str = "payment";
     pub const PRESUMPTION_SETTLEMENT: &str = "presumption-settlement";
+    pub const DISTRIBUTION: &str = "distribution";
 }
 
 /// Entries read per page while verifying.

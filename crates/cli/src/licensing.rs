@@ -190,6 +190,16 @@ pub enum ReportCommand {
     List { licensee: LicenseeId },
     /// Each period's due reports: received, late, missing or open.
     Status { licensee: LicenseeId },
+    /// The annual transparency report (CMO Directive Art. 22) of a financial year, as HTML or JSON.
+    Transparency {
+        /// The year the financial year ends in (default: last year).
+        #[arg(long)]
+        year: Option<i32>,
+        #[arg(long, default_value = "html")]
+        format: String,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -597,6 +607,9 @@ pub async fn report(
                     d.report_ids.join(", ")
                 );
             }
+        }
+        ReportCommand::Transparency { year, format, output } => {
+            crate::distribution::transparency(store, year, &format, output.as_deref(), now).await?;
         }
     }
     Ok(())

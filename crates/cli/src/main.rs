@@ -10,6 +10,7 @@ mod commands;
 #[cfg(feature = "demo")]
 mod demo;
 mod disclosure;
+mod distribution;
 mod licensing;
 mod print;
 mod recordings;
@@ -100,6 +101,21 @@ enum Command {
     Recordings(recordings::RecordingsCommand),
     #[command(flatten)]
     Licensing(LicensingCommand),
+    /// Distribution runs: the money paid and released for a period, down to every rightsholder.
+    #[command(subcommand)]
+    Distribution(distribution::DistributionCommand),
+    /// Rightsholders' statements and sister societies' settlements.
+    #[command(subcommand)]
+    Statements(distribution::StatementsCommand),
+    /// Money waiting for its owner, with its legal dates.
+    #[command(subcommand)]
+    Reserve(distribution::ReserveCommand),
+    /// Claims to reserved money.
+    #[command(subcommand)]
+    Claim(distribution::ClaimCommand),
+    /// The dilution index: AI output against what human creators received, per service and period.
+    #[command(subcommand)]
+    Dilution(distribution::DilutionCommand),
 }
 
 /// The licensing commands.
@@ -376,6 +392,26 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Licensing(command) => {
             licensing_command(&cli.database_url, cli.archive_dir.clone(), &cli.operator, command, now).await
+        }
+        Command::Distribution(command) => {
+            let store = open_store(&cli.database_url, false).await?;
+            distribution::distribution(store.as_ref(), command, now).await
+        }
+        Command::Statements(command) => {
+            let store = open_store(&cli.database_url, false).await?;
+            distribution::statements(store.as_ref(), command).await
+        }
+        Command::Reserve(command) => {
+            let store = open_store(&cli.database_url, false).await?;
+            distribution::reserve(store.as_ref(), command, now).await
+        }
+        Command::Claim(command) => {
+            let store = open_store(&cli.database_url, false).await?;
+            distribution::claim(store.as_ref(), command, now).await
+        }
+        Command::Dilution(command) => {
+            let store = open_store(&cli.database_url, false).await?;
+            distribution::dilution(store.as_ref(), command).await
         }
     }
 }

@@ -3,7 +3,8 @@
 //! The areas are crates of their own and depend one way: `repertoire` (CWR import, works, parties,
 //! consent, recordings) and `books` (the journal's verification) at the bottom, `licensing` (licensees,
 //! agreements, reports, invoices, payments, the presumption part, licences, the offer) on both, and
-//! `disclosures` (intake, matching, assessment) on all three. Each declares its own store port, each port
+//! `disclosures` (intake, matching, assessment) on all three, and `distribution` (runs, statements, the
+//! reserve, claims, the transparency report) on top. Each declares its own store port, each port
 //! building on those below it, and every use case takes the narrowest it needs. This crate puts them
 //! together under the paths the edges use and names the whole store a backend implements ([`Store`]).
 //!
@@ -13,6 +14,7 @@
 
 pub use books;
 pub use disclosures as disclosure;
+pub use distribution;
 pub use licensing;
 pub use ports::access;
 pub use ports::{Actor, ActorKind, Denied, Entropy, FixedEntropy, OsEntropy, Scope, UseCase};
@@ -29,9 +31,9 @@ pub mod store {
 
     /// Everything a backend stores, for the edges that open one store and hand it to every area (each area
     /// takes the part it needs: a `&dyn Store` is a `&dyn LicensingStore`, and so on down).
-    pub trait Store: disclosures::DisclosureStore {}
+    pub trait Store: distribution::DistributionStore {}
 
-    impl<T: disclosures::DisclosureStore> Store for T {}
+    impl<T: distribution::DistributionStore> Store for T {}
 }
 
 /// CWR import (see [`repertoire::import`]), taking the whole store the edges hold.

@@ -45,6 +45,18 @@ pub enum Account {
     VatPayable,
     /// Advances on royalties a licensee paid, not yet recouped from its charges.
     Advance { licensee: String },
+    /// The society's management fees taken from distributed pools.
+    ManagementFee,
+    /// The social and cultural fund's part of distributed pools.
+    CulturalFund,
+    /// What is owed to a member party of the society (`party` is its key), to be paid out.
+    MemberPayable { party: String },
+    /// A member's money under the minimum payout, carried forward to the next run.
+    CarriedForward { party: String },
+    /// What is owed to a sister society (its CISAC code) for its members.
+    SocietyPayable { society: String },
+    /// Money waiting for its owner to be known (`reason`: unidentified work, unknown party, ...).
+    Reserve { reason: String },
 }
 
 impl fmt::Display for Account {
@@ -56,6 +68,12 @@ impl fmt::Display for Account {
             Account::Presumption { licensee } => write!(f, "presumption:{licensee}"),
             Account::VatPayable => f.write_str("vat-payable"),
             Account::Advance { licensee } => write!(f, "advance:{licensee}"),
+            Account::ManagementFee => f.write_str("management-fee"),
+            Account::CulturalFund => f.write_str("cultural-fund"),
+            Account::MemberPayable { party } => write!(f, "member-payable:{party}"),
+            Account::CarriedForward { party } => write!(f, "carried-forward:{party}"),
+            Account::SocietyPayable { society } => write!(f, "society-payable:{society}"),
+            Account::Reserve { reason } => write!(f, "reserve:{reason}"),
         }
     }
 }
@@ -81,6 +99,12 @@ impl Account {
             Account::Presumption { .. } => "presumption",
             Account::VatPayable => "vat-payable",
             Account::Advance { .. } => "advance",
+            Account::ManagementFee => "management-fee",
+            Account::CulturalFund => "cultural-fund",
+            Account::MemberPayable { .. } => "member-payable",
+            Account::CarriedForward { .. } => "carried-forward",
+            Account::SocietyPayable { .. } => "society-payable",
+            Account::Reserve { .. } => "reserve",
         }
     }
 
@@ -90,8 +114,14 @@ impl Account {
             Account::Receivable { licensee } | Account::Presumption { licensee } | Account::Advance { licensee } => {
                 (licensee.clone(), "", String::new())
             }
+            Account::MemberPayable { party: holder }
+            | Account::CarriedForward { party: holder }
+            | Account::SocietyPayable { society: holder }
+            | Account::Reserve { reason: holder } => (holder.clone(), "", String::new()),
             Account::Pool { stage, period } => (String::new(), stage.as_str(), period.clone()),
-            Account::Cash | Account::VatPayable => (String::new(), "", String::new()),
+            Account::Cash | Account::VatPayable | Account::ManagementFee | Account::CulturalFund => {
+                (String::new(), "", String::new())
+            }
         };
         AccountKey { kind: self.kind(), holder, stage, period }
     }
@@ -104,6 +134,12 @@ impl Account {
             "receivable" => licensee().map(|licensee| Account::Receivable { licensee }),
             "presumption" => licensee().map(|licensee| Account::Presumption { licensee }),
             "advance" => licensee().map(|licensee| Account::Advance { licensee }),
+            "member-payable" => licensee().map(|party| Account::MemberPayable { party }),
+            "carried-forward" => licensee().map(|party| Account::CarriedForward { party }),
+            "society-payable" => licensee().map(|society| Account::SocietyPayable { society }),
+            "reserve" => licensee().map(|reason| Account::Reserve { reason }),
+            "management-fee" => bare.then_some(Account::ManagementFee),
+            "cultural-fund" => bare.then_some(Account::CulturalFund),
             "cash" => bare.then_some(Account::Cash),
             "vat-payable" => bare.then_some(Account::VatPayable),
             "pool" if holder.is_empty() && !period.is_empty() => {

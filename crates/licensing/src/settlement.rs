@@ -186,6 +186,50 @@ pub(super) async fn settlement_of(
     Ok(store.journal_entry_by_key(&whole_invoice_key(invoice)).await?)
 }
 
+/// How a model version's presumption part on an invoice was settled, as distribution needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettledPart {
+    pub model_version: String,
+    /// Released to distribution after its window (otherwise credited back after a full disclosure).
+    pub released: bool,
+    /// What went to the training pool: the whole part when released, what the disclosure's matched works
+    /// make owed when credited back.
+    pub to_pool: Amount,
+    /// What the licensee was credited back, VAT included (nothing when released).
+    pub credited: Amount,
+}
+
+/// The settled presumption parts of an invoice, read from their journal entries.
+#[tracing::instrument(skip_all)]
+pub async fn settled_parts(
+    store: &dyn LicensingStore,
+    actor: &Actor,
+    invoice: &Invoice,
+) -> Result<Vec<SettledPart>, InvoiceError> {
+    actor.may(UseCase::HeldParts, Scope::Society)?;
+    let mut out = Vec::new();
+    for (model_version, held) in held_lines(invoice) {
+        let Some(entry) = settlement_of(store, &invoice.number, &model_version).await? else { continue };
+        let credited_to = |kind: &str| {
+            entry
+                .postings
+                .iter()
+                .filter(|p| p.account.kind() == kind && p.amount.micros() < 0)
+                .map(|p| p.amount.micros().unsigned_abs())
+                .sum::<u64>()
+        };
+        let micros = |m: u64| Amount::from_micros(i64::try_from(m).unwrap_or(i64::MAX), held.currency());
+        let credited = micros(credited_to("receivable"));
+        out.push(SettledPart {
+            model_version,
+            released: credited.is_zero() && credited_to("pool") == held.micros().unsigned_abs(),
+            to_pool: micros(credited_to("pool")),
+            credited,
+        });
+    }
+    Ok(out)
+}
+
 /// A model version's presumption part held on an invoice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeldPart {
@@ -435,6 +479,7 @@ mod tests {
         InvoiceLine {
             stage: rating::Stage::Training,
             model_version: model_version.map(str::to_owned),
+            service: None,
             description: "training licence".into(),
             territory: None,
             charge: Charge { rule: "base fee + rate per work".into(), amount: eur("100"), trail: Vec::new() },

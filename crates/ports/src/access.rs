@@ -226,6 +226,19 @@ use_cases! {
     RematchStale => Staff, "re-match stale disclosures";
     Assess => Staff, "assess a disclosure";
     ResolveItem => Staff, "decide a disclosure item";
+    // Distribution.
+    ShowDistributionRules => Anyone, "read the society's distribution rules";
+    SetDistributionRules => Staff, "change the distribution rules";
+    RunDistribution => Staff, "run a distribution";
+    ShowDistribution => Staff, "see distribution runs and their lines";
+    PartyStatements => OwnParty, "see this party's statements";
+    SocietySettlements => Staff, "see what is owed to a sister society";
+    ListReserve => Staff, "see the reserve";
+    SubmitClaim => OwnParty, "claim reserved money for this party";
+    ListClaims => Staff, "see the claims";
+    ResolveClaim => Staff, "decide a claim";
+    TransparencyReport => Anyone, "read the annual transparency report";
+    DilutionIndex => Anyone, "read the dilution index";
 }
 
 #[cfg(test)]

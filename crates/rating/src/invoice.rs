@@ -70,6 +70,9 @@ pub struct InvoiceLine {
     /// The model version a training line licenses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_version: Option<String>,
+    /// The service a service line licenses (distribution follows its model versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
     pub description: String,
     pub territory: Option<String>,
     pub charge: Charge,
@@ -149,6 +152,7 @@ pub fn rate_period(
         lines.push(InvoiceLine {
             stage: Stage::Training,
             model_version: Some(t.model_version.clone()),
+            service: None,
             description: format!("training licence, model version {}", t.model_version),
             territory: None,
             charge: rated.charge,
@@ -159,6 +163,7 @@ pub fn rate_period(
         lines.push(InvoiceLine {
             stage: Stage::Service,
             model_version: None,
+            service: Some(s.service.clone()),
             description: format!("service {}", s.service),
             territory: Some(s.territory.clone()),
             charge: tariff.service_fee(s.net_revenue, s.subscribers, s.generations)?,
@@ -169,6 +174,7 @@ pub fn rate_period(
         lines.push(InvoiceLine {
             stage: Stage::Output,
             model_version: None,
+            service: None,
             description: format!("use of outputs: {}", o.use_type.0),
             territory: Some(o.territory.clone()),
             charge: tariff.output_fee(&o.use_type, o.revenue, o.usages)?,
@@ -187,6 +193,7 @@ pub fn rate_period(
             lines.push(InvoiceLine {
                 stage: Stage::Guarantee,
                 model_version: None,
+                service: None,
                 description: "minimum guarantee top-up".into(),
                 territory: None,
                 charge: Charge {
@@ -210,6 +217,7 @@ pub fn rate_period(
         lines.push(InvoiceLine {
             stage: Stage::AdvanceRecouped,
             model_version: None,
+            service: None,
             description: "advance recouped (VAT was invoiced with the advance)".into(),
             territory: None,
             charge: Charge {
@@ -233,6 +241,7 @@ pub fn rate_advance(advance: Amount, vat: &Vat) -> Result<RatedPeriod, RatingErr
     let line = InvoiceLine {
         stage: Stage::Advance,
         model_version: None,
+        service: None,
         description: "advance on royalties, recouped from later periods".into(),
         territory: None,
         charge: Charge {

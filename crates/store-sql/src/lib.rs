@@ -268,6 +268,7 @@ pub fn party_key(p: &Party) -> String {
 
 mod books;
 mod disclosures;
+mod distribution;
 mod licensing;
 mod recordings;
 mod repertoire;

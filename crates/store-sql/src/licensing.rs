@@ -15,7 +15,7 @@ use crate::books::{append_entry, currency};
 use crate::sql::{Builder, Document, Row, Tx, Value, query};
 use crate::{SqlStore, document};
 
-const OUTPUT_COLUMNS: &str = "o.output_id, o.service, o.model_version, o.created_on, o.isrc, o.usages, \
+pub(crate) const OUTPUT_COLUMNS: &str = "o.output_id, o.service, o.model_version, o.created_on, o.isrc, o.usages, \
      o.currency, o.revenue, o.attribution";
 
 /// The documents in the `document` column of `rows`.
@@ -23,7 +23,7 @@ fn documents<T: serde::de::DeserializeOwned>(rows: &[Row], what: &str) -> StoreR
     rows.iter().map(|r| r.json("document", what)).collect()
 }
 
-fn output_from(row: &Row) -> StoreResult<OutputRow> {
+pub(crate) fn output_from(row: &Row) -> StoreResult<OutputRow> {
     let created: Option<String> = row.get("created_on")?;
     Ok(OutputRow {
         output_id: row.get("output_id")?,

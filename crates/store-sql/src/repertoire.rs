@@ -14,7 +14,7 @@ const SELECT_REFERENCE: &str = "SELECT r.work_code, r.submitter, r.work_number, 
      r.is_primary, w.iswc, r.controlled_pr, r.controlled_mr \
      FROM registrations r JOIN works w ON w.code = r.work_code";
 
-const SELECT_CONSENT: &str = "SELECT party_key, work_code, stage, consent, effective_from, recorded_by, \
+pub(crate) const SELECT_CONSENT: &str = "SELECT party_key, work_code, stage, consent, effective_from, recorded_by, \
      recorded_at, note FROM consent_choices";
 
 fn reference_from(row: &Row) -> StoreResult<RegistrationRef> {
@@ -41,7 +41,7 @@ fn summary_from(row: &Row) -> StoreResult<WorkSummary> {
     })
 }
 
-fn consent_from(row: &Row) -> StoreResult<ConsentChoice> {
+pub(crate) fn consent_from(row: &Row) -> StoreResult<ConsentChoice> {
     let stage: String = row.get("stage")?;
     let consent: String = row.get("consent")?;
     let from: String = row.get("effective_from")?;

@@ -16,6 +16,7 @@ use engine::disclosure::decisions::{self, Resolution};
 use engine::disclosure::intake::{self, FileSource, MAX_FILE_BYTES, Submission};
 use engine::disclosure::run::{self, MatchRun};
 use engine::disclosure::{DeclaredTotals, assess, views};
+use engine::distribution::{DistributionError, report, run as distribution_run, views as distribution};
 use engine::licensing::Archive;
 use engine::licensing::invoicing::{self, InvoiceError, InvoiceRun, RunOutcome, Settlement};
 use engine::licensing::licences::{self, KeyError};
@@ -43,11 +44,19 @@ fn expected(use_case: UseCase) -> char {
         | IdentifyAudio | PutLicensee | PutModelVersion | PutService | CreateAgreement | AmendAgreement
         | ListLicensees | CreateToken | ListTokens | RevokeToken | RunInvoices | InvoiceAdvance | RecordPayment
         | Dispute | HeldParts | SettlePresumption | ReleasePresumptions | VerifyBooks | TrialBalance | RotateKey
-        | IssueLicence | MatchDisclosure | RematchStale | Assess | ResolveItem => 'S',
+        | IssueLicence | MatchDisclosure | RematchStale | Assess | ResolveItem | SetDistributionRules
+        | RunDistribution | ShowDistribution | SocietySettlements | ListReserve | ListClaims | ResolveClaim => 'S',
         ShowLicensee | SubmitReport | ListReports | ReportingStatus | ListInvoices | ShowInvoice | ListLicences
         | SubmitDisclosure | UploadDisclosureFile | CompleteDisclosures | ListDisclosures | ShowDisclosure => 'L',
-        ShowParty | SetConsent | PartyMatches => 'M',
-        ShowSociety | PublishedKeys | VerifyLicence | LookupWork | ReservedWorks => '*',
+        ShowParty | SetConsent | PartyMatches | PartyStatements | SubmitClaim => 'M',
+        ShowSociety
+        | PublishedKeys
+        | VerifyLicence
+        | LookupWork
+        | ReservedWorks
+        | ShowDistributionRules
+        | TransparencyReport
+        | DilutionIndex => '*',
     }
 }
 
@@ -89,6 +98,7 @@ macro_rules! refused {
 }
 
 refused!(
+    DistributionError,
     RegistryError,
     RecordingError,
     LicensingError,
@@ -322,6 +332,37 @@ async fn call(w: &World, use_case: UseCase, a: &Actor) -> bool {
         RematchStale => run::rematch_stale(s, a, &run, "walk").await.refused(),
         Assess => assess::assess(s, a, &story_tests::id(&d.id), "walk", now).await.refused(),
         ResolveItem => decisions::resolve(s, a, &story_tests::id(&d.id), 1, Resolution::None, "", now).await.refused(),
+        ShowDistributionRules => distribution::rules(s, a).await.refused(),
+        SetDistributionRules => distribution::set_rules(s, a, &Default::default()).await.refused(),
+        RunDistribution => {
+            let request = distribution_run::RunRequest {
+                period: domain::Period::month(2026, 3).expect("a period"),
+                dry_run: true,
+                now,
+            };
+            distribution_run::run(s, a, request, &|_| {}).await.refused()
+        }
+        ShowDistribution => distribution::runs(s, a).await.refused(),
+        PartyStatements => distribution::statement(s, a, &w.party, None).await.refused(),
+        SocietySettlements => distribution::settlements(s, a, 1).await.refused(),
+        ListReserve => distribution::reserve(s, a, today).await.refused(),
+        SubmitClaim => {
+            let request = distribution::ClaimRequest {
+                period: domain::Period::month(2026, 3).expect("a period"),
+                work: w.work.clone(),
+                unidentified: String::new(),
+                reason: engine::distribution::split::ReserveReason::UnknownParty,
+                held_for: String::new(),
+                claimant: w.party.clone(),
+                payee: engine::distribution::catalogue::Payee::Member,
+                evidence: "walk".into(),
+            };
+            distribution::submit_claim(s, a, request, now).await.refused()
+        }
+        ListClaims => distribution::claims(s, a).await.refused(),
+        ResolveClaim => distribution::resolve_claim(s, a, 1, false, "walk", now).await.refused(),
+        TransparencyReport => report::transparency(s, a, 2026, today).await.refused(),
+        DilutionIndex => report::dilution(s, a, &[]).await.refused(),
     }
 }
 
