@@ -69,7 +69,9 @@ fn bigint(n: u64) -> Value {
 /// refuses, as a conflict, a correction whose invoice was paid or changed since the run read it (the run
 /// then decides again from what is stored).
 async fn lock_for_issue(tx: &mut Tx, lock_rows: &str, batch: &[PendingInvoice]) -> StoreResult<()> {
-    let paid_before = batch.iter().find_map(|p| p.invoice.paid_before);
+    // What the correcting invoice says was paid (the credit note beside it copies the old invoice's figure).
+    let paid_before =
+        batch.iter().filter(|p| p.invoice.kind != InvoiceKind::CreditNote).find_map(|p| p.invoice.paid_before);
     for corrected in batch.iter().filter_map(|p| p.invoice.corrects.as_deref()) {
         let row = query(format!("SELECT document FROM invoices WHERE number = $1{lock_rows}"))
             .bind(corrected)
