@@ -11,7 +11,7 @@ use common::{at, day, set_up};
 use domain::{Consent, Period, StageDefaults};
 use engine::Store;
 use engine::distribution::run::{self, RunOutcome, RunRequest};
-use engine::distribution::{DistributionError, DistributionStore, report, views};
+use engine::distribution::{DistributionError, report, views};
 use engine::licensing::Archive;
 use engine::licensing::invoicing::{self, InvoiceRun, RunOutcome as Invoiced};
 use engine::licensing::reports::{self, Intake};
