@@ -27,6 +27,9 @@ struct Holder {
     society: u8,
 }
 
+/// An output: its revenue, its attribution's influences (work, weight %), its confidence %.
+type Output = (i64, Vec<(u8, u32)>, u32);
+
 #[derive(Debug, Clone)]
 struct Case {
     works: Vec<(bool, Vec<Holder>)>,
@@ -37,7 +40,7 @@ struct Case {
     back_to_pool: bool,
     matched: bool,
     minimum: i64,
-    outputs: Vec<(i64, Vec<(u8, u32)>, u32)>,
+    outputs: Vec<Output>,
     /// Per party (0–7), per stage: whether it reserved the stage.
     reserved: Vec<Vec<bool>>,
 }
