@@ -131,6 +131,9 @@ pub async fn run(
     println!("  {me} works show T-123.456.789-4");
     println!("  {me} parties show 00000000199");
     println!("  {me} invoice show INV-{}-000001 --format html --output invoice.html", now.format("%Y"));
+    println!("  {me} distribution list && {me} distribution show 1");
+    println!("  {me} reserve list");
+    println!("  {me} report transparency --year 2026 --output transparency.html");
     println!("  {me} serve    # then: curl localhost:8080/.well-known/tdmrep.json");
     Ok(())
 }
@@ -272,6 +275,108 @@ async fn license_example(
             );
         }
         Err(e) => println!("  no licence issued: {e}"),
+    }
+    distribute_example(store, out, operator, now).await
+}
+
+/// The money reaching rightsholders in the demo: most parties opt in to every stage (STIM's model: nothing
+/// is licensed until they do), Songfox pays the March invoice, and the period is distributed.
+async fn distribute_example(
+    store: &dyn engine::Store,
+    out: &std::path::Path,
+    operator: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    use engine::distribution::{export, run, views};
+    use engine::licensing::{invoicing, settlement};
+    println!();
+    println!("Distributing March 2026 to the rightsholders:");
+    let from = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).context("a date")?;
+    let mut opted = 0;
+    for (index, party) in store
+        .affiliations()
+        .await?
+        .iter()
+        .map(|(p, _, _)| p.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .enumerate()
+    {
+        // Seven parties in ten opt in: the rest stay reserved, and their shares are re-spread.
+        if index % 10 >= 7 {
+            continue;
+        }
+        let request = engine::registry::ConsentRequest {
+            party,
+            work: None,
+            stages: domain::Stage::ALL.to_vec(),
+            consent: domain::Consent::Included,
+            effective_from: from,
+            note: "demo: opted in".into(),
+        };
+        if engine::registry::set_consent(store, crate::actor(), &request, operator, now).await.is_ok() {
+            opted += 1;
+        }
+    }
+    println!("  {opted} parties opted in to every AI stage");
+    for invoice in invoicing::invoices(store, crate::actor(), Some(&SONGFOX)).await? {
+        if invoice.kind != engine::licensing::store::InvoiceKind::Invoice
+            || invoice.status != engine::licensing::store::InvoiceStatus::Issued
+        {
+            continue;
+        }
+        let number = domain::ids::InvoiceNumber::parse(&invoice.number)?;
+        let reference = format!("DEMO-{}", invoice.number);
+        let owed = invoice.rated.total;
+        settlement::record_payment(store, crate::actor(), &number, &reference, owed, now.date_naive(), now).await?;
+        println!("  Songfox paid {} ({owed})", invoice.number);
+    }
+    // The demo's catalogue is small and one month is distributed, so PRS's £30 threshold would hold every
+    // member's money back; the demo society pays from €1 and carries smaller amounts forward.
+    let mut rules = views::rules(store, crate::actor()).await?;
+    rules.minimum_payout = vec![money::Amount::from_micros(1_000_000, money::Currency::EUR)];
+    views::set_rules(store, crate::actor(), &rules).await?;
+    println!("  the distribution rules: the defaults (docs/distribution.md) with a minimum payout of 1 EUR");
+    let period = domain::Period::month(2026, 3).context("a period")?;
+    let outcome = run::run(store, crate::actor(), run::RunRequest { period, dry_run: false, now }, &|_| {}).await?;
+    for t in &outcome.planned.totals {
+        println!(
+            "  distributed {}: management fee {}, cultural fund {}, members {} (and {} carried forward under the minimum payout), sister societies {}, reserve {} {}",
+            export::cents(t.money_in),
+            export::cents(t.management_fee),
+            export::cents(t.cultural_fund),
+            export::cents(t.members_paid),
+            export::cents(t.carried_forward),
+            export::cents(t.societies),
+            export::cents(t.reserve),
+            t.currency
+        );
+    }
+    let Some(run) = outcome.recorded else {
+        println!("  nothing new to distribute (the period was distributed before)");
+        return Ok(());
+    };
+    let (_, lines) = views::run(store, crate::actor(), run.id).await?;
+    let member = lines
+        .iter()
+        .filter(|l| {
+            l.line.id.kind == engine::distribution::allocation::LineKind::Share
+                && l.line.id.payee == engine::distribution::catalogue::Payee::Member
+        })
+        .max_by_key(|l| l.line.amount_micros)
+        .map(|l| l.line.id.party.clone());
+    if let Some(party) = member {
+        let statement =
+            views::statement(store, crate::actor(), &domain::PartyKey::new(party.clone()), Some(run.id)).await?;
+        let path = out.join("statement.html");
+        let society = engine::registry::society(store, crate::actor()).await?;
+        std::fs::write(&path, export::statement_html(&statement, &format!("{} {}", society.code, society.name)))?;
+        println!(
+            "  run {} posted journal entry {}; the statement of {party} is {}",
+            run.id,
+            run.journal_entry.unwrap_or(0),
+            path.display()
+        );
     }
     Ok(())
 }

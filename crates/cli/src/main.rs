@@ -54,7 +54,8 @@ enum LogFormat {
 /// Logs go to stderr, so what a command prints on stdout stays clean for pipes.
 fn init_logging(format: LogFormat, serving: bool) {
     use tracing_subscriber::EnvFilter;
-    let default = if serving { "warn,server=info" } else { "warn" };
+    // A batch command reads large result sets by design; sqlx's "slow statement" warning is noise there.
+    let default = if serving { "warn,server=info" } else { "warn,sqlx::query=error" };
     let filter = EnvFilter::try_from_env("TANTIEM_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = match format {
@@ -293,6 +294,7 @@ pub(crate) fn actor() -> &'static engine::Actor {
 /// Errors are shown as their chain of causes, without a backtrace: what went wrong and what to do.
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     let _ = ACTOR.set(engine::Actor::operator(&cli.operator));
     init_logging(cli.log_format, matches!(cli.command, Command::Licensing(LicensingCommand::Serve(_))));
@@ -303,6 +305,25 @@ async fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// `tantiem … | head` closes stdout early; `println!` then panics with "Broken pipe". The reader has all it
+/// wanted, so the process ends quietly with the status a shell gives a process ended by SIGPIPE (128 + 13),
+/// as other command-line tools do. Any other panic keeps the default report.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }
 
 async fn run(cli: Cli) -> Result<()> {
