@@ -27,25 +27,30 @@ pub enum DistributionCommand {
         /// Compute and show, post nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// The runs, newest last.
     List {
+        /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// One run: its inputs, totals and lines.
     Show {
+        /// The run's number (`distribution list`).
         run: u64,
         /// Every line (otherwise totals per pool).
         #[arg(long)]
         lines: bool,
+        /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// The distribution rules as JSON; with --set, replace them with a file of the same form.
     Rules {
+        /// A JSON file of the form printed (see docs/distribution.md); checked before it replaces the rules.
         #[arg(long)]
         set: Option<PathBuf>,
     },
@@ -61,25 +66,31 @@ pub enum StatementsCommand {
         /// Every party the run paid, one file each, into --folder.
         #[arg(long, requires = "run", requires = "folder")]
         all: bool,
+        /// One run (its number in `distribution list`); every run when left out.
         #[arg(long)]
         run: Option<u64>,
         /// csv, json or html.
         #[arg(long, default_value = "csv")]
         format: String,
+        /// Write here (replaced whole); standard output when left out.
         #[arg(long)]
         output: Option<PathBuf>,
+        /// With --all: the folder the statements are written into, one file per party.
         #[arg(long)]
         folder: Option<PathBuf>,
     },
     /// What a run owes sister societies, per party of theirs with IPI numbers (CSV or JSON).
     Settlement {
+        /// The run (its number in `distribution list`).
         #[arg(long)]
         run: u64,
         /// One society (its CISAC code); every one when left out.
         #[arg(long)]
         society: Option<String>,
+        /// csv or json.
         #[arg(long, default_value = "csv")]
         format: String,
+        /// Write here (replaced whole); standard output when left out.
         #[arg(long)]
         output: Option<PathBuf>,
     },
@@ -89,6 +100,7 @@ pub enum StatementsCommand {
 pub enum ReserveCommand {
     /// Money waiting for its owner, with its reason and its legal dates.
     List {
+        /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
     },
@@ -98,11 +110,13 @@ pub enum ReserveCommand {
 pub enum ClaimCommand {
     /// Claim reserved money for a party, with evidence; staff decide, the period's next run pays it.
     Submit {
+        /// The period of use the money is reserved under (as `reserve list` shows).
         #[arg(long)]
         period: Period,
         /// The work whose money is reserved (its code), or --unidentified for what attribution named.
         #[arg(long, required_unless_present = "unidentified")]
         work: Option<String>,
+        /// What attribution named that the repertoire does not hold (`isrc:…`, `iswc:…`, as `reserve list` shows).
         #[arg(long)]
         unidentified: Option<String>,
         /// unidentified-work, unknown-party, disputed-share, excluded or no-key.
@@ -117,21 +131,27 @@ pub enum ClaimCommand {
         /// Pay through this sister society (its CISAC code) instead of as a member.
         #[arg(long)]
         through_society: Option<String>,
+        /// What shows the claim is right (a registration, a contract, a reference to a document kept elsewhere).
         #[arg(long)]
         evidence: String,
     },
     /// Every claim.
     List {
+        /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Accept or reject a claim.
     Resolve {
+        /// The claim's number (`claim list`).
         id: u64,
+        /// Accept it: the period's next run pays it from the reserve.
         #[arg(long, conflicts_with = "reject", required_unless_present = "reject")]
         accept: bool,
+        /// Reject it: the money stays in the reserve.
         #[arg(long)]
         reject: bool,
+        /// Why, kept with the decision.
         #[arg(long, default_value = "")]
         note: String,
     },
@@ -145,6 +165,7 @@ pub enum DilutionCommand {
         /// One period (repeatable); every distributed one when left out.
         #[arg(long = "period")]
         periods: Vec<Period>,
+        /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
     },
@@ -256,6 +277,10 @@ pub async fn distribution(store: &dyn Store, command: DistributionCommand, now: 
                 record.id, record.period, record.number, record.created_by, record.created_at
             );
             println!("  inputs: {}", record.inputs.digest);
+            let runs = views::runs(store, actor()).await?;
+            if let Some(reason) = engine::distribution::store::adjustment_reasons(&runs).get(&record.id) {
+                println!("  adjusts the period's earlier runs: {reason}");
+            }
             let mut pools: std::collections::BTreeMap<(String, String), i64> = std::collections::BTreeMap::new();
             for l in &stored {
                 let id = &l.line.id;
@@ -338,12 +363,12 @@ pub async fn statements(store: &dyn Store, command: StatementsCommand) -> Result
             emit(output.as_deref(), &render(&statement)?)
         }
         StatementsCommand::Settlement { run, society, format, output } => {
-            let mut settlements = views::settlements(store, actor(), run).await?;
-            if let Some(code) = society {
-                let code = domain::SocietyCode::parse(&code)
-                    .with_context(|| format!("{code:?} is not a CISAC society code"))?;
-                settlements.retain(|s| s.society == format!("{:03}", code.number()));
-            }
+            let society = society
+                .map(|code| {
+                    domain::SocietyCode::parse(&code).with_context(|| format!("{code:?} is not a CISAC society code"))
+                })
+                .transpose()?;
+            let settlements = views::settlements(store, actor(), run, society.map(|c| c.number())).await?;
             let text = match format.as_str() {
                 "csv" => settlements.iter().map(export::settlement_csv).collect::<Vec<_>>().join(""),
                 "json" => serde_json::to_string_pretty(&settlements)? + "\n",

@@ -85,12 +85,16 @@ enum Command {
     /// Record and show rightsholders' AI consent per stage.
     #[command(subcommand)]
     Consent(commands::ConsentCommand),
-    /// Show or change the society's rules (publisher PR cap, share tolerance, AI consent defaults).
+    /// Show or change the society's rules (publisher PR cap, share tolerance, AI consent defaults); sister
+    /// societies' API tokens.
     #[command(subcommand)]
     Society(society::SocietyCommand),
     /// Record which society represents which of a party's rights, where, for which AI stages.
     #[command(subcommand)]
     Mandate(society::MandateCommand),
+    /// A member's API token, for reading their statements.
+    #[command(subcommand)]
+    Member(society::MemberCommand),
     /// Declare the origin of a work (human, AI-assisted, fully AI-generated).
     #[command(subcommand)]
     Origin(commands::OriginCommand),
@@ -401,7 +405,11 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Society(command) => {
             let store = open_store(&cli.database_url, false).await?;
-            society::society(store.as_ref(), command).await
+            society::society(store.as_ref(), command, now).await
+        }
+        Command::Member(command) => {
+            let store = open_store(&cli.database_url, false).await?;
+            society::member(store.as_ref(), command, now).await
         }
         Command::Mandate(command) => {
             let store = open_store(&cli.database_url, false).await?;

@@ -1,4 +1,5 @@
-//! `tantiem society` and `tantiem mandate`: the society's rules as data, and who represents whom.
+//! `tantiem society`, `tantiem mandate` and `tantiem member`: the society's rules as data, who represents
+//! whom, and the API tokens of sister societies and members.
 
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
@@ -28,6 +29,44 @@ pub enum SocietyCommand {
         #[arg(long = "transparency")]
         transparency: Vec<String>,
     },
+    /// An API token for a sister society (shown once): it reads what distribution runs owe that society
+    /// (`GET /api/v1/societies/{society}/settlements/{run}`).
+    Token {
+        /// The sister society's CISAC code (e.g. 052 for PRS).
+        #[arg(long = "for")]
+        society: String,
+        /// What the token is for, shown when tokens are listed.
+        #[arg(long, default_value = "settlements")]
+        label: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// An API token for a member (shown once): it reads the statements of the parties named
+    /// (`GET /api/v1/parties/{party}/statements`).
+    Token {
+        /// Who the member is (recorded as who acts).
+        #[arg(long)]
+        name: String,
+        /// A party of theirs: IPI name number or party key (repeatable: a writer and their own publisher).
+        #[arg(long = "party", required = true)]
+        parties: Vec<String>,
+        /// What the token is for, shown when tokens are listed.
+        #[arg(long, default_value = "statements")]
+        label: String,
+    },
+}
+
+/// Creates a member's API token.
+pub async fn member(store: &dyn Store, command: MemberCommand, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    let MemberCommand::Token { name, parties, label } = command;
+    let holder = engine::licensing::store::TokenHolder::Member { name: name.clone(), parties };
+    let token =
+        engine::licensing::tokens::create_for_holder(store, crate::actor(), &holder, &label, &engine::OsEntropy, now)
+            .await?;
+    println!("API token for member {name} (shown once; only its hash is kept):\n{token}");
+    Ok(())
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,7 +102,25 @@ fn percent(text: &str) -> Result<Share> {
     Share::parse_percent(text).with_context(|| format!("{text:?} is not a percentage between 0 and 100"))
 }
 
-pub async fn society(store: &dyn Store, command: SocietyCommand) -> Result<()> {
+pub async fn society(store: &dyn Store, command: SocietyCommand, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    if let SocietyCommand::Token { society, label } = &command {
+        let code = SocietyCode::parse(society).with_context(|| format!("{society:?} is not a CISAC society code"))?;
+        let holder = engine::licensing::store::TokenHolder::Society {
+            code: code.number(),
+            name: format!("{:03}", code.number()),
+        };
+        let token = engine::licensing::tokens::create_for_holder(
+            store,
+            crate::actor(),
+            &holder,
+            label,
+            &engine::OsEntropy,
+            now,
+        )
+        .await?;
+        println!("API token for society {:03} (shown once; only its hash is kept):\n{token}", code.number());
+        return Ok(());
+    }
     let mut config = engine::registry::society(store, crate::actor()).await?;
     if let SocietyCommand::Set { publisher_pr_cap, tolerance, defaults, transparency } = command {
         let mut rules = config.rules.clone();

@@ -31,10 +31,10 @@ fn escape(text: &str) -> String {
 /// A statement as CSV.
 pub fn statement_csv(s: &Statement) -> String {
     let mut out = String::from(
-        "party,ipi,run,period,stage,licensee,source,territory,work,right,currency,gross,management_fee,cultural_fund,net,previous,kind\n",
+        "party,ipi,run,period,stage,licensee,source,territory,work,right,currency,gross,management_fee,cultural_fund,net,previous,kind,reason\n",
     );
     for l in &s.lines {
-        let kind = match (l.reserved, l.previous_micros != 0) {
+        let kind = match (l.reserved, l.previous_micros != 0 || l.reason.is_some()) {
             (true, _) => "reserved",
             (false, true) => "adjustment",
             (false, false) => "distribution",
@@ -57,6 +57,7 @@ pub fn statement_csv(s: &Statement) -> String {
             decimal(l.net_micros),
             decimal(l.previous_micros),
             kind.to_owned(),
+            csv_field(l.reason.as_deref().unwrap_or("")),
         ];
         out.push_str(&fields.join(","));
         out.push('\n');
@@ -88,10 +89,15 @@ pub fn statement_html(s: &Statement, society: &str) -> String {
          <th class=\"n\">Net</th><th>Note</th></tr></thead>\n<tbody>\n",
     );
     for l in &s.lines {
+        let because = l.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
         let note = if l.reserved {
-            "held in reserve: no society is known to collect for you".to_owned()
-        } else if l.previous_micros != 0 {
-            format!("adjustment: {} before, {} now", cents(l.previous_micros), cents(l.previous_micros + l.net_micros))
+            format!("held in reserve: no society is known to collect for you{because}")
+        } else if l.previous_micros != 0 || l.reason.is_some() {
+            format!(
+                "adjustment: {} before, {} now{because}",
+                cents(l.previous_micros),
+                cents(l.previous_micros + l.net_micros)
+            )
         } else {
             String::new()
         };

@@ -2,6 +2,8 @@
 //! Builds on the disclosures' port (and so on licensing, the repertoire and the books).
 
 use async_trait::async_trait;
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use domain::{ConsentChoice, Origin, Period, Work};
 use ledger::JournalEntry;
@@ -40,6 +42,46 @@ pub struct Inputs {
     pub claims: String,
     /// All of the above together.
     pub digest: String,
+}
+
+impl Inputs {
+    /// What differs from an earlier run's inputs, in words a rightsholder reads on a statement (empty: the
+    /// same inputs).
+    pub fn changes_from(&self, earlier: &Inputs) -> Vec<&'static str> {
+        [
+            (&self.money, &earlier.money, "payments received"),
+            (&self.repertoire, &earlier.repertoire, "works and shares"),
+            (&self.consent, &earlier.consent, "AI consent"),
+            (&self.usage, &earlier.usage, "reports, attribution or disclosures"),
+            (&self.rules, &earlier.rules, "distribution rules"),
+            (&self.claims, &earlier.claims, "claims decided"),
+        ]
+        .into_iter()
+        .filter(|(now, before, _)| now != before)
+        .map(|(_, _, what)| what)
+        .collect()
+    }
+}
+
+/// Why each adjusting run (a period's second run and later) was made: what changed in its inputs since the
+/// period's run before it, by run id. A first run has no entry.
+pub fn adjustment_reasons(runs: &[RunRecord]) -> BTreeMap<u64, String> {
+    let mut last: BTreeMap<Period, &RunRecord> = BTreeMap::new();
+    let mut reasons = BTreeMap::new();
+    let mut ordered: Vec<&RunRecord> = runs.iter().collect();
+    ordered.sort_by_key(|r| r.id);
+    for run in ordered {
+        if let Some(before) = last.insert(run.period, run) {
+            let changes = run.inputs.changes_from(&before.inputs);
+            let reason = if changes.is_empty() {
+                "a correction".to_owned()
+            } else {
+                format!("changed since run {}: {}", before.id, changes.join(", "))
+            };
+            reasons.insert(run.id, reason);
+        }
+    }
+    reasons
 }
 
 /// What a run moved, per currency, and the proof that it balances: money in equals what went to members

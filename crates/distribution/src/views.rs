@@ -76,6 +76,8 @@ pub struct StatementLine {
     pub previous_micros: i64,
     /// Held for the party in the reserve (an unknown society), not yet payable.
     pub reserved: bool,
+    /// For a line of an adjusting run: why the run was made (what changed in its inputs).
+    pub reason: Option<String>,
 }
 
 /// A party's statement of one run (or of every run), as CMO Directive Art. 18 asks.
@@ -136,21 +138,29 @@ pub async fn statement(
         .filter(|(holder, _)| holder == party.as_str())
         .map(|(_, amount)| (amount.currency(), -amount.micros()))
         .collect();
-    Ok(statement_of(party, name, ipi, &lines, &pool_totals, &outstanding))
+    let reasons = crate::store::adjustment_reasons(&store.runs().await?);
+    Ok(statement_of(party, name, ipi, &lines, &pool_totals, &reasons, &outstanding))
 }
 
-/// A statement from a party's lines, each run's lines (for the deductions' parts) and what the party has
-/// outstanding per currency.
+/// A statement from a party's lines, each run's lines (for the deductions' parts), why each adjusting run
+/// was made (`adjustment_reasons`) and what the party has outstanding per currency.
 pub fn statement_of(
     party: &PartyKey,
     name: String,
     ipi: Option<String>,
     lines: &[StoredLine],
     run_lines: &BTreeMap<u64, Vec<StoredLine>>,
+    reasons: &BTreeMap<u64, String>,
     outstanding: &[(Currency, i64)],
 ) -> Statement {
-    let statement_lines: Vec<StatementLine> =
-        lines.iter().map(|l| statement_line(l, run_lines.get(&l.run).map_or(&[][..], Vec::as_slice))).collect();
+    let statement_lines: Vec<StatementLine> = lines
+        .iter()
+        .map(|l| {
+            let mut line = statement_line(l, run_lines.get(&l.run).map_or(&[][..], Vec::as_slice));
+            line.reason = reasons.get(&l.run).cloned();
+            line
+        })
+        .collect();
     let mut totals: BTreeMap<Currency, StatementTotals> = BTreeMap::new();
     for l in &statement_lines {
         let t = totals
@@ -214,6 +224,7 @@ fn statement_line(line: &StoredLine, run_lines: &[StoredLine]) -> StatementLine 
         net_micros: line.line.amount_micros,
         previous_micros: line.previous_micros,
         reserved: id.kind == LineKind::Reserve,
+        reason: None,
     }
 }
 
@@ -242,19 +253,24 @@ pub struct SettlementLine {
     pub previous_micros: i64,
 }
 
-/// Every sister society a run owes something, with its settlement.
+/// Every sister society a run owes something, with its settlement; or only `society`'s (which a sister
+/// society may read of its own).
 pub async fn settlements(
     store: &dyn DistributionStore,
     actor: &Actor,
     run: u64,
+    society: Option<u16>,
 ) -> Result<Vec<Settlement>, DistributionError> {
-    actor.may(UseCase::SocietySettlements, Scope::Society)?;
+    actor.may(UseCase::SocietySettlements, society.map_or(Scope::Society, Scope::SisterSociety))?;
     let record = store.run(run).await?.ok_or(DistributionError::UnknownRun(run))?;
     let mut by_society: BTreeMap<u16, Vec<SettlementLine>> = BTreeMap::new();
     let mut ipis: BTreeMap<String, Option<String>> = BTreeMap::new();
     for line in store.run_lines(run).await? {
         let id = &line.line.id;
         let (LineKind::Share, Payee::Society(code)) = (id.kind, id.payee) else { continue };
+        if society.is_some_and(|wanted| wanted != code) {
+            continue;
+        }
         if !ipis.contains_key(&id.party) {
             let ipi = store.party(&id.party).await?.and_then(|d| d.party.ipi_name.map(|i| i.to_string()));
             ipis.insert(id.party.clone(), ipi);
@@ -272,6 +288,11 @@ pub async fn settlements(
             amount_micros: line.line.amount_micros,
             previous_micros: line.previous_micros,
         });
+    }
+    // One society asked for gets its settlement even when the run owes it nothing, so that it can tell
+    // "nothing" from "not run".
+    if let Some(code) = society {
+        by_society.entry(code).or_default();
     }
     Ok(by_society
         .into_iter()

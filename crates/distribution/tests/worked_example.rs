@@ -20,7 +20,7 @@ use distribution::keys::{KeyInputs, Keys, ModelInput};
 use distribution::pools::PoolKey;
 use distribution::rules::{DistributionRules, PoolStage};
 use distribution::split::ReserveReason;
-use distribution::store::{StoredLine, Totals};
+use distribution::store::{Inputs, RunRecord, StoredLine, Totals};
 use distribution::{export, run, views};
 use domain::{
     Consent, ConsentChoice, Interest, Origin, PartyKey, Period, RightShares, RightSocieties, Role, SocietyCode, Stage,
@@ -271,12 +271,33 @@ fn the_worked_example_comes_out_to_the_micro_unit() {
         runs.entry(line.run).or_default().push(line.clone());
     }
     let own: Vec<StoredLine> = stored.iter().filter(|l| l.line.id.party == "A").cloned().collect();
+    // Run 2 read a decided claim, run 3 a corrected report: each adjustment says so.
+    let record = |id: u64, claims: &str, usage: &str| RunRecord {
+        id,
+        period: Period::month(2026, 3).unwrap(),
+        number: id as u32,
+        created_at: day(2026, 5, 1).and_hms_opt(9, 0, 0).unwrap().and_utc(),
+        created_by: "staff".into(),
+        inputs: Inputs { claims: claims.into(), usage: usage.into(), ..Inputs::default() },
+        totals: Vec::new(),
+        lines: 0,
+        journal_entry: None,
+    };
+    let reasons = distribution::store::adjustment_reasons(&[
+        record(1, "none", "report r1"),
+        record(2, "claim 1", "report r1"),
+        record(3, "claim 1", "report r2"),
+    ]);
+    assert_eq!(reasons.get(&1), None, "a first run adjusts nothing");
+    assert_eq!(reasons[&2], "changed since run 1: claims decided");
+    assert_eq!(reasons[&3], "changed since run 2: reports, attribution or disclosures");
     let statement = views::statement_of(
         &PartyKey::new("A"),
         "Ann Writer".into(),
         Some("00014107338".into()),
         &own,
         &runs,
+        &reasons,
         &[(EUR, eur("25.65"))],
     );
     // Gross = net + the line's part of its pool's deductions: training 256.5 of 855 bears 30 of the fee and

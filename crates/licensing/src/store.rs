@@ -157,6 +157,15 @@ pub struct TokenRecord {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// Whom a token of a rightsholder or sister society lets act (a licensee's token names its licensee).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TokenHolder {
+    /// A member, for the parties named (party keys).
+    Member { name: String, parties: Vec<String> },
+    /// A sister society, by its CISAC code.
+    Society { code: u16, name: String },
+}
+
 /// An invoice to number and store with its journal entry.
 #[derive(Debug, Clone)]
 pub struct PendingInvoice {
@@ -335,6 +344,15 @@ pub trait LicensingStore: repertoire::RepertoireStore + books::BooksStore + Send
     /// The licensee a token hash belongs to, unless revoked.
     async fn token_licensee(&self, hash: &str) -> StoreResult<Option<String>>;
     async fn tokens(&self, licensee: &str) -> StoreResult<Vec<TokenRecord>>;
+    async fn add_holder_token(
+        &self,
+        hash: &str,
+        holder: &TokenHolder,
+        label: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Whom a member's or sister society's token hash lets act, unless revoked.
+    async fn token_holder(&self, hash: &str) -> StoreResult<Option<TokenHolder>>;
     /// Revokes the licensee's tokens whose hash starts with `hash_prefix`; returns how many.
     async fn revoke_tokens(&self, licensee: &str, hash_prefix: &str, at: DateTime<Utc>) -> StoreResult<u64>;
 

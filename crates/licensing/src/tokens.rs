@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use super::store::TokenRecord;
+use super::store::{TokenHolder, TokenRecord};
 use crate::store::LicensingStore;
 use domain::ids::LicenseeId;
 use ports::StoreError;
@@ -15,6 +15,10 @@ use ports::access::{Actor, Denied, Scope, UseCase};
 pub enum TokenError {
     #[error("no licensee {0:?}: add it with `tantiem licensee add`")]
     UnknownLicensee(String),
+    #[error("no party {0:?} in the registry: name a member's parties by IPI name number (`tantiem parties show`)")]
+    UnknownParty(String),
+    #[error("a member's token needs at least one party (--party)")]
+    NoParty,
     #[error("the operating system gave no random bytes: {0}")]
     Random(String),
     #[error("give at least 6 hex digits of the token's hash (as `tantiem licensee tokens` lists them)")]
@@ -51,15 +55,55 @@ pub async fn create(
     Ok(token)
 }
 
-/// Who a presented token lets act: its licensee, through the API (`None` for an unknown or revoked token).
+/// Creates a token for a member (for the parties named, which must be in the registry) or a sister society
+/// and returns it; only its hash is kept.
+#[tracing::instrument(skip_all)]
+pub async fn create_for_holder(
+    store: &dyn LicensingStore,
+    actor: &Actor,
+    holder: &TokenHolder,
+    label: &str,
+    entropy: &dyn ports::Entropy,
+    now: DateTime<Utc>,
+) -> Result<String, TokenError> {
+    actor.may(UseCase::CreateToken, Scope::Society)?;
+    // A member's parties are kept by key, whether named by IPI name number or by key.
+    let holder = match holder {
+        TokenHolder::Member { parties, .. } if parties.is_empty() => return Err(TokenError::NoParty),
+        TokenHolder::Member { name, parties } => {
+            let mut keys = Vec::with_capacity(parties.len());
+            for party in parties {
+                let detail = store.party(party).await?.ok_or_else(|| TokenError::UnknownParty(party.clone()))?;
+                keys.push(detail.party.key.as_str().to_owned());
+            }
+            TokenHolder::Member { name: name.clone(), parties: keys }
+        }
+        society @ TokenHolder::Society { .. } => society.clone(),
+    };
+    let bytes: [u8; 32] = ports::random_bytes(entropy).map_err(|e| TokenError::Random(e.0))?;
+    let token = format!("{PREFIX}{}", ports::hex(&bytes));
+    store.add_holder_token(&hash(&token), &holder, label, now).await?;
+    Ok(token)
+}
+
+/// Who a presented token lets act: its licensee, a member for their parties, or a sister society, through
+/// the API (`None` for an unknown or revoked token).
 #[tracing::instrument(skip_all)]
 pub async fn authenticate(store: &dyn LicensingStore, token: &str) -> Result<Option<Actor>, StoreError> {
     if !token.starts_with(PREFIX) || token.len() != PREFIX.len() + 64 {
         return Ok(None);
     }
-    let Some(licensee) = store.token_licensee(&hash(token)).await? else { return Ok(None) };
-    let id = domain::ids::LicenseeId::parse(&licensee).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    Ok(Some(Actor::licensee(id, "api")))
+    let hashed = hash(token);
+    if let Some(licensee) = store.token_licensee(&hashed).await? {
+        let id = domain::ids::LicenseeId::parse(&licensee).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        return Ok(Some(Actor::licensee(id, "api")));
+    }
+    Ok(store.token_holder(&hashed).await?.map(|holder| match holder {
+        TokenHolder::Member { name, parties } => {
+            Actor::Member { name, parties: parties.into_iter().map(domain::PartyKey::new).collect() }
+        }
+        TokenHolder::Society { code, .. } => Actor::Society { society: code, user: "api".into() },
+    }))
 }
 
 /// The licensee's tokens (by hash prefix, label and dates; never the tokens themselves).

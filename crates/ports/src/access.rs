@@ -24,6 +24,8 @@ pub enum Actor {
     Licensee { licensee: LicenseeId, user: String },
     /// A member of the society: their own parties (a writer and, say, their own publishing company).
     Member { name: String, parties: Vec<PartyKey> },
+    /// A sister society (by its CISAC code, e.g. 52 for PRS): what this society owes it for its members.
+    Society { society: u16, user: String },
     /// Anyone, unauthenticated: the register, the offer, the per-work lookup, licence verification.
     Public,
 }
@@ -34,6 +36,7 @@ pub enum ActorKind {
     Operator,
     Licensee,
     Member,
+    Society,
     Public,
 }
 
@@ -58,6 +61,7 @@ impl Actor {
             Actor::Operator { .. } => ActorKind::Operator,
             Actor::Licensee { .. } => ActorKind::Licensee,
             Actor::Member { .. } => ActorKind::Member,
+            Actor::Society { .. } => ActorKind::Society,
             Actor::Public => ActorKind::Public,
         }
     }
@@ -68,6 +72,7 @@ impl Actor {
             Actor::Operator { name } => name.clone(),
             Actor::Licensee { licensee, user } => format!("{licensee}:{user}"),
             Actor::Member { name, .. } => format!("member:{name}"),
+            Actor::Society { society, user } => format!("society:{society:03}:{user}"),
             Actor::Public => "public".to_owned(),
         }
     }
@@ -84,6 +89,7 @@ impl Actor {
                 Scope::Party(key) => parties.iter().any(|p| p.as_str() == key),
                 _ => false,
             },
+            (Rule::OwnSociety, Actor::Society { society, .. }) => scope == Scope::SisterSociety(*society),
             _ => false,
         };
         if allowed { Ok(()) } else { Err(Denied { use_case, actor: self.to_string() }) }
@@ -96,6 +102,7 @@ impl fmt::Display for Actor {
             Actor::Operator { name } => write!(f, "operator {name}"),
             Actor::Licensee { licensee, .. } => write!(f, "licensee {licensee}"),
             Actor::Member { name, .. } => write!(f, "member {name}"),
+            Actor::Society { society, .. } => write!(f, "society {society:03}"),
             Actor::Public => f.write_str("the public"),
         }
     }
@@ -108,6 +115,8 @@ pub enum Scope<'a> {
     Licensee(&'a str),
     /// A party by key (`IPI:…`, `SUB:…`).
     Party(&'a str),
+    /// A sister society's affairs with this one, by its CISAC code.
+    SisterSociety(u16),
 }
 
 /// Who, besides the society's staff, may do a use case.
@@ -119,6 +128,8 @@ pub enum Rule {
     OwnLicensee,
     /// Staff, and a member for their own parties.
     OwnParty,
+    /// Staff, and a sister society for what concerns it.
+    OwnSociety,
     /// Anyone, the public included.
     Anyone,
 }
@@ -232,7 +243,7 @@ use_cases! {
     RunDistribution => Staff, "run a distribution";
     ShowDistribution => Staff, "see distribution runs and their lines";
     PartyStatements => OwnParty, "see this party's statements";
-    SocietySettlements => Staff, "see what is owed to a sister society";
+    SocietySettlements => OwnSociety, "see what is owed to this sister society";
     ListReserve => Staff, "see the reserve";
     SubmitClaim => OwnParty, "claim reserved money for this party";
     ListClaims => Staff, "see the claims";
@@ -272,5 +283,15 @@ mod tests {
         assert!(member.may(UseCase::SetConsent, Scope::Party("IPI:00000000001")).is_ok());
         assert!(member.may(UseCase::SetConsent, Scope::Party("IPI:00000000002")).is_err());
         assert!(member.may(UseCase::ShowInvoice, Scope::Licensee("songfox")).is_err());
+    }
+
+    #[test]
+    fn a_sister_society_reaches_only_what_is_owed_to_it() {
+        let prs = Actor::Society { society: 52, user: "api".into() };
+        assert!(prs.may(UseCase::SocietySettlements, Scope::SisterSociety(52)).is_ok());
+        let denied = prs.may(UseCase::SocietySettlements, Scope::SisterSociety(35)).unwrap_err();
+        assert_eq!(denied.to_string(), "society 052 may not see what is owed to this sister society");
+        assert!(prs.may(UseCase::SocietySettlements, Scope::Society).is_err());
+        assert!(prs.may(UseCase::PartyStatements, Scope::Party("IPI:00000000001")).is_err());
     }
 }

@@ -1,5 +1,5 @@
-//! Licensee authentication: a bearer token resolves to one licensee, and a request may touch only the
-//! licensee named in its path. Every client address has a rate limit, applied to every route before any
+//! Authentication: a bearer token resolves to one licensee (a licensee's route may touch only the licensee
+//! named in its path), or to a member or a sister society (whose routes' scope the engine checks). Every client address has a rate limit, applied to every route before any
 //! token is looked up, and each token has one of its own (token buckets both).
 
 use std::collections::HashMap;
@@ -24,16 +24,7 @@ impl FromRequestParts<AppState> for Authorised {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|h| h.to_str().ok()).unwrap_or("");
-        // The scheme's name is case-insensitive (RFC 9110 §11.1).
-        let token = header.split_once(' ').filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"));
-        let Some(token) = token.map(|(_, t)| t.trim()).filter(|t| !t.is_empty()) else {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorised",
-                "send the licensee's API token as `Authorization: Bearer <token>`",
-            ));
-        };
+        let token = bearer(parts)?;
         let actor = engine::licensing::tokens::authenticate(state.store.as_ref(), token).await?.ok_or_else(|| {
             ApiError::new(StatusCode::UNAUTHORIZED, "unauthorised", "the token is unknown or revoked")
         })?;
@@ -44,11 +35,7 @@ impl FromRequestParts<AppState> for Authorised {
         // The request's log line names who acted (never the token).
         tracing::Span::current().record("licensee", licensee.as_str());
         if !state.limiter.allow(&engine::licensing::tokens::hash(token)) {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate-limited",
-                "too many requests with this token: slow down and retry in a second",
-            ));
+            return Err(rate_limited());
         }
         let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
@@ -59,6 +46,51 @@ impl FromRequestParts<AppState> for Authorised {
             None => Ok(Authorised { licensee, actor }),
         }
     }
+}
+
+/// Whoever a request's token belongs to — a licensee, a member or a sister society — for the routes whose
+/// scope the engine decides from the path (a party, a society): no path check here.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub actor: engine::Actor,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts)?;
+        let actor = engine::licensing::tokens::authenticate(state.store.as_ref(), token).await?.ok_or_else(|| {
+            ApiError::new(StatusCode::UNAUTHORIZED, "unauthorised", "the token is unknown or revoked")
+        })?;
+        tracing::Span::current().record("licensee", actor.name().as_str());
+        if !state.limiter.allow(&engine::licensing::tokens::hash(token)) {
+            return Err(rate_limited());
+        }
+        Ok(Caller { actor })
+    }
+}
+
+/// The token of an `Authorization: Bearer …` header (the scheme's name is case-insensitive, RFC 9110
+/// §11.1).
+fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let token = header.split_once(' ').filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"));
+    token.map(|(_, t)| t.trim()).filter(|t| !t.is_empty()).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorised",
+            "send your API token (from the society) as `Authorization: Bearer <token>`",
+        )
+    })
+}
+
+fn rate_limited() -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate-limited",
+        "too many requests with this token: slow down and retry in a second",
+    )
 }
 
 /// The first step of every request: a client over its rate is refused before anything is looked up. A

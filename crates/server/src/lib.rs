@@ -14,6 +14,7 @@ mod cache;
 mod connections;
 mod disclosures;
 mod error;
+mod holders;
 mod log;
 pub mod openapi;
 mod public;
@@ -148,6 +149,7 @@ pub fn router(state: AppState) -> Router {
         // The upload streams its raw body into the archive, which enforces the disclosure limit itself.
         .merge(disclosures::upload_routes())
         .merge(disclosures::routes())
+        .merge(holders::routes())
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::per_client))
         .layer(axum::middleware::from_fn(log::request))

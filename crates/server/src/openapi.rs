@@ -50,6 +50,8 @@ pub struct LicenseePath {
         crate::disclosures::list,
         crate::disclosures::show,
         crate::disclosures::matches,
+        crate::holders::statements,
+        crate::holders::settlement,
     ),
     components(schemas(ErrorBody)),
     modifiers(&CommonAnswers),
@@ -60,6 +62,7 @@ pub struct LicenseePath {
         (name = "reports", description = "Service and output reports (docs/reports.md)"),
         (name = "invoices", description = "Invoices and credit notes (docs/tariffs.md)"),
         (name = "disclosures", description = "Training disclosures and their matches (docs/disclosures.md)"),
+        (name = "distribution", description = "Members' statements and sister societies' settlements (docs/distribution.md)"),
     )
 )]
 struct ApiDoc;
@@ -76,7 +79,8 @@ impl Modify for CommonAnswers {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "A licensee's API token (tnt_…), created by the society with `tantiem licensee token`",
+                        "An API token (tnt_…) created by the society: a licensee's (`tantiem licensee token`), a \
+                         member's (`tantiem member token`) or a sister society's (`tantiem society token`)",
                     ))
                     .build(),
             ),
@@ -154,7 +158,7 @@ mod tests {
             assert!(found.is_some(), "{target} is referenced but not in the document");
         }
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 20, "{:?}", paths.keys().collect::<Vec<_>>());
+        assert_eq!(paths.len(), 22, "{:?}", paths.keys().collect::<Vec<_>>());
         for (path, item) in paths {
             for (method, operation) in item.as_object().unwrap() {
                 let responses = operation["responses"].as_object().unwrap();

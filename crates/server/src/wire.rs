@@ -981,3 +981,181 @@ impl From<dis::MatchRow> for Match {
         }
     }
 }
+
+/// A money figure of a statement or settlement: `micros` of `currency`.
+fn money(micros: i64, currency: &str) -> Money {
+    Money { micros, currency: currency.to_owned() }
+}
+
+/// A rightsholder's statement (CMO Directive Art. 18): every line a distribution run posted to the party,
+/// with its part of the deductions, and the totals per currency.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Statement {
+    /// The party's key (`IPI:…`).
+    pub party: String,
+    pub name: String,
+    pub ipi: Option<String>,
+    /// The runs the statement covers.
+    pub runs: Vec<u64>,
+    pub lines: Vec<StatementLine>,
+    pub totals: Vec<StatementTotals>,
+}
+
+/// One line of a statement: a work's right in one pool, as one run posted it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatementLine {
+    pub run: u64,
+    /// The period of use (`2026-03`, `2026-Q1`).
+    pub period: String,
+    /// `training`, `service`, `output` or `presumption` (training fees released under the presumption).
+    pub stage: String,
+    pub licensee: String,
+    /// The model version (training, presumption) or the service.
+    pub source: String,
+    /// ISO country code; empty: worldwide.
+    pub territory: String,
+    pub work: String,
+    /// `PR` or `MR`.
+    pub right: String,
+    /// Before deductions.
+    pub gross: Money,
+    pub management_fee: Money,
+    pub cultural_fund: Money,
+    /// What the line brings the party.
+    pub net: Money,
+    /// For an adjustment: what earlier runs had posted on this line.
+    pub previous: Money,
+    /// `distribution`, `adjustment`, or `reserved` (held: no society is known to collect for the party).
+    pub kind: String,
+    /// For an adjustment: why the run was made.
+    pub reason: Option<String>,
+}
+
+/// A statement's sums in one currency.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatementTotals {
+    pub gross: Money,
+    pub management_fee: Money,
+    pub cultural_fund: Money,
+    pub net: Money,
+    /// Of the net, what adjusted earlier runs.
+    pub adjustments: Money,
+    pub reserved: Money,
+    /// Carried forward under the minimum payout, not yet paid.
+    pub outstanding: Money,
+}
+
+impl From<engine::distribution::views::Statement> for Statement {
+    fn from(s: engine::distribution::views::Statement) -> Statement {
+        Statement {
+            party: s.party,
+            name: s.name,
+            ipi: s.ipi,
+            runs: s.runs,
+            lines: s
+                .lines
+                .into_iter()
+                .map(|l| {
+                    let c = l.currency.code();
+                    let kind = match (l.reserved, l.previous_micros != 0 || l.reason.is_some()) {
+                        (true, _) => "reserved",
+                        (false, true) => "adjustment",
+                        (false, false) => "distribution",
+                    };
+                    StatementLine {
+                        run: l.run,
+                        period: l.period.to_string(),
+                        stage: l.stage.as_str().to_owned(),
+                        licensee: l.licensee,
+                        source: l.source,
+                        territory: l.territory,
+                        work: l.work,
+                        right: l.right,
+                        gross: money(l.gross_micros, c),
+                        management_fee: money(l.management_fee_micros, c),
+                        cultural_fund: money(l.cultural_fund_micros, c),
+                        net: money(l.net_micros, c),
+                        previous: money(l.previous_micros, c),
+                        kind: kind.to_owned(),
+                        reason: l.reason,
+                    }
+                })
+                .collect(),
+            totals: s
+                .totals
+                .into_iter()
+                .map(|t| {
+                    let c = t.currency.as_str();
+                    StatementTotals {
+                        gross: money(t.gross_micros, c),
+                        management_fee: money(t.management_fee_micros, c),
+                        cultural_fund: money(t.cultural_fund_micros, c),
+                        net: money(t.net_micros, c),
+                        adjustments: money(t.adjustments_micros, c),
+                        reserved: money(t.reserved_micros, c),
+                        outstanding: money(t.outstanding_micros, c),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What one distribution run owes a sister society, per party of theirs with IPI numbers, so that it can
+/// pay its members.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Settlement {
+    /// The sister society's CISAC code (`052`).
+    pub society: String,
+    pub run: u64,
+    pub period: String,
+    pub lines: Vec<SettlementLine>,
+    /// Per currency.
+    pub totals: Vec<Money>,
+}
+
+/// A party's share of a work's right in one pool, owed through their society.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SettlementLine {
+    pub party: String,
+    pub ipi: Option<String>,
+    pub work: String,
+    pub stage: String,
+    pub licensee: String,
+    pub source: String,
+    pub territory: String,
+    pub right: String,
+    pub amount: Money,
+    /// What earlier runs of the period had posted on this line.
+    pub previous: Money,
+}
+
+impl From<engine::distribution::views::Settlement> for Settlement {
+    fn from(s: engine::distribution::views::Settlement) -> Settlement {
+        Settlement {
+            society: s.society,
+            run: s.run,
+            period: s.period.to_string(),
+            lines: s
+                .lines
+                .into_iter()
+                .map(|l| {
+                    let c = l.currency.code();
+                    SettlementLine {
+                        party: l.party,
+                        ipi: l.ipi,
+                        work: l.work,
+                        stage: l.stage.as_str().to_owned(),
+                        licensee: l.licensee,
+                        source: l.source,
+                        territory: l.territory,
+                        right: l.right,
+                        amount: money(l.amount_micros, c),
+                        previous: money(l.previous_micros, c),
+                    }
+                })
+                .collect(),
+            totals: s.total_micros.iter().map(|(c, m)| money(*m, c)).collect(),
+        }
+    }
+}

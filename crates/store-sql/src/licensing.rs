@@ -429,6 +429,55 @@ impl LicensingStore for SqlStore {
             .collect()
     }
 
+    #[tracing::instrument(level = "debug", skip_all, name = "store.add_holder_token")]
+    async fn add_holder_token(
+        &self,
+        hash: &str,
+        holder: &TokenHolder,
+        label: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let (kind, name, scope) = match holder {
+            TokenHolder::Member { name, parties } => ("member", name.as_str(), parties.join(" ")),
+            TokenHolder::Society { code, name } => ("society", name.as_str(), code.to_string()),
+        };
+        query(
+            "INSERT INTO holder_tokens (hash, holder_kind, holder_name, scope, label, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(hash)
+        .bind(kind)
+        .bind(name)
+        .bind(scope)
+        .bind(label)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, name = "store.token_holder")]
+    async fn token_holder(&self, hash: &str) -> StoreResult<Option<TokenHolder>> {
+        let row =
+            query("SELECT holder_kind, holder_name, scope FROM holder_tokens WHERE hash = $1 AND revoked_at IS NULL")
+                .bind(hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some(row) = row else { return Ok(None) };
+        let (kind, name, scope): (String, String, String) =
+            (row.get("holder_kind")?, row.get("holder_name")?, row.get("scope")?);
+        match kind.as_str() {
+            "member" => {
+                Ok(Some(TokenHolder::Member { name, parties: scope.split_whitespace().map(str::to_owned).collect() }))
+            }
+            "society" => {
+                let code = scope.parse().map_err(|_| StoreError::Corrupt(format!("a token's society {scope:?}")))?;
+                Ok(Some(TokenHolder::Society { code, name }))
+            }
+            other => Err(StoreError::Corrupt(format!("a token holder of kind {other:?}"))),
+        }
+    }
+
     #[tracing::instrument(level = "debug", skip_all, name = "store.revoke_tokens")]
     async fn revoke_tokens(&self, licensee: &str, hash_prefix: &str, at: DateTime<Utc>) -> StoreResult<u64> {
         // The prefix is hexadecimal (checked by the engine), so it holds no LIKE wildcard.

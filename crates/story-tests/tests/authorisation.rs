@@ -1,8 +1,9 @@
 //! Every engine use case, called for real as every kind of actor: the society's staff, Songfox's API user
 //! (its own affairs), Tunebird's (another licensee), a member holding a party of the repertoire, a member
-//! holding nobody's, and the public. The expected answer of each is written here, apart from the engine's
-//! policy table, so that a change of who may do what is deliberate in two places; the walk is an
-//! exhaustive `match` over `UseCase`, so a new use case cannot be added without being walked.
+//! holding nobody's, a sister society (PRS) and another (GEMA), and the public. The expected answer of each
+//! is written here, apart from the engine's policy table, so that a change of who may do what is deliberate
+//! in two places; the walk is an exhaustive `match` over `UseCase`, so a new use case cannot be added
+//! without being walked.
 
 mod common;
 
@@ -35,7 +36,8 @@ const SERVICE_REPORT: &[u8] = include_bytes!("../../../docs/examples/songfox-ser
 const SUMMARY: &str = include_str!("../../../docs/examples/songfox-sf-1-summary.json");
 
 /// Who may do what, as the society's staff agreed it: `S` staff only, `L` staff and the licensee for its
-/// own affairs, `M` staff and a member for their own parties, `*` anyone.
+/// own affairs, `M` staff and a member for their own parties, `C` staff and a sister society for what
+/// concerns it, `*` anyone.
 fn expected(use_case: UseCase) -> char {
     use UseCase::*;
     match use_case {
@@ -45,10 +47,11 @@ fn expected(use_case: UseCase) -> char {
         | ListLicensees | CreateToken | ListTokens | RevokeToken | RunInvoices | InvoiceAdvance | RecordPayment
         | Dispute | HeldParts | SettlePresumption | ReleasePresumptions | VerifyBooks | TrialBalance | RotateKey
         | IssueLicence | MatchDisclosure | RematchStale | Assess | ResolveItem | SetDistributionRules
-        | RunDistribution | ShowDistribution | SocietySettlements | ListReserve | ListClaims | ResolveClaim => 'S',
+        | RunDistribution | ShowDistribution | ListReserve | ListClaims | ResolveClaim => 'S',
         ShowLicensee | SubmitReport | ListReports | ReportingStatus | ListInvoices | ShowInvoice | ListLicences
         | SubmitDisclosure | UploadDisclosureFile | CompleteDisclosures | ListDisclosures | ShowDisclosure => 'L',
         ShowParty | SetConsent | PartyMatches | PartyStatements | SubmitClaim => 'M',
+        SocietySettlements => 'C',
         ShowSociety
         | PublishedKeys
         | VerifyLicence
@@ -69,6 +72,8 @@ fn actors(party: &PartyKey) -> Vec<(Actor, bool)> {
         (licensee("tunebird"), false),
         (Actor::Member { name: "ann".into(), parties: vec![party.clone()] }, true),
         (Actor::Member { name: "bo".into(), parties: vec![PartyKey::new("IPI:00000000000")] }, false),
+        (Actor::Society { society: 52, user: "api".into() }, true),
+        (Actor::Society { society: 35, user: "api".into() }, false),
         (Actor::Public, false),
     ]
 }
@@ -76,7 +81,7 @@ fn actors(party: &PartyKey) -> Vec<(Actor, bool)> {
 fn allowed(rule: char, actor: &Actor, own: bool) -> bool {
     match (rule, actor.kind()) {
         ('*', _) | (_, ActorKind::Operator) => true,
-        ('L', ActorKind::Licensee) | ('M', ActorKind::Member) => own,
+        ('L', ActorKind::Licensee) | ('M', ActorKind::Member) | ('C', ActorKind::Society) => own,
         _ => false,
     }
 }
@@ -344,7 +349,7 @@ async fn call(w: &World, use_case: UseCase, a: &Actor) -> bool {
         }
         ShowDistribution => distribution::runs(s, a).await.refused(),
         PartyStatements => distribution::statement(s, a, &w.party, None).await.refused(),
-        SocietySettlements => distribution::settlements(s, a, 1).await.refused(),
+        SocietySettlements => distribution::settlements(s, a, 1, Some(52)).await.refused(),
         ListReserve => distribution::reserve(s, a, today).await.refused(),
         SubmitClaim => {
             let request = distribution::ClaimRequest {
@@ -376,6 +381,7 @@ async fn every_use_case_as_every_actor(store: &Arc<dyn Store>) {
             engine::access::Rule::Staff => 'S',
             engine::access::Rule::OwnLicensee => 'L',
             engine::access::Rule::OwnParty => 'M',
+            engine::access::Rule::OwnSociety => 'C',
             engine::access::Rule::Anyone => '*',
         };
         if policy != rule {
@@ -391,7 +397,7 @@ async fn every_use_case_as_every_actor(store: &Arc<dyn Store>) {
         }
     }
     assert!(wrong.is_empty(), "{} of {walked} calls answered wrongly:\n{}", wrong.len(), wrong.join("\n"));
-    assert_eq!(walked, UseCase::ALL.len() * 6);
+    assert_eq!(walked, UseCase::ALL.len() * 8);
     // What the staff did on the way left the books whole.
     story_tests::books_verify(store.as_ref()).await;
 }

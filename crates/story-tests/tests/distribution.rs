@@ -1,12 +1,15 @@
 //! Distribution through the store, on both databases: the March invoice of the licensing story paid in two
 //! parts; runs distribute only what was paid, balance, verify and never post the same money twice; a run
 //! stopped at any moment leaves nothing behind and the next one completes it; statements, the reserve, a
-//! claim paid by the next run, the transparency report and the dilution index read what runs posted.
+//! claim paid by the next run, the transparency report and the dilution index read what runs posted; members
+//! and sister societies read their own statements and settlements over the API, and nobody else's.
 
 mod common;
 
 use std::sync::Arc;
 
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
 use common::{at, day, set_up};
 use domain::{Consent, Period, StageDefaults};
 use engine::Store;
@@ -15,9 +18,11 @@ use engine::distribution::{DistributionError, report, views};
 use engine::licensing::Archive;
 use engine::licensing::invoicing::{self, InvoiceRun, RunOutcome as Invoiced};
 use engine::licensing::reports::{self, Intake};
-use engine::licensing::settlement;
+use engine::licensing::{settlement, tokens};
+use http_body_util::BodyExt;
 use money::{Amount, Currency};
 use story_tests::{staff, story};
+use tower::ServiceExt;
 
 const SERVICE_REPORT: &[u8] = include_bytes!("../../../docs/examples/songfox-service-2026-03.json");
 const OUTPUT_REPORT: &[u8] = include_bytes!("../../../docs/examples/songfox-outputs-2026-03.csv");
@@ -217,8 +222,88 @@ async fn a_claim_is_paid_by_the_next_run(store: &Arc<dyn Store>) {
     story_tests::books_verify(store.as_ref()).await;
 }
 
+/// `GET uri` on `router` with `token`: the status and the JSON body.
+async fn get(router: &axum::Router, uri: &str, token: Option<&str>) -> (StatusCode, serde_json::Value) {
+    let mut request = Request::builder().uri(uri);
+    if let Some(t) = token {
+        request = request.header("Authorization", format!("Bearer {t}"));
+    }
+    let response = router.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+}
+
+/// A member reads their own party's statement over the API and a sister society what a run owes it; each
+/// is refused everyone else's, and a licensee's token reads neither.
+async fn members_and_sister_societies_read_their_own_over_the_api(store: &Arc<dyn Store>) {
+    use engine::distribution::allocation::LineKind;
+    use engine::distribution::catalogue::Payee;
+    use engine::licensing::store::TokenHolder;
+    let invoice = invoiced(store).await;
+    pay(store, &invoice, "BANK-1", "23300").await;
+    let run = distribute(store, false, at(2026, 5, 3)).await.recorded.expect("a run").id;
+    let s = store.as_ref();
+    let (_, posted) = s.posted_lines(march()).await.unwrap();
+    let shares = || posted.iter().filter(|l| l.id.kind == LineKind::Share);
+    let member = shares().find(|l| l.id.payee == Payee::Member).expect("a member is paid").id.party.clone();
+    let other = shares().find(|l| l.id.party != member).expect("another party").id.party.clone();
+    let society = shares()
+        .find_map(|l| if let Payee::Society(code) = l.id.payee { Some(code) } else { None })
+        .expect("a sister society is owed");
+
+    let token = |holder: TokenHolder| async move {
+        tokens::create_for_holder(s, staff(), &holder, "test", &engine::OsEntropy, at(2026, 5, 3)).await.unwrap()
+    };
+    let ann = token(TokenHolder::Member { name: "ann".into(), parties: vec![member.clone()] }).await;
+    let sister = token(TokenHolder::Society { code: society, name: "sister".into() }).await;
+    let songfox =
+        tokens::create(s, staff(), story_tests::songfox(), "test", &engine::OsEntropy, at(2026, 5, 3)).await.unwrap();
+    let unknown = TokenHolder::Member { name: "bo".into(), parties: vec!["IPI:99999999999".into()] };
+    let refused = tokens::create_for_holder(s, staff(), &unknown, "test", &engine::OsEntropy, at(2026, 5, 3)).await;
+    assert!(matches!(refused, Err(tokens::TokenError::UnknownParty(_))), "{refused:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let state = server::AppState::new(store.clone(), Archive::new(dir.path()), server::Config::default());
+    let router = server::router(state);
+
+    let own = format!("/api/v1/parties/{member}/statements");
+    let (status, body) = get(&router, &own, Some(&ann)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let net: i64 = posted.iter().filter(|l| l.id.party == member).map(|l| l.amount_micros).sum();
+    assert_eq!(body["totals"][0]["net"]["micros"], net, "{body}");
+    assert_eq!(body["lines"][0]["run"], run);
+    let (status, _) = get(&router, &format!("{own}?run={run}"), Some(&ann)).await;
+    assert_eq!(status, StatusCode::OK);
+    for (uri, token, expected) in [
+        (own.clone(), None, StatusCode::UNAUTHORIZED),
+        (own.clone(), Some(&songfox), StatusCode::FORBIDDEN),
+        (own.clone(), Some(&sister), StatusCode::FORBIDDEN),
+        (format!("/api/v1/parties/{other}/statements"), Some(&ann), StatusCode::FORBIDDEN),
+    ] {
+        assert_eq!(get(&router, &uri, token.map(String::as_str)).await.0, expected, "{uri}");
+    }
+
+    let theirs = format!("/api/v1/societies/{society:03}/settlements/{run}");
+    let (status, body) = get(&router, &theirs, Some(&sister)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let owed: i64 = shares().filter(|l| l.id.payee == Payee::Society(society)).map(|l| l.amount_micros).sum();
+    assert_eq!(body["totals"][0]["micros"], owed, "{body}");
+    assert!(body["lines"].as_array().is_some_and(|l| !l.is_empty()));
+    let another = if society == 35 { 52 } else { 35 };
+    for (uri, token, expected) in [
+        (format!("/api/v1/societies/{another:03}/settlements/{run}"), Some(&sister), StatusCode::FORBIDDEN),
+        (theirs.clone(), Some(&ann), StatusCode::FORBIDDEN),
+        (theirs.clone(), Some(&songfox), StatusCode::FORBIDDEN),
+        (format!("/api/v1/societies/{society:03}/settlements/999"), Some(&sister), StatusCode::NOT_FOUND),
+        (format!("/api/v1/societies/ABC/settlements/{run}"), Some(&sister), StatusCode::BAD_REQUEST),
+    ] {
+        assert_eq!(get(&router, &uri, token.map(String::as_str)).await.0, expected, "{uri}");
+    }
+}
+
 story!(
     only_money_received_is_distributed_and_only_once,
     a_stopped_run_loses_and_duplicates_nothing,
-    a_claim_is_paid_by_the_next_run
+    a_claim_is_paid_by_the_next_run,
+    members_and_sister_societies_read_their_own_over_the_api
 );

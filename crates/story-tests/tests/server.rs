@@ -142,7 +142,7 @@ async fn no_token_reaches_another_licensees_data(store: &Arc<dyn Store>) {
     assert!(paths["/api/v1/licensees/{licensee}/reports"]["post"]["responses"].get("415").is_some());
     let invoice = &paths["/api/v1/licensees/{licensee}/invoices/{number}"]["get"]["responses"]["200"]["content"];
     assert!(invoice.get("text/csv").is_some() && invoice.get("text/html").is_some(), "{invoice}");
-    let mut licensee_routes = 0;
+    let (mut licensee_routes, mut holder_routes) = (0, 0);
     for (template, operations) in paths {
         for method in operations.as_object().unwrap().keys() {
             let method: Method = method.to_uppercase().parse().unwrap();
@@ -152,6 +152,18 @@ async fn no_token_reaches_another_licensees_data(store: &Arc<dyn Store>) {
                 (Method::POST, _) => SERVICE_REPORT.to_vec(),
                 _ => br#"{}"#.to_vec(),
             };
+            if template.contains("{party}") || template.contains("{society}") {
+                // A member's and a sister society's routes (walked with their own tokens in the distribution
+                // story): unauthorised without a token, refused with a licensee's.
+                holder_routes += 1;
+                let uri =
+                    template.replace("{party}", "IPI:00014107338").replace("{society}", "052").replace("{run}", "1");
+                let (status, _) = call(&f.router, method.clone(), &uri, None, body.clone()).await;
+                assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {uri} without a token");
+                let (status, _) = call(&f.router, method.clone(), &uri, Some(&f.songfox), body).await;
+                assert_eq!(status, StatusCode::FORBIDDEN, "{method} {uri} with a licensee's token");
+                continue;
+            }
             if !template.contains("{licensee}") {
                 // Public routes answer without a token.
                 let uri = fill(template, "", "", "", &f.licence_id);
@@ -185,7 +197,7 @@ async fn no_token_reaches_another_licensees_data(store: &Arc<dyn Store>) {
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {own} with a forged token");
         }
     }
-    assert_eq!(licensee_routes, 13);
+    assert_eq!((licensee_routes, holder_routes), (13, 2));
     // Tunebird's list of invoices holds none of Songfox's.
     let (_, body) =
         call(&f.router, Method::GET, "/api/v1/licensees/tunebird/invoices", Some(&f.tunebird), vec![]).await;
