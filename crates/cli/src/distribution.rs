@@ -345,17 +345,12 @@ pub async fn statements(store: &dyn Store, command: StatementsCommand) -> Result
             if all {
                 let (Some(run), Some(folder)) = (run, folder) else { bail!("--all needs --run and --folder") };
                 std::fs::create_dir_all(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
-                let (_, lines) = views::run(store, actor(), run).await?;
-                let mut parties: Vec<String> =
-                    lines.iter().map(|l| l.line.id.party.clone()).filter(|p| !p.is_empty()).collect();
-                parties.sort();
-                parties.dedup();
-                for p in &parties {
-                    let statement = views::statement(store, actor(), &PartyKey::new(p), Some(run)).await?;
-                    let name = format!("statement-{run}-{}.{format}", p.replace([':', '/'], "_"));
-                    write_output(&folder.join(name), &render(&statement)?)?;
+                let statements = views::run_statements(store, actor(), run).await?;
+                for statement in &statements {
+                    let name = format!("statement-{run}-{}.{format}", statement.party.replace([':', '/'], "_"));
+                    write_output(&folder.join(name), &render(statement)?)?;
                 }
-                println!("{} statements written to {}.", parties.len(), folder.display());
+                println!("{} statements written to {}.", statements.len(), folder.display());
                 return Ok(());
             }
             let party = party_key(party.as_deref().unwrap_or_default());

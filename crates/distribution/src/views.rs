@@ -118,28 +118,87 @@ pub async fn statement(
     if let Some(run) = run {
         lines.retain(|l| l.run == run);
     }
-    let mut pool_totals: BTreeMap<u64, Vec<StoredLine>> = BTreeMap::new();
+    let mut pools: BTreeMap<u64, PoolSums> = BTreeMap::new();
     for run in lines.iter().map(|l| l.run).collect::<std::collections::BTreeSet<_>>() {
-        pool_totals.insert(run, store.run_lines(run).await?);
+        pools.insert(run, pool_sums(&store.run_lines(run).await?));
     }
-    let detail = store.party(party.as_str()).await?;
-    let (name, ipi) = detail
+    let (name, ipi) = name_and_ipi(store, party.as_str()).await?;
+    let outstanding = outstanding(store).await?.remove(party.as_str()).unwrap_or_default();
+    let reasons = crate::store::adjustment_reasons(&store.runs().await?);
+    Ok(statement_from_sums(party, name, ipi, &lines, &pools, &reasons, &outstanding))
+}
+
+/// Every statement of one run: one per party it posted to, in party order. The run's lines are read once
+/// (a statement at a time would read them once per party).
+pub async fn run_statements(
+    store: &dyn DistributionStore,
+    actor: &Actor,
+    run: u64,
+) -> Result<Vec<Statement>, DistributionError> {
+    actor.may(UseCase::ShowDistribution, Scope::Society)?;
+    if store.run(run).await?.is_none() {
+        return Err(DistributionError::UnknownRun(run));
+    }
+    let lines = store.run_lines(run).await?;
+    let pools = BTreeMap::from([(run, pool_sums(&lines))]);
+    let reasons = crate::store::adjustment_reasons(&store.runs().await?);
+    let mut outstanding = outstanding(store).await?;
+    let mut by_party: BTreeMap<String, Vec<StoredLine>> = BTreeMap::new();
+    for line in lines.into_iter().filter(|l| !l.line.id.party.is_empty()) {
+        by_party.entry(line.line.id.party.clone()).or_default().push(line);
+    }
+    let mut statements = Vec::with_capacity(by_party.len());
+    for (party, lines) in by_party {
+        let (name, ipi) = name_and_ipi(store, &party).await?;
+        let owed = outstanding.remove(&party).unwrap_or_default();
+        statements.push(statement_from_sums(&PartyKey::new(party), name, ipi, &lines, &pools, &reasons, &owed));
+    }
+    Ok(statements)
+}
+
+async fn name_and_ipi(
+    store: &dyn DistributionStore,
+    party: &str,
+) -> Result<(String, Option<String>), DistributionError> {
+    Ok(store
+        .party(party)
+        .await?
         .map(|d| {
             (
                 format!("{} {}", d.party.first_name, d.party.name).trim().to_owned(),
                 d.party.ipi_name.map(|i| i.to_string()),
             )
         })
-        .unwrap_or_default();
-    let outstanding: Vec<(Currency, i64)> = store
-        .balances_of("carried-forward")
-        .await?
-        .into_iter()
-        .filter(|(holder, _)| holder == party.as_str())
-        .map(|(_, amount)| (amount.currency(), -amount.micros()))
-        .collect();
-    let reasons = crate::store::adjustment_reasons(&store.runs().await?);
-    Ok(statement_of(party, name, ipi, &lines, &pool_totals, &reasons, &outstanding))
+        .unwrap_or_default())
+}
+
+/// What every party has carried forward under the minimum payout, per currency.
+async fn outstanding(
+    store: &dyn DistributionStore,
+) -> Result<BTreeMap<String, Vec<(Currency, i64)>>, DistributionError> {
+    let mut out: BTreeMap<String, Vec<(Currency, i64)>> = BTreeMap::new();
+    for (holder, amount) in store.balances_of("carried-forward").await? {
+        out.entry(holder).or_default().push((amount.currency(), -amount.micros()));
+    }
+    Ok(out)
+}
+
+/// A run's deductions and what its pools gave holders, per pool and currency: (fee, fund, shares and reserve).
+type PoolSums = std::collections::HashMap<(crate::pools::PoolKey, Currency), (i128, i128, i128)>;
+
+fn pool_sums(run_lines: &[StoredLine]) -> PoolSums {
+    let mut sums = PoolSums::new();
+    for line in run_lines {
+        let id = &line.line.id;
+        let entry = sums.entry((id.pool.clone(), id.currency)).or_default();
+        let amount = i128::from(line.line.amount_micros);
+        match id.kind {
+            LineKind::Fee => entry.0 += amount,
+            LineKind::Fund => entry.1 += amount,
+            LineKind::Share | LineKind::Reserve => entry.2 += amount,
+        }
+    }
+    sums
 }
 
 /// A statement from a party's lines, each run's lines (for the deductions' parts), why each adjusting run
@@ -153,10 +212,24 @@ pub fn statement_of(
     reasons: &BTreeMap<u64, String>,
     outstanding: &[(Currency, i64)],
 ) -> Statement {
+    let pools: BTreeMap<u64, PoolSums> = run_lines.iter().map(|(run, lines)| (*run, pool_sums(lines))).collect();
+    statement_from_sums(party, name, ipi, lines, &pools, reasons, outstanding)
+}
+
+fn statement_from_sums(
+    party: &PartyKey,
+    name: String,
+    ipi: Option<String>,
+    lines: &[StoredLine],
+    pools: &BTreeMap<u64, PoolSums>,
+    reasons: &BTreeMap<u64, String>,
+    outstanding: &[(Currency, i64)],
+) -> Statement {
+    let none = PoolSums::new();
     let statement_lines: Vec<StatementLine> = lines
         .iter()
         .map(|l| {
-            let mut line = statement_line(l, run_lines.get(&l.run).map_or(&[][..], Vec::as_slice));
+            let mut line = statement_line(l, pools.get(&l.run).unwrap_or(&none));
             line.reason = reasons.get(&l.run).cloned();
             line
         })
@@ -196,16 +269,9 @@ pub fn statement_of(
 
 /// A party line with its part of its pool's deductions: the pool's fee and fund in that run shared over the
 /// pool's other lines pro rata, rounded toward zero (for the statement only; the books carry the pool's).
-fn statement_line(line: &StoredLine, run_lines: &[StoredLine]) -> StatementLine {
+fn statement_line(line: &StoredLine, pools: &PoolSums) -> StatementLine {
     let id = &line.line.id;
-    let (mut fee, mut fund, mut net) = (0i128, 0i128, 0i128);
-    for other in run_lines.iter().filter(|o| o.line.id.pool == id.pool && o.line.id.currency == id.currency) {
-        match other.line.id.kind {
-            LineKind::Fee => fee += i128::from(other.line.amount_micros),
-            LineKind::Fund => fund += i128::from(other.line.amount_micros),
-            LineKind::Share | LineKind::Reserve => net += i128::from(other.line.amount_micros),
-        }
-    }
+    let (fee, fund, net) = pools.get(&(id.pool.clone(), id.currency)).copied().unwrap_or_default();
     let part = |total: i128| if net == 0 { 0 } else { (total * i128::from(line.line.amount_micros) / net) as i64 };
     let (fee, fund) = (part(fee), part(fund));
     StatementLine {

@@ -131,6 +131,12 @@ async fn only_money_received_is_distributed_and_only_once(store: &Arc<dyn Store>
     let net: i64 = posted.iter().filter(|l| l.id.party == member.id.party).map(|l| l.amount_micros).sum();
     assert_eq!(statement.totals[0].net_micros, net);
     assert!(statement.lines.iter().all(|l| l.gross_micros >= l.net_micros));
+    // Every statement of a run at once says what each party's own says of that run.
+    let first_run = runs[0].id;
+    let all = views::run_statements(store.as_ref(), staff(), first_run).await.unwrap();
+    let own = views::statement(store.as_ref(), staff(), &party, Some(first_run)).await.unwrap();
+    assert_eq!(all.iter().find(|s| s.party == party.as_str()), Some(&own));
+    assert!(all.windows(2).all(|w| w[0].party < w[1].party), "one statement per party, in order");
     let report = report::transparency(store.as_ref(), staff(), 2026, day(2026, 12, 31)).await.unwrap();
     assert_eq!(report.runs.len(), 2);
     assert_eq!(report.received.values().flat_map(|c| c.values()).sum::<i64>(), eur("18560").micros());
