@@ -37,6 +37,8 @@ pub fn tunebird() -> &'static domain::ids::LicenseeId {
 /// A store under test and whatever must live as long as it.
 pub struct TestStore {
     pub store: Arc<dyn Store>,
+    /// Where another process finds the same store: the SQLite file's path or the PostgreSQL URL.
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -48,8 +50,9 @@ impl std::fmt::Debug for TestStore {
 
 pub async fn sqlite() -> TestStore {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let store = store_sqlite::open(&dir.path().join("tantiem.db"), true).await.expect("a fresh SQLite store");
-    TestStore { store: Arc::new(store), _dir: Some(dir) }
+    let path = dir.path().join("tantiem.db");
+    let store = store_sqlite::open(&path, true).await.expect("a fresh SQLite store");
+    TestStore { store: Arc::new(store), url: path.display().to_string(), _dir: Some(dir) }
 }
 
 /// A store file written by an earlier schema, opened (and so migrated) by today's code.
@@ -58,7 +61,7 @@ pub async fn sqlite_from(file: &[u8]) -> TestStore {
     let path = dir.path().join("tantiem.db");
     std::fs::write(&path, file).expect("the old store is written");
     let store = store_sqlite::open(&path, false).await.expect("the old SQLite store migrates");
-    TestStore { store: Arc::new(store), _dir: Some(dir) }
+    TestStore { store: Arc::new(store), url: path.display().to_string(), _dir: Some(dir) }
 }
 
 static DATABASES: AtomicU32 = AtomicU32::new(0);
@@ -90,7 +93,7 @@ pub async fn postgres_from(dump: &str) -> TestStore {
         sqlx::raw_sql(sqlx::AssertSqlSafe(dump.to_owned())).execute(&mut loader).await.expect("the dump loads");
     }
     let store = store_postgres::connect(&url).await.expect("a migrated PostgreSQL store");
-    TestStore { store: Arc::new(store), _dir: None }
+    TestStore { store: Arc::new(store), url, _dir: None }
 }
 
 /// A `Write` whose bytes can be read after it was handed away (to capture an acknowledgement).

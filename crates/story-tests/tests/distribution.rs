@@ -176,6 +176,49 @@ async fn a_stopped_run_loses_and_duplicates_nothing(store: &Arc<dyn Store>) {
     story_tests::books_verify(store.as_ref()).await;
 }
 
+/// A `distribute` process killed (SIGKILL) at any moment of its run loses and duplicates nothing: after kills
+/// at growing delays, one more run completes the period, every micro-unit once, and the books verify.
+async fn a_killed_process_loses_and_duplicates_nothing(test: story_tests::TestStore) {
+    let store = &test.store;
+    let invoice = invoiced(store).await;
+    pay(store, &invoice, "BANK-1", "23300").await;
+    let planned = money_in(&distribute(store, true, at(2026, 5, 3)).await);
+    let mut killed = 0;
+    for delay_ms in [30, 100, 250, 500, 900] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_distribute"))
+            .arg(&test.url)
+            .arg("2026-03")
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the process starts");
+        tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+        if child.try_wait().expect("its state").is_none() {
+            child.kill().expect("SIGKILL");
+            killed += 1;
+        }
+        let _ = child.wait();
+    }
+    assert!(killed > 0, "at least one process was killed mid-run");
+    distribute(store, false, at(2026, 5, 4)).await;
+    let runs = views::runs(store.as_ref(), staff()).await.unwrap();
+    let posted: i64 = runs.iter().flat_map(|r| &r.totals).map(|t| t.money_in).sum();
+    assert_eq!(posted, planned, "every micro-unit once ({killed} processes killed, {} runs)", runs.len());
+    assert!(distribute(store, false, at(2026, 5, 5)).await.nothing_changed());
+    story_tests::books_verify(store.as_ref()).await;
+}
+
+mod a_killed_process {
+    #[tokio::test]
+    async fn sqlite() {
+        super::a_killed_process_loses_and_duplicates_nothing(story_tests::sqlite().await).await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        super::a_killed_process_loses_and_duplicates_nothing(story_tests::postgres().await).await;
+    }
+}
+
 /// Reserved money claimed with evidence and accepted is paid by the period's next run, and only then.
 async fn a_claim_is_paid_by_the_next_run(store: &Arc<dyn Store>) {
     let invoice = invoiced(store).await;
