@@ -22,6 +22,7 @@ use formats::cwr::{Context as CwrContext, ReadOptions, Reader, read_work};
 
 mod audio;
 mod disclosure;
+mod distribution;
 mod ledger;
 mod matching;
 mod rating;
@@ -38,6 +39,7 @@ fn usage() -> ! {
         "       bench matching [--recordings N] [--items N] [--dir DIR] [--splink PYTHON] [--splink-script PATH]"
     );
     eprintln!("       bench disclosure [--works N] [--items N] [--dir DIR] [--keep]");
+    eprintln!("       bench distribution [--works N] [--attribution-lines N] [--dir DIR] [--postgres-url URL]");
     eprintln!("       bench ledger [--sizes 10000,1000000,10000000] [--batch ENTRIES] [--calls N] [--skip-postgres]");
     std::process::exit(2)
 }
@@ -65,6 +67,7 @@ fn main() -> Result<()> {
         Some("audio") => audio::run_bench(&args[1..]),
         Some("matching") => matching::run(&std::env::current_exe()?, &args[1..]),
         Some("disclosure") => disclosure::run(&std::env::current_exe()?, &args[1..]),
+        Some("distribution") => distribution::run(&std::env::current_exe()?, &args[1..]),
         Some("ledger") => ledger::run(&std::env::current_exe()?, &args[1..]),
         Some("ledger-phase") => ledger::phase(&args[1..]),
         Some("phase") => phase(&args[1..]),
@@ -188,6 +191,10 @@ fn phase(args: &[String]) -> Result<()> {
         [name, file, dir, ..] => (name.as_str(), PathBuf::from(file), PathBuf::from(dir)),
         _ => usage(),
     };
+    if name.starts_with("dist-") {
+        // Distribution's phases print their own line (with what they did).
+        return distribution::phase(name, &dir, args.get(3).map(String::as_str));
+    }
     let started = Instant::now();
     match name {
         "disclosure" => {
