@@ -171,14 +171,6 @@ pub enum DilutionCommand {
     },
 }
 
-/// A party key from an IPI name number or a key.
-fn party_key(text: &str) -> PartyKey {
-    match domain::IpiNameNumber::parse(text.trim()) {
-        Ok(ipi) if !text.contains(':') => PartyKey::from_ipi(ipi),
-        _ => PartyKey::new(text.trim()),
-    }
-}
-
 /// Writes `text` to `path` whole: under a partial name first, renamed into place.
 fn write_output(path: &Path, text: &str) -> Result<()> {
     let mut partial = path.as_os_str().to_owned();
@@ -353,7 +345,7 @@ pub async fn statements(store: &dyn Store, command: StatementsCommand) -> Result
                 println!("{} statements written to {}.", statements.len(), folder.display());
                 return Ok(());
             }
-            let party = party_key(party.as_deref().unwrap_or_default());
+            let party = PartyKey::named(party.as_deref().unwrap_or_default());
             let statement = views::statement(store, actor(), &party, run).await?;
             emit(output.as_deref(), &render(&statement)?)
         }
@@ -423,7 +415,7 @@ pub async fn claim(store: &dyn Store, command: ClaimCommand, now: DateTime<Utc>)
                 unidentified: unidentified.unwrap_or_default(),
                 reason,
                 held_for,
-                claimant: party_key(&party),
+                claimant: PartyKey::named(&party),
                 payee,
                 evidence,
             };

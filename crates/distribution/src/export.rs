@@ -34,11 +34,6 @@ pub fn statement_csv(s: &Statement) -> String {
         "party,ipi,run,period,stage,licensee,source,territory,work,right,currency,gross,management_fee,cultural_fund,net,previous,kind,reason\n",
     );
     for l in &s.lines {
-        let kind = match (l.reserved, l.previous_micros != 0 || l.reason.is_some()) {
-            (true, _) => "reserved",
-            (false, true) => "adjustment",
-            (false, false) => "distribution",
-        };
         let fields = [
             csv_field(&s.party),
             csv_field(s.ipi.as_deref().unwrap_or("")),
@@ -56,7 +51,7 @@ pub fn statement_csv(s: &Statement) -> String {
             decimal(l.cultural_fund_micros),
             decimal(l.net_micros),
             decimal(l.previous_micros),
-            kind.to_owned(),
+            l.kind().to_owned(),
             csv_field(l.reason.as_deref().unwrap_or("")),
         ];
         out.push_str(&fields.join(","));

@@ -80,6 +80,18 @@ pub struct StatementLine {
     pub reason: Option<String>,
 }
 
+impl StatementLine {
+    /// `reserved` (held: no society is known to collect for the party), `adjustment` (a later run's change)
+    /// or `distribution`.
+    pub fn kind(&self) -> &'static str {
+        match (self.reserved, self.previous_micros != 0 || self.reason.is_some()) {
+            (true, _) => "reserved",
+            (false, true) => "adjustment",
+            (false, false) => "distribution",
+        }
+    }
+}
+
 /// A party's statement of one run (or of every run), as CMO Directive Art. 18 asks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Statement {

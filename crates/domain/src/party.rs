@@ -22,6 +22,15 @@ impl PartyKey {
         PartyKey(key.into())
     }
 
+    /// A party as people name one: an IPI name number (`00014107338`) or a key (`IPI:…`, `SUB:…`).
+    pub fn named(text: &str) -> PartyKey {
+        let text = text.trim();
+        match IpiNameNumber::parse(text) {
+            Ok(ipi) if !text.contains(':') => PartyKey::from_ipi(ipi),
+            _ => PartyKey::new(text),
+        }
+    }
+
     pub fn from_ipi(ipi: IpiNameNumber) -> PartyKey {
         PartyKey(format!("IPI:{ipi}"))
     }
@@ -105,6 +114,13 @@ pub struct Mandate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_party_is_named_by_ipi_name_number_or_by_key() {
+        assert_eq!(PartyKey::named(" 00014107338 ").as_str(), "IPI:00014107338");
+        assert_eq!(PartyKey::named("IPI:00014107338").as_str(), "IPI:00014107338");
+        assert_eq!(PartyKey::named("SUB:079:W1").as_str(), "SUB:079:W1");
+    }
 
     #[test]
     fn keys_prefer_ipi() {

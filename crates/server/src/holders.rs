@@ -59,14 +59,6 @@ pub struct SettlementPath {
     run: u64,
 }
 
-/// A party key from an IPI name number or a key.
-fn party_key(text: &str) -> domain::PartyKey {
-    match domain::IpiNameNumber::parse(text.trim()) {
-        Ok(ipi) if !text.contains(':') => domain::PartyKey::from_ipi(ipi),
-        _ => domain::PartyKey::new(text.trim()),
-    }
-}
-
 /// A rightsholder's statement: every line distribution runs posted to the party (or one run's), with the
 /// deductions, adjustments and their reasons, what is held and what is carried forward.
 #[utoipa::path(get, path = "/api/v1/parties/{party}/statements", tag = "distribution",
@@ -80,7 +72,8 @@ pub(crate) async fn statements(
     Path(path): Path<PartyPath>,
     ApiQuery(query): ApiQuery<StatementQuery>,
 ) -> Result<Json<wire::Statement>, ApiError> {
-    let statement = views::statement(state.store.as_ref(), &caller.actor, &party_key(&path.party), query.run).await?;
+    let statement =
+        views::statement(state.store.as_ref(), &caller.actor, &domain::PartyKey::named(&path.party), query.run).await?;
     Ok(Json(statement.into()))
 }
 

@@ -1057,11 +1057,7 @@ impl From<engine::distribution::views::Statement> for Statement {
                 .into_iter()
                 .map(|l| {
                     let c = l.currency.code();
-                    let kind = match (l.reserved, l.previous_micros != 0 || l.reason.is_some()) {
-                        (true, _) => "reserved",
-                        (false, true) => "adjustment",
-                        (false, false) => "distribution",
-                    };
+                    let kind = l.kind();
                     StatementLine {
                         run: l.run,
                         period: l.period.to_string(),
