@@ -24,19 +24,11 @@ impl FromRequestParts<AppState> for Authorised {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts)?;
-        let actor = engine::licensing::tokens::authenticate(state.store.as_ref(), token).await?.ok_or_else(|| {
-            ApiError::new(StatusCode::UNAUTHORIZED, "unauthorised", "the token is unknown or revoked")
-        })?;
+        let Caller { actor } = Caller::from_request_parts(parts, state).await?;
         let engine::Actor::Licensee { licensee, .. } = &actor else {
             return Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorised", "the token is not a licensee's"));
         };
         let licensee = licensee.clone();
-        // The request's log line names who acted (never the token).
-        tracing::Span::current().record("licensee", licensee.as_str());
-        if !state.limiter.allow(&engine::licensing::tokens::hash(token)) {
-            return Err(rate_limited());
-        }
         let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
             .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad-path", e.to_string()))?;
@@ -63,7 +55,12 @@ impl FromRequestParts<AppState> for Caller {
         let actor = engine::licensing::tokens::authenticate(state.store.as_ref(), token).await?.ok_or_else(|| {
             ApiError::new(StatusCode::UNAUTHORIZED, "unauthorised", "the token is unknown or revoked")
         })?;
-        tracing::Span::current().record("licensee", actor.name().as_str());
+        // The request's log line names who acted (never the token): the licensee, or the member or society.
+        let who = match &actor {
+            engine::Actor::Licensee { licensee, .. } => licensee.as_str().to_owned(),
+            other => other.name(),
+        };
+        tracing::Span::current().record("licensee", who.as_str());
         if !state.limiter.allow(&engine::licensing::tokens::hash(token)) {
             return Err(rate_limited());
         }
