@@ -110,13 +110,27 @@ pub fn phase(name: &str, dir: &Path, url: Option<&str>) -> Result<()> {
             }
             "dist-run" => {
                 let request = run::RunRequest { period: march()?, dry_run: false, now };
-                let outcome = run::run(s, crate::staff(), request, &|_| {}).await?;
+                // Each step's start with the time and peak memory so far, on stderr (the parent shows it).
+                let progress = |step: &str| {
+                    eprintln!(
+                        "    {step}: from {:.2} s, peak so far {:.0} MiB",
+                        started.elapsed().as_secs_f64(),
+                        crate::peak_mib()
+                    )
+                };
+                let outcome = run::run(s, crate::staff(), request, &progress).await?;
                 let recorded = outcome.recorded.context("the run posted")?;
                 let totals = &outcome.planned.totals;
                 if !totals.iter().all(|t| t.balances()) {
                     bail!("the run does not balance: {totals:?}");
                 }
                 format!("{} lines, {} EUR in", recorded.lines, export::cents(totals.iter().map(|t| t.money_in).sum()))
+            }
+            "dist-twin" => {
+                let dir = dir.join("twin");
+                std::fs::create_dir_all(&dir)?;
+                let lines = crate::twin::export(s, march()?, 1, &dir).await?;
+                format!("{lines} lines exported")
             }
             _ => {
                 let statements = views::run_statements(s, crate::staff(), 1).await?;
@@ -138,6 +152,8 @@ pub fn run(me: &Path, args: &[String]) -> Result<()> {
     let (mut works, mut lines) = (1_000_000usize, 10_000_000usize);
     let mut dir: Option<PathBuf> = None;
     let mut url: Option<String> = None;
+    let mut keep = false;
+    let mut duckdb = false;
     let mut i = 0;
     while i < args.len() {
         let value = args.get(i + 1).cloned().unwrap_or_default();
@@ -146,8 +162,17 @@ pub fn run(me: &Path, args: &[String]) -> Result<()> {
             "--attribution-lines" => lines = value.parse()?,
             "--dir" => dir = Some(PathBuf::from(value)),
             "--postgres-url" => url = Some(value),
+            "--keep" | "--duckdb" => {
+                if args[i] == "--keep" {
+                    keep = true;
+                } else {
+                    duckdb = true;
+                }
+                i += 1;
+                continue;
+            }
             other => bail!(
-                "unknown option {other}: bench distribution [--works N] [--attribution-lines N] [--dir DIR] [--postgres-url URL]"
+                "unknown option {other}: bench distribution [--works N] [--attribution-lines N] [--dir DIR] [--postgres-url URL] [--duckdb] [--keep]"
             ),
         }
         i += 2;
@@ -160,11 +185,15 @@ pub fn run(me: &Path, args: &[String]) -> Result<()> {
     generate_outputs(&dir.join("outputs.csv"), lines, &iswcs)?;
     println!("generated {works} works and {lines} attributed output lines in {:.1} s", t.elapsed().as_secs_f64());
     let mut rows = Vec::new();
-    for (phase, label) in [
+    let mut phases = vec![
         ("dist-setup", format!("set-up: import {works} works, reports ({lines} output lines), invoice, payment")),
         ("dist-run", "distribution run (training, service, output pools)".to_owned()),
         ("dist-statements", "every party's statement of the run (CSV)".to_owned()),
-    ] {
+    ];
+    if duckdb {
+        phases.push(("dist-twin", "export the run's inputs and lines for the DuckDB twin".to_owned()));
+    }
+    for (phase, label) in phases {
         let mut command = std::process::Command::new(me);
         command.arg("phase").arg(phase).arg(&dir).arg(&dir);
         if let Some(url) = &url {
@@ -179,8 +208,12 @@ pub fn run(me: &Path, args: &[String]) -> Result<()> {
         let seconds: f64 = parts.next().and_then(|s| s.parse().ok()).context("phase output")?;
         let peak: f64 = parts.next().and_then(|s| s.parse().ok()).context("phase output")?;
         let detail = parts.next().unwrap_or("").to_owned();
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
         eprintln!("  {phase}: {seconds:.2} s, peak {peak:.0} MiB {detail}");
         rows.push((label, seconds, peak, detail));
+    }
+    if duckdb {
+        rows.push(twin_row(&dir)?);
     }
     println!();
     println!("| phase ({}) | seconds | peak memory | result |", if url.is_some() { "PostgreSQL" } else { "SQLite" });
@@ -188,6 +221,31 @@ pub fn run(me: &Path, args: &[String]) -> Result<()> {
     for (label, seconds, peak, detail) in &rows {
         println!("| {label} | {seconds:.2} | {peak:.0} MiB | {detail} |");
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    if keep {
+        println!("kept {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     Ok(())
+}
+
+/// Runs the DuckDB twin (`scripts/distribution-twin.py`) on the exported inputs: its own time and peak
+/// memory, and whether every line agrees with the run's to the micro-unit (it fails if not).
+fn twin_row(dir: &Path) -> Result<(String, f64, f64, String)> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/distribution-twin.py");
+    let out = std::process::Command::new("python3").arg(&script).arg(dir.join("twin")).output()?;
+    if !out.status.success() {
+        bail!(
+            "the DuckDB twin failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let mut parts = text.splitn(3, ' ');
+    let seconds: f64 = parts.next().and_then(|s| s.parse().ok()).context("the twin's output")?;
+    let peak: f64 = parts.next().and_then(|s| s.parse().ok()).context("the twin's output")?;
+    let detail = parts.next().unwrap_or("").to_owned();
+    eprintln!("  twin: {seconds:.2} s, peak {peak:.0} MiB {detail}");
+    Ok(("the same allocation in DuckDB SQL (reading the exported inputs)".to_owned(), seconds, peak, detail))
 }

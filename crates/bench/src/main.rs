@@ -27,6 +27,7 @@ mod ledger;
 mod matching;
 mod rating;
 mod serve;
+mod twin;
 
 fn usage() -> ! {
     eprintln!("usage: bench cwr [--works N] [--dir DIR] [--postgres-url URL] [--skip-postgres] [--keep]");
@@ -39,7 +40,9 @@ fn usage() -> ! {
         "       bench matching [--recordings N] [--items N] [--dir DIR] [--splink PYTHON] [--splink-script PATH]"
     );
     eprintln!("       bench disclosure [--works N] [--items N] [--dir DIR] [--keep]");
-    eprintln!("       bench distribution [--works N] [--attribution-lines N] [--dir DIR] [--postgres-url URL]");
+    eprintln!(
+        "       bench distribution [--works N] [--attribution-lines N] [--dir DIR] [--postgres-url URL] [--duckdb] [--keep]"
+    );
     eprintln!("       bench ledger [--sizes 10000,1000000,10000000] [--batch ENTRIES] [--calls N] [--skip-postgres]");
     std::process::exit(2)
 }

@@ -132,7 +132,9 @@ pub async fn set_up(store: &dyn Store, shape: Shape) -> Result<()> {
         let mut services = Vec::new();
         for s in 0..services_per_licensee {
             let service = format!("app{s}");
-            licensees::put_service(store, crate::staff(), &crate::id(&id), &service, "app", None).await?;
+            // Powered by m1 from the agreement's start (distribution follows the model versions behind a service).
+            let models = Some((start, vec!["m1".to_owned()]));
+            licensees::put_service(store, crate::staff(), &crate::id(&id), &service, "app", models).await?;
             services.push(service);
         }
         let coverage = Coverage {

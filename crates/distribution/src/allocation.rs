@@ -4,7 +4,7 @@
 //! should have posted by now, all runs together. A run posts the difference between the target and what
 //! earlier runs posted, so the same inputs post nothing twice and a correction posts only what changed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use money::{Currency, allocate_micros};
@@ -109,7 +109,7 @@ pub fn allocate(
         lines.push(deduction(LineKind::Fee, fee));
         lines.push(deduction(LineKind::Fund, fund));
         let key = keys.key(&pool.key);
-        let mut parts = BTreeMap::new();
+        let mut parts = split::Parts::new(catalogue.works.len());
         if !key.apply(net, &mut parts) {
             let mut id = line_id(pool, LineKind::Reserve, None, catalogue);
             id.reason = Some(ReserveReason::NoKey);
@@ -181,11 +181,18 @@ pub fn expire_reserve(lines: &mut Vec<Line>, rules: &DistributionRules, today: N
         .filter(|&i| lines[i].id.kind == LineKind::Reserve)
         .filter(|&i| crate::reserve::Clocks::of(lines[i].id.pool.period, rules).non_distributable_on <= today)
         .collect();
+    if expired.is_empty() {
+        return;
+    }
+    // Each pool's share lines, found once (not once per expired line).
+    let mut shares_of: HashMap<&PoolKey, Vec<usize>> = HashMap::new();
+    for (j, line) in lines.iter().enumerate().filter(|(_, l)| l.id.kind == LineKind::Share) {
+        shares_of.entry(&line.id.pool).or_default().push(j);
+    }
+    let shares_of: HashMap<PoolKey, Vec<usize>> = shares_of.into_iter().map(|(k, v)| (k.clone(), v)).collect();
     for i in expired {
         let amount = lines[i].amount_micros;
-        let pool = lines[i].id.pool.clone();
-        let shares: Vec<usize> =
-            (0..lines.len()).filter(|&j| lines[j].id.kind == LineKind::Share && lines[j].id.pool == pool).collect();
+        let shares: &[usize] = shares_of.get(&lines[i].id.pool).map_or(&[], Vec::as_slice);
         let weights: Vec<u64> = shares.iter().map(|&j| lines[j].amount_micros.max(0) as u64).collect();
         match (rules.non_distributable, allocate_micros(amount, &weights)) {
             (NonDistributable::Respread, Ok(parts)) => {

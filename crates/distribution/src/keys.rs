@@ -46,6 +46,9 @@ pub type Timeline = Vec<(NaiveDate, Vec<String>)>;
 #[derive(Debug, Clone)]
 pub struct OutputInput {
     pub revenue_micros: i64,
+    /// Its revenue per territory (ISO country → micro-units); empty: unknown, it counts in every
+    /// territory with all its revenue.
+    pub territories: std::collections::BTreeMap<String, i64>,
     pub model_version: Option<String>,
     /// The attribution's confidence and its influences (scheme, id, weight at [`SHARE_SCALE`]).
     pub attribution: Option<Influences>,
@@ -105,7 +108,7 @@ impl<'a> Keys<'a> {
                 PresumptionKey::Analogy => self.training_key(&pool.licensee, &pool.source, pool.period),
             },
             PoolStage::Service => self.service_key(&pool.licensee, &pool.source, pool.period),
-            PoolStage::Output => self.output_key(&pool.licensee, pool.period),
+            PoolStage::Output => self.output_key(&pool.licensee, pool.period, &pool.territory),
         }
     }
 
@@ -202,15 +205,23 @@ impl<'a> Keys<'a> {
         Key::Nested(models.into_iter().map(|(m, d)| (d, self.training_key(licensee, &m, period))).collect())
     }
 
-    /// Each output by its revenue, then by its attribution or its model version's training key.
-    fn output_key(&mut self, licensee: &str, period: Period) -> Key {
+    /// Each output by its revenue in `territory` (empty: everywhere), then by its attribution; outputs
+    /// without a usable attribution go together, per model version that made them, by that model
+    /// version's training key (the analogy), so that a million of them divide their money once.
+    fn output_key(&mut self, licensee: &str, period: Period, territory: &str) -> Key {
         let Some(outputs) = self.inputs.outputs.get(&(licensee.to_owned(), period)) else {
             return Key::Nested(Vec::new());
         };
         let day = period.last_day();
         let mut parts = Vec::with_capacity(outputs.len());
+        // (model version or none) → its analogy part's index in `parts`.
+        let mut analogy: HashMap<Option<&str>, usize> = HashMap::new();
         for output in outputs {
-            let revenue = output.revenue_micros.max(0) as u64;
+            let revenue = match (territory, output.territories.is_empty()) {
+                ("", _) | (_, true) => output.revenue_micros,
+                (t, false) => output.territories.get(t).copied().unwrap_or(0),
+            }
+            .max(0) as u64;
             if revenue == 0 {
                 continue;
             }
@@ -220,12 +231,22 @@ impl<'a> Keys<'a> {
                 .filter(|(confidence, _)| *confidence >= self.rules.attribution_min_confidence.scaled())
                 .map(|(_, influences)| self.attributed(influences, day))
                 .filter(|weights| !weights.is_empty());
-            let key = match (attributed, &output.model_version) {
-                (Some(weights), _) => Key::Weights(Arc::new(weights)),
-                (None, Some(model)) => self.training_key(licensee, model, period),
-                (None, None) => self.service_key(licensee, "", period),
-            };
-            parts.push((revenue, key));
+            if let Some(weights) = attributed {
+                parts.push((revenue, Key::Weights(Arc::new(weights))));
+                continue;
+            }
+            let model = output.model_version.as_deref();
+            match analogy.get(&model) {
+                Some(&i) => parts[i].0 += revenue,
+                None => {
+                    let key = match model {
+                        Some(model) => self.training_key(licensee, model, period),
+                        None => self.service_key(licensee, "", period),
+                    };
+                    analogy.insert(model, parts.len());
+                    parts.push((revenue, key));
+                }
+            }
         }
         Key::Nested(parts)
     }

@@ -144,10 +144,27 @@ async fn attempt(
         source: books::source::DISTRIBUTION.to_owned(),
         postings,
     });
-    let write = RunWrite { run: planned.clone(), lines: lines.clone(), entry, after: latest };
+    let write = RunWrite { run: planned.clone(), lines: &lines, entry, after: latest };
     let recorded = store.record_run(write).await?;
+    progress("verifying the books");
     books::check(store, false, request.now).await?;
     Ok(RunOutcome { recorded: Some(recorded), planned, lines })
+}
+
+/// What a run of `period` allocates from, as it reads it: the pools, the catalogue, the keys' inputs and
+/// the rules (for an independent implementation to check the allocation against).
+pub async fn allocation_inputs(
+    store: &dyn DistributionStore,
+    actor: &Actor,
+    period: Period,
+) -> Result<(Vec<PoolMoney>, Catalogue, KeyInputs, DistributionRules), DistributionError> {
+    actor.may(UseCase::RunDistribution, Scope::Society)?;
+    let society = store.society().await?.ok_or(StoreError::NotInitialised)?;
+    let rules = store.distribution_rules().await?.unwrap_or_default();
+    let (pools, _) = money_in(store, actor, period).await?;
+    let (catalogue, _, _) = load_catalogue(store, society.code, &society.rules).await?;
+    let (inputs, _) = key_inputs(store, period, &pools).await?;
+    Ok((pools, catalogue, inputs, rules))
 }
 
 fn digest_of(text: &str) -> String {
@@ -259,23 +276,28 @@ async fn key_inputs(
             digest.update(format!("{} {:?};", service.id, service.timeline));
             inputs.services.insert((licensee.to_owned(), service.id.clone()), timeline);
         }
-        let outputs: Vec<OutputInput> = store
-            .period_outputs(licensee, period)
-            .await?
-            .into_iter()
-            .map(|o| {
-                digest.update(format!("{} {} {:?};", o.output_id, o.revenue.micros(), o.attribution));
-                OutputInput {
+        let mut outputs: Vec<OutputInput> = Vec::new();
+        store
+            .each_period_output(licensee, period, &mut |o| {
+                digest.update(format!(
+                    "{} {} {:?} {:?};",
+                    o.output_id,
+                    o.revenue.micros(),
+                    o.territories,
+                    o.attribution
+                ));
+                outputs.push(OutputInput {
                     revenue_micros: o.revenue.micros(),
+                    territories: o.territories,
                     model_version: o.model_version,
                     attribution: o.attribution.map(|a| {
                         let influences =
                             a.influences.into_iter().map(|i| (i.scheme, i.id, i.weight.scaled())).collect();
                         (a.confidence.scaled(), influences)
                     }),
-                }
+                });
             })
-            .collect();
+            .await?;
         inputs.outputs.insert((licensee.to_owned(), period), outputs);
     }
     Ok((inputs, hex(digest)))

@@ -45,15 +45,13 @@ impl Key {
 
     /// Divides `amount` micro-units over the key's targets, adding each part to `out`. An empty key
     /// divides nothing and says so (false).
-    pub fn apply(&self, amount: i64, out: &mut BTreeMap<Target, i64>) -> bool {
+    pub fn apply(&self, amount: i64, out: &mut Parts) -> bool {
         match self {
             Key::Weights(weights) => {
                 let raw: Vec<u64> = weights.iter().map(|(_, w)| *w).collect();
                 let Ok(parts) = allocate_micros(amount, &raw) else { return false };
                 for ((target, _), part) in weights.iter().zip(parts) {
-                    if part != 0 {
-                        *out.entry(target.clone()).or_default() += part;
-                    }
+                    out.add(target, part);
                 }
                 true
             }
@@ -67,6 +65,46 @@ impl Key {
                 true
             }
         }
+    }
+}
+
+/// What a key gave each target, added up: works densely by index (a pool may reach every work of a
+/// million), what attribution named that the repertoire does not hold by its name. Read in [`Target`]
+/// order: works by index, then the unidentified by name.
+#[derive(Debug, Clone, Default)]
+pub struct Parts {
+    works: Vec<i64>,
+    unidentified: BTreeMap<String, i64>,
+}
+
+impl Parts {
+    /// Parts for a catalogue of `works` works.
+    pub fn new(works: usize) -> Parts {
+        Parts { works: vec![0; works], unidentified: BTreeMap::new() }
+    }
+
+    pub fn add(&mut self, target: &Target, amount: i64) {
+        if amount == 0 {
+            return;
+        }
+        match target {
+            Target::Work(w) => {
+                let w = *w as usize;
+                if w >= self.works.len() {
+                    self.works.resize(w + 1, 0);
+                }
+                self.works[w] += amount;
+            }
+            Target::Unidentified(id) => *self.unidentified.entry(id.clone()).or_default() += amount,
+        }
+    }
+
+    /// Every target given something, in [`Target`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (Target, i64)> + '_ {
+        let works = self.works.iter().enumerate().filter(|(_, a)| **a != 0).map(|(w, a)| (Target::Work(w as u32), *a));
+        works.chain(
+            self.unidentified.iter().filter(|(_, a)| **a != 0).map(|(id, a)| (Target::Unidentified(id.clone()), *a)),
+        )
     }
 }
 
@@ -160,20 +198,20 @@ pub struct Splitting<'a> {
 }
 
 /// Divides each target's part over its shares.
-pub fn split(catalogue: &Catalogue, parts: &BTreeMap<Target, i64>, how: Splitting<'_>) -> Vec<ShareLine> {
+pub fn split(catalogue: &Catalogue, parts: &Parts, how: Splitting<'_>) -> Vec<ShareLine> {
     let mut lines = Vec::new();
-    for (target, &amount) in parts {
+    for (target, amount) in parts.iter() {
         match target {
             Target::Unidentified(id) => lines.push(ShareLine {
                 work: None,
-                unidentified: Some(id.clone()),
+                unidentified: Some(id),
                 party: None,
                 right: None,
                 payee: Payee::Unknown,
                 reserve: Some(ReserveReason::UnidentifiedWork),
                 amount,
             }),
-            Target::Work(work) => split_work(catalogue, *work, amount, how, &mut lines),
+            Target::Work(work) => split_work(catalogue, work, amount, how, &mut lines),
         }
     }
     lines

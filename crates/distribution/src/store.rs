@@ -140,9 +140,9 @@ pub struct StoredLine {
 /// A run to record: its lines, its journal entry, and the period's latest run it was computed against
 /// (another run of the period recorded meanwhile makes it a conflict: computed again, it posts the rest).
 #[derive(Debug, Clone)]
-pub struct RunWrite {
+pub struct RunWrite<'a> {
     pub run: RunRecord,
-    pub lines: Vec<(Line, i64)>,
+    pub lines: &'a [(Line, i64)],
     pub entry: Option<JournalEntry>,
     pub after: Option<u64>,
 }
@@ -191,12 +191,23 @@ pub trait DistributionStore: disclosures::DisclosureStore {
     /// Every recording known to be of a work: (recording key or ISRC, work code).
     async fn recording_works(&self) -> StoreResult<Vec<(String, String)>>;
     /// The output lines of a licensee's reports in force for a period.
-    async fn period_outputs(&self, licensee: &str, period: Period) -> StoreResult<Vec<OutputRow>>;
+    async fn period_outputs(&self, licensee: &str, period: Period) -> StoreResult<Vec<OutputRow>> {
+        let mut out = Vec::new();
+        self.each_period_output(licensee, period, &mut |o| out.push(o)).await?;
+        Ok(out)
+    }
+    /// The same outputs, each handed to `each` as it is read (a period may hold millions).
+    async fn each_period_output(
+        &self,
+        licensee: &str,
+        period: Period,
+        each: &mut (dyn FnMut(OutputRow) + Send),
+    ) -> StoreResult<()>;
     /// The period's latest run and every line its runs posted, added up per line.
     async fn posted_lines(&self, period: Period) -> StoreResult<(Option<u64>, Vec<Line>)>;
     /// Records a run, its lines and its entry in one transaction, numbering it; a conflict if another run
     /// of the period was recorded since `after`.
-    async fn record_run(&self, write: RunWrite) -> StoreResult<RunRecord>;
+    async fn record_run(&self, write: RunWrite<'_>) -> StoreResult<RunRecord>;
     async fn runs(&self) -> StoreResult<Vec<RunRecord>>;
     async fn run(&self, id: u64) -> StoreResult<Option<RunRecord>>;
     async fn run_lines(&self, run: u64) -> StoreResult<Vec<StoredLine>>;

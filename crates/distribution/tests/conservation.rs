@@ -181,8 +181,11 @@ fn inputs(case: &Case) -> KeyInputs {
     let outputs = case
         .outputs
         .iter()
-        .map(|(revenue, influences, confidence)| OutputInput {
+        .enumerate()
+        .map(|(i, (revenue, influences, confidence))| OutputInput {
             revenue_micros: *revenue,
+            // Some outputs say where they were used: a worldwide pool counts all their revenue alike.
+            territories: if i % 2 == 0 { [("SE".to_owned(), *revenue)].into() } else { Default::default() },
             model_version: Some("m".into()),
             attribution: (!influences.is_empty()).then(|| {
                 let influences = influences
@@ -286,4 +289,50 @@ proptest! {
             prop_assert!(t.balances(), "{:?}", t);
         }
     }
+}
+
+/// A territory's output pool follows only the outputs used there: an output exploited in Norway alone gets
+/// nothing from Sweden's pool, and one that says nothing of where it was used counts everywhere.
+#[test]
+fn a_territory_output_pool_follows_the_outputs_used_there() {
+    let holder = |party| Holder { party, percent: 100, society: 0 };
+    let case = Case {
+        works: vec![(false, vec![holder(0)]), (false, vec![holder(1)]), (false, vec![holder(2)])],
+        pools: Vec::new(),
+        fee: 0,
+        fund: 0,
+        performing: 50,
+        back_to_pool: false,
+        matched: false,
+        minimum: 0,
+        outputs: Vec::new(),
+        reserved: vec![vec![false; 3]; 8],
+    };
+    let (catalogue, rules) = (catalogue(&case), rules(&case));
+    let mut inputs = inputs(&case);
+    let output = |work: u32, territories: &[(&str, i64)]| OutputInput {
+        revenue_micros: territories.iter().map(|(_, r)| r).sum::<i64>().max(1_000_000),
+        territories: territories.iter().map(|(t, r)| (t.to_string(), *r)).collect(),
+        model_version: Some("m".into()),
+        // Full confidence, all of it one work (shares are scaled to 100_000_000 = 100%).
+        attribution: Some((100_000_000, vec![("isrc".to_owned(), format!("SE0000000{work:03}"), 100_000_000)])),
+    };
+    let outputs = vec![output(0, &[("SE", 3_000_000)]), output(1, &[("NO", 5_000_000)]), output(2, &[])];
+    inputs.outputs.insert(("l".into(), march()), outputs);
+    let pool = |territory: &str| PoolMoney {
+        key: PoolKey {
+            stage: PoolStage::Output,
+            licensee: "l".into(),
+            source: String::new(),
+            territory: territory.into(),
+            period: march(),
+        },
+        currency: Currency::EUR,
+        micros: 40_000_000,
+    };
+    let mut keys = Keys::new(&catalogue, &rules, &inputs);
+    let lines = allocation::allocate(&[pool("SE")], &catalogue, &mut keys, &rules);
+    let paid = |work: &str| -> i64 { lines.iter().filter(|l| l.id.work == work).map(|l| l.amount_micros).sum() };
+    // Sweden's 40 EUR by revenue there: W0 3 EUR, W2 (no territory known: its 1 EUR counts) 1 EUR.
+    assert_eq!((paid("W0"), paid("W1"), paid("W2")), (30_000_000, 0, 10_000_000));
 }

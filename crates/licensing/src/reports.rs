@@ -516,9 +516,12 @@ fn merge(rows: &mut Vec<OutputRow>, by_id: &mut HashMap<String, usize>, o: Outpu
         if row.attribution.is_none() {
             row.attribution = o.attribution;
         }
+        add_territories(&mut row.territories, &o.exploitation);
         return;
     }
     by_id.insert(o.output_id.clone(), rows.len());
+    let mut territories = BTreeMap::new();
+    add_territories(&mut territories, &o.exploitation);
     rows.push(OutputRow {
         output_id: o.output_id,
         service: o.service,
@@ -528,7 +531,16 @@ fn merge(rows: &mut Vec<OutputRow>, by_id: &mut HashMap<String, usize>, o: Outpu
         usages,
         revenue,
         attribution: o.attribution,
+        territories,
     });
+}
+
+/// Adds an output line's revenue per territory (one without a territory counts nowhere in particular).
+fn add_territories(territories: &mut BTreeMap<String, i64>, exploitation: &[formats::report::Exploitation]) {
+    for e in exploitation.iter().filter(|e| !e.territory.is_empty()) {
+        let sum = territories.entry(e.territory.clone()).or_default();
+        *sum = sum.saturating_add(e.revenue.micros());
+    }
 }
 
 /// Where a licensee stands with its reporting duty for each period from the agreement's start to `today`.

@@ -2,6 +2,8 @@
 //! agreement versions with their terms, API tokens (hashed), report revisions with the usage rating needs,
 //! the journal, invoices, payments, signing keys (sealed) and issued licences.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::licensing::{AgreementVersion, Licensee, ModelVersion, Service};
@@ -136,6 +138,10 @@ pub struct OutputRow {
     pub usages: u64,
     pub revenue: Amount,
     pub attribution: Option<Attribution>,
+    /// Its revenue per territory (ISO country → micro-units in the revenue's currency); empty for outputs
+    /// stored before territories were kept, which count in every territory.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub territories: BTreeMap<String, i64>,
 }
 
 /// A new report revision with the usage rating needs (its outputs are staged before, in chunks, under

@@ -212,9 +212,14 @@ impl DistributionStore for SqlStore {
         rows.iter().map(|r| Ok((r.get("recording")?, r.get("work_code")?))).collect()
     }
 
-    #[tracing::instrument(level = "debug", skip_all, name = "store.period_outputs")]
-    async fn period_outputs(&self, licensee: &str, period: Period) -> StoreResult<Vec<OutputRow>> {
-        let rows = query(format!(
+    #[tracing::instrument(level = "debug", skip_all, name = "store.each_period_output")]
+    async fn each_period_output(
+        &self,
+        licensee: &str,
+        period: Period,
+        each: &mut (dyn FnMut(OutputRow) + Send),
+    ) -> StoreResult<()> {
+        query(format!(
             "SELECT {} FROM report_outputs o \
              JOIN reports r ON r.licensee = o.licensee AND r.report_id = o.report_id AND r.revision = o.revision \
              WHERE r.licensee = $1 AND r.period = $2 AND r.is_current = 1 AND o.staging IS NULL \
@@ -223,9 +228,11 @@ impl DistributionStore for SqlStore {
         ))
         .bind(licensee)
         .bind(period.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(crate::licensing::output_from).collect()
+        .for_each(&self.pool, |row| {
+            each(crate::licensing::output_from(&row)?);
+            Ok(())
+        })
+        .await
     }
 
     #[tracing::instrument(level = "debug", skip_all, name = "store.posted_lines")]
@@ -247,7 +254,7 @@ impl DistributionStore for SqlStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, name = "store.record_run")]
-    async fn record_run(&self, write: RunWrite) -> StoreResult<RunRecord> {
+    async fn record_run(&self, write: RunWrite<'_>) -> StoreResult<RunRecord> {
         let RunWrite { mut run, lines, entry, after } = write;
         let period = run.period.to_string();
         let mut tx = self.pool.begin_write().await?;

@@ -16,7 +16,7 @@ use crate::sql::{Builder, Document, Row, Tx, Value, query};
 use crate::{SqlStore, document};
 
 pub(crate) const OUTPUT_COLUMNS: &str = "o.output_id, o.service, o.model_version, o.created_on, o.isrc, o.usages, \
-     o.currency, o.revenue, o.attribution";
+     o.currency, o.revenue, o.attribution, o.territories";
 
 /// The documents in the `document` column of `rows`.
 fn documents<T: serde::de::DeserializeOwned>(rows: &[Row], what: &str) -> StoreResult<Vec<T>> {
@@ -34,6 +34,7 @@ pub(crate) fn output_from(row: &Row) -> StoreResult<OutputRow> {
         usages: row.count("usages")?,
         revenue: Amount::from_micros(row.get("revenue")?, currency(&row.get::<String>("currency")?)?),
         attribution: row.json_opt("attribution", "attribution")?,
+        territories: row.json_opt("territories", "output territories")?.unwrap_or_default(),
     })
 }
 
@@ -239,6 +240,7 @@ impl SqlStore {
                     o.revenue.currency().code().into(),
                     Value::Int(o.revenue.micros()),
                     o.attribution.as_ref().map(|a| Document(crate::to_json(a))).into(),
+                    (!o.territories.is_empty()).then(|| Document(crate::to_json(&o.territories))).into(),
                 ]
             })
             .collect();
@@ -256,6 +258,7 @@ impl SqlStore {
             "currency",
             "revenue",
             "attribution",
+            "territories",
         ];
         let mut tx = self.pool.begin_write().await?;
         tx.insert_rows("report_outputs", &columns, &rows).await?;

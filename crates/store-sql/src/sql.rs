@@ -107,10 +107,14 @@ impl Tx {
             copy.finish().await.map_err(db)?;
             return Ok(());
         }
-        for chunk in rows.chunks((MAX_PARAMETERS / columns.len().max(1)).max(1)) {
+        let per_statement = (MAX_PARAMETERS / columns.len().max(1)).max(1);
+        for chunk in rows.chunks(per_statement) {
             let mut sql = Builder::new(format!("INSERT INTO {table} ({}) ", columns.join(", ")));
             sql.push_values(chunk, |row| row.clone());
-            sql.build().execute(&mut *self).await?;
+            let mut query = sql.build();
+            // Every full chunk has the same text: prepared once per connection, not once per chunk.
+            query.persistent = chunk.len() == per_statement;
+            query.execute(&mut *self).await?;
         }
         Ok(())
     }
@@ -219,6 +223,8 @@ impl From<Option<Document>> for Value {
 #[must_use = "a query does nothing until it runs"]
 pub struct Query {
     sql: Cow<'static, str>,
+    /// The same text with anonymous `?` placeholders, for SQLite, when it was built (see [`Builder`]).
+    sqlite_sql: Option<String>,
     values: Vec<Value>,
     /// Kept in each connection's statement cache (the default); a statement whose text varies with its
     /// input is not.
@@ -227,7 +233,7 @@ pub struct Query {
 
 /// A query of fixed or built text.
 pub fn query(sql: impl Into<Cow<'static, str>>) -> Query {
-    Query { sql: sql.into(), values: Vec::new(), persistent: true }
+    Query { sql: sql.into(), sqlite_sql: None, values: Vec::new(), persistent: true }
 }
 
 impl Query {
@@ -255,6 +261,27 @@ impl Query {
         })
     }
 
+    /// Runs the query on a connection of the pool and hands each row to `each` as it arrives, so that a
+    /// query of millions of rows never holds them all.
+    pub async fn for_each(self, pool: &Pool, mut each: impl FnMut(Row) -> StoreResult<()>) -> StoreResult<()> {
+        use futures::TryStreamExt as _;
+        match pool {
+            Pool::Sqlite(pool) => {
+                let mut rows = self.sqlite().fetch(pool);
+                while let Some(row) = rows.try_next().await.map_err(db)? {
+                    each(Row::Sqlite(row))?;
+                }
+            }
+            Pool::Postgres(pool) => {
+                let mut rows = self.postgres().fetch(pool);
+                while let Some(row) = rows.try_next().await.map_err(db)? {
+                    each(Row::Postgres(row))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub async fn fetch_optional<'a>(self, on: impl Into<On<'a>>) -> StoreResult<Option<Row>> {
         Ok(match on.into() {
             On::Pool(Pool::Sqlite(pool)) => self.sqlite().fetch_optional(pool).await.map_err(db)?.map(Row::Sqlite),
@@ -276,7 +303,11 @@ impl Query {
     }
 
     fn sqlite(self) -> sqlx::query::Query<'static, Sqlite, sqlx::sqlite::SqliteArguments> {
-        let mut q = sqlx::query(AssertSqlSafe(self.sql)).persistent(self.persistent);
+        let sql = match self.sqlite_sql {
+            Some(text) => Cow::Owned(text),
+            None => self.sql,
+        };
+        let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(self.persistent);
         for value in self.values {
             q = match value {
                 Value::Int(v) => q.bind(v),
@@ -310,21 +341,27 @@ fn rows<R>(fetched: Result<Vec<R>, sqlx::Error>, wrap: fn(R) -> Row) -> StoreRes
     Ok(fetched.map_err(db)?.into_iter().map(wrap).collect())
 }
 
-/// SQL put together piece by piece, with `$n` placeholders numbered as values are pushed (both databases
-/// read `$n`). Built statements vary with their input, so they are not kept in the statement cache.
+/// SQL put together piece by piece, with `$n` placeholders numbered as values are pushed for PostgreSQL and
+/// anonymous `?` for SQLite. (SQLite finds a named parameter's name by a linear scan, and sqlx asks for
+/// every parameter's name as it binds: a statement of a few thousand `$n` costs millions of string
+/// comparisons, anonymous ones none.) Built statements vary with their input, so they are not kept in the
+/// statement cache.
 #[derive(Debug, Clone)]
 pub struct Builder {
     sql: String,
+    sqlite: String,
     values: Vec<Value>,
 }
 
 impl Builder {
     pub fn new(sql: impl Into<String>) -> Builder {
-        Builder { sql: sql.into(), values: Vec::new() }
+        let sql = sql.into();
+        Builder { sqlite: sql.clone(), sql, values: Vec::new() }
     }
 
     pub fn push(&mut self, sql: &str) -> &mut Builder {
         self.sql.push_str(sql);
+        self.sqlite.push_str(sql);
         self
     }
 
@@ -334,6 +371,7 @@ impl Builder {
         let n = self.values.len();
         self.sql.push('$');
         self.sql.push_str(&n.to_string());
+        self.sqlite.push('?');
         self
     }
 
@@ -341,7 +379,7 @@ impl Builder {
     pub fn push_list<V: Into<Value>>(&mut self, values: impl IntoIterator<Item = V>) -> &mut Builder {
         for (i, value) in values.into_iter().enumerate() {
             if i > 0 {
-                self.sql.push_str(", ");
+                self.push(", ");
             }
             self.push_bind(value);
         }
@@ -350,16 +388,16 @@ impl Builder {
 
     /// Appends `VALUES (…), (…)`, one tuple per item, its values as `row` gives them.
     pub fn push_values<T>(&mut self, items: impl IntoIterator<Item = T>, mut row: impl FnMut(T) -> Vec<Value>) {
-        self.sql.push_str("VALUES ");
+        self.push("VALUES ");
         for (i, item) in items.into_iter().enumerate() {
-            self.sql.push_str(if i == 0 { "(" } else { ", (" });
+            self.push(if i == 0 { "(" } else { ", (" });
             self.push_list(row(item));
-            self.sql.push(')');
+            self.push(")");
         }
     }
 
     pub fn build(self) -> Query {
-        Query { sql: Cow::Owned(self.sql), values: self.values, persistent: false }
+        Query { sql: Cow::Owned(self.sql), sqlite_sql: Some(self.sqlite), values: self.values, persistent: false }
     }
 }
 
@@ -581,6 +619,8 @@ mod tests {
         sql.push(" ON CONFLICT DO NOTHING");
         let q = sql.build();
         assert_eq!(q.sql, "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) ON CONFLICT DO NOTHING");
+        // SQLite gets the same text with anonymous placeholders (bound in order, without a name look-up).
+        assert_eq!(q.sqlite_sql.as_deref(), Some("INSERT INTO t (a, b) VALUES (?, ?), (?, ?) ON CONFLICT DO NOTHING"));
         assert_eq!(q.values.len(), 4);
         assert!(!q.persistent);
     }
