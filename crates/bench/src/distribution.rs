@@ -133,13 +133,14 @@ pub fn phase(name: &str, dir: &Path, url: Option<&str>) -> Result<()> {
                 format!("{lines} lines exported")
             }
             _ => {
-                let statements = views::run_statements(s, crate::staff(), 1).await?;
                 let mut out = BufWriter::new(std::fs::File::create(dir.join("statements.csv"))?);
-                for statement in &statements {
-                    out.write_all(export::statement_csv(statement).as_bytes())?;
-                }
+                let count = views::each_run_statement(s, crate::staff(), 1, &mut |statement| {
+                    out.write_all(export::statement_csv(&statement).as_bytes())
+                        .map_err(|e| engine::distribution::DistributionError::Output(e.to_string()))
+                })
+                .await?;
                 out.flush()?;
-                format!("{} statements", statements.len())
+                format!("{count} statements")
             }
         })
     })?;

@@ -337,12 +337,14 @@ pub async fn statements(store: &dyn Store, command: StatementsCommand) -> Result
             if all {
                 let (Some(run), Some(folder)) = (run, folder) else { bail!("--all needs --run and --folder") };
                 std::fs::create_dir_all(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
-                let statements = views::run_statements(store, actor(), run).await?;
-                for statement in &statements {
+                let count = views::each_run_statement(store, actor(), run, &mut |statement| {
                     let name = format!("statement-{run}-{}.{format}", statement.party.replace([':', '/'], "_"));
-                    write_output(&folder.join(name), &render(statement)?)?;
-                }
-                println!("{} statements written to {}.", statements.len(), folder.display());
+                    render(&statement)
+                        .and_then(|text| write_output(&folder.join(name), &text))
+                        .map_err(|e| engine::distribution::DistributionError::Output(format!("{e:#}")))
+                })
+                .await?;
+                println!("{count} statements written to {}.", folder.display());
                 return Ok(());
             }
             let party = PartyKey::named(party.as_deref().unwrap_or_default());

@@ -57,4 +57,7 @@ pub enum DistributionError {
     AlreadyDecided(u64, String),
     #[error("{0}")]
     BadClaim(String),
+    /// What took the results (a statement written to a file) failed: its message.
+    #[error("{0}")]
+    Output(String),
 }

@@ -140,13 +140,29 @@ pub async fn statement(
     Ok(statement_from_sums(party, name, ipi, &lines, &pools, &reasons, &outstanding))
 }
 
-/// Every statement of one run: one per party it posted to, in party order. The run's lines are read once
-/// (a statement at a time would read them once per party).
+/// Every party's statement of one run, the run's lines read once.
 pub async fn run_statements(
     store: &dyn DistributionStore,
     actor: &Actor,
     run: u64,
 ) -> Result<Vec<Statement>, DistributionError> {
+    let mut statements = Vec::new();
+    each_run_statement(store, actor, run, &mut |s| {
+        statements.push(s);
+        Ok(())
+    })
+    .await?;
+    Ok(statements)
+}
+
+/// Every party's statement of one run, each handed to `each` as it is made (a run may have a hundred
+/// thousand parties: they are never all held at once), in party order; says how many.
+pub async fn each_run_statement(
+    store: &dyn DistributionStore,
+    actor: &Actor,
+    run: u64,
+    each: &mut (dyn FnMut(Statement) -> Result<(), DistributionError> + Send),
+) -> Result<usize, DistributionError> {
     actor.may(UseCase::ShowDistribution, Scope::Society)?;
     if store.run(run).await?.is_none() {
         return Err(DistributionError::UnknownRun(run));
@@ -159,13 +175,13 @@ pub async fn run_statements(
     for line in lines.into_iter().filter(|l| !l.line.id.party.is_empty()) {
         by_party.entry(line.line.id.party.clone()).or_default().push(line);
     }
-    let mut statements = Vec::with_capacity(by_party.len());
+    let count = by_party.len();
     for (party, lines) in by_party {
         let (name, ipi) = name_and_ipi(store, &party).await?;
         let owed = outstanding.remove(&party).unwrap_or_default();
-        statements.push(statement_from_sums(&PartyKey::new(party), name, ipi, &lines, &pools, &reasons, &owed));
+        each(statement_from_sums(&PartyKey::new(party), name, ipi, &lines, &pools, &reasons, &owed))?;
     }
-    Ok(statements)
+    Ok(count)
 }
 
 async fn name_and_ipi(

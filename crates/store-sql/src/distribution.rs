@@ -243,14 +243,14 @@ impl DistributionStore for SqlStore {
             .await?
             .get::<Option<i64>>("latest")?
             .map(|id| id as u64);
-        let rows = query(format!(
+        let lines = query(format!(
             "SELECT {LINE_ID_COLUMNS}, CAST(SUM(amount_micros) AS BIGINT) AS amount_micros FROM distribution_lines \
              WHERE period = $1 GROUP BY {LINE_ID_COLUMNS} HAVING SUM(amount_micros) <> 0"
         ))
         .bind(period.to_string())
-        .fetch_all(&self.pool)
+        .fetch_map(&self.pool, summed_line_from)
         .await?;
-        Ok((latest, rows.iter().map(summed_line_from).collect::<StoreResult<_>>()?))
+        Ok((latest, lines))
     }
 
     #[tracing::instrument(level = "debug", skip_all, name = "store.record_run")]
@@ -327,37 +327,34 @@ impl DistributionStore for SqlStore {
 
     #[tracing::instrument(level = "debug", skip_all, name = "store.run_lines")]
     async fn run_lines(&self, run: u64) -> StoreResult<Vec<StoredLine>> {
-        let rows = query(format!(
+        query(format!(
             "SELECT run, {LINE_ID_COLUMNS}, amount_micros, previous_micros FROM distribution_lines WHERE run = $1 \
              ORDER BY {LINE_ID_COLUMNS}"
         ))
         .bind(run as i64)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(stored_line_from).collect()
+        .fetch_map(&self.pool, stored_line_from)
+        .await
     }
 
     #[tracing::instrument(level = "debug", skip_all, name = "store.party_lines")]
     async fn party_lines(&self, party: &str) -> StoreResult<Vec<StoredLine>> {
-        let rows = query(format!(
+        query(format!(
             "SELECT run, {LINE_ID_COLUMNS}, amount_micros, previous_micros FROM distribution_lines \
              WHERE party_key = $1 ORDER BY run, {LINE_ID_COLUMNS}"
         ))
         .bind(party)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(stored_line_from).collect()
+        .fetch_map(&self.pool, stored_line_from)
+        .await
     }
 
     #[tracing::instrument(level = "debug", skip_all, name = "store.reserve_lines")]
     async fn reserve_lines(&self) -> StoreResult<Vec<Line>> {
-        let rows = query(format!(
+        query(format!(
             "SELECT {LINE_ID_COLUMNS}, CAST(SUM(amount_micros) AS BIGINT) AS amount_micros FROM distribution_lines \
              WHERE kind = 'reserve' OR payee = 'unknown' GROUP BY {LINE_ID_COLUMNS} HAVING SUM(amount_micros) <> 0"
         ))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(summed_line_from).collect()
+        .fetch_map(&self.pool, summed_line_from)
+        .await
     }
 
     #[tracing::instrument(level = "debug", skip_all, name = "store.add_claim")]

@@ -282,6 +282,17 @@ impl Query {
         Ok(())
     }
 
+    /// Runs the query and reads each row into a `T` as it arrives (the rows themselves are never all held).
+    pub async fn fetch_map<T>(self, pool: &Pool, mut read: impl FnMut(&Row) -> StoreResult<T>) -> StoreResult<Vec<T>> {
+        let mut out = Vec::new();
+        self.for_each(pool, |row| {
+            out.push(read(&row)?);
+            Ok(())
+        })
+        .await?;
+        Ok(out)
+    }
+
     pub async fn fetch_optional<'a>(self, on: impl Into<On<'a>>) -> StoreResult<Option<Row>> {
         Ok(match on.into() {
             On::Pool(Pool::Sqlite(pool)) => self.sqlite().fetch_optional(pool).await.map_err(db)?.map(Row::Sqlite),
