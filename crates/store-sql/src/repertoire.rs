@@ -536,7 +536,8 @@ impl RepertoireStore for SqlStore {
         Self::write_parties(&mut tx, batch).await?;
         Self::write_cwr_recordings(&mut tx, batch, &registrations).await?;
         Self::write_history(&mut tx, batch, &numbers).await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.wrote_in_bulk(registrations.len()).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, name = "store.submission_by_hash")]
