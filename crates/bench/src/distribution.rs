@@ -204,11 +204,7 @@ pub fn run(me: &Path, args: &[String]) -> Result<()> {
         if !out.status.success() {
             bail!("phase {phase} failed: {}", String::from_utf8_lossy(&out.stderr));
         }
-        let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        let mut parts = text.splitn(3, ' ');
-        let seconds: f64 = parts.next().and_then(|s| s.parse().ok()).context("phase output")?;
-        let peak: f64 = parts.next().and_then(|s| s.parse().ok()).context("phase output")?;
-        let detail = parts.next().unwrap_or("").to_owned();
+        let (seconds, peak, detail) = measured(&out.stdout).with_context(|| format!("phase {phase}'s output"))?;
         eprint!("{}", String::from_utf8_lossy(&out.stderr));
         eprintln!("  {phase}: {seconds:.2} s, peak {peak:.0} MiB {detail}");
         rows.push((label, seconds, peak, detail));
@@ -242,11 +238,16 @@ fn twin_row(dir: &Path) -> Result<(String, f64, f64, String)> {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    let mut parts = text.splitn(3, ' ');
-    let seconds: f64 = parts.next().and_then(|s| s.parse().ok()).context("the twin's output")?;
-    let peak: f64 = parts.next().and_then(|s| s.parse().ok()).context("the twin's output")?;
-    let detail = parts.next().unwrap_or("").to_owned();
+    let (seconds, peak, detail) = measured(&out.stdout).context("the twin's output")?;
     eprintln!("  twin: {seconds:.2} s, peak {peak:.0} MiB {detail}");
     Ok(("the same allocation in DuckDB SQL (reading the exported inputs)".to_owned(), seconds, peak, detail))
+}
+
+/// A measured program's line "SECONDS PEAK_MIB DETAIL" (a phase child's or the twin's).
+fn measured(stdout: &[u8]) -> Result<(f64, f64, String)> {
+    let text = String::from_utf8_lossy(stdout).trim().to_owned();
+    let mut parts = text.splitn(3, ' ');
+    let seconds: f64 = parts.next().and_then(|s| s.parse().ok()).context("no seconds")?;
+    let peak: f64 = parts.next().and_then(|s| s.parse().ok()).context("no peak memory")?;
+    Ok((seconds, peak, parts.next().unwrap_or("").to_owned()))
 }
