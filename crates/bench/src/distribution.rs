@@ -195,17 +195,7 @@ pub fn run(me: &Path, args: &[String]) -> Result<()> {
         phases.push(("dist-twin", "export the run's inputs and lines for the DuckDB twin".to_owned()));
     }
     for (phase, label) in phases {
-        let mut command = std::process::Command::new(me);
-        command.arg("phase").arg(phase).arg(&dir).arg(&dir);
-        if let Some(url) = &url {
-            command.arg(url);
-        }
-        let out = command.output()?;
-        if !out.status.success() {
-            bail!("phase {phase} failed: {}", String::from_utf8_lossy(&out.stderr));
-        }
-        let (seconds, peak, detail) = measured(&out.stdout).with_context(|| format!("phase {phase}'s output"))?;
-        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        let (seconds, peak, detail) = crate::phase_child(me, phase, &dir, url.as_deref())?;
         eprintln!("  {phase}: {seconds:.2} s, peak {peak:.0} MiB {detail}");
         rows.push((label, seconds, peak, detail));
     }
@@ -238,16 +228,7 @@ fn twin_row(dir: &Path) -> Result<(String, f64, f64, String)> {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let (seconds, peak, detail) = measured(&out.stdout).context("the twin's output")?;
+    let (seconds, peak, detail) = crate::measured(&out.stdout).context("the twin's output")?;
     eprintln!("  twin: {seconds:.2} s, peak {peak:.0} MiB {detail}");
     Ok(("the same allocation in DuckDB SQL (reading the exported inputs)".to_owned(), seconds, peak, detail))
-}
-
-/// A measured program's line "SECONDS PEAK_MIB DETAIL" (a phase child's or the twin's).
-fn measured(stdout: &[u8]) -> Result<(f64, f64, String)> {
-    let text = String::from_utf8_lossy(stdout).trim().to_owned();
-    let mut parts = text.splitn(3, ' ');
-    let seconds: f64 = parts.next().and_then(|s| s.parse().ok()).context("no seconds")?;
-    let peak: f64 = parts.next().and_then(|s| s.parse().ok()).context("no peak memory")?;
-    Ok((seconds, peak, parts.next().unwrap_or("").to_owned()))
 }

@@ -79,6 +79,31 @@ fn main() -> Result<()> {
 }
 
 /// Peak resident memory of this process in MiB (Linux VmHWM).
+/// Runs `bench phase NAME DIR DIR [URL]` in a child process (so that its peak memory is its own) and
+/// reads its line "SECONDS PEAK_MIB DETAIL"; the child's stderr (its progress) is passed on.
+fn phase_child(me: &Path, name: &str, dir: &Path, url: Option<&str>) -> Result<(f64, f64, String)> {
+    let mut command = std::process::Command::new(me);
+    command.arg("phase").arg(name).arg(dir).arg(dir);
+    if let Some(url) = url {
+        command.arg(url);
+    }
+    let out = command.output()?;
+    if !out.status.success() {
+        anyhow::bail!("phase {name} failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    measured(&out.stdout).with_context(|| format!("phase {name}'s output"))
+}
+
+/// A measured program's line "SECONDS PEAK_MIB DETAIL" (a phase child's, or the DuckDB twin's).
+fn measured(stdout: &[u8]) -> Result<(f64, f64, String)> {
+    let text = String::from_utf8_lossy(stdout).trim().to_owned();
+    let mut parts = text.splitn(3, ' ');
+    let seconds: f64 = parts.next().and_then(|s| s.parse().ok()).context("no seconds")?;
+    let peak: f64 = parts.next().and_then(|s| s.parse().ok()).context("no peak memory")?;
+    Ok((seconds, peak, parts.next().unwrap_or("").to_owned()))
+}
+
 fn peak_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status

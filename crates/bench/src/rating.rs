@@ -266,19 +266,7 @@ pub fn run(me: &Path, args: &[String]) -> Result<()> {
     .into_iter()
     .zip(labels)
     {
-        let mut command = std::process::Command::new(me);
-        command.arg("phase").arg(phase).arg(&dir).arg(&dir);
-        if let Some(url) = &url {
-            command.arg(url);
-        }
-        let out = command.output()?;
-        if !out.status.success() {
-            bail!("phase {phase} failed: {}", String::from_utf8_lossy(&out.stderr));
-        }
-        let text = String::from_utf8_lossy(&out.stdout);
-        let mut parts = text.split_whitespace();
-        let seconds: f64 = parts.next().and_then(|s| s.parse().ok()).context("phase output")?;
-        let peak: f64 = parts.next().and_then(|s| s.parse().ok()).context("phase output")?;
+        let (seconds, peak, _) = crate::phase_child(me, phase, &dir, url.as_deref())?;
         eprintln!("  {phase}: {seconds:.2} s, peak {peak:.0} MiB");
         rows.push((label, seconds, lines, peak));
     }

@@ -52,25 +52,28 @@ impl SqlStore {
 
     /// Counts `rows` written in bulk to the repertoire's tables and refreshes PostgreSQL's statistics of
     /// them when due (SQLite plans without them).
-    async fn wrote_in_bulk(&self, rows: usize) -> StoreResult<()> {
+    async fn wrote_in_bulk(&self, rows: usize) {
         use std::sync::atomic::Ordering::SeqCst;
         if !matches!(self.pool, Pool::Postgres(_)) {
-            return Ok(());
+            return;
         }
         let written = self.statistics.written.fetch_add(rows as u64, SeqCst) + rows as u64;
         let at = self.statistics.analysed_at.load(SeqCst);
-        if written - at < at.max(1_000)
+        if written.saturating_sub(at) < at.max(1_000)
             || self.statistics.analysed_at.compare_exchange(at, written, SeqCst, SeqCst).is_err()
         {
-            return Ok(());
+            return;
         }
-        sql::query(
+        // The import is committed: statistics not refreshed make later reads slower, never wrong.
+        if let Err(e) = sql::query(
             "ANALYZE works, registrations, work_revisions, work_titles, work_interests, parties, party_affiliations, \
              recordings",
         )
         .execute(&self.pool)
         .await
-        .map(|_| ())
+        {
+            tracing::warn!(error = %e, "the planner statistics of the repertoire were not refreshed");
+        }
     }
 }
 

@@ -537,7 +537,8 @@ impl RepertoireStore for SqlStore {
         Self::write_cwr_recordings(&mut tx, batch, &registrations).await?;
         Self::write_history(&mut tx, batch, &numbers).await?;
         tx.commit().await?;
-        self.wrote_in_bulk(registrations.len()).await
+        self.wrote_in_bulk(registrations.len()).await;
+        Ok(())
     }
 
     #[tracing::instrument(level = "debug", skip_all, name = "store.submission_by_hash")]
